@@ -1,0 +1,152 @@
+package dev.meridian.camel.internal;
+
+import java.time.Duration;
+
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.Invocable;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.meridian.core.GatewayEngine;
+import dev.meridian.core.Settings;
+import dev.meridian.model.Durations;
+
+/**
+ * Owns the data plane: the Jetty 12 server on {@code MERIDIAN_HTTP_PORT}, the upstream client
+ * and the Camel pipeline. Sized from jvm-ceiling.md: one selector, a small pool with no
+ * reserved threads, client callbacks run on the selector (non-blocking).
+ */
+@Component(immediate = true)
+public final class DataPlaneComponent {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DataPlaneComponent.class);
+
+    @Reference
+    private GatewayEngine engine;
+
+    private QueuedThreadPool threads;
+    private HttpClient client;
+    private Pipeline pipeline;
+    private Server server;
+    private ServerConnector connector;
+    private GatewayHandler handler;
+
+    @Activate
+    void activate() throws Exception {
+        String host = Settings.string("MERIDIAN_HTTP_HOST", "0.0.0.0");
+        int port = Settings.integer("MERIDIAN_HTTP_PORT", 8080);
+        int maxThreads = Settings.integer("MERIDIAN_HTTP_THREADS", 8);
+        Thread current = Thread.currentThread();
+        ClassLoader previous = current.getContextClassLoader();
+        current.setContextClassLoader(DataPlaneComponent.class.getClassLoader());
+        try {
+            threads = new QueuedThreadPool(maxThreads, Math.min(4, maxThreads));
+            threads.setReservedThreads(0);
+            threads.setName("meridian-http");
+
+            ClientConnector clientConnector = new ClientConnector();
+            clientConnector.setSelectors(1);
+            clientConnector.setExecutor(threads);
+            HttpClientTransportOverHTTP transport = new HttpClientTransportOverHTTP(clientConnector);
+            transport.setInvocationType(Invocable.InvocationType.NON_BLOCKING);
+            client = new HttpClient(transport);
+            client.setExecutor(threads);
+            client.setFollowRedirects(false);
+            client.setUserAgentField(null);
+            client.getContentDecoderFactories().clear();
+            client.setMaxConnectionsPerDestination(256);
+            client.setMaxRequestsQueuedPerDestination(8192);
+            client.setConnectTimeout(5_000);
+            client.setIdleTimeout(60_000);
+            client.start();
+
+            handler = new GatewayHandler(engine);
+            pipeline = new Pipeline(client, DataPlaneComponent.class.getClassLoader());
+            handler.pipeline(pipeline);
+
+            server = new Server(threads);
+            HttpConfiguration http = new HttpConfiguration();
+            http.setSendServerVersion(false);
+            http.setSendXPoweredBy(false);
+            http.setSendDateHeader(true);
+            // %2F stays encoded and is passed on as sent (CONTRACT §3)
+            http.setUriCompliance(UriCompliance.DEFAULT.with("meridian",
+                UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR, UriCompliance.Violation.AMBIGUOUS_PATH_ENCODING));
+            connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+            connector.setHost(host);
+            connector.setPort(port);
+            connector.setIdleTimeout(75_000);
+            connector.setAcceptQueueSize(4096);
+            server.addConnector(connector);
+            server.setHandler(handler);
+            server.start();
+        } finally {
+            current.setContextClassLoader(previous);
+        }
+        LOG.info("Meridian traffic port listening on {}:{}", host, connector.getLocalPort());
+    }
+
+    /**
+     * Drains as CONTRACT §2 says: readiness turns 503, responses carry {@code Connection: close}
+     * so keep-alive connections end between requests, new connections are refused once the
+     * drain delay has passed, in-flight requests finish, then the server stops.
+     */
+    @Deactivate
+    void deactivate() {
+        engine.startDraining();
+        if (handler != null) {
+            handler.drain();
+        }
+        try {
+            Duration delay = Durations.parse(Settings.string("MERIDIAN_DRAIN_DELAY", "1s"));
+            Duration timeout = Durations.parse(Settings.string("MERIDIAN_DRAIN_TIMEOUT", "30s"));
+            Thread.sleep(delay.toMillis());
+            if (connector != null) {
+                connector.shutdown();
+            }
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (handler != null && handler.inFlight() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            if (handler != null && handler.inFlight() > 0) {
+                LOG.warn("drain timeout: {} requests still in flight are cut", handler.inFlight());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        stopQuietly(server, "traffic server");
+        try {
+            if (pipeline != null) {
+                pipeline.close();
+            }
+        } catch (Exception e) {
+            LOG.warn("stopping the Camel pipeline failed", e);
+        }
+        stopQuietly(client, "upstream client");
+        stopQuietly(threads, "thread pool");
+        LOG.info("Meridian traffic port stopped");
+    }
+
+    private static void stopQuietly(org.eclipse.jetty.util.component.LifeCycle c, String what) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.stop();
+        } catch (Exception e) {
+            LOG.warn("stopping the {} failed", what, e);
+        }
+    }
+}

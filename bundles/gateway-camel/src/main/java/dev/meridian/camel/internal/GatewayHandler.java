@@ -1,0 +1,205 @@
+package dev.meridian.camel.internal;
+
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.apache.camel.Exchange;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.http.PreEncodedHttpField;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.URIUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.meridian.core.GatewayEngine;
+import dev.meridian.core.Route;
+import dev.meridian.core.RouteTable;
+import dev.meridian.policy.api.Decision;
+
+/**
+ * The traffic port's only handler. Reads the current route table once per request and keeps
+ * it until the response is written; routes; hands the request to the Camel pipeline; writes
+ * the answer (streamed from the upstream, or a small JSON error).
+ */
+final class GatewayHandler extends Handler.Abstract.NonBlocking {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayHandler.class);
+    private static final Logger ACCESS = LoggerFactory.getLogger("meridian.access");
+    private static final HttpField JSON = new PreEncodedHttpField(HttpHeader.CONTENT_TYPE, "application/json");
+    private static final HttpField CLOSE = new PreEncodedHttpField(HttpHeader.CONNECTION, "close");
+    static final String REVISION = "X-Meridian-Revision";
+    static final String REQUEST_ID = "X-Request-Id";
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private final GatewayEngine engine;
+    private final LongAdder inFlight = new LongAdder();
+    private volatile Pipeline pipeline;
+    private volatile boolean draining;
+
+    GatewayHandler(GatewayEngine engine) {
+        this.engine = engine;
+    }
+
+    void pipeline(Pipeline pipeline) {
+        this.pipeline = pipeline;
+    }
+
+    void drain() {
+        draining = true;
+    }
+
+    long inFlight() {
+        return inFlight.sum();
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        long start = System.nanoTime();
+        inFlight.increment();
+        RouteTable table = engine.current();
+        table.acquire();
+        String requestId = requestId(request.getHeaders());
+        HttpURI uri = request.getHttpURI();
+        String path = URIUtil.normalizePath(uri.getPath());
+        if (path == null || path.isEmpty() || path.charAt(0) != '/') {
+            local(request, response, callback, table, null, requestId, start, 400, "invalid path");
+            return true;
+        }
+        Route route = table.match(path);
+        if (route == null || !route.allows(request.getMethod())) {
+            engine.countUnmatched();
+            local(request, response, callback, table, null, requestId, start, 404, "no API matches " + request.getMethod() + " " + path);
+            return true;
+        }
+        if (request.getLength() > UpstreamCall.MAX_BODY) {
+            local(request, response, callback, table, route, requestId, start, 413, "request body larger than 10 MiB");
+            return true;
+        }
+        Flight flight = new Flight(request, response, callback, table, route, path, uri.getQuery(), requestId, start);
+        pipeline.run(flight, exchange -> finish(flight, exchange));
+        return true;
+    }
+
+    private void finish(Flight f, Exchange exchange) {
+        if (exchange.getException() != null) {
+            LOG.error("pipeline failed for API {} (request {})", f.route.id(), f.requestId, exchange.getException());
+            if (f.upstreamBody != null) {
+                f.upstreamBody.fail(exchange.getException());
+            }
+            f.reject(new Decision.Reject(500, "internal error", java.util.Map.of()));
+        }
+        Response response = f.response;
+        HttpFields.Mutable out = response.getHeaders();
+        response.setStatus(f.status);
+        Callback done = completion(f.request, f.callback, f.table, f.route, f.requestId, f.startNanos, f.status, f.upstreamNanos);
+        if (f.rejection != null) {
+            f.rejection.headers().forEach(out::put);
+            HttpFields extra = f.effectiveResponseHeaders();
+            if (extra != null) {
+                extra.forEach(field -> {
+                    if (!Headers.skipOnResponse(field)) {
+                        out.put(field);
+                    }
+                });
+            }
+            stamp(out, f.table, f.requestId);
+            out.put(JSON);
+            Content.Sink.write(response, true, ErrorBodies.json(f.rejection.message()), done);
+            return;
+        }
+        HttpFields from = f.effectiveResponseHeaders();
+        String[] tokens = Headers.connectionTokens(from);
+        for (HttpField field : from) {
+            if (!Headers.isHopByHop(field, tokens) && !Headers.skipOnResponse(field)) {
+                out.add(field);
+            }
+        }
+        stamp(out, f.table, f.requestId);
+        Content.copy(f.upstreamBody, response, done);
+    }
+
+    private void local(Request request, Response response, Callback callback, RouteTable table, Route route,
+                       String requestId, long start, int status, String message) {
+        response.setStatus(status);
+        HttpFields.Mutable out = response.getHeaders();
+        stamp(out, table, requestId);
+        out.put(JSON);
+        Content.Sink.write(response, true, ErrorBodies.json(message),
+            completion(request, callback, table, route, requestId, start, status, 0));
+    }
+
+    private void stamp(HttpFields.Mutable out, RouteTable table, String requestId) {
+        out.put(REVISION, Long.toString(table.revision()));
+        out.put(REQUEST_ID, requestId);
+        if (draining) {
+            out.put(CLOSE);
+        }
+    }
+
+    /** Bookkeeping once the response is written: metrics, access log, release of the table. */
+    private Callback completion(Request request, Callback callback, RouteTable table, Route route, String requestId,
+                                long start, int status, long upstreamNanos) {
+        return Callback.from(() -> {
+            done(request, table, route, requestId, start, status, upstreamNanos, null);
+            callback.succeeded();
+        }, failure -> {
+            done(request, table, route, requestId, start, status, upstreamNanos, failure);
+            callback.failed(failure);
+        });
+    }
+
+    private void done(Request request, RouteTable table, Route route, String requestId, long start, int status,
+                      long upstreamNanos, Throwable failure) {
+        long total = System.nanoTime() - start;
+        table.release();
+        inFlight.decrement();
+        if (route != null) {
+            route.metrics().record(status, total);
+        }
+        if (ACCESS.isInfoEnabled()) {
+            ACCESS.info("api={} rev={} method={} path=\"{}\" status={} upstream_ms={} total_ms={} request_id={} client={}{}",
+                route == null ? "-" : route.id(), table.revision(), request.getMethod(), request.getHttpURI().getPath(),
+                status, millis(upstreamNanos), millis(total), requestId, Request.getRemoteAddr(request),
+                failure == null ? "" : " error=\"" + failure + "\"");
+        }
+    }
+
+    private static String millis(long nanos) {
+        long micros = nanos / 1000;
+        return micros / 1000 + "." + (micros % 1000) / 100;
+    }
+
+    /** The client's {@code X-Request-Id} when sane, else 32 random hex digits. */
+    private static String requestId(HttpFields headers) {
+        String given = headers.get(REQUEST_ID);
+        if (given != null && !given.isEmpty() && given.length() <= 200 && printable(given)) {
+            return given;
+        }
+        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        char[] id = new char[32];
+        long a = rnd.nextLong();
+        long b = rnd.nextLong();
+        for (int i = 0; i < 16; i++) {
+            id[i] = HEX[(int) (a >>> (i * 4)) & 0xf];
+            id[16 + i] = HEX[(int) (b >>> (i * 4)) & 0xf];
+        }
+        return new String(id);
+    }
+
+    private static boolean printable(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x21 || c > 0x7e) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

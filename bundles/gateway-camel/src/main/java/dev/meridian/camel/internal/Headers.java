@@ -1,0 +1,60 @@
+package dev.meridian.camel.internal;
+
+import java.util.Set;
+
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+
+/** Header rules of a proxy: hop-by-hop fields (RFC 9110 §7.6.1) never cross it. */
+final class Headers {
+
+    private static final Set<HttpHeader> HOP_BY_HOP = Set.of(HttpHeader.CONNECTION, HttpHeader.KEEP_ALIVE,
+        HttpHeader.PROXY_AUTHENTICATE, HttpHeader.PROXY_AUTHORIZATION, HttpHeader.TE, HttpHeader.TRAILER,
+        HttpHeader.TRANSFER_ENCODING, HttpHeader.UPGRADE, HttpHeader.PROXY_CONNECTION);
+
+    private Headers() {
+    }
+
+    /** Fields named by a {@code Connection} header other than keep-alive/close, or null when none. */
+    static String[] connectionTokens(HttpFields fields) {
+        String connection = fields.get(HttpHeader.CONNECTION);
+        if (connection == null || connection.equalsIgnoreCase("keep-alive") || connection.equalsIgnoreCase("close")) {
+            return null;
+        }
+        String[] tokens = connection.split(",");
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = tokens[i].trim();
+        }
+        return tokens;
+    }
+
+    /** True for fields a proxy must drop: hop-by-hop ones and those named in {@code tokens}. */
+    static boolean isHopByHop(HttpField field, String[] tokens) {
+        HttpHeader h = field.getHeader();
+        if (h != null && HOP_BY_HOP.contains(h)) {
+            return true;
+        }
+        if (tokens != null) {
+            for (String t : tokens) {
+                if (t.equalsIgnoreCase(field.getName())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Request fields not forwarded besides hop-by-hop: Host, length and expectations, which the client sets itself. */
+    static boolean skipOnRequest(HttpField field) {
+        HttpHeader h = field.getHeader();
+        return h == HttpHeader.HOST || h == HttpHeader.CONTENT_LENGTH || h == HttpHeader.EXPECT
+            || h == HttpHeader.X_FORWARDED_PROTO || h == HttpHeader.X_FORWARDED_HOST;
+    }
+
+    /** Response fields replaced by the gateway's own. */
+    static boolean skipOnResponse(HttpField field) {
+        HttpHeader h = field.getHeader();
+        return h == HttpHeader.DATE || h == HttpHeader.SERVER;
+    }
+}

@@ -1,0 +1,62 @@
+package dev.meridian.core;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counters of one API on this node, kept across revisions (a route of every revision that
+ * serves the API points at the same instance). Lock-free; read for {@code /metrics}.
+ */
+public final class ApiMetrics {
+
+    /** Upper bounds, in microseconds, of the latency histogram buckets. */
+    public static final long[] BUCKETS_MICROS = {1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000,
+        1_000_000, 2_500_000, 5_000_000, 10_000_000};
+
+    private final String apiId;
+    private final LongAdder[] byStatusClass = {new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder(),
+        new LongAdder(), new LongAdder()};
+    private final LongAdder[] buckets = new LongAdder[BUCKETS_MICROS.length + 1];
+    private final LongAdder totalMicros = new LongAdder();
+
+    public ApiMetrics(String apiId) {
+        this.apiId = apiId;
+        for (int i = 0; i < buckets.length; i++) {
+            buckets[i] = new LongAdder();
+        }
+    }
+
+    public String apiId() {
+        return apiId;
+    }
+
+    /** Records one finished request. */
+    public void record(int status, long totalNanos) {
+        int cls = status / 100;
+        byStatusClass[cls >= 1 && cls <= 5 ? cls : 0].increment();
+        long micros = totalNanos / 1_000;
+        totalMicros.add(micros);
+        int i = 0;
+        while (i < BUCKETS_MICROS.length && micros > BUCKETS_MICROS[i]) {
+            i++;
+        }
+        buckets[i].increment();
+    }
+
+    /** Requests answered with status class {@code cls} (1..5; 0 = other). */
+    public long requests(int cls) {
+        return byStatusClass[cls].sum();
+    }
+
+    /** Non-cumulative bucket counts; the last is +Inf. */
+    public long[] bucketCounts() {
+        long[] out = new long[buckets.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = buckets[i].sum();
+        }
+        return out;
+    }
+
+    public long totalMicros() {
+        return totalMicros.sum();
+    }
+}

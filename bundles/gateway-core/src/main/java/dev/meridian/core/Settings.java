@@ -1,0 +1,32 @@
+package dev.meridian.core;
+
+/**
+ * Node settings from the {@code MERIDIAN_*} environment variables of CONTRACT §2, with a system
+ * property of the same name in lower case with dots ({@code MERIDIAN_HTTP_PORT} →
+ * {@code meridian.http.port}) as the fallback used by tests and by {@code bin/setenv}.
+ */
+public final class Settings {
+
+    private Settings() {
+    }
+
+    public static String string(String env, String defaultValue) {
+        String v = System.getenv(env);
+        if (v == null || v.isBlank()) {
+            v = System.getProperty(env.toLowerCase(java.util.Locale.ROOT).replace('_', '.'));
+        }
+        return v == null || v.isBlank() ? defaultValue : v.trim();
+    }
+
+    public static int integer(String env, int defaultValue) {
+        String v = string(env, null);
+        if (v == null) {
+            return defaultValue;
+        }
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(env + " must be an integer, got '" + v + "'", e);
+        }
+    }
+}

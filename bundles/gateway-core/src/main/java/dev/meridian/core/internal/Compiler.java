@@ -1,0 +1,105 @@
+package dev.meridian.core.internal;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+import dev.meridian.core.ApiMetrics;
+import dev.meridian.core.GatewayState;
+import dev.meridian.core.Route;
+import dev.meridian.core.RouteTable;
+import dev.meridian.model.ApiDefinition;
+import dev.meridian.model.PolicySpec;
+import dev.meridian.model.Problem;
+import dev.meridian.policy.api.Policy;
+import dev.meridian.policy.api.PolicyConfigException;
+
+/**
+ * Compiles a state into a route table. Policy instances of the previous table are reused when
+ * their spec is unchanged and their factory is still the preferred one, or has gone away (a
+ * removed bundle keeps its last instance serving, CONTRACT §4). Not thread-safe: used from the
+ * engine's single executor.
+ */
+final class Compiler {
+
+    /** A compiled policy and the provider that made it. */
+    record Compiled(PolicySpec spec, PolicyRegistry.Provider provider, Policy policy) {
+    }
+
+    /** The outcome: the table, its compiled policies (for reuse by the next compile), missing types. */
+    record Result(RouteTable table, Map<PolicySpec, Compiled> compiled, List<String> missingTypes) {
+    }
+
+    private final PolicyRegistry registry;
+    private final Function<String, ApiMetrics> metrics;
+
+    Compiler(PolicyRegistry registry, Function<String, ApiMetrics> metrics) {
+        this.registry = registry;
+        this.metrics = metrics;
+    }
+
+    /** Checks types and configurations; problems are prefixed {@code [i].} when there are several APIs. */
+    List<Problem> validate(List<ApiDefinition> apis) {
+        List<Problem> problems = new ArrayList<>();
+        for (int i = 0; i < apis.size(); i++) {
+            String prefix = apis.size() > 1 ? "[" + i + "]." : "";
+            List<PolicySpec> policies = apis.get(i).policies();
+            for (int j = 0; j < policies.size(); j++) {
+                PolicySpec spec = policies.get(j);
+                String at = prefix + "policies[" + j + "]";
+                Optional<PolicyRegistry.Provider> provider = registry.provider(spec.type());
+                if (provider.isEmpty()) {
+                    problems.add(new Problem(at + ".type", "no installed bundle provides policy type '" + spec.type() + "'"));
+                    continue;
+                }
+                try {
+                    provider.get().factory().create(spec.config());
+                } catch (PolicyConfigException e) {
+                    e.problems().forEach(p -> problems.add(new Problem(p.path().isEmpty() ? at : at + "." + p.path(), p.message())));
+                } catch (RuntimeException e) {
+                    problems.add(new Problem(at, "policy type '" + spec.type() + "' failed to build: " + e));
+                }
+            }
+        }
+        return problems;
+    }
+
+    Result compile(GatewayState state, long generation, Map<PolicySpec, Compiled> previous) throws PolicyConfigException {
+        Map<PolicySpec, Compiled> compiled = new HashMap<>();
+        List<String> missing = new ArrayList<>();
+        List<Route> routes = new ArrayList<>();
+        for (ApiDefinition api : state.apis().values()) {
+            List<Policy> chain = new ArrayList<>();
+            for (PolicySpec spec : api.policies()) {
+                Compiled c = compiled.get(spec);
+                if (c == null) {
+                    c = compileOne(spec, previous.get(spec), missing);
+                    compiled.put(spec, c);
+                }
+                chain.add(c.policy());
+            }
+            routes.add(new Route(api, chain, metrics.apply(api.id())));
+        }
+        return new Result(new RouteTable(state.revision(), generation, routes), Map.copyOf(compiled), List.copyOf(missing));
+    }
+
+    private Compiled compileOne(PolicySpec spec, Compiled old, List<String> missing) throws PolicyConfigException {
+        Optional<PolicyRegistry.Provider> provider = registry.provider(spec.type());
+        if (provider.isEmpty()) {
+            if (old == null) {
+                throw new PolicyConfigException("type", "no installed bundle provides policy type '" + spec.type() + "'");
+            }
+            if (!missing.contains(spec.type())) {
+                missing.add(spec.type());
+            }
+            return old;
+        }
+        if (old != null && old.provider().factory() == provider.get().factory()) {
+            return old;
+        }
+        return new Compiled(spec, provider.get(), provider.get().factory().create(spec.config()));
+    }
+}

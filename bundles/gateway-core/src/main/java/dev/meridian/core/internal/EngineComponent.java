@@ -1,0 +1,254 @@
+package dev.meridian.core.internal;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.meridian.core.ApiMetrics;
+import dev.meridian.core.GatewayEngine;
+import dev.meridian.core.GatewayState;
+import dev.meridian.core.NodeState;
+import dev.meridian.core.PluginInfo;
+import dev.meridian.core.RouteTable;
+import dev.meridian.core.ValidationException;
+import dev.meridian.model.ApiDefinition;
+import dev.meridian.model.PolicySpec;
+import dev.meridian.model.Problem;
+import dev.meridian.policy.api.PolicyConfigException;
+import dev.meridian.policy.api.PolicyFactory;
+
+/**
+ * The engine: build, publish, retire. Every compile runs on one executor thread, never on a DS
+ * or caller thread; the route table is published with one volatile write; tables replaced are
+ * kept until their in-flight requests finish.
+ */
+@Component(service = GatewayEngine.class, immediate = true)
+public final class EngineComponent implements GatewayEngine {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EngineComponent.class);
+
+    /** What is published: the table and what it was compiled from, swapped as one. */
+    private record Published(GatewayState state, RouteTable table, Map<PolicySpec, Compiler.Compiled> compiled,
+                             List<String> missingTypes) {
+    }
+
+    private final PolicyRegistry registry = new PolicyRegistry();
+    private final Map<String, ApiMetrics> metrics = new ConcurrentHashMap<>();
+    private final Compiler compiler = new Compiler(registry, id -> metrics.computeIfAbsent(id, ApiMetrics::new));
+    private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "meridian-engine");
+        t.setDaemon(true);
+        return t;
+    });
+    private final List<RouteTable> retiring = new ArrayList<>(); // engine thread only
+    private final AtomicLong generation = new AtomicLong();
+    private final LongAdder publishes = new LongAdder();
+    private final LongAdder retired = new LongAdder();
+    private final LongAdder unmatched = new LongAdder();
+
+    private volatile Published published = new Published(GatewayState.EMPTY, RouteTable.empty(), Map.of(), List.of());
+    private volatile boolean ready;
+    private volatile boolean draining;
+
+    @Activate
+    void activate() {
+        executor.scheduleWithFixedDelay(this::retire, 100, 100, TimeUnit.MILLISECONDS);
+    }
+
+    @Deactivate
+    void deactivate() {
+        executor.shutdownNow();
+    }
+
+    @Reference(service = PolicyFactory.class, cardinality = ReferenceCardinality.MULTIPLE,
+        policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindPolicyFactory(PolicyFactory factory, ServiceReference<PolicyFactory> ref) {
+        String type = typeOf(factory, ref);
+        Bundle bundle = ref.getBundle();
+        Object ranking = ref.getProperty(Constants.SERVICE_RANKING);
+        registry.add(new PolicyRegistry.Provider(factory, type, (Long) ref.getProperty(Constants.SERVICE_ID),
+            ranking instanceof Integer i ? i : 0,
+            bundle == null ? "unknown" : bundle.getSymbolicName(),
+            bundle == null ? "0" : bundle.getVersion().toString()));
+        LOG.info("policy type '{}' provided by {} {}", type, bundle == null ? "?" : bundle.getSymbolicName(),
+            bundle == null ? "" : bundle.getVersion());
+        executor.execute(() -> recompileFor(type));
+    }
+
+    void unbindPolicyFactory(PolicyFactory factory, ServiceReference<PolicyFactory> ref) {
+        String type = typeOf(factory, ref);
+        registry.remove(factory, type);
+        LOG.info("policy type '{}' factory from {} went away", type, ref.getBundle() == null ? "?" : ref.getBundle().getSymbolicName());
+        executor.execute(() -> recompileFor(type));
+    }
+
+    private static String typeOf(PolicyFactory factory, ServiceReference<PolicyFactory> ref) {
+        Object prop = ref.getProperty(PolicyFactory.TYPE_PROPERTY);
+        return prop instanceof String s ? s : factory.type();
+    }
+
+    @Override
+    public RouteTable current() {
+        return published.table();
+    }
+
+    @Override
+    public GatewayState state() {
+        return published.state();
+    }
+
+    @Override
+    public void validate(Collection<ApiDefinition> apis) throws ValidationException {
+        List<Problem> problems = compiler.validate(List.copyOf(apis));
+        if (!problems.isEmpty()) {
+            throw new ValidationException(problems);
+        }
+    }
+
+    @Override
+    public CompletableFuture<RouteTable> publish(GatewayState state) {
+        CompletableFuture<RouteTable> result = new CompletableFuture<>();
+        executor.execute(() -> {
+            try {
+                result.complete(doPublish(state));
+            } catch (ValidationException e) {
+                result.completeExceptionally(e);
+            } catch (RuntimeException e) {
+                LOG.error("publish of revision {} failed", state.revision(), e);
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
+    private RouteTable doPublish(GatewayState state) throws ValidationException {
+        Published current = published;
+        if (state.revision() < current.state().revision()) {
+            LOG.debug("revision {} not published: {} is newer", state.revision(), current.state().revision());
+            return current.table();
+        }
+        if (state.revision() == current.state().revision() && state.equals(current.state()) && state.revision() > 0) {
+            return current.table();
+        }
+        return swap(state, current);
+    }
+
+    private RouteTable swap(GatewayState state, Published current) throws ValidationException {
+        Compiler.Result result;
+        try {
+            result = compiler.compile(state, generation.incrementAndGet(), current.compiled());
+        } catch (PolicyConfigException e) {
+            throw new ValidationException(e.problems().stream().map(p -> new Problem(p.path(), p.message())).toList());
+        }
+        published = new Published(state, result.table(), result.compiled(), result.missingTypes());
+        publishes.increment();
+        retiring.add(current.table());
+        if (!result.missingTypes().isEmpty()) {
+            LOG.warn("revision {} keeps serving policy types whose bundle is gone: {}; node is degraded",
+                state.revision(), result.missingTypes());
+        }
+        LOG.info("published revision {} (generation {}, {} APIs)", state.revision(), result.table().generation(),
+            result.table().routes().size());
+        return result.table();
+    }
+
+    /** After a factory came or went: rebuild the chains that use {@code type}, same revision. */
+    private void recompileFor(String type) {
+        Published current = published;
+        boolean used = current.state().apis().values().stream()
+            .anyMatch(api -> api.policies().stream().anyMatch(p -> p.type().equals(type)));
+        if (!used) {
+            return;
+        }
+        try {
+            swap(current.state(), current);
+        } catch (ValidationException | RuntimeException e) {
+            LOG.error("rebuilding revision {} after policy type '{}' changed failed; the previous chains keep serving",
+                current.state().revision(), type, e);
+        }
+    }
+
+    /** Drops replaced tables once no request runs on them. */
+    private void retire() {
+        for (Iterator<RouteTable> it = retiring.iterator(); it.hasNext(); ) {
+            RouteTable t = it.next();
+            if (t.inFlight() == 0) {
+                it.remove();
+                retired.increment();
+            }
+        }
+    }
+
+    @Override
+    public NodeState nodeState() {
+        if (draining) {
+            return NodeState.DRAINING;
+        }
+        if (!ready) {
+            return NodeState.STARTING;
+        }
+        return published.missingTypes().isEmpty() ? NodeState.READY : NodeState.DEGRADED;
+    }
+
+    @Override
+    public void startDraining() {
+        draining = true;
+    }
+
+    @Override
+    public void markReady() {
+        ready = true;
+    }
+
+    @Override
+    public List<PluginInfo> plugins() {
+        List<PluginInfo> plugins = new ArrayList<>(registry.plugins());
+        Set<String> present = new HashSet<>();
+        plugins.forEach(p -> present.add(p.type()));
+        for (String missing : published.missingTypes()) {
+            if (!present.contains(missing)) {
+                plugins.add(new PluginInfo(missing, "(removed, last instance serving)", "", false));
+            }
+        }
+        return plugins;
+    }
+
+    @Override
+    public Collection<ApiMetrics> apiMetrics() {
+        return List.copyOf(metrics.values());
+    }
+
+    @Override
+    public EngineStats stats() {
+        return new EngineStats(publishes.sum(), retired.sum(), retiring.size(), unmatched.sum());
+    }
+
+    @Override
+    public void countUnmatched() {
+        unmatched.increment();
+    }
+}

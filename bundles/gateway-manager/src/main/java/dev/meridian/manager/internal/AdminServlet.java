@@ -1,0 +1,297 @@
+package dev.meridian.manager.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import javax.servlet.Servlet;
+import javax.servlet.http.HttpServlet;
+import javax.servlet.http.HttpServletRequest;
+import javax.servlet.http.HttpServletResponse;
+
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.meridian.core.GatewayEngine;
+import dev.meridian.core.GatewayState;
+import dev.meridian.core.PluginInfo;
+import dev.meridian.manager.AdminException;
+import dev.meridian.manager.Change;
+import dev.meridian.manager.GatewayAdmin;
+import dev.meridian.manager.RevisionInfo;
+import dev.meridian.model.ApiDefinition;
+import dev.meridian.model.DefinitionException;
+import dev.meridian.model.DefinitionParser;
+import dev.meridian.model.Format;
+import dev.meridian.model.Json;
+import dev.meridian.model.Problem;
+
+/**
+ * The admin API of CONTRACT §5 on Karaf's HTTP service (admin port), HTTP Basic as {@code admin}.
+ * Thin: parses, authenticates, maps {@link AdminException} to status and JSON; every decision is
+ * the {@link GatewayAdmin}'s.
+ */
+@Component(service = Servlet.class, property = {
+    "osgi.http.whiteboard.servlet.pattern=/api/v1/*",
+    "osgi.http.whiteboard.servlet.name=meridian-admin-api"})
+public final class AdminServlet extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(AdminServlet.class);
+    private static final int MAX_BODY = 10 * 1024 * 1024;
+    private static final Pattern API = Pattern.compile("/apis/([^/]+)");
+    private static final Pattern REVISION = Pattern.compile("/revisions/(\\d{1,18})");
+    private static final Pattern ROLLBACK_YAML = Pattern.compile("(?m)^\\s*to\\s*:\\s*(\\d{1,18})\\s*$");
+
+    @Reference
+    private transient GatewayAdmin admin;
+    @Reference
+    private transient GatewayEngine engine;
+
+    private final transient BasicAuth auth = new BasicAuth("karaf");
+    private final transient NodeIdentity node = NodeIdentity.fromEnvironment();
+
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        Optional<String> user = auth.authenticate(req.getHeader("Authorization"));
+        if (user.isEmpty()) {
+            resp.setHeader("WWW-Authenticate", "Basic realm=\"meridian\", charset=\"UTF-8\"");
+            error(resp, 401, "authentication required", List.of());
+            return;
+        }
+        String path = req.getPathInfo() == null ? "/" : req.getPathInfo();
+        String method = req.getMethod();
+        GatewayAdmin.Actor actor = new GatewayAdmin.Actor(user.get(), "admin-api");
+        try {
+            Matcher m;
+            if (path.equals("/apis") && method.equals("GET")) {
+                GatewayState s = admin.current();
+                json(resp, 200, Map.of("revision", s.revision(), "apis", s.apis().values().stream().map(ApiDefinition::toTree).toList()));
+            } else if ((m = API.matcher(path)).matches()) {
+                api(req, resp, m.group(1), actor);
+            } else if (path.equals("/apply") && method.equals("POST")) {
+                List<ApiDefinition> apis = DefinitionParser.parse(body(req), format(req));
+                Change c = admin.applySet(apis, flag(req, "prune"), actor, ifMatch(req));
+                json(resp, 200, withWait(req, changeTree(c), c));
+            } else if (path.equals("/validate") && method.equals("POST")) {
+                List<ApiDefinition> apis = DefinitionParser.parse(body(req), format(req));
+                Change c = admin.validate(apis, flag(req, "prune"));
+                json(resp, 200, Map.of("valid", true, "diff", Map.of("added", c.added(), "updated", c.updated(), "removed", c.removed())));
+            } else if (path.equals("/revisions") && method.equals("GET")) {
+                int limit = (int) Math.min(1000, Math.max(1, longParam(req, "limit", 50)));
+                json(resp, 200, admin.revisions(limit, longParam(req, "before", 0)).stream().map(AdminServlet::infoTree).toList());
+            } else if ((m = REVISION.matcher(path)).matches() && method.equals("GET")) {
+                long n = Long.parseLong(m.group(1));
+                GatewayAdmin.Revision r = admin.revision(n).orElseThrow(() -> new AdminException(404, "no revision " + n));
+                Map<String, Object> tree = infoTree(r.info());
+                tree.put("apis", r.apis().stream().map(ApiDefinition::toTree).toList());
+                json(resp, 200, tree);
+            } else if (path.equals("/rollback") && method.equals("POST")) {
+                Change c = admin.rollback(rollbackTarget(req), actor, ifMatch(req));
+                json(resp, 200, withWait(req, changeTree(c), c));
+            } else if (path.equals("/plugins") && method.equals("GET")) {
+                json(resp, 200, Map.of("nodes", List.of(Map.of("name", node.name(), "plugins", plugins()))));
+            } else if (path.equals("/cluster") && method.equals("GET")) {
+                json(resp, 200, Map.of("nodes", List.of(nodeTree())));
+            } else {
+                error(resp, 404, "no such resource: " + method + " /api/v1" + path, List.of());
+            }
+        } catch (DefinitionException e) {
+            error(resp, e.kind() == DefinitionException.Kind.MALFORMED ? 400 : 422,
+                e.kind() == DefinitionException.Kind.MALFORMED ? "malformed body" : "invalid definition", e.problems());
+        } catch (AdminException e) {
+            error(resp, e.status(), e.getMessage(), e.details());
+        } catch (RuntimeException e) {
+            LOG.error("admin call {} {} failed", method, path, e);
+            error(resp, 500, "internal error: " + e.getMessage(), List.of());
+        }
+    }
+
+    private void api(HttpServletRequest req, HttpServletResponse resp, String id, GatewayAdmin.Actor actor)
+        throws IOException, DefinitionException, AdminException {
+        switch (req.getMethod()) {
+            case "GET" -> {
+                ApiDefinition api = admin.current().apis().get(id);
+                if (api == null) {
+                    throw new AdminException(404, "no API with id '" + id + "'");
+                }
+                json(resp, 200, api.toTree());
+            }
+            case "PUT" -> {
+                ApiDefinition api = DefinitionParser.parseOne(body(req), format(req));
+                if (!api.id().equals(id)) {
+                    throw new AdminException(422, "id in path and body differ",
+                        List.of(new Problem("id", "expected '" + id + "' as in the path, got '" + api.id() + "'")));
+                }
+                Change c = admin.apply(api, actor, ifMatch(req));
+                Map<String, Object> tree = new LinkedHashMap<>();
+                tree.put("id", id);
+                tree.put("revision", c.revision());
+                tree.put("changed", c.changed());
+                json(resp, 200, withWait(req, tree, c));
+            }
+            case "DELETE" -> {
+                Change c = admin.delete(id, actor, ifMatch(req));
+                Map<String, Object> tree = new LinkedHashMap<>();
+                tree.put("id", id);
+                tree.put("revision", c.revision());
+                json(resp, 200, withWait(req, tree, c));
+            }
+            default -> {
+                resp.setHeader("Allow", "GET, PUT, DELETE");
+                error(resp, 405, "method not allowed", List.of());
+            }
+        }
+    }
+
+    /** Single node: the change is published before the call returns, so every live node (this one) serves it. */
+    private Map<String, Object> withWait(HttpServletRequest req, Map<String, Object> tree, Change c) {
+        if ("all".equals(req.getParameter("wait"))) {
+            Map<String, Object> n = new LinkedHashMap<>();
+            n.put("name", node.name());
+            n.put("state", engine.nodeState().wireName());
+            n.put("revision", engine.current().revision());
+            n.put("propagationMs", 0);
+            n.put("error", null);
+            tree.put("nodes", List.of(n));
+        }
+        return tree;
+    }
+
+    private Map<String, Object> nodeTree() {
+        Map<String, Object> n = new LinkedHashMap<>();
+        n.put("name", node.name());
+        n.put("region", node.region());
+        n.put("address", node.address());
+        n.put("revision", engine.current().revision());
+        n.put("state", engine.nodeState().wireName());
+        n.put("plugins", plugins());
+        return n;
+    }
+
+    private List<Map<String, Object>> plugins() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (PluginInfo p : admin.plugins()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("type", p.type());
+            m.put("bundle", p.bundle());
+            m.put("version", p.version());
+            m.put("active", p.active());
+            out.add(m);
+        }
+        return out;
+    }
+
+    private static Map<String, Object> changeTree(Change c) {
+        Map<String, Object> tree = new LinkedHashMap<>();
+        tree.put("revision", c.revision());
+        tree.put("changed", c.changed());
+        tree.put("added", c.added());
+        tree.put("updated", c.updated());
+        tree.put("removed", c.removed());
+        return tree;
+    }
+
+    static Map<String, Object> infoTree(RevisionInfo i) {
+        Map<String, Object> tree = new LinkedHashMap<>();
+        tree.put("revision", i.revision());
+        tree.put("time", i.time().toString());
+        tree.put("user", i.user());
+        tree.put("source", i.source());
+        tree.put("summary", Map.of("added", i.added(), "updated", i.updated(), "removed", i.removed()));
+        return tree;
+    }
+
+    private static Format format(HttpServletRequest req) throws AdminException {
+        return Format.fromMediaType(req.getContentType()).orElseThrow(() -> new AdminException(415,
+            "unsupported media type '" + req.getContentType() + "': use application/json or application/yaml"));
+    }
+
+    private static byte[] body(HttpServletRequest req) throws IOException, AdminException {
+        if (req.getContentLengthLong() > MAX_BODY) {
+            throw new AdminException(413, "body larger than 10 MiB");
+        }
+        try (InputStream in = req.getInputStream()) {
+            byte[] bytes = in.readNBytes(MAX_BODY + 1);
+            if (bytes.length > MAX_BODY) {
+                throw new AdminException(413, "body larger than 10 MiB");
+            }
+            return bytes;
+        }
+    }
+
+    private static long rollbackTarget(HttpServletRequest req) throws IOException, AdminException, DefinitionException {
+        Format f = format(req);
+        byte[] body = body(req);
+        if (f == Format.JSON) {
+            Object tree = Json.read(body);
+            if (tree instanceof Map<?, ?> map && map.get("to") instanceof Number n && n.longValue() > 0) {
+                return n.longValue();
+            }
+        } else {
+            Matcher m = ROLLBACK_YAML.matcher(new String(body, java.nio.charset.StandardCharsets.UTF_8));
+            if (m.find()) {
+                return Long.parseLong(m.group(1));
+            }
+        }
+        throw new AdminException(422, "invalid rollback", List.of(new Problem("to", "expected a revision number >= 1")));
+    }
+
+    private static boolean flag(HttpServletRequest req, String name) {
+        String v = req.getParameter(name);
+        return v != null && (v.isEmpty() || v.equalsIgnoreCase("true"));
+    }
+
+    private static long longParam(HttpServletRequest req, String name, long def) throws AdminException {
+        String v = req.getParameter(name);
+        if (v == null) {
+            return def;
+        }
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new AdminException(400, "query parameter " + name + " must be an integer");
+        }
+    }
+
+    private static OptionalLong ifMatch(HttpServletRequest req) throws AdminException {
+        String v = req.getHeader("If-Match");
+        if (v == null) {
+            return OptionalLong.empty();
+        }
+        String t = v.trim();
+        if (t.startsWith("W/")) {
+            t = t.substring(2);
+        }
+        t = t.replace("\"", "");
+        try {
+            return OptionalLong.of(Long.parseLong(t));
+        } catch (NumberFormatException e) {
+            throw new AdminException(400, "If-Match must be a revision number, e.g. \"12\"");
+        }
+    }
+
+    static void json(HttpServletResponse resp, int status, Object tree) throws IOException {
+        byte[] bytes = Json.write(tree);
+        resp.setStatus(status);
+        resp.setContentType("application/json");
+        resp.setContentLength(bytes.length);
+        resp.getOutputStream().write(bytes);
+    }
+
+    static void error(HttpServletResponse resp, int status, String message, List<Problem> details) throws IOException {
+        Map<String, Object> tree = new LinkedHashMap<>();
+        tree.put("error", message);
+        tree.put("details", details.stream().map(p -> Map.of("path", p.path(), "message", p.message())).toList());
+        json(resp, status, tree);
+    }
+}

@@ -1,0 +1,103 @@
+package dev.meridian.manager.internal;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
+import java.nio.charset.StandardCharsets;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+import javax.servlet.Servlet;
+import javax.servlet.http.HttpServlet;
+import javax.servlet.http.HttpServletRequest;
+import javax.servlet.http.HttpServletResponse;
+
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+import dev.meridian.core.ApiMetrics;
+import dev.meridian.core.GatewayEngine;
+import dev.meridian.core.NodeState;
+
+/** {@code /health}, {@code /ready} and {@code /metrics} on the admin port, without authentication (CONTRACT §2). */
+@Component(service = Servlet.class, property = {
+    "osgi.http.whiteboard.servlet.pattern=/health",
+    "osgi.http.whiteboard.servlet.pattern=/ready",
+    "osgi.http.whiteboard.servlet.pattern=/metrics",
+    "osgi.http.whiteboard.servlet.name=meridian-probes"})
+public final class ProbeServlet extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+
+    @Reference
+    private transient GatewayEngine engine;
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        switch (req.getServletPath()) {
+            case "/health" -> AdminServlet.json(resp, 200, Map.of("status", "up"));
+            case "/ready" -> {
+                NodeState state = engine.nodeState();
+                boolean ready = state == NodeState.READY || state == NodeState.DEGRADED;
+                AdminServlet.json(resp, ready ? 200 : 503, Map.of("state", state.wireName(), "revision", engine.current().revision()));
+            }
+            case "/metrics" -> metrics(resp);
+            default -> resp.sendError(404);
+        }
+    }
+
+    private void metrics(HttpServletResponse resp) throws IOException {
+        StringBuilder sb = new StringBuilder(4096);
+        GatewayEngine.EngineStats stats = engine.stats();
+        gauge(sb, "meridian_revision", "Revision this node serves.", engine.current().revision());
+        gauge(sb, "meridian_ready", "1 when the node is ready or degraded.", engine.nodeState() == NodeState.READY
+            || engine.nodeState() == NodeState.DEGRADED ? 1 : 0);
+        gauge(sb, "meridian_degraded", "1 when a used policy type has no live bundle.", engine.nodeState() == NodeState.DEGRADED ? 1 : 0);
+        counter(sb, "meridian_publishes_total", "Route tables published.", stats.publishes());
+        counter(sb, "meridian_tables_retired_total", "Replaced route tables retired after their requests finished.", stats.retired());
+        gauge(sb, "meridian_tables_draining", "Replaced route tables still serving in-flight requests.", stats.tablesInFlight());
+        counter(sb, "meridian_unmatched_requests_total", "Requests that matched no API (404).", stats.unmatched());
+
+        List<ApiMetrics> apis = engine.apiMetrics().stream().sorted(Comparator.comparing(ApiMetrics::apiId)).toList();
+        sb.append("# HELP meridian_requests_total Requests answered, by API and status class.\n# TYPE meridian_requests_total counter\n");
+        for (ApiMetrics m : apis) {
+            for (int cls = 1; cls <= 5; cls++) {
+                sb.append("meridian_requests_total{api=\"").append(m.apiId()).append("\",code=\"").append(cls).append("xx\"} ")
+                    .append(m.requests(cls)).append('\n');
+            }
+        }
+        sb.append("# HELP meridian_request_duration_seconds Time from request to end of response, by API.\n"
+            + "# TYPE meridian_request_duration_seconds histogram\n");
+        for (ApiMetrics m : apis) {
+            long[] counts = m.bucketCounts();
+            long cumulative = 0;
+            for (int i = 0; i < counts.length; i++) {
+                cumulative += counts[i];
+                String le = i < ApiMetrics.BUCKETS_MICROS.length ? Double.toString(ApiMetrics.BUCKETS_MICROS[i] / 1e6) : "+Inf";
+                sb.append("meridian_request_duration_seconds_bucket{api=\"").append(m.apiId()).append("\",le=\"").append(le)
+                    .append("\"} ").append(cumulative).append('\n');
+            }
+            sb.append("meridian_request_duration_seconds_sum{api=\"").append(m.apiId()).append("\"} ").append(m.totalMicros() / 1e6).append('\n');
+            sb.append("meridian_request_duration_seconds_count{api=\"").append(m.apiId()).append("\"} ").append(cumulative).append('\n');
+        }
+        MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        gauge(sb, "jvm_heap_used_bytes", "Heap in use.", heap.getUsed());
+        gauge(sb, "jvm_heap_max_bytes", "Heap limit.", heap.getMax());
+        byte[] bytes = sb.toString().getBytes(StandardCharsets.UTF_8);
+        resp.setStatus(200);
+        resp.setContentType("text/plain; version=0.0.4; charset=utf-8");
+        resp.setContentLength(bytes.length);
+        resp.getOutputStream().write(bytes);
+    }
+
+    private static void gauge(StringBuilder sb, String name, String help, long value) {
+        sb.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" gauge\n")
+            .append(name).append(' ').append(value).append('\n');
+    }
+
+    private static void counter(StringBuilder sb, String name, String help, long value) {
+        sb.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" counter\n")
+            .append(name).append(' ').append(value).append('\n');
+    }
+}

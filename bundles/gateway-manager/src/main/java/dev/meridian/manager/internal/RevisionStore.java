@@ -1,0 +1,141 @@
+package dev.meridian.manager.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.TreeMap;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.meridian.manager.GatewayAdmin;
+import dev.meridian.manager.RevisionInfo;
+import dev.meridian.model.ApiDefinition;
+import dev.meridian.model.DefinitionException;
+import dev.meridian.model.DefinitionParser;
+import dev.meridian.model.Json;
+
+/**
+ * Durable revision history: one JSON file per revision, written to a temporary file, forced to
+ * disk, renamed into place and the directory forced, so a revision that was answered survives a
+ * crash. The index of entries is kept in memory; states are read from disk on demand.
+ * Not thread-safe for writers: the manager serialises changes.
+ */
+final class RevisionStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RevisionStore.class);
+
+    private final Path dir;
+    private final NavigableMap<Long, RevisionInfo> index = new TreeMap<>();
+
+    RevisionStore(Path dir) throws IOException {
+        this.dir = dir;
+        Files.createDirectories(dir);
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "rev-*.json")) {
+            for (Path file : files) {
+                try {
+                    Map<?, ?> tree = (Map<?, ?>) Json.read(Files.readAllBytes(file));
+                    RevisionInfo info = info(tree);
+                    index.put(info.revision(), info);
+                } catch (IOException | DefinitionException | RuntimeException e) {
+                    LOG.error("revision file {} is unreadable and ignored", file, e);
+                }
+            }
+        }
+    }
+
+    synchronized long latest() {
+        return index.isEmpty() ? 0 : index.lastKey();
+    }
+
+    synchronized List<RevisionInfo> list(int limit, long before) {
+        NavigableMap<Long, RevisionInfo> view = before > 0 ? index.headMap(before, false) : index;
+        List<RevisionInfo> out = new ArrayList<>();
+        for (RevisionInfo info : view.descendingMap().values()) {
+            if (out.size() >= limit) {
+                break;
+            }
+            out.add(info);
+        }
+        return out;
+    }
+
+    synchronized Optional<GatewayAdmin.Revision> load(long revision) {
+        RevisionInfo info = index.get(revision);
+        if (info == null) {
+            return Optional.empty();
+        }
+        try {
+            Map<?, ?> tree = (Map<?, ?>) Json.read(Files.readAllBytes(file(revision)));
+            List<ApiDefinition> apis = new ArrayList<>();
+            for (Object api : (List<?>) tree.get("apis")) {
+                apis.add(DefinitionParser.fromTree(api));
+            }
+            return Optional.of(new GatewayAdmin.Revision(info, apis));
+        } catch (IOException | DefinitionException | RuntimeException e) {
+            throw new IllegalStateException("revision " + revision + " cannot be read from " + file(revision), e);
+        }
+    }
+
+    /** Writes and syncs one revision; returns only once it is durable. */
+    synchronized void append(RevisionInfo info, List<ApiDefinition> apis) throws IOException {
+        Map<String, Object> tree = new LinkedHashMap<>();
+        tree.put("revision", info.revision());
+        tree.put("time", info.time().toString());
+        tree.put("user", info.user());
+        tree.put("source", info.source());
+        tree.put("summary", Map.of("added", info.added(), "updated", info.updated(), "removed", info.removed()));
+        tree.put("apis", apis.stream().map(ApiDefinition::toTree).toList());
+        byte[] bytes = Json.write(tree);
+        Path target = file(info.revision());
+        Path tmp = dir.resolve(target.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
+            ByteBuffer buf = ByteBuffer.wrap(bytes);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            ch.force(true);
+        }
+        try {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException e) {
+            LOG.debug("directory sync not supported for {}", dir, e);
+        }
+        index.put(info.revision(), info);
+    }
+
+    private Path file(long revision) {
+        return dir.resolve(String.format("rev-%012d.json", revision));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static RevisionInfo info(Map<?, ?> tree) {
+        Map<String, Object> summary = (Map<String, Object>) tree.get("summary");
+        return new RevisionInfo(((Number) tree.get("revision")).longValue(), Instant.parse((String) tree.get("time")),
+            (String) tree.get("user"), (String) tree.get("source"), strings(summary.get("added")),
+            strings(summary.get("updated")), strings(summary.get("removed")));
+    }
+
+    private static List<String> strings(Object list) {
+        return list == null ? List.of() : ((List<?>) list).stream().map(String::valueOf).toList();
+    }
+}

@@ -1,0 +1,85 @@
+package dev.meridian.model;
+
+import dev.meridian.model.internal.Methods;
+import dev.meridian.model.internal.Values;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * One API, as validated from a YAML or JSON definition (CONTRACT §3).
+ *
+ * @param id {@code [a-z0-9][a-z0-9-]{0,63}}
+ * @param basePath {@code /}-rooted, matched by whole segments
+ * @param methods upper-case, in the order GET HEAD POST PUT DELETE PATCH OPTIONS TRACE CONNECT;
+ *     empty means all
+ * @param upstream where requests go
+ * @param policies request phase in this order, response phase in reverse
+ * @param cache the validated cache block (CONTRACT §6), durations in short form; empty when
+ *     the API has no cache
+ */
+public record ApiDefinition(
+    String id,
+    String basePath,
+    Set<String> methods,
+    Upstream upstream,
+    List<PolicySpec> policies,
+    Map<String, Object> cache) {
+
+  public ApiDefinition {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(basePath, "basePath");
+    Objects.requireNonNull(upstream, "upstream");
+    methods = Methods.canonical(methods);
+    policies = List.copyOf(policies);
+    cache = Values.immutableObject(cache);
+  }
+
+  /** Whether this API serves {@code method} (any case). */
+  public boolean allowsMethod(String method) {
+    return methods.isEmpty() || methods.contains(method.toUpperCase(Locale.ROOT));
+  }
+
+  /**
+   * The canonical JSON tree of this definition: fresh, mutable {@link LinkedHashMap}s and
+   * {@link ArrayList}s of String, Long, Double and Boolean, fields in the order id, basePath,
+   * methods (if any), upstream {url, timeout, pool {maxConnections, warm}}, policies (if any),
+   * cache (if any). Defaults are written out and durations are in short form, so two
+   * definitions that mean the same thing give equal trees. {@link
+   * DefinitionParser#fromTree(Object)} reads it back.
+   */
+  public Map<String, Object> toTree() {
+    Map<String, Object> tree = new LinkedHashMap<>();
+    tree.put("id", id);
+    tree.put("basePath", basePath);
+    if (!methods.isEmpty()) {
+      tree.put("methods", new ArrayList<>(methods));
+    }
+    Map<String, Object> pool = new LinkedHashMap<>();
+    pool.put("maxConnections", (long) upstream.maxConnections());
+    pool.put("warm", (long) upstream.warm());
+    Map<String, Object> up = new LinkedHashMap<>();
+    up.put("url", upstream.url().toString());
+    up.put("timeout", Durations.format(upstream.timeout()));
+    up.put("pool", pool);
+    tree.put("upstream", up);
+    if (!policies.isEmpty()) {
+      List<Object> list = new ArrayList<>();
+      for (PolicySpec policy : policies) {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("type", policy.type());
+        entry.putAll(Values.mutableObject(policy.config()));
+        list.add(entry);
+      }
+      tree.put("policies", list);
+    }
+    if (!cache.isEmpty()) {
+      tree.put("cache", Values.mutableObject(cache));
+    }
+    return tree;
+  }
+}

@@ -1,0 +1,576 @@
+package dev.meridian.model.internal;
+
+import dev.meridian.model.ApiDefinition;
+import dev.meridian.model.Durations;
+import dev.meridian.model.PolicySpec;
+import dev.meridian.model.Problem;
+import dev.meridian.model.Upstream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Walks a JSON-like JDK tree (see {@link Values}) against the definition schema of CONTRACT §3
+ * and §6, collecting every problem with its path. Not thread-safe: one instance per parse.
+ */
+public final class DefinitionValidator {
+
+  /** What was learnt about one document, even when it is not valid. */
+  public record Checked(Optional<ApiDefinition> definition, Optional<String> id,
+      Optional<String> basePath) {}
+
+  private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
+  private static final Pattern STATUS = Pattern.compile("[1-5][0-9][0-9]");
+  private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+  private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^{}]*)}");
+  private static final Pattern TEMPLATE =
+      Pattern.compile("path\\.[0-9]+|query\\.[^{}]+|header\\.[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+  private static final String PATH_CHARS =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@/%";
+  private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
+  private static final long MAX_POOL = 10_000;
+  private static final long MAX_CACHE_ENTRIES = 100_000_000;
+  private static final Set<String> DEFINITION_FIELDS =
+      Set.of("id", "basePath", "methods", "upstream", "policies", "cache");
+  private static final Set<String> UPSTREAM_FIELDS = Set.of("url", "timeout", "pool");
+  private static final Set<String> POOL_FIELDS = Set.of("maxConnections", "warm");
+  private static final List<String> CACHE_FIELDS = List.of("ttl", "respectCacheControl", "grace",
+      "ttlByStatus", "key", "shared", "tags", "maxEntries");
+  private static final Set<String> CACHE_FIELD_SET = Set.copyOf(CACHE_FIELDS);
+  private static final Set<String> CACHE_KEY_PARTS = Set.of("method", "path", "query", "consumer");
+  private static final String DURATION = "expected a duration such as 30s";
+  private static final Object ABSENT = new Object();
+
+  private final List<Problem> problems = new ArrayList<>();
+
+  /** Every problem found so far, in the order found. */
+  public List<Problem> problems() {
+    return List.copyOf(problems);
+  }
+
+  /** Adds a problem found by the caller (e.g. a duplicate across a set). */
+  public void report(String path, String message) {
+    problems.add(new Problem(path, message));
+  }
+
+  /** Checks one definition object whose fields live under {@code path}. */
+  public Checked definition(Map<?, ?> doc, String path) {
+    int before = problems.size();
+    unknownFields(doc, DEFINITION_FIELDS, path);
+
+    String idPath = Paths.field(path, "id");
+    String id = string(required(doc, "id", idPath), idPath);
+    if (id != null && !NAME.matcher(id).matches()) {
+      report(idPath, "must match [a-z0-9][a-z0-9-]{0,63}");
+      id = null;
+    }
+
+    String basePathPath = Paths.field(path, "basePath");
+    String basePath = string(required(doc, "basePath", basePathPath), basePathPath);
+    if (basePath != null) {
+      Optional<String> error = basePathError(basePath);
+      if (error.isPresent()) {
+        report(basePathPath, error.get());
+        basePath = null;
+      }
+    }
+
+    Set<String> methods = methods(optional(doc, "methods"), Paths.field(path, "methods"));
+    String upstreamPath = Paths.field(path, "upstream");
+    Upstream upstream = upstream(required(doc, "upstream", upstreamPath), upstreamPath);
+    List<PolicySpec> policies = policies(optional(doc, "policies"), Paths.field(path, "policies"));
+    Map<String, Object> cache = cache(optional(doc, "cache"), Paths.field(path, "cache"));
+
+    Optional<ApiDefinition> definition = problems.size() == before
+        ? Optional.of(new ApiDefinition(id, basePath, methods, upstream, policies, cache))
+        : Optional.empty();
+    return new Checked(definition, Optional.ofNullable(id), Optional.ofNullable(basePath));
+  }
+
+  // ---- fields ----
+
+  /** Why {@code p} is not a valid basePath, if it is not. */
+  static Optional<String> basePathError(String p) {
+    if (!p.startsWith("/")) {
+      return Optional.of("must start with /");
+    }
+    if (p.length() > 1 && p.endsWith("/")) {
+      return Optional.of("must not end with /");
+    }
+    if (p.indexOf('?') >= 0 || p.indexOf('#') >= 0) {
+      return Optional.of("must not contain ? or #");
+    }
+    String lower = p.toLowerCase(Locale.ROOT);
+    if (lower.contains("%2f")) {
+      return Optional.of("must not contain an encoded slash (%2F)");
+    }
+    for (int i = 0; i < p.length(); i++) {
+      char c = p.charAt(i);
+      if (PATH_CHARS.indexOf(c) < 0) {
+        return Optional.of("must not contain '" + c + "'; percent-encode it");
+      }
+      if (c == '%' && (i + 2 >= p.length() || !hex(p.charAt(i + 1)) || !hex(p.charAt(i + 2)))) {
+        return Optional.of("contains an invalid percent-encoding");
+      }
+    }
+    if (p.length() > 1) {
+      for (String segment : lower.substring(1).split("/", -1)) {
+        if (segment.isEmpty()) {
+          return Optional.of("must not contain empty segments (//)");
+        }
+        String decoded = segment.replace("%2e", ".");
+        if (decoded.equals(".") || decoded.equals("..")) {
+          return Optional.of("must not contain . or .. segments");
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private Set<String> methods(Object value, String path) {
+    if (value == ABSENT) {
+      return Set.of();
+    }
+    List<?> list = list(value, path);
+    Set<String> methods = new LinkedHashSet<>();
+    if (list == null) {
+      return methods;
+    }
+    for (int i = 0; i < list.size(); i++) {
+      String itemPath = Paths.index(path, i);
+      String method = string(list.get(i), itemPath);
+      if (method == null) {
+        continue;
+      }
+      String upper = method.toUpperCase(Locale.ROOT);
+      if (!Methods.ALL.contains(upper)) {
+        report(itemPath, "unknown HTTP method '" + method + "'; expected one of "
+            + String.join(", ", Methods.ALL));
+      } else if (!methods.add(upper)) {
+        report(itemPath, "duplicate method " + upper);
+      }
+    }
+    return methods;
+  }
+
+  private Upstream upstream(Object value, String path) {
+    Map<?, ?> map = object(value, path);
+    if (map == null) {
+      return null;
+    }
+    unknownFields(map, UPSTREAM_FIELDS, path);
+    String urlPath = Paths.field(path, "url");
+    String url = string(required(map, "url", urlPath), urlPath);
+
+    Duration timeout = Upstream.DEFAULT_TIMEOUT;
+    String timeoutPath = Paths.field(path, "timeout");
+    Object timeoutValue = optional(map, "timeout");
+    if (timeoutValue != ABSENT) {
+      timeout = duration(timeoutValue, timeoutPath);
+      if (timeout != null && timeout.isZero()) {
+        report(timeoutPath, "must be greater than 0s");
+        timeout = null;
+      } else if (timeout != null && timeout.compareTo(MAX_TIMEOUT) > 0) {
+        report(timeoutPath, "must be at most 1h");
+        timeout = null;
+      }
+    }
+
+    long maxConnections = Upstream.DEFAULT_MAX_CONNECTIONS;
+    long warm = Upstream.DEFAULT_WARM;
+    boolean poolValid = true;
+    Object poolValue = optional(map, "pool");
+    if (poolValue != ABSENT) {
+      String poolPath = Paths.field(path, "pool");
+      Map<?, ?> pool = object(poolValue, poolPath);
+      int before = problems.size();
+      if (pool != null) {
+        unknownFields(pool, POOL_FIELDS, poolPath);
+        Long max = integer(pool, "maxConnections", poolPath, 1, MAX_POOL);
+        if (max != null) {
+          maxConnections = max;
+        }
+        Long w = integer(pool, "warm", poolPath, 0, MAX_POOL);
+        if (w != null) {
+          warm = w;
+          boolean maxKnown = max != null || !pool.containsKey("maxConnections");
+          if (maxKnown && warm > maxConnections) {
+            report(Paths.field(poolPath, "warm"),
+                "must not exceed maxConnections (" + maxConnections + ")");
+          }
+        }
+      }
+      poolValid = pool != null && problems.size() == before;
+    }
+
+    Target target = url == null ? null : target(url, urlPath);
+    if (target == null || timeout == null || !poolValid) {
+      return null;
+    }
+    return new Upstream(target.uri, target.scheme, target.host, target.port, target.path,
+        timeout, (int) maxConnections, (int) warm);
+  }
+
+  private record Target(URI uri, String scheme, String host, int port, String path) {}
+
+  private Target target(String url, String path) {
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      report(path, "not a valid URL: " + e.getReason() + " at index " + e.getIndex());
+      return null;
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("https")) {
+      report(path, "must be an absolute http or https URL");
+      return null;
+    }
+    if (uri.isOpaque() || uri.getRawAuthority() == null) {
+      report(path, "must have a host");
+      return null;
+    }
+    if (uri.getRawUserInfo() != null) {
+      report(path, "must not contain user info");
+      return null;
+    }
+    if (uri.getHost() == null) {
+      report(path, "must have a valid host name");
+      return null;
+    }
+    if (uri.getRawQuery() != null) {
+      report(path, "must not have a query");
+      return null;
+    }
+    if (uri.getRawFragment() != null) {
+      report(path, "must not have a fragment");
+      return null;
+    }
+    int defaultPort = scheme.equals("http") ? 80 : 443;
+    int port = uri.getPort() < 0 ? defaultPort : uri.getPort();
+    if (port < 1 || port > 65535) {
+      report(path, "port must be between 1 and 65535");
+      return null;
+    }
+    String host = uri.getHost().toLowerCase(Locale.ROOT);
+    String rawPath = uri.getRawPath() == null ? "" : uri.getRawPath();
+    int end = rawPath.length();
+    while (end > 0 && rawPath.charAt(end - 1) == '/') {
+      end--;
+    }
+    rawPath = rawPath.substring(0, end);
+    String canonical = scheme + "://" + host + (port == defaultPort ? "" : ":" + port) + rawPath;
+    try {
+      return new Target(new URI(canonical), scheme, host, port, rawPath);
+    } catch (URISyntaxException e) {
+      report(path, "not a valid URL: " + e.getReason());
+      return null;
+    }
+  }
+
+  private List<PolicySpec> policies(Object value, String path) {
+    if (value == ABSENT) {
+      return List.of();
+    }
+    List<?> list = list(value, path);
+    List<PolicySpec> policies = new ArrayList<>();
+    if (list == null) {
+      return policies;
+    }
+    for (int i = 0; i < list.size(); i++) {
+      String itemPath = Paths.index(path, i);
+      Map<?, ?> entry = object(list.get(i), itemPath);
+      if (entry == null) {
+        continue;
+      }
+      String typePath = Paths.field(itemPath, "type");
+      String type = string(required(entry, "type", typePath), typePath);
+      if (type != null && !NAME.matcher(type).matches()) {
+        report(typePath, "must match [a-z0-9][a-z0-9-]{0,63}");
+        type = null;
+      }
+      int before = problems.size();
+      Map<String, Object> config = new LinkedHashMap<>();
+      entry.forEach((k, v) -> {
+        String key = String.valueOf(k);
+        if (!key.equals("type")) {
+          config.put(key, freeform(v, Paths.field(itemPath, key)));
+        }
+      });
+      if (type != null && problems.size() == before) {
+        policies.add(new PolicySpec(type, config));
+      }
+    }
+    return policies;
+  }
+
+  /** A policy's own configuration: any JSON value except null and non-finite numbers. */
+  private Object freeform(Object value, String path) {
+    if (value instanceof Map<?, ?> map) {
+      Map<String, Object> copy = new LinkedHashMap<>();
+      map.forEach((k, v) -> {
+        String key = String.valueOf(k);
+        copy.put(key, freeform(v, Paths.field(path, key)));
+      });
+      return copy;
+    }
+    if (value instanceof List<?> list) {
+      List<Object> copy = new ArrayList<>(list.size());
+      for (int i = 0; i < list.size(); i++) {
+        copy.add(freeform(list.get(i), Paths.index(path, i)));
+      }
+      return copy;
+    }
+    if (value instanceof String || value instanceof Boolean) {
+      return value;
+    }
+    if (value instanceof Number n) {
+      Optional<Object> number = Values.number(n);
+      if (number.isEmpty()) {
+        report(path, "expected a finite number");
+      }
+      return number.orElse(0L);
+    }
+    report(path, value == null ? "must not be null" : "unsupported value");
+    return "";
+  }
+
+  private Map<String, Object> cache(Object value, String path) {
+    if (value == ABSENT) {
+      return Map.of();
+    }
+    Map<?, ?> map = object(value, path);
+    if (map == null) {
+      return Map.of();
+    }
+    unknownFields(map, CACHE_FIELD_SET, path);
+    Map<String, Object> cache = new LinkedHashMap<>();
+    for (String field : CACHE_FIELDS) {
+      if (!map.containsKey(field)) {
+        continue;
+      }
+      Object v = map.get(field);
+      String fieldPath = Paths.field(path, field);
+      Object checked = switch (field) {
+        case "ttl", "grace" -> formatted(duration(v, fieldPath));
+        case "respectCacheControl", "shared" -> bool(v, fieldPath);
+        case "ttlByStatus" -> ttlByStatus(v, fieldPath);
+        case "key" -> cacheKey(v, fieldPath);
+        case "tags" -> tags(v, fieldPath);
+        default -> integer(map, field, path, 1, MAX_CACHE_ENTRIES);
+      };
+      boolean emptyMeansAbsent = checked instanceof Map<?, ?> m && m.isEmpty()
+          || field.equals("tags") && checked instanceof List<?> l && l.isEmpty();
+      if (checked != null && !emptyMeansAbsent) {
+        cache.put(field, checked);
+      }
+    }
+    return cache;
+  }
+
+  private Map<String, Object> ttlByStatus(Object value, String path) {
+    Map<?, ?> map = object(value, path);
+    if (map == null) {
+      return null;
+    }
+    Map<String, Object> sorted = new TreeMap<>();
+    map.forEach((k, v) -> {
+      String status = String.valueOf(k);
+      String statusPath = Paths.field(path, status);
+      if (!STATUS.matcher(status).matches()) {
+        report(statusPath, "expected an HTTP status code such as 404");
+      }
+      String ttl = formatted(duration(v, statusPath));
+      if (ttl != null) {
+        sorted.put(status, ttl);
+      }
+    });
+    return new LinkedHashMap<>(sorted);
+  }
+
+  private List<String> cacheKey(Object value, String path) {
+    List<?> list = list(value, path);
+    if (list == null) {
+      return null;
+    }
+    if (list.isEmpty()) {
+      report(path, "must not be empty");
+      return null;
+    }
+    List<String> parts = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < list.size(); i++) {
+      String itemPath = Paths.index(path, i);
+      String part = string(list.get(i), itemPath);
+      if (part == null) {
+        continue;
+      }
+      boolean header = part.startsWith("header:")
+          && TOKEN.matcher(part.substring("header:".length())).matches();
+      if (!header && !CACHE_KEY_PARTS.contains(part)) {
+        report(itemPath, "expected method, path, query, consumer or header:<Name>");
+      } else if (!seen.add(header ? part.toLowerCase(Locale.ROOT) : part)) {
+        report(itemPath, "duplicate key part " + part);
+      } else {
+        parts.add(part);
+      }
+    }
+    return parts;
+  }
+
+  private List<String> tags(Object value, String path) {
+    List<?> list = list(value, path);
+    if (list == null) {
+      return null;
+    }
+    List<String> tags = new ArrayList<>();
+    for (int i = 0; i < list.size(); i++) {
+      String itemPath = Paths.index(path, i);
+      String tag = string(list.get(i), itemPath);
+      if (tag == null) {
+        continue;
+      }
+      Optional<String> error = tagError(tag);
+      if (error.isPresent()) {
+        report(itemPath, error.get());
+      } else {
+        tags.add(tag);
+      }
+    }
+    return tags;
+  }
+
+  private static Optional<String> tagError(String tag) {
+    if (tag.isEmpty()) {
+      return Optional.of("must not be empty");
+    }
+    Matcher m = PLACEHOLDER.matcher(tag);
+    StringBuilder rest = new StringBuilder();
+    int last = 0;
+    while (m.find()) {
+      if (!TEMPLATE.matcher(m.group(1)).matches()) {
+        return Optional.of("unknown template {" + m.group(1)
+            + "}; expected {path.N}, {query.name} or {header.Name}");
+      }
+      rest.append(tag, last, m.start());
+      last = m.end();
+    }
+    rest.append(tag.substring(last));
+    if (rest.indexOf("{") >= 0 || rest.indexOf("}") >= 0) {
+      return Optional.of("unbalanced { or }");
+    }
+    return Optional.empty();
+  }
+
+  // ---- typed access; each returns null after reporting a problem ----
+
+  private Object required(Map<?, ?> map, String key, String path) {
+    if (!map.containsKey(key)) {
+      report(path, "is required");
+      return ABSENT;
+    }
+    return map.get(key);
+  }
+
+  private static Object optional(Map<?, ?> map, String key) {
+    return map.containsKey(key) ? map.get(key) : ABSENT;
+  }
+
+  private void unknownFields(Map<?, ?> map, Set<String> known, String path) {
+    for (Object key : map.keySet()) {
+      String name = String.valueOf(key);
+      if (!known.contains(name)) {
+        report(Paths.field(path, name), "unknown field");
+      }
+    }
+  }
+
+  private String string(Object value, String path) {
+    if (value == ABSENT) {
+      return null;
+    }
+    if (value instanceof String s) {
+      return s;
+    }
+    report(path, "expected a string");
+    return null;
+  }
+
+  private Boolean bool(Object value, String path) {
+    if (value instanceof Boolean b) {
+      return b;
+    }
+    report(path, "expected true or false");
+    return null;
+  }
+
+  private Map<?, ?> object(Object value, String path) {
+    if (value == ABSENT) {
+      return null;
+    }
+    if (value instanceof Map<?, ?> map) {
+      return map;
+    }
+    report(path, "expected an object");
+    return null;
+  }
+
+  private List<?> list(Object value, String path) {
+    if (value instanceof List<?> list) {
+      return list;
+    }
+    report(path, "expected a list");
+    return null;
+  }
+
+  private Duration duration(Object value, String path) {
+    if (value instanceof String s) {
+      try {
+        return Durations.parse(s);
+      } catch (IllegalArgumentException e) {
+        report(path, DURATION);
+        return null;
+      }
+    }
+    report(path, DURATION);
+    return null;
+  }
+
+  /** An optional integer field {@code key} of {@code map} within {@code [min, max]}. */
+  private Long integer(Map<?, ?> map, String key, String base, long min, long max) {
+    if (!map.containsKey(key)) {
+      return null;
+    }
+    String path = Paths.field(base, key);
+    Optional<Long> value = Values.integral(map.get(key));
+    if (value.isEmpty()) {
+      report(path, "expected an integer");
+      return null;
+    }
+    if (value.get() < min || value.get() > max) {
+      report(path, "must be between " + min + " and " + max);
+      return null;
+    }
+    return value.get();
+  }
+
+  private static String formatted(Duration d) {
+    return d == null ? null : Durations.format(d);
+  }
+
+  private static boolean hex(char c) {
+    return Character.digit(c, 16) >= 0 && c < 128;
+  }
+}

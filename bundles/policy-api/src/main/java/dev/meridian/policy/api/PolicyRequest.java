@@ -1,0 +1,55 @@
+package dev.meridian.policy.api;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The request as a policy sees it, backed directly by the engine's request (no copies).
+ * Header names are case-insensitive. Valid only during the request it belongs to; do not keep
+ * a reference after a phase returns (except from a pending stage of the same request).
+ */
+@ProviderType
+public interface PolicyRequest {
+
+    /** Upper-case HTTP method. */
+    String method();
+
+    /** The client's path, decoded dot-segments resolved, as routed (e.g. {@code /orders/42}). */
+    String path();
+
+    /** The raw query string without {@code ?}, or empty. */
+    Optional<String> query();
+
+    /** The id of the API definition that routed this request. */
+    String apiId();
+
+    /** The revision serving this request. */
+    long revision();
+
+    /** The client's IP address as seen on the socket. */
+    String clientAddress();
+
+    /** First value of a header. */
+    Optional<String> header(String name);
+
+    /** All values of a header, empty if absent. */
+    List<String> headers(String name);
+
+    /** Replaces every value of a header; this is what the upstream will receive. */
+    void setHeader(String name, String value);
+
+    /** Adds a value to a header. */
+    void addHeader(String name, String value);
+
+    /** Removes a header. */
+    void removeHeader(String name);
+
+    /**
+     * Per-request attributes shared by the policies of one chain (e.g. the identified
+     * consumer). Not thread-safe: use from the request's own phases only.
+     */
+    Map<String, Object> attributes();
+}

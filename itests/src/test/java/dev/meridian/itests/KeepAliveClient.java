@@ -1,0 +1,92 @@
+package dev.meridian.itests;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A minimal HTTP/1.1 client on one socket that it never reopens: if the server closes the
+ * keep-alive connection, the next request fails. That is the point: it proves "no keep-alive
+ * connection is closed" (CONTRACT §4), which pooling clients hide by reconnecting.
+ */
+final class KeepAliveClient implements AutoCloseable {
+
+    record Reply(int status, Map<String, String> headers, String body) {
+    }
+
+    private final Socket socket;
+    private final OutputStream out;
+    private final InputStream in;
+    private final String host;
+
+    KeepAliveClient(int port) throws IOException {
+        socket = new Socket("127.0.0.1", port);
+        socket.setSoTimeout(10_000);
+        socket.setTcpNoDelay(true);
+        out = socket.getOutputStream();
+        in = new BufferedInputStream(socket.getInputStream());
+        host = "127.0.0.1:" + port;
+    }
+
+    Reply get(String path) throws IOException {
+        out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        String statusLine = line();
+        if (statusLine == null) {
+            throw new IOException("connection closed by server");
+        }
+        int status = Integer.parseInt(statusLine.split(" ")[1]);
+        Map<String, String> headers = new LinkedHashMap<>();
+        String h;
+        while ((h = line()) != null && !h.isEmpty()) {
+            int colon = h.indexOf(':');
+            headers.put(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
+        }
+        if ("close".equalsIgnoreCase(headers.get("connection"))) {
+            throw new IOException("server announced Connection: close");
+        }
+        byte[] body;
+        if (headers.containsKey("content-length")) {
+            body = in.readNBytes(Integer.parseInt(headers.get("content-length")));
+        } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
+            java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+            while (true) {
+                int size = Integer.parseInt(line().split(";")[0].trim(), 16);
+                if (size == 0) {
+                    line();
+                    break;
+                }
+                buf.write(in.readNBytes(size));
+                line();
+            }
+            body = buf.toByteArray();
+        } else {
+            throw new IOException("response without length on a keep-alive connection");
+        }
+        return new Reply(status, headers, new String(body, StandardCharsets.UTF_8));
+    }
+
+    private String line() throws IOException {
+        StringBuilder sb = new StringBuilder();
+        int c;
+        while ((c = in.read()) != -1) {
+            if (c == '\n') {
+                int len = sb.length();
+                return len > 0 && sb.charAt(len - 1) == '\r' ? sb.substring(0, len - 1) : sb.toString();
+            }
+            sb.append((char) c);
+        }
+        return sb.length() == 0 ? null : sb.toString();
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}
