@@ -35,6 +35,15 @@ final class KeepAliveClient implements AutoCloseable {
     }
 
     Reply get(String path) throws IOException {
+        return exchange(path, false);
+    }
+
+    /** As {@link #get}, but a {@code Connection: close} answer is returned instead of failing. */
+    Reply getAllowingClose(String path) throws IOException {
+        return exchange(path, true);
+    }
+
+    private Reply exchange(String path, boolean closeAllowed) throws IOException {
         out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         out.flush();
         String statusLine = line();
@@ -48,7 +57,7 @@ final class KeepAliveClient implements AutoCloseable {
             int colon = h.indexOf(':');
             headers.put(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
         }
-        if ("close".equalsIgnoreCase(headers.get("connection"))) {
+        if (!closeAllowed && "close".equalsIgnoreCase(headers.get("connection"))) {
             throw new IOException("server announced Connection: close");
         }
         byte[] body;

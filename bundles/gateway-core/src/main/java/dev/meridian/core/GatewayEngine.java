@@ -44,6 +44,9 @@ public interface GatewayEngine {
     /** Marks startup complete: the newest known revision is published. */
     void markReady();
 
+    /** The data plane reports whether its traffic port is open; the node is ready only while it is. */
+    void trafficPortOpen(boolean open);
+
     /** Policy types known on this node. */
     List<PluginInfo> plugins();
 

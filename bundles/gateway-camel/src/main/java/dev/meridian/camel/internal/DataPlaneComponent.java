@@ -95,6 +95,7 @@ public final class DataPlaneComponent {
         } finally {
             current.setContextClassLoader(previous);
         }
+        engine.trafficPortOpen(true);
         LOG.info("Meridian traffic port listening on {}:{}", host, connector.getLocalPort());
     }
 
@@ -126,6 +127,7 @@ public final class DataPlaneComponent {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        engine.trafficPortOpen(false);
         stopQuietly(server, "traffic server");
         try {
             if (pipeline != null) {

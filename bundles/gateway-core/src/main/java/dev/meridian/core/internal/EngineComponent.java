@@ -73,6 +73,7 @@ public final class EngineComponent implements GatewayEngine {
     private volatile Published published = new Published(GatewayState.EMPTY, RouteTable.empty(), Map.of(), List.of());
     private volatile boolean ready;
     private volatile boolean draining;
+    private volatile boolean trafficPortOpen;
 
     @Activate
     void activate() {
@@ -208,7 +209,7 @@ public final class EngineComponent implements GatewayEngine {
         if (draining) {
             return NodeState.DRAINING;
         }
-        if (!ready) {
+        if (!ready || !trafficPortOpen) {
             return NodeState.STARTING;
         }
         return published.missingTypes().isEmpty() ? NodeState.READY : NodeState.DEGRADED;
@@ -222,6 +223,11 @@ public final class EngineComponent implements GatewayEngine {
     @Override
     public void markReady() {
         ready = true;
+    }
+
+    @Override
+    public void trafficPortOpen(boolean open) {
+        trafficPortOpen = open;
     }
 
     @Override

@@ -1,0 +1,100 @@
+package dev.meridian.itests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetSocketAddress;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * SIGTERM drains (CONTRACT §2): readiness turns 503 at once, a request in flight finishes with
+ * its full answer, the keep-alive connection is closed after it (Connection: close), and the
+ * process exits by itself.
+ */
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
+class DrainE2EIT {
+
+    private static final java.util.concurrent.CountDownLatch SLOW_ARRIVED = new java.util.concurrent.CountDownLatch(1);
+    private static HttpServer upstream;
+    private static MeridianNode node;
+
+    @BeforeAll
+    static void start() throws Exception {
+        upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+        upstream.setExecutor(Executors.newFixedThreadPool(4));
+        upstream.createContext("/", ex -> {
+            if (ex.getRequestURI().getPath().endsWith("/slow")) {
+                SLOW_ARRIVED.countDown();
+                try {
+                    TimeUnit.MILLISECONDS.sleep(2500);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            byte[] body = "done".getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        upstream.start();
+        node = new MeridianNode("drain-1", Paths.get("target", "e2e"), 27080, 27181, 27101, "drain-secret")
+            .start(Map.of("MERIDIAN_DRAIN_DELAY", "1s"));
+        node.awaitReady(Duration.ofMinutes(3));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (node != null) {
+            node.close();
+        }
+        if (upstream != null) {
+            upstream.stop(0);
+            ((java.util.concurrent.ExecutorService) upstream.getExecutor()).shutdownNow();
+        }
+    }
+
+    @Test
+    void should_finish_in_flight_requests_and_turn_unready_when_terminated() throws Exception {
+        HttpResponse<String> put = node.send("PUT", "/api/v1/apis/drain", "application/yaml", String.join("\n",
+            "id: drain", "basePath: /drain", "upstream:", "  url: http://127.0.0.1:" + upstream.getAddress().getPort(), ""));
+        assertEquals(200, put.statusCode(), put.body());
+
+        try (KeepAliveClient client = new KeepAliveClient(node.httpPort)) {
+            assertEquals(200, client.get("/drain/fast").status());
+            CompletableFuture<KeepAliveClient.Reply> slow = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return client.getAllowingClose("/drain/slow");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            assertTrue(SLOW_ARRIVED.await(10, TimeUnit.SECONDS), "slow request reached the upstream");
+            ProcessHandle jvm = node.process().descendants().filter(p -> p.info().command().orElse("").endsWith("java"))
+                .findFirst().orElseThrow();
+            jvm.destroy();
+
+            Awaitility.await("readiness 503").atMost(Duration.ofSeconds(5)).ignoreExceptions()
+                .until(() -> node.get(node.adminUrl("/ready"), false).statusCode() == 503);
+            KeepAliveClient.Reply reply = slow.get(20, TimeUnit.SECONDS);
+            assertEquals(200, reply.status());
+            assertEquals("done", reply.body());
+            assertEquals("close", reply.headers().get("connection"));
+            assertTrue(jvm.onExit().get(60, TimeUnit.SECONDS) != null);
+        }
+    }
+}
