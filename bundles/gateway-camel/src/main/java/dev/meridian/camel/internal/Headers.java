@@ -18,15 +18,19 @@ final class Headers {
 
     /** Fields named by a {@code Connection} header other than keep-alive/close, or null when none. */
     static String[] connectionTokens(HttpFields fields) {
-        String connection = fields.get(HttpHeader.CONNECTION);
-        if (connection == null || connection.equalsIgnoreCase("keep-alive") || connection.equalsIgnoreCase("close")) {
+        if (!fields.contains(HttpHeader.CONNECTION)) {
             return null;
         }
-        String[] tokens = connection.split(",");
-        for (int i = 0; i < tokens.length; i++) {
-            tokens[i] = tokens[i].trim();
+        java.util.List<String> tokens = new java.util.ArrayList<>();
+        for (String value : fields.getValuesList(HttpHeader.CONNECTION)) {
+            for (String token : value.split(",")) {
+                String t = token.trim();
+                if (!t.isEmpty() && !t.equalsIgnoreCase("keep-alive") && !t.equalsIgnoreCase("close")) {
+                    tokens.add(t);
+                }
+            }
         }
-        return tokens;
+        return tokens.isEmpty() ? null : tokens.toArray(new String[0]);
     }
 
     /** True for fields a proxy must drop: hop-by-hop ones and those named in {@code tokens}. */

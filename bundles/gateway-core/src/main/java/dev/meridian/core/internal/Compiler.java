@@ -73,10 +73,19 @@ final class Compiler {
         List<Route> routes = new ArrayList<>();
         for (ApiDefinition api : state.apis().values()) {
             List<Policy> chain = new ArrayList<>();
-            for (PolicySpec spec : api.policies()) {
+            List<PolicySpec> specs = api.policies();
+            for (int j = 0; j < specs.size(); j++) {
+                PolicySpec spec = specs.get(j);
                 Compiled c = compiled.get(spec);
                 if (c == null) {
-                    c = compileOne(spec, previous.get(spec), missing);
+                    try {
+                        c = compileOne(spec, previous.get(spec), missing);
+                    } catch (PolicyConfigException e) {
+                        String at = "[" + api.id() + "].policies[" + j + "]";
+                        throw new PolicyConfigException(e.problems().stream()
+                            .map(p -> new PolicyConfigException.Problem(p.path().isEmpty() ? at : at + "." + p.path(), p.message()))
+                            .toList());
+                    }
                     compiled.put(spec, c);
                 }
                 chain.add(c.policy());

@@ -69,6 +69,7 @@ public final class EngineComponent implements GatewayEngine {
     private final LongAdder publishes = new LongAdder();
     private final LongAdder retired = new LongAdder();
     private final LongAdder unmatched = new LongAdder();
+    private final java.util.concurrent.atomic.AtomicInteger retiringCount = new java.util.concurrent.atomic.AtomicInteger();
 
     private volatile Published published = new Published(GatewayState.EMPTY, RouteTable.empty(), Map.of(), List.of());
     private volatile boolean ready;
@@ -168,6 +169,7 @@ public final class EngineComponent implements GatewayEngine {
         published = new Published(state, result.table(), result.compiled(), result.missingTypes());
         publishes.increment();
         retiring.add(current.table());
+        retiringCount.set(retiring.size());
         if (!result.missingTypes().isEmpty()) {
             LOG.warn("revision {} keeps serving policy types whose bundle is gone: {}; node is degraded",
                 state.revision(), result.missingTypes());
@@ -202,6 +204,7 @@ public final class EngineComponent implements GatewayEngine {
                 retired.increment();
             }
         }
+        retiringCount.set(retiring.size());
     }
 
     @Override
@@ -250,7 +253,7 @@ public final class EngineComponent implements GatewayEngine {
 
     @Override
     public EngineStats stats() {
-        return new EngineStats(publishes.sum(), retired.sum(), retiring.size(), unmatched.sum());
+        return new EngineStats(publishes.sum(), retired.sum(), retiringCount.get(), unmatched.sum());
     }
 
     @Override

@@ -18,11 +18,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.Constants;
@@ -127,8 +125,6 @@ class EngineComponentTest {
     }
 
     @Test
-    @Disabled("BUG: Compiler.compile reports publish-time problems without their location "
-        + "(path 'type' / 'max' instead of '[orders].policies[0].type'); see report")
     void should_locate_problem_in_publish_failure_when_policy_type_is_unknown() throws Exception {
         CompletableFuture<RouteTable> failed =
             engine.publish(GatewayState.of(1, List.of(api("orders", "/orders", "missing", ""))));
@@ -225,7 +221,7 @@ class EngineComponentTest {
         FakeFactory factory = new FakeFactory("limit");
         ServiceReference<PolicyFactory> ref = bind(factory);
         publish(GatewayState.of(1, List.of(api("orders", "/orders", "limit", "max: 5"))));
-        engine.markReady();
+        ready();
         assertEquals(NodeState.READY, engine.nodeState());
         Policy serving = engine.current().match("/orders").policy(0);
         long generation = engine.current().generation();
@@ -245,7 +241,7 @@ class EngineComponentTest {
         FakeFactory oldFactory = new FakeFactory("limit");
         ServiceReference<PolicyFactory> oldRef = bind(oldFactory);
         publish(GatewayState.of(1, List.of(api("orders", "/orders", "limit", "max: 5"))));
-        engine.markReady();
+        ready();
         Policy old = engine.current().match("/orders").policy(0);
         engine.unbindPolicyFactory(oldFactory, oldRef);
         await().atMost(WAIT).until(() -> engine.nodeState() == NodeState.DEGRADED);
@@ -305,20 +301,32 @@ class EngineComponentTest {
     }
 
     @Test
-    void should_be_starting_until_marked_ready() {
+    void should_be_starting_until_marked_ready_and_traffic_port_is_open() {
         assertEquals(NodeState.STARTING, engine.nodeState());
 
         engine.markReady();
+        assertEquals(NodeState.STARTING, engine.nodeState());
 
+        engine.trafficPortOpen(true);
         assertEquals(NodeState.READY, engine.nodeState());
     }
 
     @Test
+    void should_be_starting_when_traffic_port_closes_again() {
+        ready();
+
+        engine.trafficPortOpen(false);
+
+        assertEquals(NodeState.STARTING, engine.nodeState());
+    }
+
+    @Test
     void should_be_draining_once_draining_started() {
-        engine.markReady();
+        ready();
 
         engine.startDraining();
         engine.markReady();
+        engine.trafficPortOpen(true);
 
         assertEquals(NodeState.DRAINING, engine.nodeState());
     }
@@ -336,6 +344,12 @@ class EngineComponentTest {
     }
 
     // ---- helpers ---------------------------------------------------------------------------
+
+    /** Startup complete and the data plane listening. */
+    private void ready() {
+        engine.markReady();
+        engine.trafficPortOpen(true);
+    }
 
     private RouteTable publish(GatewayState state) throws Exception {
         return engine.publish(state).get(5, TimeUnit.SECONDS);
@@ -380,7 +394,6 @@ class EngineComponentTest {
     /** Accepts an optional integer {@code max}; {@code bad} is a problem of the whole entry. */
     private static final class FakeFactory implements PolicyFactory {
         private final String type;
-        private final AtomicInteger created = new AtomicInteger();
         volatile boolean explode;
 
         FakeFactory(String type) {
@@ -408,7 +421,6 @@ class EngineComponentTest {
             if (!problems.isEmpty()) {
                 throw new PolicyConfigException(problems);
             }
-            created.incrementAndGet();
             return new FakePolicy(this, config);
         }
     }

@@ -47,8 +47,12 @@ final class AdminIdentity {
                 System.out.println("Meridian admin password (generated, printed once): " + password);
             }
         }
+        if (password.indexOf(',') >= 0) {
+            throw new IllegalArgumentException("MERIDIAN_ADMIN_PASSWORD must not contain a comma (Karaf's user store splits on it)");
+        }
         Path users = Paths.get(System.getProperty("karaf.etc", "etc"), "users.properties");
-        List<String> lines = Files.exists(users) ? Files.readAllLines(users, StandardCharsets.UTF_8) : List.of();
+        // Karaf reads users.properties as ISO-8859-1 (java.util.Properties rules)
+        List<String> lines = Files.exists(users) ? Files.readAllLines(users, StandardCharsets.ISO_8859_1) : List.of();
         String adminLine = "admin = " + escape(password) + ",_g_:admingroup";
         List<String> out = new ArrayList<>();
         boolean hasGroup = false;
@@ -62,13 +66,13 @@ final class AdminIdentity {
             }
             out.add(line);
         }
-        out.add(adminLine);
         if (!hasGroup) {
             out.add(GROUP_LINE);
         }
+        out.add(adminLine);
         if (!out.equals(lines)) {
             Path tmp = users.resolveSibling("users.properties.tmp");
-            Files.write(tmp, out, StandardCharsets.UTF_8);
+            Files.write(tmp, out, StandardCharsets.ISO_8859_1);
             restrict(tmp);
             Files.move(tmp, users, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         }
@@ -78,9 +82,12 @@ final class AdminIdentity {
         StringBuilder sb = new StringBuilder();
         for (char c : password.toCharArray()) {
             if (c == '\\') {
-                sb.append('\\');
+                sb.append("\\\\");
+            } else if (c < 0x20 || c > 0x7e) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
             }
-            sb.append(c);
         }
         return sb.toString();
     }

@@ -18,7 +18,6 @@ import java.util.Properties;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -112,8 +111,6 @@ class AdminIdentityTest {
     }
 
     @Test
-    @Disabled("BUG: AdminIdentity.ensure appends the group line after the admin line when it creates the file, "
-        + "so the next start sees a different order and rewrites users.properties once more; see report")
     void should_not_touch_users_file_on_second_start_when_first_start_created_it() throws Exception {
         System.setProperty(PASSWORD, "pw");
         AdminIdentity.ensure(dataDir);
@@ -177,7 +174,6 @@ class AdminIdentityTest {
     }
 
     @Test
-    @Disabled("BUG: AdminIdentity writes users.properties as UTF-8 but Karaf reads it as ISO-8859-1; see report")
     void should_store_non_ascii_password_so_karaf_reads_it_back() throws Exception {
         System.setProperty(PASSWORD, "p\u00e4ss\u20ac");
 
@@ -187,7 +183,6 @@ class AdminIdentityTest {
     }
 
     @Test
-    @Disabled("BUG: a comma in the configured password silently truncates it (Karaf splits the value on ','); see report")
     void should_refuse_or_keep_whole_password_when_it_contains_a_comma() throws Exception {
         System.setProperty(PASSWORD, "pass,word");
 
