@@ -29,13 +29,11 @@ trap cleanup EXIT
 cleanup
 rm -rf "$node" && mkdir -p "$node"
 tar xzf "$tarball" -C "$node" --strip-components=1
-if [[ ${ACCESS_LOG:-on} == off ]]; then
-  sed -i 's/^log4j2.logger.access.level = INFO/log4j2.logger.access.level = WARN/' "$node/etc/org.ops4j.pax.logging.cfg"
-fi
+access_log=${ACCESS_LOG:-}
 
 RUN_DIR=$work/upstream "$shared/upstream.sh" start $UP >/dev/null
 RUN_DIR=$work/peer "$shared/peer-nginx.sh" start $PEER 127.0.0.1:$UP proxy >/dev/null
-MERIDIAN_HTTP_PORT=$HTTP MERIDIAN_ADMIN_PORT=$ADMIN MERIDIAN_SSH_PORT=0 MERIDIAN_ADMIN_PASSWORD=$PASSWORD \
+MERIDIAN_ACCESS_LOG=$access_log MERIDIAN_HTTP_PORT=$HTTP MERIDIAN_ADMIN_PORT=$ADMIN MERIDIAN_SSH_PORT=0 MERIDIAN_ADMIN_PASSWORD=$PASSWORD \
   MERIDIAN_NODE_NAME=bench "$node/bin/start"
 for _ in $(seq 240); do curl -fs "http://127.0.0.1:$ADMIN/ready" >/dev/null 2>&1 && break; sleep 0.5; done
 curl -fsS -u "admin:$PASSWORD" -H 'Content-Type: application/yaml' -X PUT "http://127.0.0.1:$ADMIN/api/v1/apis/bench" \

@@ -42,6 +42,7 @@ public final class DataPlaneComponent {
     private Server server;
     private ServerConnector connector;
     private GatewayHandler handler;
+    private AccessLog accessLog;
 
     @Activate
     void activate() throws Exception {
@@ -72,7 +73,11 @@ public final class DataPlaneComponent {
             client.setIdleTimeout(60_000);
             client.start();
 
-            handler = new GatewayHandler(engine);
+            String accessLogSetting = Settings.string("MERIDIAN_ACCESS_LOG",
+                java.nio.file.Paths.get(System.getProperty("karaf.log", "data/log"), "access.log").toString());
+            accessLog = accessLogSetting.equalsIgnoreCase("off") ? null
+                : new AccessLog(java.nio.file.Paths.get(accessLogSetting), 64L * 1024 * 1024, 5);
+            handler = new GatewayHandler(engine, accessLog);
             pipeline = new Pipeline(client, DataPlaneComponent.class.getClassLoader());
             handler.pipeline(pipeline);
 
@@ -137,6 +142,9 @@ public final class DataPlaneComponent {
             LOG.warn("stopping the Camel pipeline failed", e);
         }
         stopQuietly(client, "upstream client");
+        if (accessLog != null) {
+            accessLog.close();
+        }
         stopQuietly(threads, "thread pool");
         LOG.info("Meridian traffic port stopped");
     }

@@ -31,7 +31,6 @@ import dev.meridian.policy.api.Decision;
 final class GatewayHandler extends Handler.Abstract.NonBlocking {
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewayHandler.class);
-    private static final Logger ACCESS = LoggerFactory.getLogger("meridian.access");
     private static final HttpField JSON = new PreEncodedHttpField(HttpHeader.CONTENT_TYPE, "application/json");
     private static final HttpField CLOSE = new PreEncodedHttpField(HttpHeader.CONNECTION, "close");
     static final String REVISION = "X-Meridian-Revision";
@@ -39,12 +38,14 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private final GatewayEngine engine;
+    private final AccessLog accessLog; // null = off
     private final LongAdder inFlight = new LongAdder();
     private volatile Pipeline pipeline;
     private volatile boolean draining;
 
-    GatewayHandler(GatewayEngine engine) {
+    GatewayHandler(GatewayEngine engine, AccessLog accessLog) {
         this.engine = engine;
+        this.accessLog = accessLog;
     }
 
     void pipeline(Pipeline pipeline) {
@@ -163,17 +164,27 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         if (route != null) {
             route.metrics().record(status, total);
         }
-        if (ACCESS.isInfoEnabled()) {
-            ACCESS.info("api={} rev={} method={} path=\"{}\" status={} upstream_ms={} total_ms={} request_id={} client={}{}",
-                route == null ? "-" : route.id(), table.revision(), request.getMethod(), request.getHttpURI().getPath(),
-                status, millis(upstreamNanos), millis(total), requestId, Request.getRemoteAddr(request),
-                failure == null ? "" : " error=\"" + failure + "\"");
+        if (accessLog != null) {
+            StringBuilder line = new StringBuilder(220);
+            line.append(java.time.Instant.now()).append(" api=").append(route == null ? "-" : route.id())
+                .append(" rev=").append(table.revision())
+                .append(" method=").append(request.getMethod())
+                .append(" path=\"").append(request.getHttpURI().getPath())
+                .append("\" status=").append(status)
+                .append(" upstream_ms=");
+            millis(line, upstreamNanos).append(" total_ms=");
+            millis(line, total).append(" request_id=").append(requestId)
+                .append(" client=").append(Request.getRemoteAddr(request));
+            if (failure != null) {
+                line.append(" error=\"").append(failure).append('"');
+            }
+            accessLog.log(line.toString());
         }
     }
 
-    private static String millis(long nanos) {
+    private static StringBuilder millis(StringBuilder sb, long nanos) {
         long micros = nanos / 1000;
-        return micros / 1000 + "." + (micros % 1000) / 100;
+        return sb.append(micros / 1000).append('.').append((micros % 1000) / 100);
     }
 
     /** The client's {@code X-Request-Id} when sane, else 32 random hex digits. */
