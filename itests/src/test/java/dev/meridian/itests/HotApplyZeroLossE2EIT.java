@@ -44,6 +44,23 @@ class HotApplyZeroLossE2EIT {
     static void startNode() throws Exception {
         upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 256);
         upstream.setExecutor(Executors.newFixedThreadPool(8));
+        upstream.createContext("/bodies/digest", ex -> {
+            byte[] in = ex.getRequestBody().readAllBytes();
+            byte[] body = (in.length + " " + sha256(in) + " " + ex.getRequestHeaders().getFirst("Transfer-Encoding"))
+                .getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        upstream.createContext("/bodies/big", ex -> {
+            ex.sendResponseHeaders(200, 0); // chunked
+            byte[] block = new byte[64 * 1024];
+            java.util.Arrays.fill(block, (byte) 'm');
+            for (int i = 0; i < 128; i++) {
+                ex.getResponseBody().write(block);
+            }
+            ex.close();
+        });
         upstream.createContext("/", ex -> {
             byte[] body = ("{\"path\":\"" + ex.getRequestURI().getPath() + "\"}").getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().add("Content-Type", "application/json");
@@ -155,6 +172,46 @@ class HotApplyZeroLossE2EIT {
         assertTrue(Long.parseLong(revision) >= 54, "revision " + revision);
         System.out.printf("zero-loss run: %d requests ok over %d keep-alive connections, %d revisions, %d bundle updates%n",
             ok.get(), clients, Long.parseLong(revision), bundleUpdates);
+    }
+
+    @Test
+    void should_stream_request_and_response_bodies_both_ways() throws Exception {
+        put("bodies", String.join("\n", "id: bodies", "basePath: /bodies",
+            "upstream: { url: 'http://127.0.0.1:" + upstream.getAddress().getPort() + "/bodies' }", ""));
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        byte[] payload = new byte[3 * 1024 * 1024 + 17];
+        new java.util.Random(7).nextBytes(payload);
+
+        HttpResponse<String> fixed = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.trafficUrl("/bodies/digest")))
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(payload)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, fixed.statusCode(), fixed.body());
+        assertTrue(fixed.body().startsWith(payload.length + " " + sha256(payload)), fixed.body());
+
+        // unknown length: the JDK client sends it chunked
+        HttpResponse<String> chunked = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.trafficUrl("/bodies/digest")))
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(payload))).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, chunked.statusCode(), chunked.body());
+        assertTrue(chunked.body().startsWith(payload.length + " " + sha256(payload)), chunked.body());
+
+        byte[] tooBig = new byte[10 * 1024 * 1024 + 1];
+        HttpResponse<String> rejected = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.trafficUrl("/bodies/digest")))
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(tooBig))).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(413, rejected.statusCode(), rejected.body());
+
+        HttpResponse<byte[]> big = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.trafficUrl("/bodies/big"))).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, big.statusCode());
+        assertEquals(128 * 64 * 1024, big.body().length);
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
