@@ -206,6 +206,44 @@ class HotApplyZeroLossE2EIT {
         assertEquals(128 * 64 * 1024, big.body().length);
     }
 
+    @Test
+    void should_open_warm_connections_and_respect_the_pool_limit() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            AtomicLong accepted = new AtomicLong();
+            List<java.net.Socket> sockets = new CopyOnWriteArrayList<>();
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        sockets.add(silent.accept()); // never answers: requests hold their connection
+                        accepted.incrementAndGet();
+                    }
+                } catch (IOException closed) {
+                    // socket closed at the end of the test
+                }
+            }, "silent-upstream");
+            acceptor.start();
+            put("pooled", String.join("\n", "id: pooled", "basePath: /pooled",
+                "upstream:", "  url: http://127.0.0.1:" + silent.getLocalPort(), "  timeout: 3s",
+                "  pool: { maxConnections: 2, warm: 2 }", ""));
+            Awaitility.await("warm connections").atMost(Duration.ofSeconds(10)).until(() -> accepted.get() == 2);
+
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> calls = new java.util.ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                calls.add(http.sendAsync(java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.trafficUrl("/pooled/" + i))).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+            }
+            // while all five hang, only pool.maxConnections connections reach the upstream
+            Awaitility.await().during(Duration.ofMillis(1500)).atMost(Duration.ofMillis(2500)).until(() -> accepted.get() == 2);
+            for (var call : calls) {
+                assertEquals(504, call.get(20, TimeUnit.SECONDS).statusCode());
+            }
+            for (java.net.Socket socket : sockets) {
+                socket.close();
+            }
+        }
+    }
+
     private static String sha256(byte[] bytes) {
         try {
             return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));

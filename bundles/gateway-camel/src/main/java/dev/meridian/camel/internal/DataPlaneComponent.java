@@ -2,6 +2,9 @@ package dev.meridian.camel.internal;
 
 import java.time.Duration;
 
+import java.util.concurrent.TimeUnit;
+
+import org.eclipse.jetty.client.DuplexConnectionPool;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http.UriCompliance;
@@ -20,8 +23,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.meridian.core.GatewayEngine;
+import dev.meridian.core.Route;
+import dev.meridian.core.RouteTable;
 import dev.meridian.core.Settings;
 import dev.meridian.model.Durations;
+import dev.meridian.model.Upstream;
 
 /**
  * Owns the data plane: the Jetty 12 server on {@code MERIDIAN_HTTP_PORT}, the upstream client
@@ -43,6 +49,8 @@ public final class DataPlaneComponent {
     private ServerConnector connector;
     private GatewayHandler handler;
     private AccessLog accessLog;
+    private volatile long warmedGeneration = -1;
+    private final java.util.Set<Upstream> warmed = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @Activate
     void activate() throws Exception {
@@ -63,6 +71,10 @@ public final class DataPlaneComponent {
             clientConnector.setExecutor(threads);
             HttpClientTransportOverHTTP transport = new HttpClientTransportOverHTTP(clientConnector);
             transport.setInvocationType(Invocable.InvocationType.NON_BLOCKING);
+            // Requests are tagged with their Upstream record, so each upstream configuration gets
+            // its own pool with its own limit; a changed pool setting gets a fresh pool.
+            transport.setConnectionPoolFactory(destination -> new DuplexConnectionPool(destination,
+                destination.getOrigin().getTag() instanceof Upstream u ? u.maxConnections() : 256));
             client = new HttpClient(transport);
             client.setExecutor(threads);
             client.setFollowRedirects(false);
@@ -72,6 +84,7 @@ public final class DataPlaneComponent {
             client.setMaxRequestsQueuedPerDestination(8192);
             client.setConnectTimeout(5_000);
             client.setIdleTimeout(60_000);
+            client.setDestinationIdleTimeout(300_000);
             client.start();
 
             String accessLogSetting = Settings.string("MERIDIAN_ACCESS_LOG",
@@ -101,8 +114,40 @@ public final class DataPlaneComponent {
         } finally {
             current.setContextClassLoader(previous);
         }
+        scheduleWarmUp();
         engine.trafficPortOpen(true);
         LOG.info("Meridian traffic port listening on {}:{}", host, connector.getLocalPort());
+    }
+
+    /**
+     * {@code pool.warm}: when a new route table is published, opens that many connections to
+     * each upstream ahead of traffic. Checked every 250 ms on the client's scheduler.
+     */
+    private void scheduleWarmUp() {
+        client.getScheduler().schedule(() -> {
+            if (!client.isRunning()) {
+                return;
+            }
+            RouteTable table = engine.current();
+            if (table.generation() != warmedGeneration) {
+                warmedGeneration = table.generation();
+                for (Route route : table.routes()) {
+                    Upstream u = route.api().upstream();
+                    if (u.warm() > 0 && warmed.add(u)) {
+                        client.resolveDestination(client.newRequest(u.host(), u.port()).scheme(u.scheme()).tag(u))
+                            .getConnectionPool().preCreateConnections(u.warm())
+                            .whenComplete((v, failure) -> {
+                                if (failure != null) {
+                                    warmed.remove(u);
+                                    LOG.warn("warming {} connections to {} for API {} failed: {}", u.warm(), u.url(), route.id(),
+                                        failure.toString());
+                                }
+                            });
+                    }
+                }
+            }
+            scheduleWarmUp();
+        }, 250, TimeUnit.MILLISECONDS);
     }
 
     /**

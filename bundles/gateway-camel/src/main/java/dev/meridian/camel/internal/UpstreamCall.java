@@ -52,6 +52,7 @@ final class UpstreamCall extends AsyncProcessorSupport {
         Upstream u = f.route.api().upstream();
         org.eclipse.jetty.client.Request up = client.newRequest(u.host(), u.port())
             .scheme(u.scheme())
+            .tag(u) // one connection pool per upstream configuration, sized by its pool.maxConnections
             .method(f.method())
             .path(targetPath(u.path(), f.route.basePath(), f.path, f.query));
         Request in = f.request;
