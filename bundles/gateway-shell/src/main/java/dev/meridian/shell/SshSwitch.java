@@ -1,0 +1,40 @@
+package dev.meridian.shell;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.meridian.core.Settings;
+
+/**
+ * {@code MERIDIAN_SSH_PORT=0} turns Karaf's ssh shell off (CONTRACT §2). {@code bin/karaf}
+ * always passes {@code -Dkaraf.startRemoteShell=true} last on the command line, so the switch
+ * is made here: the ssh bundle is stopped transiently (a restart with another port brings it back).
+ */
+@Component(immediate = true)
+public final class SshSwitch {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SshSwitch.class);
+    static final String SSH_BUNDLE = "org.apache.karaf.shell.ssh";
+
+    @Activate
+    void activate(BundleContext context) {
+        if (!"0".equals(Settings.string("MERIDIAN_SSH_PORT", "8101"))) {
+            return;
+        }
+        for (Bundle b : context.getBundles()) {
+            if (SSH_BUNDLE.equals(b.getSymbolicName()) && b.getState() == Bundle.ACTIVE) {
+                try {
+                    b.stop(Bundle.STOP_TRANSIENT);
+                    LOG.info("ssh shell turned off (MERIDIAN_SSH_PORT=0)");
+                } catch (BundleException e) {
+                    LOG.error("turning the ssh shell off failed", e);
+                }
+            }
+        }
+    }
+}
