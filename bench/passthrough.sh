@@ -9,37 +9,12 @@
 #        PROFILE=1       record a JFR profile of Meridian's last run into target/bench/meridian.jfr
 # Needs: wrk, nginx (apt-get install wrk nginx), a built distribution (mvn install -DskipTests).
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/.." && pwd)
-shared=${SHARED_BENCH:-$repo/../shared/bench}
 dur=${1:-15} rounds=${2:-2} conns=${3:-64}
-work=$repo/target/bench; node=$work/node
-UP=19000 PEER=19081 HTTP=19080 ADMIN=19181 PASSWORD=bench-$$
-export RUN_DIR_BASE=$work
-
-for t in wrk nginx curl; do command -v $t >/dev/null || { echo "passthrough.sh: $t missing (apt-get install wrk nginx curl)" >&2; exit 2; }; done
-tarball=$(ls "$repo"/karaf-assembly/target/meridian-*.tar.gz 2>/dev/null | head -1)
-[[ -n $tarball ]] || { echo "passthrough.sh: build first: mvn install -DskipTests" >&2; exit 2; }
-
-cleanup() {
-  [[ -x $node/bin/stop ]] && "$node/bin/stop" >/dev/null 2>&1 || true
-  RUN_DIR=$work/peer "$shared/peer-nginx.sh" stop $PEER >/dev/null 2>&1 || true
-  RUN_DIR=$work/upstream "$shared/upstream.sh" stop $UP >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-cleanup
-rm -rf "$node" && mkdir -p "$node"
-tar xzf "$tarball" -C "$node" --strip-components=1
-access_log=${ACCESS_LOG:-}
-
-RUN_DIR=$work/upstream "$shared/upstream.sh" start $UP >/dev/null
-RUN_DIR=$work/peer "$shared/peer-nginx.sh" start $PEER 127.0.0.1:$UP proxy >/dev/null
-MERIDIAN_ACCESS_LOG=$access_log MERIDIAN_HTTP_PORT=$HTTP MERIDIAN_ADMIN_PORT=$ADMIN MERIDIAN_SSH_PORT=0 MERIDIAN_ADMIN_PASSWORD=$PASSWORD \
-  MERIDIAN_NODE_NAME=bench "$node/bin/start"
-for _ in $(seq 240); do curl -fs "http://127.0.0.1:$ADMIN/ready" >/dev/null 2>&1 && break; sleep 0.5; done
-curl -fsS -u "admin:$PASSWORD" -H 'Content-Type: application/yaml' -X PUT "http://127.0.0.1:$ADMIN/api/v1/apis/bench" \
-  --data-binary "id: bench
+source "$(dirname "$0")/lib.sh"
+MERIDIAN_ACCESS_LOG=${ACCESS_LOG:-} start_all
+put_api bench "id: bench
 basePath: /
-upstream: { url: 'http://127.0.0.1:$UP' }" >/dev/null
+upstream: { url: 'http://127.0.0.1:$UP' }"
 curl -fsS -o /dev/null "http://127.0.0.1:$HTTP/" || { echo "Meridian does not proxy" >&2; exit 1; }
 
 echo "# warm-up ${dur}s each"
