@@ -84,7 +84,13 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             return true;
         }
         Flight flight = new Flight(request, response, callback, table, route, path, uri.getQuery(), requestId, start);
-        pipeline.run(flight, exchange -> finish(flight, exchange));
+        try {
+            pipeline.run(flight, exchange -> finish(flight, exchange));
+        } catch (RuntimeException e) {
+            // Camel reports failures on the exchange; this only guards against the producer itself failing
+            LOG.error("pipeline refused request {} of API {}", requestId, route.id(), e);
+            local(request, response, callback, table, route, requestId, start, 500, "internal error");
+        }
         return true;
     }
 
