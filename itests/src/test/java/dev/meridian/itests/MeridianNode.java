@@ -73,6 +73,11 @@ final class MeridianNode implements AutoCloseable {
         env.put("MERIDIAN_NODE_NAME", name);
         env.put("MERIDIAN_HEAP", "512m");
         env.put("MERIDIAN_DRAIN_DELAY", "0s");
+        // a cluster of its own unless the test says otherwise: test classes never merge
+        int clusterPort = httpPort - 21000;
+        env.put("MERIDIAN_CLUSTER_NAME", "test-" + name);
+        env.put("MERIDIAN_CLUSTER_PORT", Integer.toString(clusterPort));
+        env.put("MERIDIAN_CLUSTER_MEMBERS", "127.0.0.1:" + clusterPort);
         env.putAll(extraEnv);
         pb.redirectErrorStream(true).redirectOutput(home.resolve("console.log").toFile());
         process = pb.start();

@@ -29,4 +29,15 @@ public final class Settings {
             throw new IllegalArgumentException(env + " must be an integer, got '" + v + "'", e);
         }
     }
+
+    /** {@code MERIDIAN_NODE_NAME}, else {@code <hostname>-<MERIDIAN_HTTP_PORT>} (CONTRACT §2). */
+    public static String nodeName() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            host = "localhost";
+        }
+        return string("MERIDIAN_NODE_NAME", host + "-" + integer("MERIDIAN_HTTP_PORT", 8080));
+    }
 }

@@ -47,6 +47,9 @@ public interface GatewayAdmin {
     /** Policy types on this node. */
     List<PluginInfo> plugins();
 
+    /** Every node of the cluster with the revision it serves (this node alone without a cluster). */
+    List<dev.meridian.cluster.ClusterNode> cluster();
+
     /** Who made a change and through which door (e.g. {@code admin-api}, {@code shell}, {@code deploy:orders.api.yaml}). */
     record Actor(String user, String source) {
     }

@@ -101,7 +101,7 @@ public final class AdminServlet extends HttpServlet {
             } else if (path.equals("/plugins") && method.equals("GET")) {
                 json(resp, 200, Map.of("nodes", List.of(Map.of("name", node.name(), "plugins", plugins()))));
             } else if (path.equals("/cluster") && method.equals("GET")) {
-                json(resp, 200, Map.of("nodes", List.of(nodeTree())));
+                json(resp, 200, Map.of("nodes", admin.cluster().stream().map(AdminServlet::nodeTree).toList()));
             } else {
                 error(resp, 404, "no such resource: " + method + " /api/v1" + path, List.of());
             }
@@ -167,14 +167,14 @@ public final class AdminServlet extends HttpServlet {
         return tree;
     }
 
-    private Map<String, Object> nodeTree() {
+    static Map<String, Object> nodeTree(dev.meridian.cluster.ClusterNode node) {
         Map<String, Object> n = new LinkedHashMap<>();
         n.put("name", node.name());
         n.put("region", node.region());
         n.put("address", node.address());
-        n.put("revision", engine.current().revision());
-        n.put("state", engine.nodeState().wireName());
-        n.put("plugins", plugins());
+        n.put("revision", node.revision());
+        n.put("state", node.state());
+        n.put("plugins", node.plugins());
         return n;
     }
 

@@ -49,6 +49,9 @@ public final class ManagerComponent implements GatewayAdmin {
     @Reference
     private GatewayEngine engine;
 
+    @Reference
+    private NodeStatusReporter status;
+
     private RevisionStore store;
     private volatile GatewayState current = GatewayState.EMPTY;
 
@@ -179,6 +182,11 @@ public final class ManagerComponent implements GatewayAdmin {
     @Override
     public List<PluginInfo> plugins() {
         return engine.plugins();
+    }
+
+    @Override
+    public List<dev.meridian.cluster.ClusterNode> cluster() {
+        return status.cluster();
     }
 
     private Map<String, ApiDefinition> merge(List<ApiDefinition> apis, boolean prune) {

@@ -1,0 +1,174 @@
+package dev.meridian.cluster.internal;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+
+import dev.meridian.cluster.ClusterMembership;
+import dev.meridian.cluster.ClusterNode;
+import dev.meridian.core.Settings;
+import dev.meridian.model.DefinitionException;
+import dev.meridian.model.Json;
+
+/**
+ * The one owner of this node's Hazelcast member (embedded, TCP/IP join, no multicast), created
+ * from the {@code MERIDIAN_CLUSTER_*} settings. Node statuses live in the map
+ * {@code meridian.nodes} as JSON strings (never bundle classes), keyed by node name; whether a
+ * node is live is decided from Hazelcast's member list, so a killed node shows as unreachable.
+ * A node whose name an older member already carries leaves the cluster at once (CONTRACT §2).
+ */
+@Component(service = ClusterMembership.class, immediate = true)
+public final class HazelcastMembership implements ClusterMembership {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HazelcastMembership.class);
+    static final String NODE_ATTRIBUTE = "meridian.node";
+    static final String NODES_MAP = "meridian.nodes";
+
+    private HazelcastInstance hazelcast;
+    private IMap<String, String> nodes;
+    private String localName;
+
+    @Activate
+    void activate() {
+        localName = Settings.nodeName();
+        ClusterSettings settings = ClusterSettings.fromEnvironment(localName);
+        Thread t = Thread.currentThread();
+        ClassLoader previous = t.getContextClassLoader();
+        t.setContextClassLoader(HazelcastMembership.class.getClassLoader());
+        try {
+            hazelcast = Hazelcast.newHazelcastInstance(config(settings));
+        } finally {
+            t.setContextClassLoader(previous);
+        }
+        refuseDuplicateName();
+        nodes = hazelcast.getMap(NODES_MAP);
+        LOG.info("node {} joined cluster '{}' on {}:{} ({} members)", localName, settings.name(), settings.host(),
+            settings.port(), hazelcast.getCluster().getMembers().size());
+    }
+
+    static Config config(ClusterSettings s) {
+        Config c = new Config();
+        c.setClassLoader(HazelcastMembership.class.getClassLoader());
+        c.setClusterName(s.name());
+        c.setInstanceName("meridian-" + s.nodeName());
+        c.setProperty("hazelcast.logging.type", "slf4j");
+        c.setProperty("hazelcast.phone.home.enabled", "false");
+        c.setProperty("hazelcast.shutdownhook.enabled", "false"); // the OSGi lifecycle stops it
+        c.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+        c.setProperty("hazelcast.max.no.heartbeat.seconds", "5");
+        c.setProperty("hazelcast.socket.bind.any", "false");
+        c.getMemberAttributeConfig().setAttribute(NODE_ATTRIBUTE, s.nodeName());
+        NetworkConfig n = c.getNetworkConfig();
+        n.setPort(s.port()).setPortAutoIncrement(false);
+        n.getInterfaces().setEnabled(true).addInterface(s.host());
+        JoinConfig j = n.getJoin();
+        j.getMulticastConfig().setEnabled(false);
+        j.getAutoDetectionConfig().setEnabled(false);
+        j.getTcpIpConfig().setEnabled(true).setMembers(new ArrayList<>(s.members()));
+        return c;
+    }
+
+    /** Members are listed oldest first: if an older one carries this name, this node must not stay. */
+    private void refuseDuplicateName() {
+        Member self = hazelcast.getCluster().getLocalMember();
+        for (Member m : hazelcast.getCluster().getMembers()) {
+            if (m.equals(self)) {
+                return;
+            }
+            if (localName.equals(m.getAttribute(NODE_ATTRIBUTE))) {
+                hazelcast.shutdown();
+                hazelcast = null;
+                throw new IllegalStateException("node name '" + localName + "' is already used by cluster member "
+                    + m.getAddress() + "; set a unique MERIDIAN_NODE_NAME");
+            }
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        if (hazelcast == null) {
+            return;
+        }
+        try {
+            nodes.remove(localName); // a graceful leave disappears from the listing
+        } catch (RuntimeException e) {
+            LOG.warn("could not remove node {} from the cluster listing", localName, e);
+        }
+        hazelcast.shutdown();
+        LOG.info("node {} left the cluster", localName);
+    }
+
+    @Override
+    public String localName() {
+        return localName;
+    }
+
+    @Override
+    public List<ClusterNode> nodes() {
+        Set<String> live = new HashSet<>();
+        for (Member m : hazelcast.getCluster().getMembers()) {
+            String name = m.getAttribute(NODE_ATTRIBUTE);
+            if (name != null) {
+                live.add(name);
+            }
+        }
+        List<ClusterNode> out = new ArrayList<>();
+        for (Map.Entry<String, String> e : nodes.entrySet()) {
+            try {
+                ClusterNode node = fromJson(e.getValue());
+                out.add(live.contains(node.name()) ? node : node.withState("unreachable"));
+            } catch (DefinitionException | RuntimeException ex) {
+                LOG.warn("status of node {} is unreadable", e.getKey(), ex);
+            }
+        }
+        out.sort(Comparator.comparing(ClusterNode::name));
+        return out;
+    }
+
+    @Override
+    public void publishLocalStatus(ClusterNode status) {
+        nodes.set(localName, toJson(status));
+    }
+
+    static String toJson(ClusterNode n) {
+        Map<String, Object> tree = new LinkedHashMap<>();
+        tree.put("name", n.name());
+        tree.put("region", n.region());
+        tree.put("address", n.address());
+        tree.put("revision", n.revision());
+        tree.put("state", n.state());
+        tree.put("plugins", n.plugins());
+        return new String(Json.write(tree), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @SuppressWarnings("unchecked")
+    static ClusterNode fromJson(String json) throws DefinitionException {
+        Map<String, Object> tree = (Map<String, Object>) Json.read(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        List<Map<String, String>> plugins = new ArrayList<>();
+        for (Object p : (List<Object>) tree.getOrDefault("plugins", List.of())) {
+            Map<String, String> m = new LinkedHashMap<>();
+            ((Map<String, Object>) p).forEach((k, v) -> m.put(k, String.valueOf(v)));
+            plugins.add(m);
+        }
+        return new ClusterNode((String) tree.get("name"), (String) tree.get("region"), (String) tree.get("address"),
+            ((Number) tree.get("revision")).longValue(), (String) tree.get("state"), plugins);
+    }
+}
