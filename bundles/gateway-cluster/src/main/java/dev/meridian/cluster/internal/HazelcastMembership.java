@@ -6,7 +6,12 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -17,13 +22,20 @@ import org.slf4j.LoggerFactory;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.SplitBrainProtectionConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import com.hazelcast.map.listener.EntryAddedListener;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 
 import dev.meridian.cluster.ClusterMembership;
 import dev.meridian.cluster.ClusterNode;
+import dev.meridian.cluster.ClusterUnavailableException;
+import dev.meridian.cluster.CommittedRevision;
+import dev.meridian.cluster.RevisionLog;
 import dev.meridian.core.Settings;
 import dev.meridian.model.DefinitionException;
 import dev.meridian.model.Json;
@@ -35,16 +47,25 @@ import dev.meridian.model.Json;
  * node is live is decided from Hazelcast's member list, so a killed node shows as unreachable.
  * A node whose name an older member already carries leaves the cluster at once (CONTRACT §2).
  */
-@Component(service = ClusterMembership.class, immediate = true)
-public final class HazelcastMembership implements ClusterMembership {
+@Component(service = {ClusterMembership.class, RevisionLog.class}, immediate = true)
+public final class HazelcastMembership implements ClusterMembership, RevisionLog {
 
     private static final Logger LOG = LoggerFactory.getLogger(HazelcastMembership.class);
     static final String NODE_ATTRIBUTE = "meridian.node";
     static final String NODES_MAP = "meridian.nodes";
+    static final String REVISIONS_MAP = "meridian.revisions";
+    static final String HEAD_MAP = "meridian.head";
+    static final String HEAD = "head";
+    static final String MAJORITY = "meridian-majority";
+    /** Revisions kept in the cluster; every node keeps its whole history on disk. */
+    static final int KEPT = 500;
 
     private HazelcastInstance hazelcast;
     private IMap<String, String> nodes;
+    private IMap<Long, String> revisions;
+    private IMap<String, Long> head;
     private String localName;
+    private int majority;
 
     @Activate
     void activate() {
@@ -59,7 +80,10 @@ public final class HazelcastMembership implements ClusterMembership {
             t.setContextClassLoader(previous);
         }
         refuseDuplicateName();
+        majority = settings.members().size() / 2 + 1;
         nodes = hazelcast.getMap(NODES_MAP);
+        revisions = hazelcast.getMap(REVISIONS_MAP);
+        head = hazelcast.getMap(HEAD_MAP);
         LOG.info("node {} joined cluster '{}' on {}:{} ({} members)", localName, settings.name(), settings.host(),
             settings.port(), hazelcast.getCluster().getMembers().size());
     }
@@ -79,6 +103,18 @@ public final class HazelcastMembership implements ClusterMembership {
         NetworkConfig n = c.getNetworkConfig();
         n.setPort(s.port()).setPortAutoIncrement(false);
         n.getInterfaces().setEnabled(true).addInterface(s.host());
+        // Revisions: one synchronous and one asynchronous backup; no majority, no write.
+        // (A one-member cluster has nothing to protect, and Hazelcast's check reports failure there.)
+        int majority = s.members().size() / 2 + 1;
+        MapConfig revisionsConfig = new MapConfig(REVISIONS_MAP).setBackupCount(1).setAsyncBackupCount(1);
+        MapConfig headConfig = new MapConfig(HEAD_MAP).setBackupCount(1).setAsyncBackupCount(1);
+        if (majority > 1) {
+            c.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(MAJORITY, true, majority));
+            revisionsConfig.setSplitBrainProtectionName(MAJORITY);
+            headConfig.setSplitBrainProtectionName(MAJORITY);
+        }
+        c.addMapConfig(revisionsConfig);
+        c.addMapConfig(headConfig);
         JoinConfig j = n.getJoin();
         j.getMulticastConfig().setEnabled(false);
         j.getAutoDetectionConfig().setEnabled(false);
@@ -146,6 +182,89 @@ public final class HazelcastMembership implements ClusterMembership {
     @Override
     public void publishLocalStatus(ClusterNode status) {
         nodes.set(localName, toJson(status));
+    }
+
+    // ---- RevisionLog
+
+    @Override
+    public Optional<CommittedRevision> latest() {
+        Long h = head.get(HEAD);
+        return h == null ? Optional.empty() : get(h);
+    }
+
+    @Override
+    public Optional<CommittedRevision> get(long revision) {
+        String payload = revisions.get(revision);
+        return payload == null ? Optional.empty() : Optional.of(new CommittedRevision(revision, payload));
+    }
+
+    @Override
+    public Optional<CommittedRevision> commit(Function<Optional<CommittedRevision>, Optional<String>> change)
+        throws ClusterUnavailableException {
+        checkMajority();
+        boolean locked;
+        try {
+            // lease: a holder that dies mid-commit releases the lock after 30 s at the latest
+            locked = head.tryLock(HEAD, 15, TimeUnit.SECONDS, 30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClusterUnavailableException("interrupted while waiting for the cluster's apply lock");
+        } catch (SplitBrainProtectionException e) {
+            throw new ClusterUnavailableException("no majority of the cluster is reachable: " + e.getMessage());
+        }
+        if (!locked) {
+            throw new ClusterUnavailableException("the cluster's apply lock was not granted within 15 s");
+        }
+        try {
+            Optional<CommittedRevision> latest = latest();
+            Optional<String> payload = change.apply(latest);
+            if (payload.isEmpty()) {
+                return Optional.empty();
+            }
+            long next = latest.map(CommittedRevision::revision).orElse(0L) + 1;
+            revisions.set(next, payload.get());
+            head.set(HEAD, next);
+            if (next > KEPT) {
+                revisions.deleteAsync(next - KEPT);
+            }
+            return Optional.of(new CommittedRevision(next, payload.get()));
+        } catch (SplitBrainProtectionException e) {
+            throw new ClusterUnavailableException("no majority of the cluster is reachable: " + e.getMessage());
+        } finally {
+            head.unlock(HEAD);
+        }
+    }
+
+    private void checkMajority() throws ClusterUnavailableException {
+        int size = hazelcast.getCluster().getMembers().size();
+        if (size < majority) {
+            throw new ClusterUnavailableException("this node reaches " + size + " of the cluster's members, a majority is "
+                + majority + "; changes are refused until it reaches more");
+        }
+    }
+
+    @Override
+    public void seed(CommittedRevision revision) {
+        try {
+            commit(latest -> {
+                if (latest.isPresent() && latest.get().revision() >= revision.revision()) {
+                    return Optional.empty();
+                }
+                // store under its own number, not latest + 1: it is a revision that was committed before
+                revisions.set(revision.revision(), revision.payload());
+                head.set(HEAD, revision.revision());
+                return Optional.empty();
+            });
+        } catch (ClusterUnavailableException e) {
+            LOG.warn("revision {} held on disk could not be offered to the cluster: {}", revision.revision(), e.getMessage());
+        }
+    }
+
+    @Override
+    public AutoCloseable onCommitted(Consumer<CommittedRevision> listener) {
+        UUID id = revisions.addEntryListener((EntryAddedListener<Long, String>) e ->
+            listener.accept(new CommittedRevision(e.getKey(), e.getValue())), true);
+        return () -> revisions.removeEntryListener(id);
     }
 
     static String toJson(ClusterNode n) {

@@ -81,7 +81,7 @@ public final class AdminServlet extends HttpServlet {
             } else if (path.equals("/apply") && method.equals("POST")) {
                 List<ApiDefinition> apis = DefinitionParser.parse(body(req), format(req));
                 Change c = admin.applySet(apis, flag(req, "prune"), actor, ifMatch(req));
-                json(resp, 200, withWait(req, changeTree(c), c));
+                respondAfterWait(req, resp, changeTree(c), c);
             } else if (path.equals("/validate") && method.equals("POST")) {
                 List<ApiDefinition> apis = DefinitionParser.parse(body(req), format(req));
                 Change c = admin.validate(apis, flag(req, "prune"));
@@ -97,7 +97,7 @@ public final class AdminServlet extends HttpServlet {
                 json(resp, 200, tree);
             } else if (path.equals("/rollback") && method.equals("POST")) {
                 Change c = admin.rollback(rollbackTarget(req), actor, ifMatch(req));
-                json(resp, 200, withWait(req, changeTree(c), c));
+                respondAfterWait(req, resp, changeTree(c), c);
             } else if (path.equals("/plugins") && method.equals("GET")) {
                 json(resp, 200, Map.of("nodes", List.of(Map.of("name", node.name(), "plugins", plugins()))));
             } else if (path.equals("/cluster") && method.equals("GET")) {
@@ -137,14 +137,14 @@ public final class AdminServlet extends HttpServlet {
                 tree.put("id", id);
                 tree.put("revision", c.revision());
                 tree.put("changed", c.changed());
-                json(resp, 200, withWait(req, tree, c));
+                respondAfterWait(req, resp, tree, c);
             }
             case "DELETE" -> {
                 Change c = admin.delete(id, actor, ifMatch(req));
                 Map<String, Object> tree = new LinkedHashMap<>();
                 tree.put("id", id);
                 tree.put("revision", c.revision());
-                json(resp, 200, withWait(req, tree, c));
+                respondAfterWait(req, resp, tree, c);
             }
             default -> {
                 resp.setHeader("Allow", "GET, PUT, DELETE");
@@ -153,18 +153,66 @@ public final class AdminServlet extends HttpServlet {
         }
     }
 
-    /** Single node: the change is published before the call returns, so every live node (this one) serves it. */
-    private Map<String, Object> withWait(HttpServletRequest req, Map<String, Object> tree, Change c) {
-        if ("all".equals(req.getParameter("wait"))) {
-            Map<String, Object> n = new LinkedHashMap<>();
-            n.put("name", node.name());
-            n.put("state", engine.nodeState().wireName());
-            n.put("revision", engine.current().revision());
-            n.put("propagationMs", 0);
-            n.put("error", null);
-            tree.put("nodes", List.of(n));
+    /**
+     * {@code ?wait=all[&timeout=10s]}: the revision is committed already; answers 200 once every
+     * live node serves it, or 202 at the timeout, with each node's state, revision and the time
+     * it took from the commit (CONTRACT §5).
+     */
+    private Map<String, Object> withWait(HttpServletRequest req, HttpServletResponse resp, Map<String, Object> tree, Change c)
+        throws AdminException {
+        if (!"all".equals(req.getParameter("wait"))) {
+            return tree;
         }
+        long timeoutMs;
+        try {
+            timeoutMs = dev.meridian.model.Durations.parse(req.getParameter("timeout") == null ? "10s" : req.getParameter("timeout")).toMillis();
+        } catch (IllegalArgumentException e) {
+            throw new AdminException(400, "timeout must be a duration such as 10s");
+        }
+        long start = System.nanoTime();
+        long deadline = start + timeoutMs * 1_000_000;
+        Map<String, Long> reachedMs = new LinkedHashMap<>();
+        List<dev.meridian.cluster.ClusterNode> nodes;
+        while (true) {
+            nodes = admin.cluster();
+            boolean all = true;
+            for (dev.meridian.cluster.ClusterNode n : nodes) {
+                if (n.revision() >= c.revision()) {
+                    reachedMs.putIfAbsent(n.name(), (System.nanoTime() - start) / 1_000_000);
+                } else if (!n.state().equals("unreachable")) {
+                    all = false;
+                }
+            }
+            if (all || System.nanoTime() > deadline) {
+                resp.setStatus(all ? 200 : 202);
+                break;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (dev.meridian.cluster.ClusterNode n : nodes) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", n.name());
+            m.put("state", n.state());
+            m.put("revision", n.revision());
+            m.put("propagationMs", reachedMs.get(n.name()));
+            m.put("error", reachedMs.containsKey(n.name()) ? null
+                : n.state().equals("unreachable") ? "unreachable" : "serves revision " + n.revision() + " after " + timeoutMs + " ms");
+            out.add(m);
+        }
+        tree.put("nodes", out);
         return tree;
+    }
+
+    private void respondAfterWait(HttpServletRequest req, HttpServletResponse resp, Map<String, Object> tree, Change c)
+        throws IOException, AdminException {
+        Map<String, Object> answer = withWait(req, resp, tree, c);
+        json(resp, resp.getStatus() == 202 ? 202 : 200, answer);
     }
 
     static Map<String, Object> nodeTree(dev.meridian.cluster.ClusterNode node) {

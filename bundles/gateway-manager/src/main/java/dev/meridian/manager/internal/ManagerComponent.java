@@ -6,22 +6,28 @@ import java.nio.file.Paths;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.meridian.cluster.ClusterUnavailableException;
+import dev.meridian.cluster.CommittedRevision;
+import dev.meridian.cluster.RevisionLog;
 import dev.meridian.core.GatewayEngine;
 import dev.meridian.core.GatewayState;
 import dev.meridian.core.PluginInfo;
@@ -32,13 +38,16 @@ import dev.meridian.manager.Change;
 import dev.meridian.manager.GatewayAdmin;
 import dev.meridian.manager.RevisionInfo;
 import dev.meridian.model.ApiDefinition;
+import dev.meridian.model.DefinitionException;
 import dev.meridian.model.Problem;
 
 /**
- * The single-node manager: every change is validated against this node's policy types, written
- * durably as the next revision, then published to the engine and awaited, all under one lock
- * so revisions are strictly increasing. On start it publishes the last durable revision before
- * the node reports ready.
+ * The manager: every change is computed from the cluster's newest revision under the
+ * cluster-wide commit lock ({@link RevisionLog}), validated against this node's policy types,
+ * committed as the next revision number, written durably on this node, published to the
+ * engine and awaited. Revisions committed by other nodes arrive through the log's listener and
+ * are written and published the same way. On start the node offers its newest durable revision
+ * to the cluster, adopts the cluster's newest, and reports ready once it serves it.
  */
 @Component(service = GatewayAdmin.class, immediate = true)
 public final class ManagerComponent implements GatewayAdmin {
@@ -52,48 +61,64 @@ public final class ManagerComponent implements GatewayAdmin {
     @Reference
     private NodeStatusReporter status;
 
+    @Reference
+    private RevisionLog log;
+
     private RevisionStore store;
     private volatile GatewayState current = GatewayState.EMPTY;
+    private final ExecutorService sync = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "meridian-revision-sync");
+        t.setDaemon(true);
+        return t;
+    });
+    private AutoCloseable subscription;
 
     @Activate
     void activate() throws Exception {
         AdminIdentity.ensure(dataDir());
         store = new RevisionStore(dataDir().resolve("revisions"));
-        long latest = store.latest();
-        if (latest == 0) {
-            engine.markReady();
-            return;
+        subscription = log.onCommitted(revision -> sync.execute(() -> adoptQuietly(revision)));
+        long local = store.latest();
+        if (local > 0) {
+            store.payload(local).ifPresent(p -> log.seed(new CommittedRevision(local, p)));
         }
-        Revision r = store.load(latest).orElseThrow();
-        current = GatewayState.of(latest, r.apis());
-        Thread restore = new Thread(() -> restore(current, r.apis().size()), "meridian-restore");
+        Thread restore = new Thread(this::restore, "meridian-restore");
         restore.setDaemon(true);
         restore.start();
     }
 
+    @Deactivate
+    void deactivate() throws Exception {
+        if (subscription != null) {
+            subscription.close();
+        }
+        sync.shutdownNow();
+    }
+
     /**
-     * Publishes the last durable revision, retrying while the policy bundles it needs are still
-     * starting; the node reports ready only once it serves it (CONTRACT §2).
+     * Adopts the newest revision the cluster (or, without it, this node's disk) knows, retrying
+     * while the policy bundles it needs are still starting; the node reports ready only once it
+     * serves it (CONTRACT §2).
      */
-    private void restore(GatewayState state, int apis) {
+    private void restore() {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
         while (true) {
             try {
-                engine.publish(state).get(PUBLISH_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                Optional<CommittedRevision> newest = clusterLatest();
+                if (newest.isPresent()) {
+                    adopt(newest.get(), true);
+                } else if (store.latest() > 0) {
+                    adopt(new CommittedRevision(store.latest(), store.payload(store.latest()).orElseThrow()), true);
+                }
                 engine.markReady();
-                LOG.info("restored revision {} ({} APIs) from {}", state.revision(), apis, dataDir());
+                LOG.info("node serves revision {}", current.revision());
                 return;
-            } catch (ExecutionException e) {
+            } catch (AdminException | IOException | DefinitionException | RuntimeException e) {
                 if (System.nanoTime() > deadline) {
-                    LOG.error("revision {} cannot be served on this node; staying not ready", state.revision(), e.getCause());
+                    LOG.error("the newest revision cannot be served on this node; staying not ready", e);
                     return;
                 }
-                LOG.debug("revision {} not servable yet, retrying: {}", state.revision(), e.getCause().getMessage());
-            } catch (TimeoutException e) {
-                LOG.warn("publishing restored revision {} is slow, retrying", state.revision());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+                LOG.debug("newest revision not servable yet, retrying: {}", e.getMessage());
             }
             try {
                 Thread.sleep(200);
@@ -101,6 +126,57 @@ public final class ManagerComponent implements GatewayAdmin {
                 Thread.currentThread().interrupt();
                 return;
             }
+        }
+    }
+
+    private Optional<CommittedRevision> clusterLatest() {
+        try {
+            return log.latest();
+        } catch (RuntimeException e) {
+            LOG.warn("the cluster's newest revision cannot be read ({}); serving this node's own", e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private void adoptQuietly(CommittedRevision revision) {
+        try {
+            adopt(revision, false);
+        } catch (AdminException | IOException | DefinitionException | RuntimeException e) {
+            LOG.error("revision {} from the cluster could not be adopted: {}", revision.revision(), e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes a committed revision durably (with any missing older ones the cluster still holds)
+     * and publishes it unless a newer one is served. Serialized: local commits and the cluster
+     * listener both come here.
+     */
+    private synchronized void adopt(CommittedRevision revision, boolean await)
+        throws AdminException, IOException, DefinitionException {
+        for (long missing = store.latest() + 1; missing < revision.revision(); missing++) {
+            Optional<CommittedRevision> older = log.get(missing);
+            if (older.isPresent()) {
+                store.appendPayload(missing, older.get().payload());
+            }
+        }
+        if (revision.revision() > store.latest()) {
+            store.appendPayload(revision.revision(), revision.payload());
+        }
+        if (revision.revision() <= current.revision() && !await) {
+            return;
+        }
+        GatewayState state = revision.revision() > current.revision()
+            ? GatewayState.of(revision.revision(), RevisionStore.parse(revision.payload()).apis()) : current;
+        current = state;
+        var published = engine.publish(state);
+        if (await) {
+            await(published, state.revision());
+        } else {
+            published.whenComplete((table, failure) -> {
+                if (failure != null) {
+                    LOG.error("revision {} cannot be served on this node", state.revision(), failure);
+                }
+            });
         }
     }
 
@@ -115,20 +191,16 @@ public final class ManagerComponent implements GatewayAdmin {
 
     @Override
     public Change apply(ApiDefinition api, Actor actor, OptionalLong ifMatch) throws AdminException {
-        synchronized (this) {
-            checkIfMatch(ifMatch);
-            Map<String, ApiDefinition> next = new LinkedHashMap<>(current.apis());
+        return commit(base -> {
+            Map<String, ApiDefinition> next = new LinkedHashMap<>(base.apis());
             next.put(api.id(), api);
-            return commit(next, List.of(api), actor);
-        }
+            return new GatewayState(base.revision(), next);
+        }, actor, ifMatch);
     }
 
     @Override
     public Change applySet(List<ApiDefinition> apis, boolean prune, Actor actor, OptionalLong ifMatch) throws AdminException {
-        synchronized (this) {
-            checkIfMatch(ifMatch);
-            return commit(merge(apis, prune), apis, actor);
-        }
+        return commit(base -> new GatewayState(base.revision(), merge(base, apis, prune)), actor, ifMatch);
     }
 
     @Override
@@ -142,26 +214,21 @@ public final class ManagerComponent implements GatewayAdmin {
 
     @Override
     public Change delete(String id, Actor actor, OptionalLong ifMatch) throws AdminException {
-        synchronized (this) {
-            checkIfMatch(ifMatch);
-            if (!current.apis().containsKey(id)) {
-                throw new AdminException(404, "no API with id '" + id + "'");
+        return commit(base -> {
+            if (!base.apis().containsKey(id)) {
+                throw new Refusal(new AdminException(404, "no API with id '" + id + "'"));
             }
-            Map<String, ApiDefinition> next = new LinkedHashMap<>(current.apis());
+            Map<String, ApiDefinition> next = new LinkedHashMap<>(base.apis());
             next.remove(id);
-            return commit(next, List.of(), actor);
-        }
+            return new GatewayState(base.revision(), next);
+        }, actor, ifMatch);
     }
 
     @Override
     public Change rollback(long to, Actor actor, OptionalLong ifMatch) throws AdminException {
         Revision target = revision(to).orElseThrow(() -> new AdminException(404, "no revision " + to));
-        synchronized (this) {
-            checkIfMatch(ifMatch);
-            Map<String, ApiDefinition> next = new LinkedHashMap<>();
-            target.apis().forEach(api -> next.put(api.id(), api));
-            return commit(next, target.apis(), new Actor(actor.user(), actor.source() + " rollback to " + to));
-        }
+        Actor rolling = new Actor(actor.user(), actor.source() + " rollback to " + to);
+        return commit(base -> GatewayState.of(base.revision(), target.apis()), rolling, ifMatch);
     }
 
     @Override
@@ -176,7 +243,17 @@ public final class ManagerComponent implements GatewayAdmin {
 
     @Override
     public Optional<Revision> revision(long n) {
-        return store.load(n);
+        Optional<Revision> local = store.load(n);
+        if (local.isPresent()) {
+            return local;
+        }
+        return log.get(n).map(c -> {
+            try {
+                return RevisionStore.parse(c.payload());
+            } catch (DefinitionException e) {
+                throw new IllegalStateException("revision " + n + " from the cluster is unreadable", e);
+            }
+        });
     }
 
     @Override
@@ -189,43 +266,93 @@ public final class ManagerComponent implements GatewayAdmin {
         return status.cluster();
     }
 
-    private Map<String, ApiDefinition> merge(List<ApiDefinition> apis, boolean prune) {
-        return merge(current, apis, prune);
-    }
-
     private static Map<String, ApiDefinition> merge(GatewayState base, List<ApiDefinition> apis, boolean prune) {
         Map<String, ApiDefinition> next = new LinkedHashMap<>(prune ? Map.of() : base.apis());
         apis.forEach(api -> next.put(api.id(), api));
         return next;
     }
 
-    /** Caller holds the lock. Validates, stores durably, publishes, then answers. */
-    private Change commit(Map<String, ApiDefinition> next, Collection<ApiDefinition> touched, Actor actor) throws AdminException {
-        GatewayState base = current;
-        long revision = Math.max(base.revision(), store.latest()) + 1;
-        Change change = diff(base, next, revision, true);
-        if (!change.changed()) {
-            return new Change(base.revision(), false, List.of(), List.of(), List.of());
+    /** Carries an {@link AdminException} out of the commit function. */
+    private static final class Refusal extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Refusal(AdminException cause) {
+            super(cause.getMessage(), cause, false, false);
         }
-        checkBasePaths(next);
-        List<ApiDefinition> toValidate = touched.stream()
-            .filter(api -> !api.equals(base.apis().get(api.id())))
-            .toList();
-        validateOnEngine(toValidate);
-        GatewayState state = new GatewayState(revision, next);
-        RevisionInfo info = new RevisionInfo(revision, Instant.now().truncatedTo(ChronoUnit.MILLIS), actor.user(),
-            actor.source(), change.added(), change.updated(), change.removed());
+
+        AdminException refusal() {
+            return (AdminException) getCause();
+        }
+    }
+
+    /**
+     * Computes the next state from the cluster's newest one under the commit lock, validates it,
+     * commits it, writes it durably here, publishes it and waits until this node serves it.
+     */
+    private Change commit(UnaryOperator<GatewayState> mutation, Actor actor, OptionalLong ifMatch) throws AdminException {
+        Change[] outcome = new Change[1];
+        Optional<CommittedRevision> committed;
         try {
-            store.append(info, List.copyOf(state.apis().values()));
-        } catch (IOException e) {
-            LOG.error("writing revision {} failed; nothing changed", revision, e);
-            throw new AdminException(500, "revision could not be stored: " + e.getMessage());
+            committed = log.commit(latest -> {
+                GatewayState base = parseState(latest);
+                if (ifMatch.isPresent() && ifMatch.getAsLong() != base.revision()) {
+                    throw new Refusal(new AdminException(409, "revision " + ifMatch.getAsLong() + " is stale; current is "
+                        + base.revision()));
+                }
+                GatewayState nextState = mutation.apply(base);
+                Map<String, ApiDefinition> next = nextState.apis();
+                long revision = base.revision() + 1;
+                Change change = diff(base, next, revision, true);
+                if (!change.changed()) {
+                    outcome[0] = new Change(base.revision(), false, List.of(), List.of(), List.of());
+                    return Optional.empty();
+                }
+                try {
+                    checkBasePaths(next);
+                    validateOnEngine(next.values().stream().filter(api -> !api.equals(base.apis().get(api.id()))).toList());
+                } catch (AdminException e) {
+                    throw new Refusal(e);
+                }
+                outcome[0] = change;
+                RevisionInfo info = new RevisionInfo(revision, Instant.now().truncatedTo(ChronoUnit.MILLIS), actor.user(),
+                    actor.source(), change.added(), change.updated(), change.removed());
+                return Optional.of(RevisionStore.payload(info, List.copyOf(new GatewayState(revision, next).apis().values())));
+            });
+        } catch (Refusal r) {
+            throw r.refusal();
+        } catch (ClusterUnavailableException e) {
+            throw new AdminException(503, e.getMessage());
         }
-        current = state;
-        await(engine.publish(state), revision);
-        LOG.info("revision {} by {} via {}: added {} updated {} removed {}", revision, actor.user(), actor.source(),
+        if (committed.isEmpty()) {
+            return outcome[0];
+        }
+        try {
+            adopt(committed.get(), true);
+        } catch (IOException e) {
+            LOG.error("revision {} is committed in the cluster but could not be written here", committed.get().revision(), e);
+            throw new AdminException(500, "revision " + committed.get().revision() + " could not be stored: " + e.getMessage());
+        } catch (DefinitionException e) {
+            throw new AdminException(500, "revision " + committed.get().revision() + " is unreadable: " + e.getMessage());
+        }
+        Change change = outcome[0];
+        LOG.info("revision {} by {} via {}: added {} updated {} removed {}", change.revision(), actor.user(), actor.source(),
             change.added(), change.updated(), change.removed());
         return change;
+    }
+
+    private GatewayState parseState(Optional<CommittedRevision> latest) {
+        if (latest.isEmpty()) {
+            return GatewayState.EMPTY;
+        }
+        CommittedRevision c = latest.get();
+        if (c.revision() == current.revision()) {
+            return current;
+        }
+        try {
+            return GatewayState.of(c.revision(), RevisionStore.parse(c.payload()).apis());
+        } catch (DefinitionException e) {
+            throw new IllegalStateException("the cluster's revision " + c.revision() + " is unreadable", e);
+        }
     }
 
     private void await(java.util.concurrent.CompletableFuture<?> publish, long revision) throws AdminException {
@@ -250,12 +377,6 @@ public final class ManagerComponent implements GatewayAdmin {
             engine.validate(apis);
         } catch (ValidationException e) {
             throw new AdminException(422, "invalid definition", e.problems());
-        }
-    }
-
-    private void checkIfMatch(OptionalLong ifMatch) throws AdminException {
-        if (ifMatch.isPresent() && ifMatch.getAsLong() != current.revision()) {
-            throw new AdminException(409, "revision " + ifMatch.getAsLong() + " is stale; current is " + current.revision());
         }
     }
 

@@ -20,8 +20,8 @@ import dev.meridian.cluster.ClusterNode;
 import dev.meridian.core.GatewayEngine;
 
 /**
- * Publishes this node's status (revision served, state, policy types) to the cluster every
- * 250 ms when it changed and at least every 5 s, and answers the cluster listing. Without a
+ * Publishes this node's status (revision served, state, policy types) to the cluster within
+ * 20 ms of a change of revision or state, and at least every 5 s, and answers the cluster listing. Without a
  * cluster bundle the listing is this node alone.
  */
 @Component(service = NodeStatusReporter.class, immediate = true)
@@ -39,6 +39,8 @@ public final class NodeStatusReporter {
     private ScheduledExecutorService timer;
     private ClusterNode lastPublished;
     private long lastPublishNanos;
+    private long lastGeneration = -1;
+    private String lastState = "";
 
     @Activate
     void activate() {
@@ -47,7 +49,7 @@ public final class NodeStatusReporter {
             t.setDaemon(true);
             return t;
         });
-        timer.scheduleWithFixedDelay(this::publishIfChanged, 0, 250, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::publishIfChanged, 0, 20, TimeUnit.MILLISECONDS);
     }
 
     @Deactivate
@@ -76,8 +78,16 @@ public final class NodeStatusReporter {
             return;
         }
         try {
+            long generation = engine.current().generation();
+            String state = engine.nodeState().wireName();
+            boolean due = System.nanoTime() - lastPublishNanos > TimeUnit.SECONDS.toNanos(5);
+            if (!due && generation == lastGeneration && state.equals(lastState)) {
+                return;
+            }
+            lastGeneration = generation;
+            lastState = state;
             ClusterNode now = localStatus();
-            if (!now.equals(lastPublished) || System.nanoTime() - lastPublishNanos > TimeUnit.SECONDS.toNanos(5)) {
+            if (!now.equals(lastPublished) || due) {
                 m.publishLocalStatus(now);
                 lastPublished = now;
                 lastPublishNanos = System.nanoTime();

@@ -74,33 +74,68 @@ final class RevisionStore {
     }
 
     synchronized Optional<GatewayAdmin.Revision> load(long revision) {
-        RevisionInfo info = index.get(revision);
-        if (info == null) {
-            return Optional.empty();
-        }
-        try {
-            Map<?, ?> tree = (Map<?, ?>) Json.read(Files.readAllBytes(file(revision)));
-            List<ApiDefinition> apis = new ArrayList<>();
-            for (Object api : (List<?>) tree.get("apis")) {
-                apis.add(DefinitionParser.fromTree(api));
+        return payload(revision).map(p -> {
+            try {
+                return parse(p);
+            } catch (DefinitionException | RuntimeException e) {
+                throw new IllegalStateException("revision " + revision + " cannot be read from " + file(revision), e);
             }
-            return Optional.of(new GatewayAdmin.Revision(info, apis));
-        } catch (IOException | DefinitionException | RuntimeException e) {
-            throw new IllegalStateException("revision " + revision + " cannot be read from " + file(revision), e);
-        }
+        });
     }
 
     /** Writes and syncs one revision; returns only once it is durable. */
     synchronized void append(RevisionInfo info, List<ApiDefinition> apis) throws IOException {
+        appendPayload(info.revision(), payload(info, apis));
+    }
+
+    /** The revision's file content: its history entry and its full state, as JSON text. */
+    static String payload(RevisionInfo info, List<ApiDefinition> apis) {
         Map<String, Object> tree = new LinkedHashMap<>();
         tree.put("revision", info.revision());
         tree.put("time", info.time().toString());
         tree.put("user", info.user());
         tree.put("source", info.source());
-        tree.put("summary", Map.of("added", info.added(), "updated", info.updated(), "removed", info.removed()));
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("added", info.added());
+        summary.put("updated", info.updated());
+        summary.put("removed", info.removed());
+        tree.put("summary", summary);
         tree.put("apis", apis.stream().map(ApiDefinition::toTree).toList());
-        byte[] bytes = Json.write(tree);
-        Path target = file(info.revision());
+        return new String(Json.write(tree), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Reads a payload written by {@link #payload}. */
+    static GatewayAdmin.Revision parse(String payload) throws DefinitionException {
+        Map<?, ?> tree = (Map<?, ?>) Json.read(payload.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        List<ApiDefinition> apis = new ArrayList<>();
+        for (Object api : (List<?>) tree.get("apis")) {
+            apis.add(DefinitionParser.fromTree(api));
+        }
+        return new GatewayAdmin.Revision(info(tree), apis);
+    }
+
+    /** The stored payload of a revision. */
+    synchronized Optional<String> payload(long revision) {
+        if (!index.containsKey(revision)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Files.readString(file(revision), java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new IllegalStateException("revision " + revision + " cannot be read from " + file(revision), e);
+        }
+    }
+
+    /** Writes and syncs one revision given as its payload; returns only once it is durable. */
+    synchronized void appendPayload(long revision, String payload) throws IOException {
+        RevisionInfo info;
+        try {
+            info = info((Map<?, ?>) Json.read(payload.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (DefinitionException e) {
+            throw new IOException("revision " + revision + " has an unreadable payload", e);
+        }
+        byte[] bytes = payload.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Path target = file(revision);
         Path tmp = dir.resolve(target.getFileName() + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
             StandardOpenOption.WRITE)) {
@@ -120,7 +155,7 @@ final class RevisionStore {
         } catch (IOException e) {
             LOG.debug("directory sync not supported for {}", dir, e);
         }
-        index.put(info.revision(), info);
+        index.put(revision, info);
     }
 
     private Path file(long revision) {
