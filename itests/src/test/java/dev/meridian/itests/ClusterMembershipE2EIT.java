@@ -79,8 +79,58 @@ class ClusterMembershipE2EIT {
         assertTrue(shell.contains("cn1") && shell.contains("cn2") && shell.contains("cn3"), shell);
     }
 
+    private static String api(String id, String shape) {
+        return String.join("\n", "id: " + id, "basePath: /" + id, "upstream: { url: 'http://127.0.0.1:9/' }",
+            "policies:", "  - type: set-headers", "    response: { set: { X-Shape: \"" + shape + "\" } }", "");
+    }
+
+    private static long revisionServed(MeridianNode node, String path) throws Exception {
+        return Long.parseLong(node.get(node.trafficUrl(path), false).headers().firstValue("X-Meridian-Revision").orElse("-1"));
+    }
+
     @Test
     @Order(2)
+    void should_propagate_an_apply_to_every_node_before_wait_all_answers() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            MeridianNode via = NODES.get(i % 3);
+            HttpResponse<String> r = via.send("PUT", "/api/v1/apis/prop?wait=all", "application/yaml", api("prop", "s" + i));
+            assertEquals(200, r.statusCode(), r.body());
+            Matcher rev = Pattern.compile("\"revision\":(\\d+),\"changed\"").matcher(r.body());
+            assertTrue(rev.find(), r.body());
+            long revision = Long.parseLong(rev.group(1));
+            assertEquals(3, r.body().split("\"propagationMs\":\\d+").length - 1, r.body());
+            for (MeridianNode n : NODES) {
+                assertEquals(revision, revisionServed(n, "/prop/x"), "node " + n.name + " serves the revision when wait=all answered");
+            }
+        }
+    }
+
+    @Test
+    @Order(3)
+    void should_land_concurrent_applies_on_two_nodes_in_one_order_everywhere() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var a = pool.submit(() -> NODES.get(0).send("PUT", "/api/v1/apis/ca", "application/yaml", api("ca", "a")));
+            var b = pool.submit(() -> NODES.get(1).send("PUT", "/api/v1/apis/cb", "application/yaml", api("cb", "b")));
+            assertEquals(200, a.get(30, TimeUnit.SECONDS).statusCode(), a.get().body());
+            assertEquals(200, b.get(30, TimeUnit.SECONDS).statusCode(), b.get().body());
+        } finally {
+            pool.shutdownNow();
+        }
+        for (MeridianNode n : NODES) {
+            Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                .until(() -> n.get(n.trafficUrl("/ca/x"), false).headers().firstValue("X-Shape").orElse("").equals("a")
+                    && n.get(n.trafficUrl("/cb/x"), false).headers().firstValue("X-Shape").orElse("").equals("b"));
+        }
+        String first = NODES.get(0).get(NODES.get(0).adminUrl("/api/v1/revisions?limit=2"), true).body();
+        for (MeridianNode n : NODES) {
+            Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> n.get(n.adminUrl("/api/v1/revisions?limit=2"), true).body().equals(first));
+        }
+    }
+
+    @Test
+    @Order(4)
     void should_refuse_a_node_whose_name_is_taken() throws Exception {
         try (MeridianNode duplicate = new MeridianNode("cn2", WORK.resolve("dup"), 26140, 26141, 26142, "cluster-secret")) {
             duplicate.start(Map.of("MERIDIAN_CLUSTER_NAME", "membership-it", "MERIDIAN_CLUSTER_PORT", "5914",
@@ -93,7 +143,7 @@ class ClusterMembershipE2EIT {
     }
 
     @Test
-    @Order(3)
+    @Order(5)
     void should_drop_a_node_that_leaves_and_mark_a_killed_one_unreachable() throws Exception {
         NODES.get(2).close(); // SIGTERM: graceful leave
         Awaitility.await("cn3 gone").atMost(Duration.ofSeconds(90)).ignoreExceptions()
@@ -104,6 +154,32 @@ class ClusterMembershipE2EIT {
         jvm.destroyForcibly(); // SIGKILL
         Awaitility.await("cn2 unreachable").atMost(Duration.ofSeconds(30)).ignoreExceptions()
             .until(() -> listing(NODES.get(0)).equals(Map.of("cn1", "ready", "cn2", "unreachable")));
+    }
+
+    @Test
+    @Order(6)
+    void should_refuse_changes_without_a_majority_and_keep_serving() throws Exception {
+        MeridianNode alone = NODES.get(0);
+        HttpResponse<String> refused = alone.send("PUT", "/api/v1/apis/prop", "application/yaml", api("prop", "lonely"));
+        assertEquals(503, refused.statusCode(), refused.body());
+        assertTrue(alone.get(alone.trafficUrl("/ca/x"), false).headers().firstValue("X-Shape").orElse("").equals("a"));
+    }
+
+    @Test
+    @Order(7)
+    void should_come_back_serving_the_last_revision_after_every_node_restarts() throws Exception {
+        long last = revisionServed(NODES.get(0), "/ca/x");
+        NODES.forEach(MeridianNode::close);
+        for (MeridianNode n : NODES) {
+            n.start(Map.of("MERIDIAN_CLUSTER_NAME", "membership-it", "MERIDIAN_CLUSTER_PORT", "591" + n.name.substring(2),
+                "MERIDIAN_CLUSTER_MEMBERS", MEMBERS));
+        }
+        for (MeridianNode n : NODES) {
+            n.awaitReady(Duration.ofMinutes(3));
+        }
+        for (MeridianNode n : NODES) {
+            assertEquals(last, revisionServed(n, "/ca/x"), "node " + n.name);
+        }
     }
 
     private static String addressOf(MeridianNode node, String name) throws Exception {

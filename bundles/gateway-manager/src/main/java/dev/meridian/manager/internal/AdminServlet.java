@@ -255,7 +255,11 @@ public final class AdminServlet extends HttpServlet {
         tree.put("time", i.time().toString());
         tree.put("user", i.user());
         tree.put("source", i.source());
-        tree.put("summary", Map.of("added", i.added(), "updated", i.updated(), "removed", i.removed()));
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("added", i.added());
+        summary.put("updated", i.updated());
+        summary.put("removed", i.removed());
+        tree.put("summary", summary);
         return tree;
     }
 
