@@ -103,6 +103,10 @@ class ClusterMembershipE2EIT {
                 assertEquals(revision, revisionServed(n, "/prop/x"), "node " + n.name + " serves the revision when wait=all answered");
             }
         }
+        String metrics = NODES.get(2).get(NODES.get(2).adminUrl("/metrics"), false).body();
+        assertTrue(Pattern.compile("(?m)^meridian_revisions_adopted_total [1-9]").matcher(metrics).find(), metrics);
+        assertTrue(Pattern.compile("(?m)^meridian_revisions_committed_total [1-9]").matcher(metrics).find(), metrics);
+        assertTrue(Pattern.compile("(?m)^meridian_propagation_seconds_count [1-9]").matcher(metrics).find(), metrics);
     }
 
     @Test

@@ -64,6 +64,9 @@ public final class ManagerComponent implements GatewayAdmin {
     @Reference
     private RevisionLog log;
 
+    @Reference
+    private ManagerMetrics metrics;
+
     private RevisionStore store;
     private volatile GatewayState current = GatewayState.EMPTY;
     private final ExecutorService sync = Executors.newSingleThreadExecutor(r -> {
@@ -140,6 +143,17 @@ public final class ManagerComponent implements GatewayAdmin {
 
     private void adoptQuietly(CommittedRevision revision) {
         try {
+            if (revision.revision() > current.revision()) {
+                metrics.adopted.increment();
+                long committedAt = RevisionStore.parse(revision.payload()).info().time().toEpochMilli();
+                adopt(revision, false);
+                engine.publish(current).whenComplete((table, failure) -> {
+                    if (failure == null && table.revision() >= revision.revision()) {
+                        metrics.propagation(System.currentTimeMillis() - committedAt);
+                    }
+                });
+                return;
+            }
             adopt(revision, false);
         } catch (AdminException | IOException | DefinitionException | RuntimeException e) {
             LOG.error("revision {} from the cluster could not be adopted: {}", revision.revision(), e.getMessage(), e);
@@ -321,6 +335,7 @@ public final class ManagerComponent implements GatewayAdmin {
         } catch (Refusal r) {
             throw r.refusal();
         } catch (ClusterUnavailableException e) {
+            metrics.refused.increment();
             throw new AdminException(503, e.getMessage());
         }
         if (committed.isEmpty()) {
@@ -334,6 +349,7 @@ public final class ManagerComponent implements GatewayAdmin {
         } catch (DefinitionException e) {
             throw new AdminException(500, "revision " + committed.get().revision() + " is unreadable: " + e.getMessage());
         }
+        metrics.committed.increment();
         Change change = outcome[0];
         LOG.info("revision {} by {} via {}: added {} updated {} removed {}", change.revision(), actor.user(), actor.source(),
             change.added(), change.updated(), change.removed());

@@ -33,6 +33,9 @@ public final class ProbeServlet extends HttpServlet {
     @Reference
     private transient GatewayEngine engine;
 
+    @Reference
+    private transient ManagerMetrics managerMetrics;
+
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         switch (req.getServletPath()) {
@@ -81,6 +84,7 @@ public final class ProbeServlet extends HttpServlet {
             sb.append("meridian_request_duration_seconds_sum{api=\"").append(m.apiId()).append("\"} ").append(m.totalMicros() / 1e6).append('\n');
             sb.append("meridian_request_duration_seconds_count{api=\"").append(m.apiId()).append("\"} ").append(cumulative).append('\n');
         }
+        managerMetrics.write(sb);
         MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
         gauge(sb, "jvm_heap_used_bytes", "Heap in use.", heap.getUsed());
         gauge(sb, "jvm_heap_max_bytes", "Heap limit.", heap.getMax());

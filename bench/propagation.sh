@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# Propagation of an apply across a three-node cluster (cluster issue): starts three Meridian
+# nodes from the built distribution on loopback (one Hazelcast cluster), then applies APPLIES
+# revisions of one API, round-robin through the three admin APIs. For each apply it measures,
+# from just before the PUT is sent, the time until each node serves the new revision as seen
+# from outside (X-Meridian-Revision on GET /prop/x, polled over a keep-alive connection per
+# node, the three nodes in parallel, from t0 on). Prints per-node and overall p50/p99/max,
+# misses (not seen within TIMEOUT_MS), the PUT call's own latency and a SUMMARY line.
+# Target: p99 <= 50 ms.
+#
+# Usage: bench/propagation.sh [APPLIES=200] [PAUSE_MS=20] [WARMUP=20] [TIMEOUT_MS=5000]
+# Needs: java 17 (JDK: the poller is a single-file source program), curl, a built distribution
+#        (mvn install -DskipTests).
+set -euo pipefail
+applies=${1:-200} pause=${2:-20} warmup=${3:-20} timeout=${4:-5000}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd); repo=$(cd "$here/.." && pwd)
+work=$repo/target/bench/cluster
+PASSWORD=bench-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+NODES=(1 2 3)
+http_port() { echo $((35100 + $1 * 10)); }
+admin_port() { echo $((35101 + $1 * 10)); }
+MEMBERS=127.0.0.1:5951,127.0.0.1:5952,127.0.0.1:5953
+
+for t in java curl; do command -v $t >/dev/null || { echo "$0: $t missing" >&2; exit 2; }; done
+tarball=$(ls "$repo"/karaf-assembly/target/meridian-*.tar.gz 2>/dev/null | head -1)
+[[ -n $tarball ]] || { echo "$0: build first: mvn install -DskipTests" >&2; exit 2; }
+for i in "${NODES[@]}"; do
+  for p in $(http_port $i) $(admin_port $i); do
+    if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$p/"; then echo "$0: port $p is in use" >&2; exit 2; fi
+  done
+done
+
+stop_node() {
+  local dir=$work/n$1 pid
+  [[ -x $dir/bin/stop ]] && "$dir/bin/stop" >/dev/null 2>&1 || true
+  pid=$(cat "$dir/karaf.pid" 2>/dev/null || true)
+  [[ -n $pid ]] || return 0
+  for _ in $(seq 60); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.5; done
+  kill "$pid" 2>/dev/null || true
+}
+cleanup() {
+  for i in "${NODES[@]}"; do stop_node $i & done
+  wait
+}
+trap cleanup EXIT
+
+for i in "${NODES[@]}"; do
+  dir=$work/n$i
+  rm -rf "$dir" && mkdir -p "$dir"
+  tar xzf "$tarball" -C "$dir" --strip-components=1
+  MERIDIAN_NODE_NAME=pn$i MERIDIAN_HTTP_PORT=$(http_port $i) MERIDIAN_ADMIN_PORT=$(admin_port $i) MERIDIAN_SSH_PORT=0 \
+    MERIDIAN_ADMIN_PASSWORD=$PASSWORD MERIDIAN_CLUSTER_NAME=bench-prop MERIDIAN_CLUSTER_PORT=$((5950 + i)) \
+    MERIDIAN_CLUSTER_MEMBERS=$MEMBERS MERIDIAN_HEAP=512m KARAF_REDIRECT=$dir/console.log "$dir/bin/start" >/dev/null 2>&1
+done
+echo "# starting pn1..pn3 (up to 180 s)"
+deadline=$((SECONDS + 180))
+for i in "${NODES[@]}"; do
+  until curl -fs -o /dev/null "http://127.0.0.1:$(admin_port $i)/ready"; do
+    (( SECONDS < deadline )) || { echo "$0: pn$i not ready after 180 s; see $work/n$i/data/log" >&2; exit 1; }
+    sleep 0.5
+  done
+done
+listed=0
+for _ in $(seq 60); do
+  listed=$(curl -fsS -u "admin:$PASSWORD" "http://127.0.0.1:$(admin_port 1)/api/v1/cluster" | grep -o '"name":"pn[123]"' | sort -u | wc -l)
+  (( listed == 3 )) && break; sleep 0.5
+done
+(( listed == 3 )) || { echo "$0: the cluster lists $listed of 3 nodes" >&2; exit 1; }
+echo "# cluster ready after $((SECONDS - deadline + 180)) s, 3 nodes listed"
+
+# The poller: one thread per node, each with its own HttpClient (HTTP/1.1 keep-alive).
+cat > "$work/Propagation.java" <<'JAVA'
+import java.net.URI;
+import java.net.http.*;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.*;
+import java.util.concurrent.*;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.*;
+
+public class Propagation {
+    static final long UNKNOWN = Long.MAX_VALUE, CANCEL = Long.MIN_VALUE, MISS = -1;
+    static final Pattern REVISION = Pattern.compile("\"revision\":(\\d+)");
+    static int[] httpPorts, adminPorts;
+    static String auth;
+    static long timeoutNs;
+    static final AtomicLong pollErrors = new AtomicLong(), polls = new AtomicLong();
+
+    public static void main(String[] a) throws Exception {
+        int applies = Integer.parseInt(a[0]), pauseMs = Integer.parseInt(a[1]), warmup = Integer.parseInt(a[2]);
+        timeoutNs = Long.parseLong(a[3]) * 1_000_000L;
+        auth = "Basic " + Base64.getEncoder().encodeToString(("admin:" + a[4]).getBytes(StandardCharsets.UTF_8));
+        httpPorts = Arrays.stream(a[5].split(",")).mapToInt(Integer::parseInt).toArray();
+        adminPorts = Arrays.stream(a[6].split(",")).mapToInt(Integer::parseInt).toArray();
+        int n = httpPorts.length;
+        HttpClient[] traffic = new HttpClient[n], admin = new HttpClient[n];
+        for (int i = 0; i < n; i++) {
+            traffic[i] = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            admin[i] = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        long prev = put(admin[0], adminPorts[0], "init");
+        double[][] lat = new double[n][applies];
+        double[] putMs = new double[applies];
+        int[] misses = new int[n];
+        int putFailures = 0;
+        for (int k = -warmup; k < applies; k++) {
+            boolean measured = k >= 0;
+            int via = Math.floorMod(k, n);
+            AtomicLong target = new AtomicLong(UNKNOWN);
+            long t0 = System.nanoTime();
+            final long before = prev;
+            List<Future<Long>> seen = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                final int node = i;
+                seen.add(pool.submit(() -> poll(traffic[node], httpPorts[node], t0, before, target)));
+            }
+            long rev;
+            try {
+                rev = put(admin[via], adminPorts[via], Integer.toString(k));
+            } catch (Exception e) {
+                rev = CANCEL;
+            }
+            long putNs = System.nanoTime() - t0;
+            target.set(rev);
+            for (int i = 0; i < n; i++) {
+                long ns = seen.get(i).get();
+                if (!measured) continue;
+                if (rev == CANCEL) { lat[i][k] = Double.NaN; continue; }
+                if (ns == MISS) { misses[i]++; lat[i][k] = Double.NaN; continue; }
+                lat[i][k] = ns / 1e6;
+            }
+            if (rev == CANCEL) { if (measured) { putFailures++; putMs[k] = Double.NaN; } }
+            else {
+                prev = rev;
+                if (measured) putMs[k] = putNs / 1e6;
+            }
+            Thread.sleep(pauseMs);
+        }
+        pool.shutdownNow();
+
+        List<Double> all = new ArrayList<>(), viaNode = new ArrayList<>(), others = new ArrayList<>();
+        List<double[]> samples = new ArrayList<>(); // ms, apply, node, via
+        for (int i = 0; i < n; i++) {
+            List<Double> v = new ArrayList<>();
+            for (int k = 0; k < applies; k++) {
+                double x = lat[i][k];
+                if (Double.isNaN(x)) continue;
+                v.add(x); all.add(x);
+                (Math.floorMod(k, n) == i ? viaNode : others).add(x);
+                samples.add(new double[] {x, k, i, Math.floorMod(k, n)});
+            }
+            System.out.printf("pn%d (http %d)   %s misses=%d%n", i + 1, httpPorts[i], stats(v), misses[i]);
+        }
+        System.out.printf("all nodes        %s misses=%d%n", stats(all), Arrays.stream(misses).sum());
+        System.out.printf("  node applied on %s%n", stats(viaNode));
+        System.out.printf("  other two nodes %s%n", stats(others));
+        List<Double> puts = new ArrayList<>();
+        for (double x : putMs) if (!Double.isNaN(x)) puts.add(x);
+        System.out.printf("PUT call itself  %s failures=%d%n", stats(puts), putFailures);
+        samples.sort((x, y) -> Double.compare(y[0], x[0]));
+        StringBuilder s = new StringBuilder("slowest:");
+        for (int j = 0; j < Math.min(5, samples.size()); j++) {
+            double[] x = samples.get(j);
+            s.append(String.format(" %.1fms(apply %d, pn%d, via pn%d)", x[0], (int) x[1], (int) x[2] + 1, (int) x[3] + 1));
+        }
+        System.out.println(s);
+        System.out.printf("polls=%d poll_errors=%d last_revision=%d%n", polls.get(), pollErrors.get(), prev);
+        Collections.sort(all); Collections.sort(puts);
+        int missTotal = Arrays.stream(misses).sum();
+        double p99 = pct(all, 0.99);
+        System.out.printf(Locale.ROOT, "SUMMARY applies=%d nodes=%d prop_p50_ms=%.1f prop_p99_ms=%.1f prop_max_ms=%.1f misses=%d "
+                + "put_p50_ms=%.1f put_p99_ms=%.1f put_failures=%d target_p99_ms=50 pass=%s%n",
+            applies, n, pct(all, 0.5), p99, all.isEmpty() ? Double.NaN : all.get(all.size() - 1), missTotal,
+            pct(puts, 0.5), pct(puts, 0.99), putFailures, p99 <= 50 && missTotal == 0 && putFailures == 0 ? "yes" : "no");
+    }
+
+    /** Polls one node from t0 until it serves a revision >= target (known once the PUT answered). */
+    static long poll(HttpClient client, int port, long t0, long before, AtomicLong target) {
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/prop/x"))
+            .timeout(Duration.ofSeconds(2)).GET().build();
+        long deadline = t0 + timeoutNs, firstRev = -1, firstAt = -1; // first revision > before seen, and when
+        long lastRev = -1, lastAt = -1;
+        while (true) {
+            long tgt = target.get();
+            if (tgt == CANCEL) return MISS;
+            if (tgt != UNKNOWN) {
+                if (firstRev >= tgt) return firstAt - t0;
+                if (lastRev >= tgt) return lastAt - t0;
+            }
+            if (System.nanoTime() - deadline > 0) return MISS;
+            try {
+                HttpResponse<Void> r = client.send(req, HttpResponse.BodyHandlers.discarding());
+                long at = System.nanoTime();
+                polls.incrementAndGet();
+                long rev = r.headers().firstValue("X-Meridian-Revision").map(Long::parseLong).orElse(-1L);
+                if (rev > before && firstRev < 0) { firstRev = rev; firstAt = at; }
+                if (rev > lastRev && rev > before) { lastRev = rev; lastAt = at; }
+            } catch (Exception e) {
+                pollErrors.incrementAndGet();
+                try { Thread.sleep(1); } catch (InterruptedException ie) { return MISS; }
+            }
+        }
+    }
+
+    static long put(HttpClient client, int port, String shape) throws Exception {
+        String yaml = "id: prop\nbasePath: /prop\nupstream: { url: \"http://127.0.0.1:9\" }\npolicies:\n"
+            + "  - type: set-headers\n    response: { set: { X-Shape: \"" + shape + "\" } }\n";
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/apis/prop"))
+            .timeout(Duration.ofSeconds(30)).header("Authorization", auth).header("Content-Type", "application/yaml")
+            .PUT(HttpRequest.BodyPublishers.ofString(yaml)).build();
+        HttpResponse<String> r = client.send(req, HttpResponse.BodyHandlers.ofString());
+        Matcher m = REVISION.matcher(r.body());
+        if (r.statusCode() != 200 || !m.find()) throw new IllegalStateException("PUT " + r.statusCode() + ": " + r.body());
+        return Long.parseLong(m.group(1));
+    }
+
+    static double pct(List<Double> sorted, double q) {
+        if (sorted.isEmpty()) return Double.NaN;
+        return sorted.get(Math.max(0, (int) Math.ceil(q * sorted.size()) - 1));
+    }
+
+    static String stats(List<Double> v) {
+        List<Double> s = new ArrayList<>(v);
+        Collections.sort(s);
+        return String.format(Locale.ROOT, "n=%d p50=%.1fms p99=%.1fms max=%.1fms", s.size(), pct(s, 0.5), pct(s, 0.99),
+            s.isEmpty() ? Double.NaN : s.get(s.size() - 1));
+    }
+}
+JAVA
+
+echo "# load average before: $(cut -d" " -f1-3 /proc/loadavg)"
+ports() { local out=() i; for i in "${NODES[@]}"; do out+=($($1 $i)); done; (IFS=,; echo "${out[*]}"); }
+echo "# $warmup warm-up applies, then $applies measured (pause ${pause} ms, miss after ${timeout} ms)"
+java "$work/Propagation.java" "$applies" "$pause" "$warmup" "$timeout" "$PASSWORD" "$(ports http_port)" "$(ports admin_port)" \
+  | tee "$work/result.txt"
+echo "# load average after: $(cut -d" " -f1-3 /proc/loadavg)"
+for i in "${NODES[@]}"; do
+  curl -sS -D - -o /dev/null "http://127.0.0.1:$(http_port $i)/prop/x" | tr -d '\r' \
+    | awk -v n=pn$i -F': ' 'tolower($1)=="x-meridian-revision"{r=$2} tolower($1)=="x-shape"{s=$2} END{printf "%s serves revision %s, X-Shape %s\n", n, r, s}'
+done
