@@ -5,14 +5,16 @@
 # from just before the PUT is sent, the time until each node serves the new revision as seen
 # from outside (X-Meridian-Revision on GET /prop/x, polled over a keep-alive connection per
 # node, the three nodes in parallel, from t0 on). Prints per-node and overall p50/p99/max,
-# misses (not seen within TIMEOUT_MS), the PUT call's own latency and a SUMMARY line.
+# misses (not seen within TIMEOUT_MS), the PUT call's own latency, then the same number of PUTs
+# with nobody polling (does polling slow the apply down?) and a SUMMARY line.
 # Target: p99 <= 50 ms.
 #
-# Usage: bench/propagation.sh [APPLIES=200] [PAUSE_MS=20] [WARMUP=20] [TIMEOUT_MS=5000]
+# Usage: bench/propagation.sh [APPLIES=200] [PAUSE_MS=20] [WARMUP=20] [TIMEOUT_MS=5000] [POLL_GAP_MS=0]
+#        POLL_GAP_MS: sleep between two polls of a node (0: back to back)
 # Needs: java 17 (JDK: the poller is a single-file source program), curl, a built distribution
 #        (mvn install -DskipTests).
 set -euo pipefail
-applies=${1:-200} pause=${2:-20} warmup=${3:-20} timeout=${4:-5000}
+applies=${1:-200} pause=${2:-20} warmup=${3:-20} timeout=${4:-5000} gap=${5:-0}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd); repo=$(cd "$here/.." && pwd)
 work=$repo/target/bench/cluster
 PASSWORD=bench-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
@@ -84,12 +86,13 @@ public class Propagation {
     static final Pattern REVISION = Pattern.compile("\"revision\":(\\d+)");
     static int[] httpPorts, adminPorts;
     static String auth;
-    static long timeoutNs;
+    static long timeoutNs, gapMs;
     static final AtomicLong pollErrors = new AtomicLong(), polls = new AtomicLong();
 
     public static void main(String[] a) throws Exception {
         int applies = Integer.parseInt(a[0]), pauseMs = Integer.parseInt(a[1]), warmup = Integer.parseInt(a[2]);
         timeoutNs = Long.parseLong(a[3]) * 1_000_000L;
+        gapMs = Long.parseLong(a[7]);
         auth = "Basic " + Base64.getEncoder().encodeToString(("admin:" + a[4]).getBytes(StandardCharsets.UTF_8));
         httpPorts = Arrays.stream(a[5].split(",")).mapToInt(Integer::parseInt).toArray();
         adminPorts = Arrays.stream(a[6].split(",")).mapToInt(Integer::parseInt).toArray();
@@ -139,6 +142,18 @@ public class Propagation {
             Thread.sleep(pauseMs);
         }
         pool.shutdownNow();
+        // The same PUTs with nobody polling: how much the three pollers slow the apply down.
+        List<Double> bare = new ArrayList<>();
+        for (int k = 0; k < applies; k++) {
+            long t0 = System.nanoTime();
+            try {
+                prev = put(admin[k % n], adminPorts[k % n], "bare-" + k);
+                bare.add((System.nanoTime() - t0) / 1e6);
+            } catch (Exception e) {
+                putFailures++;
+            }
+            Thread.sleep(pauseMs);
+        }
 
         List<Double> all = new ArrayList<>(), viaNode = new ArrayList<>(), others = new ArrayList<>();
         List<double[]> samples = new ArrayList<>(); // ms, apply, node, via
@@ -158,7 +173,15 @@ public class Propagation {
         System.out.printf("  other two nodes %s%n", stats(others));
         List<Double> puts = new ArrayList<>();
         for (double x : putMs) if (!Double.isNaN(x)) puts.add(x);
+        List<Double> lastNode = new ArrayList<>();
+        for (int k = 0; k < applies; k++) {
+            double m = 0;
+            for (int i = 0; i < n; i++) m = Double.isNaN(lat[i][k]) || Double.isNaN(m) ? Double.NaN : Math.max(m, lat[i][k]);
+            if (!Double.isNaN(m)) lastNode.add(m);
+        }
+        System.out.printf("  all 3 serve it  %s%n", stats(lastNode));
         System.out.printf("PUT call itself  %s failures=%d%n", stats(puts), putFailures);
+        System.out.printf("PUT, no polling  %s%n", stats(bare));
         samples.sort((x, y) -> Double.compare(y[0], x[0]));
         StringBuilder s = new StringBuilder("slowest:");
         for (int j = 0; j < Math.min(5, samples.size()); j++) {
@@ -167,13 +190,13 @@ public class Propagation {
         }
         System.out.println(s);
         System.out.printf("polls=%d poll_errors=%d last_revision=%d%n", polls.get(), pollErrors.get(), prev);
-        Collections.sort(all); Collections.sort(puts);
+        Collections.sort(all); Collections.sort(puts); Collections.sort(bare);
         int missTotal = Arrays.stream(misses).sum();
         double p99 = pct(all, 0.99);
         System.out.printf(Locale.ROOT, "SUMMARY applies=%d nodes=%d prop_p50_ms=%.1f prop_p99_ms=%.1f prop_max_ms=%.1f misses=%d "
-                + "put_p50_ms=%.1f put_p99_ms=%.1f put_failures=%d target_p99_ms=50 pass=%s%n",
+                + "put_p50_ms=%.1f put_p99_ms=%.1f put_nopoll_p50_ms=%.1f put_nopoll_p99_ms=%.1f put_failures=%d target_p99_ms=50 pass=%s%n",
             applies, n, pct(all, 0.5), p99, all.isEmpty() ? Double.NaN : all.get(all.size() - 1), missTotal,
-            pct(puts, 0.5), pct(puts, 0.99), putFailures, p99 <= 50 && missTotal == 0 && putFailures == 0 ? "yes" : "no");
+            pct(puts, 0.5), pct(puts, 0.99), pct(bare, 0.5), pct(bare, 0.99), putFailures, p99 <= 50 && missTotal == 0 && putFailures == 0 ? "yes" : "no");
     }
 
     /** Polls one node from t0 until it serves a revision >= target (known once the PUT answered). */
@@ -197,6 +220,7 @@ public class Propagation {
                 long rev = r.headers().firstValue("X-Meridian-Revision").map(Long::parseLong).orElse(-1L);
                 if (rev > before && firstRev < 0) { firstRev = rev; firstAt = at; }
                 if (rev > lastRev && rev > before) { lastRev = rev; lastAt = at; }
+                if (gapMs > 0 && rev < target.get()) Thread.sleep(gapMs);
             } catch (Exception e) {
                 pollErrors.incrementAndGet();
                 try { Thread.sleep(1); } catch (InterruptedException ie) { return MISS; }
@@ -232,8 +256,8 @@ JAVA
 
 echo "# load average before: $(cut -d" " -f1-3 /proc/loadavg)"
 ports() { local out=() i; for i in "${NODES[@]}"; do out+=($($1 $i)); done; (IFS=,; echo "${out[*]}"); }
-echo "# $warmup warm-up applies, then $applies measured (pause ${pause} ms, miss after ${timeout} ms)"
-java "$work/Propagation.java" "$applies" "$pause" "$warmup" "$timeout" "$PASSWORD" "$(ports http_port)" "$(ports admin_port)" \
+echo "# $warmup warm-up applies, $applies measured (pause ${pause} ms, poll gap ${gap} ms, miss after ${timeout} ms), $applies more PUTs without polling"
+java "$work/Propagation.java" "$applies" "$pause" "$warmup" "$timeout" "$PASSWORD" "$(ports http_port)" "$(ports admin_port)" "$gap" \
   | tee "$work/result.txt"
 echo "# load average after: $(cut -d" " -f1-3 /proc/loadavg)"
 for i in "${NODES[@]}"; do

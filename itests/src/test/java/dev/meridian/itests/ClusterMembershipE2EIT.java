@@ -135,6 +135,26 @@ class ClusterMembershipE2EIT {
 
     @Test
     @Order(4)
+    void should_serve_and_apply_through_a_node_in_client_mode() throws Exception {
+        try (MeridianNode client = new MeridianNode("cc1", WORK, 26150, 26151, 26152, "cluster-secret")) {
+            client.start(Map.of("MERIDIAN_CLUSTER_NAME", "membership-it", "MERIDIAN_CLUSTER_MODE", "client",
+                "MERIDIAN_CLUSTER_MEMBERS", MEMBERS));
+            client.awaitReady(Duration.ofMinutes(3));
+            assertEquals(revisionServed(NODES.get(0), "/prop/x"), revisionServed(client, "/prop/x"), "a client node serves the current revision");
+            HttpResponse<String> r = client.send("PUT", "/api/v1/apis/viaclient?wait=all", "application/yaml", api("viaclient", "c"));
+            assertEquals(200, r.statusCode(), r.body());
+            for (MeridianNode n : NODES) {
+                assertEquals("c", n.get(n.trafficUrl("/viaclient/x"), false).headers().firstValue("X-Shape").orElse(""));
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                .until(() -> "ready".equals(listing(NODES.get(0)).get("cc1")));
+        }
+        Awaitility.await("client gone").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+            .until(() -> !listing(NODES.get(0)).containsKey("cc1"));
+    }
+
+    @Test
+    @Order(5)
     void should_refuse_a_node_whose_name_is_taken() throws Exception {
         try (MeridianNode duplicate = new MeridianNode("cn2", WORK.resolve("dup"), 26140, 26141, 26142, "cluster-secret")) {
             duplicate.start(Map.of("MERIDIAN_CLUSTER_NAME", "membership-it", "MERIDIAN_CLUSTER_PORT", "5914",
@@ -147,7 +167,7 @@ class ClusterMembershipE2EIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void should_drop_a_node_that_leaves_and_mark_a_killed_one_unreachable() throws Exception {
         NODES.get(2).close(); // SIGTERM: graceful leave
         Awaitility.await("cn3 gone").atMost(Duration.ofSeconds(90)).ignoreExceptions()
@@ -161,7 +181,7 @@ class ClusterMembershipE2EIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void should_refuse_changes_without_a_majority_and_keep_serving() throws Exception {
         MeridianNode alone = NODES.get(0);
         HttpResponse<String> refused = alone.send("PUT", "/api/v1/apis/prop", "application/yaml", api("prop", "lonely"));
@@ -170,7 +190,7 @@ class ClusterMembershipE2EIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void should_come_back_serving_the_last_revision_after_every_node_restarts() throws Exception {
         long last = revisionServed(NODES.get(0), "/ca/x");
         NODES.forEach(MeridianNode::close);

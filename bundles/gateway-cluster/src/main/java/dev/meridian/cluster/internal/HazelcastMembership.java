@@ -19,6 +19,8 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.hazelcast.client.HazelcastClient;
+import com.hazelcast.client.config.ClientConfig;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
@@ -66,6 +68,7 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
     private IMap<String, Long> head;
     private String localName;
     private int majority;
+    private boolean client;
 
     @Activate
     void activate() {
@@ -74,18 +77,36 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         Thread t = Thread.currentThread();
         ClassLoader previous = t.getContextClassLoader();
         t.setContextClassLoader(HazelcastMembership.class.getClassLoader());
+        client = "client".equalsIgnoreCase(settings.mode());
         try {
-            hazelcast = Hazelcast.newHazelcastInstance(config(settings));
+            hazelcast = client ? HazelcastClient.newHazelcastClient(clientConfig(settings))
+                : Hazelcast.newHazelcastInstance(config(settings));
         } finally {
             t.setContextClassLoader(previous);
         }
-        refuseDuplicateName();
-        majority = settings.members().size() / 2 + 1;
+        if (!client) {
+            refuseDuplicateName();
+        }
+        majority = client ? 1 : settings.members().size() / 2 + 1; // a client counts the members it reaches
         nodes = hazelcast.getMap(NODES_MAP);
         revisions = hazelcast.getMap(REVISIONS_MAP);
         head = hazelcast.getMap(HEAD_MAP);
         LOG.info("node {} joined cluster '{}' on {}:{} ({} members)", localName, settings.name(), settings.host(),
             settings.port(), hazelcast.getCluster().getMembers().size());
+    }
+
+    /** {@code MERIDIAN_CLUSTER_MODE=client}: join an existing Hazelcast cluster as a client instead of a member. */
+    static ClientConfig clientConfig(ClusterSettings s) {
+        ClientConfig c = new ClientConfig();
+        c.setClassLoader(HazelcastMembership.class.getClassLoader());
+        c.setClusterName(s.name());
+        c.setInstanceName("meridian-" + s.nodeName());
+        c.setProperty("hazelcast.logging.type", "slf4j");
+        c.setProperty("hazelcast.phone.home.enabled", "false");
+        c.setProperty("hazelcast.shutdownhook.enabled", "false");
+        c.getNetworkConfig().setAddresses(new ArrayList<>(s.members()));
+        c.getConnectionStrategyConfig().getConnectionRetryConfig().setClusterConnectTimeoutMillis(120_000);
+        return c;
     }
 
     static Config config(ClusterSettings s) {
@@ -170,7 +191,9 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         for (Map.Entry<String, String> e : nodes.entrySet()) {
             try {
                 ClusterNode node = fromJson(e.getValue());
-                out.add(live.contains(node.name()) ? node : node.withState("unreachable"));
+                // client-mode nodes are not members: their entry lives while they refresh it (TTL)
+                boolean isLive = live.contains(node.name()) || e.getValue().contains("\"client\":true");
+                out.add(isLive ? node : node.withState("unreachable"));
             } catch (DefinitionException | RuntimeException ex) {
                 LOG.warn("status of node {} is unreadable", e.getKey(), ex);
             }
@@ -181,7 +204,12 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
 
     @Override
     public void publishLocalStatus(ClusterNode status) {
-        nodes.set(localName, toJson(status));
+        if (client) {
+            String json = toJson(status);
+            nodes.set(localName, json.substring(0, json.length() - 1) + ",\"client\":true}", 15, TimeUnit.SECONDS);
+        } else {
+            nodes.set(localName, toJson(status));
+        }
     }
 
     // ---- RevisionLog

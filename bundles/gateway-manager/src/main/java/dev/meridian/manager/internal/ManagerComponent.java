@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -69,7 +68,7 @@ public final class ManagerComponent implements GatewayAdmin {
 
     private RevisionStore store;
     private volatile GatewayState current = GatewayState.EMPTY;
-    private final ExecutorService sync = Executors.newSingleThreadExecutor(r -> {
+    private final java.util.concurrent.ScheduledExecutorService sync = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "meridian-revision-sync");
         t.setDaemon(true);
         return t;
@@ -88,6 +87,21 @@ public final class ManagerComponent implements GatewayAdmin {
         Thread restore = new Thread(this::restore, "meridian-restore");
         restore.setDaemon(true);
         restore.start();
+        // Events can be missed (a node frozen or cut off past the heartbeat timeout is dropped
+        // and rejoins later): compare with the cluster's newest revision every second.
+        sync.scheduleWithFixedDelay(this::catchUp, 1, 1, TimeUnit.SECONDS);
+    }
+
+    private void catchUp() {
+        try {
+            Optional<CommittedRevision> newest = log.latest();
+            if (newest.isPresent() && newest.get().revision() > current.revision() && store != null) {
+                LOG.info("catching up from revision {} to the cluster's {}", current.revision(), newest.get().revision());
+                adoptQuietly(newest.get());
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("cluster not readable for catch-up: {}", e.getMessage());
+        }
     }
 
     @Deactivate
