@@ -166,8 +166,115 @@ class ClusterMembershipE2EIT {
         }
     }
 
+    private static ProcessHandle jvmOf(MeridianNode n) {
+        return n.process().descendants().filter(p -> p.info().command().orElse("").endsWith("java")).findFirst().orElseThrow();
+    }
+
+    private static void signal(ProcessHandle p, String sig) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + sig, Long.toString(p.pid())).inheritIO().start();
+        assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + sig);
+    }
+
     @Test
     @Order(6)
+    void should_catch_up_after_being_frozen_past_the_heartbeat_timeout() throws Exception {
+        MeridianNode frozen = NODES.get(2);
+        ProcessHandle jvm = jvmOf(frozen);
+        signal(jvm, "STOP");
+        long revision;
+        try {
+            Awaitility.await("cn3 dropped").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> "unreachable".equals(listing(NODES.get(0)).get("cn3")));
+            HttpResponse<String> r = NODES.get(0).send("PUT", "/api/v1/apis/prop?wait=all&timeout=20s", "application/yaml",
+                api("prop", "while-frozen"));
+            assertEquals(200, r.statusCode(), r.body());
+            revision = revisionServed(NODES.get(1), "/prop/x");
+        } finally {
+            signal(jvm, "CONT");
+        }
+        Awaitility.await("cn3 caught up").atMost(Duration.ofSeconds(90)).ignoreExceptions()
+            .until(() -> revisionServed(frozen, "/prop/x") >= revision);
+        Awaitility.await("cn3 listed ready").atMost(Duration.ofSeconds(60)).ignoreExceptions()
+            .until(() -> "ready".equals(listing(NODES.get(0)).get("cn3")));
+    }
+
+    @Test
+    @Order(7)
+    void should_fail_no_request_on_survivors_when_a_node_is_killed_during_load_and_applies() throws Exception {
+        com.sun.net.httpserver.HttpServer upstream = com.sun.net.httpserver.HttpServer.create(
+            new java.net.InetSocketAddress("127.0.0.1", 0), 128);
+        upstream.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(4));
+        upstream.createContext("/", ex -> {
+            byte[] body = "ok".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        upstream.start();
+        MeridianNode victim = new MeridianNode("cn4", WORK, 26160, 26161, 26162, "cluster-secret");
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.ConcurrentLinkedQueue<String> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.concurrent.atomic.AtomicLong ok = new java.util.concurrent.atomic.AtomicLong();
+        List<Thread> clients = new ArrayList<>();
+        try {
+            victim.start(Map.of("MERIDIAN_CLUSTER_NAME", "membership-it", "MERIDIAN_CLUSTER_PORT", "5915",
+                "MERIDIAN_CLUSTER_MEMBERS", MEMBERS));
+            victim.awaitReady(Duration.ofMinutes(3));
+            String def = String.join("\n", "id: load", "basePath: /load",
+                "upstream: { url: 'http://127.0.0.1:" + upstream.getAddress().getPort() + "' }", "");
+            assertEquals(200, NODES.get(0).send("PUT", "/api/v1/apis/load?wait=all", "application/yaml", def).statusCode());
+            for (MeridianNode survivor : List.of(NODES.get(0), NODES.get(1), NODES.get(2))) {
+                Thread t = new Thread(() -> {
+                    try (KeepAliveClient c = new KeepAliveClient(survivor.httpPort)) {
+                        while (running.get()) {
+                            KeepAliveClient.Reply reply = c.get("/load/x");
+                            if (reply.status() == 200) {
+                                ok.incrementAndGet();
+                            } else {
+                                failures.add(survivor.name + " " + reply.status() + " " + reply.body());
+                            }
+                        }
+                    } catch (java.io.IOException | RuntimeException e) {
+                        failures.add(survivor.name + " " + e);
+                    }
+                });
+                t.start();
+                clients.add(t);
+            }
+            for (int i = 0; i < 10; i++) {
+                if (i == 3) {
+                    jvmOf(victim).destroyForcibly(); // SIGKILL while load and applies run
+                }
+                HttpResponse<String> r = NODES.get(i % 2).send("PUT", "/api/v1/apis/prop?wait=all&timeout=20s", "application/yaml",
+                    api("prop", "kill-" + i));
+                assertEquals(200, r.statusCode(), r.body());
+            }
+            long before = ok.get();
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> ok.get() > before + 100);
+        } finally {
+            running.set(false);
+            for (Thread t : clients) {
+                t.join(20_000);
+            }
+            upstream.stop(0);
+            ((java.util.concurrent.ExecutorService) upstream.getExecutor()).shutdownNow();
+        }
+        assertTrue(failures.isEmpty(), "failed requests on survivors: " + failures);
+        for (MeridianNode n : NODES) {
+            assertEquals("kill-9", n.get(n.trafficUrl("/prop/x"), false).headers().firstValue("X-Shape").orElse(""), n.name);
+        }
+        // bring cn4 back and let it leave gracefully, so the listing is the three again
+        victim.close();
+        victim.start(Map.of("MERIDIAN_CLUSTER_NAME", "membership-it", "MERIDIAN_CLUSTER_PORT", "5915",
+            "MERIDIAN_CLUSTER_MEMBERS", MEMBERS));
+        victim.awaitReady(Duration.ofMinutes(3));
+        victim.close();
+        Awaitility.await("cn4 gone").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+            .until(() -> !listing(NODES.get(0)).containsKey("cn4"));
+    }
+
+    @Test
+    @Order(8)
     void should_drop_a_node_that_leaves_and_mark_a_killed_one_unreachable() throws Exception {
         NODES.get(2).close(); // SIGTERM: graceful leave
         Awaitility.await("cn3 gone").atMost(Duration.ofSeconds(90)).ignoreExceptions()
@@ -181,7 +288,7 @@ class ClusterMembershipE2EIT {
     }
 
     @Test
-    @Order(7)
+    @Order(9)
     void should_refuse_changes_without_a_majority_and_keep_serving() throws Exception {
         MeridianNode alone = NODES.get(0);
         HttpResponse<String> refused = alone.send("PUT", "/api/v1/apis/prop", "application/yaml", api("prop", "lonely"));
@@ -190,7 +297,7 @@ class ClusterMembershipE2EIT {
     }
 
     @Test
-    @Order(8)
+    @Order(10)
     void should_come_back_serving_the_last_revision_after_every_node_restarts() throws Exception {
         long last = revisionServed(NODES.get(0), "/ca/x");
         NODES.forEach(MeridianNode::close);

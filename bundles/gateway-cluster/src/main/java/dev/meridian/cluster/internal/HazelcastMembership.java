@@ -120,6 +120,9 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         c.setProperty("hazelcast.heartbeat.interval.seconds", "1");
         c.setProperty("hazelcast.max.no.heartbeat.seconds", "5");
         c.setProperty("hazelcast.socket.bind.any", "false");
+        // a member dropped while frozen or cut off merges back within seconds, not the default minutes
+        c.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
+        c.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
         c.getMemberAttributeConfig().setAttribute(NODE_ATTRIBUTE, s.nodeName());
         NetworkConfig n = c.getNetworkConfig();
         n.setPort(s.port()).setPortAutoIncrement(false);
