@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ClusterMembershipE2EIT {
+class ClusterE2EIT {
 
     private static final Path WORK = Paths.get("target", "e2e");
     private static final String MEMBERS = "127.0.0.1:5911,127.0.0.1:5912,127.0.0.1:5913";
