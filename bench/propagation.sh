@@ -5,8 +5,8 @@
 # from just before the PUT is sent, the time until each node serves the new revision as seen
 # from outside (X-Meridian-Revision on GET /prop/x, polled over a keep-alive connection per
 # node, the three nodes in parallel, from t0 on). Prints per-node and overall p50/p99/max,
-# misses (not seen within TIMEOUT_MS), the PUT call's own latency, then the same number of PUTs
-# with nobody polling (does polling slow the apply down?) and a SUMMARY line.
+# misses (not seen within TIMEOUT_MS), the PUT call's own latency, the latency of as many PUTs
+# interleaved with them that nobody polls (does polling slow the apply down?) and a SUMMARY line.
 # Target: p99 <= 50 ms.
 #
 # Usage: bench/propagation.sh [APPLIES=200] [PAUSE_MS=20] [WARMUP=20] [TIMEOUT_MS=5000] [POLL_GAP_MS=0]
@@ -64,7 +64,8 @@ for i in "${NODES[@]}"; do
 done
 listed=0
 for _ in $(seq 60); do
-  listed=$(curl -fsS -u "admin:$PASSWORD" "http://127.0.0.1:$(admin_port 1)/api/v1/cluster" | grep -o '"name":"pn[123]"' | sort -u | wc -l)
+  listed=$( (curl -fsS -u "admin:$PASSWORD" "http://127.0.0.1:$(admin_port 1)/api/v1/cluster" || true) \
+    | { grep -o '"name":"pn[123]"' || true; } | sort -u | wc -l)
   (( listed == 3 )) && break; sleep 0.5
 done
 (( listed == 3 )) || { echo "$0: the cluster lists $listed of 3 nodes" >&2; exit 1; }
@@ -108,6 +109,7 @@ public class Propagation {
         double[] putMs = new double[applies];
         int[] misses = new int[n];
         int putFailures = 0;
+        List<Double> bare = new ArrayList<>();
         for (int k = -warmup; k < applies; k++) {
             boolean measured = k >= 0;
             int via = Math.floorMod(k, n);
@@ -140,20 +142,18 @@ public class Propagation {
                 if (measured) putMs[k] = putNs / 1e6;
             }
             Thread.sleep(pauseMs);
-        }
-        pool.shutdownNow();
-        // The same PUTs with nobody polling: how much the three pollers slow the apply down.
-        List<Double> bare = new ArrayList<>();
-        for (int k = 0; k < applies; k++) {
-            long t0 = System.nanoTime();
+            if (!measured) continue;
+            // Interleaved: the same PUT with nobody polling (how much do the pollers slow the apply?).
+            long b0 = System.nanoTime();
             try {
-                prev = put(admin[k % n], adminPorts[k % n], "bare-" + k);
-                bare.add((System.nanoTime() - t0) / 1e6);
+                prev = put(admin[via], adminPorts[via], "bare-" + k);
+                bare.add((System.nanoTime() - b0) / 1e6);
             } catch (Exception e) {
                 putFailures++;
             }
             Thread.sleep(pauseMs);
         }
+        pool.shutdownNow();
 
         List<Double> all = new ArrayList<>(), viaNode = new ArrayList<>(), others = new ArrayList<>();
         List<double[]> samples = new ArrayList<>(); // ms, apply, node, via
@@ -256,7 +256,7 @@ JAVA
 
 echo "# load average before: $(cut -d" " -f1-3 /proc/loadavg)"
 ports() { local out=() i; for i in "${NODES[@]}"; do out+=($($1 $i)); done; (IFS=,; echo "${out[*]}"); }
-echo "# $warmup warm-up applies, $applies measured (pause ${pause} ms, poll gap ${gap} ms, miss after ${timeout} ms), $applies more PUTs without polling"
+echo "# $warmup warm-up applies, $applies measured (pause ${pause} ms, poll gap ${gap} ms, miss after ${timeout} ms), each followed by one PUT nobody polls"
 java "$work/Propagation.java" "$applies" "$pause" "$warmup" "$timeout" "$PASSWORD" "$(ports http_port)" "$(ports admin_port)" "$gap" \
   | tee "$work/result.txt"
 echo "# load average after: $(cut -d" " -f1-3 /proc/loadavg)"
