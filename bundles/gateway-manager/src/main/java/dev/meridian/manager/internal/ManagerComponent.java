@@ -161,7 +161,7 @@ public final class ManagerComponent implements GatewayAdmin {
                 metrics.adopted.increment();
                 long committedAt = RevisionStore.parse(revision.payload()).info().time().toEpochMilli();
                 adopt(revision, false);
-                engine.publish(current).whenComplete((table, failure) -> {
+                engine.publish(current).whenComplete((table, failure) -> { // queued behind adopt's publish: completes after it
                     if (failure == null && table.revision() >= revision.revision()) {
                         metrics.propagation(System.currentTimeMillis() - committedAt);
                     }
@@ -181,6 +181,18 @@ public final class ManagerComponent implements GatewayAdmin {
      */
     private synchronized void adopt(CommittedRevision revision, boolean await)
         throws AdminException, IOException, DefinitionException {
+        // Publish first, then write: serving a revision newer than the durable one is allowed, and
+        // the fsync (milliseconds) then overlaps the compile instead of delaying it. The caller of
+        // a local change still gets its answer only once both are done.
+        java.util.concurrent.CompletableFuture<?> published = null;
+        GatewayState state = current;
+        if (revision.revision() > current.revision()) {
+            state = GatewayState.of(revision.revision(), RevisionStore.parse(revision.payload()).apis());
+            current = state;
+            published = engine.publish(state);
+        } else if (await) {
+            published = engine.publish(current);
+        }
         for (long missing = store.latest() + 1; missing < revision.revision(); missing++) {
             Optional<CommittedRevision> older = log.get(missing);
             if (older.isPresent()) {
@@ -190,19 +202,16 @@ public final class ManagerComponent implements GatewayAdmin {
         if (revision.revision() > store.latest()) {
             store.appendPayload(revision.revision(), revision.payload());
         }
-        if (revision.revision() <= current.revision() && !await) {
+        if (published == null) {
             return;
         }
-        GatewayState state = revision.revision() > current.revision()
-            ? GatewayState.of(revision.revision(), RevisionStore.parse(revision.payload()).apis()) : current;
-        current = state;
-        var published = engine.publish(state);
+        long served = state.revision();
         if (await) {
-            await(published, state.revision());
+            await(published, served);
         } else {
             published.whenComplete((table, failure) -> {
                 if (failure != null) {
-                    LOG.error("revision {} cannot be served on this node", state.revision(), failure);
+                    LOG.error("revision {} cannot be served on this node", served, failure);
                 }
             });
         }
