@@ -68,7 +68,7 @@ class ClusterE2EIT {
     }
 
     @Test
-    @Order(1)
+    @Order(10)
     void should_list_every_node_as_ready_on_every_node() throws Exception {
         Map<String, String> expected = Map.of("cn1", "ready", "cn2", "ready", "cn3", "ready");
         for (MeridianNode n : NODES) {
@@ -89,7 +89,7 @@ class ClusterE2EIT {
     }
 
     @Test
-    @Order(2)
+    @Order(20)
     void should_propagate_an_apply_to_every_node_before_wait_all_answers() throws Exception {
         for (int i = 0; i < 5; i++) {
             MeridianNode via = NODES.get(i % 3);
@@ -110,7 +110,7 @@ class ClusterE2EIT {
     }
 
     @Test
-    @Order(3)
+    @Order(30)
     void should_land_concurrent_applies_on_two_nodes_in_one_order_everywhere() throws Exception {
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
         try {
@@ -134,7 +134,7 @@ class ClusterE2EIT {
     }
 
     @Test
-    @Order(4)
+    @Order(40)
     void should_serve_and_apply_through_a_node_in_client_mode() throws Exception {
         try (MeridianNode client = new MeridianNode("cc1", WORK, 26150, 26151, 26152, "cluster-secret")) {
             client.start(Map.of("MERIDIAN_CLUSTER_NAME", "membership-it", "MERIDIAN_CLUSTER_MODE", "client",
@@ -154,7 +154,30 @@ class ClusterE2EIT {
     }
 
     @Test
-    @Order(5)
+    @Order(45)
+    void should_reject_an_apply_naming_a_policy_type_that_a_live_node_lacks() throws Exception {
+        MeridianNode lacking = NODES.get(1);
+        lacking.shell("bundle:stop dev.meridian.policy.set-headers");
+        try {
+            Awaitility.await("cn2 lists no set-headers").atMost(Duration.ofSeconds(20)).ignoreExceptions()
+                .until(() -> {
+                    String body = NODES.get(0).get(NODES.get(0).adminUrl("/api/v1/cluster"), true).body();
+                    int at = body.indexOf("\"name\":\"cn2\"");
+                    int end = body.indexOf("\"name\":", at + 10);
+                    return at >= 0 && !body.substring(at, end < 0 ? body.length() : end).contains("set-headers");
+                });
+            HttpResponse<String> r = NODES.get(0).send("PUT", "/api/v1/apis/needs-type", "application/yaml", api("needs-type", "x"));
+            assertEquals(422, r.statusCode(), r.body());
+            assertTrue(r.body().contains("cn2") && r.body().contains("policies[0].type"), r.body());
+        } finally {
+            lacking.shell("bundle:start dev.meridian.policy.set-headers");
+        }
+        Awaitility.await("cn2 ready again").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+            .until(() -> "ready".equals(listing(NODES.get(0)).get("cn2")));
+    }
+
+    @Test
+    @Order(50)
     void should_refuse_a_node_whose_name_is_taken() throws Exception {
         try (MeridianNode duplicate = new MeridianNode("cn2", WORK.resolve("dup"), 26140, 26141, 26142, "cluster-secret")) {
             duplicate.start(Map.of("MERIDIAN_CLUSTER_NAME", "membership-it", "MERIDIAN_CLUSTER_PORT", "5914",
@@ -176,7 +199,7 @@ class ClusterE2EIT {
     }
 
     @Test
-    @Order(6)
+    @Order(60)
     void should_catch_up_after_being_frozen_past_the_heartbeat_timeout() throws Exception {
         MeridianNode frozen = NODES.get(2);
         ProcessHandle jvm = jvmOf(frozen);
@@ -199,7 +222,7 @@ class ClusterE2EIT {
     }
 
     @Test
-    @Order(7)
+    @Order(70)
     void should_fail_no_request_on_survivors_when_a_node_is_killed_during_load_and_applies() throws Exception {
         com.sun.net.httpserver.HttpServer upstream = com.sun.net.httpserver.HttpServer.create(
             new java.net.InetSocketAddress("127.0.0.1", 0), 128);
@@ -220,6 +243,8 @@ class ClusterE2EIT {
             victim.start(Map.of("MERIDIAN_CLUSTER_NAME", "membership-it", "MERIDIAN_CLUSTER_PORT", "5915",
                 "MERIDIAN_CLUSTER_MEMBERS", MEMBERS));
             victim.awaitReady(Duration.ofMinutes(3));
+            assertEquals(revisionServed(NODES.get(0), "/prop/x"), revisionServed(victim, "/prop/x"),
+                "a node joining late serves the current revision once it reports ready");
             String def = String.join("\n", "id: load", "basePath: /load",
                 "upstream: { url: 'http://127.0.0.1:" + upstream.getAddress().getPort() + "' }", "");
             assertEquals(200, NODES.get(0).send("PUT", "/api/v1/apis/load?wait=all", "application/yaml", def).statusCode());
@@ -274,7 +299,7 @@ class ClusterE2EIT {
     }
 
     @Test
-    @Order(8)
+    @Order(80)
     void should_drop_a_node_that_leaves_and_mark_a_killed_one_unreachable() throws Exception {
         NODES.get(2).close(); // SIGTERM: graceful leave
         Awaitility.await("cn3 gone").atMost(Duration.ofSeconds(90)).ignoreExceptions()
@@ -288,7 +313,7 @@ class ClusterE2EIT {
     }
 
     @Test
-    @Order(9)
+    @Order(90)
     void should_refuse_changes_without_a_majority_and_keep_serving() throws Exception {
         MeridianNode alone = NODES.get(0);
         HttpResponse<String> refused = alone.send("PUT", "/api/v1/apis/prop", "application/yaml", api("prop", "lonely"));
@@ -297,7 +322,7 @@ class ClusterE2EIT {
     }
 
     @Test
-    @Order(10)
+    @Order(100)
     void should_come_back_serving_the_last_revision_after_every_node_restarts() throws Exception {
         long last = revisionServed(NODES.get(0), "/ca/x");
         NODES.forEach(MeridianNode::close);

@@ -346,7 +346,9 @@ public final class ManagerComponent implements GatewayAdmin {
                 }
                 try {
                     checkBasePaths(next);
-                    validateOnEngine(next.values().stream().filter(api -> !api.equals(base.apis().get(api.id()))).toList());
+                    List<ApiDefinition> changedApis = next.values().stream().filter(api -> !api.equals(base.apis().get(api.id()))).toList();
+                    validateOnEngine(changedApis);
+                    checkTypesOnLiveNodes(changedApis);
                 } catch (AdminException e) {
                     throw new Refusal(e);
                 }
@@ -408,6 +410,31 @@ public final class ManagerComponent implements GatewayAdmin {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AdminException(500, "interrupted while publishing revision " + revision);
+        }
+    }
+
+    /** CONTRACT §3: an apply naming a policy type that some live node lacks is rejected, naming the nodes. */
+    private void checkTypesOnLiveNodes(List<ApiDefinition> apis) throws AdminException {
+        List<Problem> problems = new ArrayList<>();
+        List<dev.meridian.cluster.ClusterNode> nodes = status.cluster();
+        for (int i = 0; i < apis.size(); i++) {
+            ApiDefinition api = apis.get(i);
+            for (int j = 0; j < api.policies().size(); j++) {
+                String type = api.policies().get(j).type();
+                List<String> lacking = nodes.stream()
+                    .filter(n -> !n.state().equals("unreachable"))
+                    .filter(n -> n.plugins().stream().noneMatch(p -> type.equals(p.get("type"))))
+                    .map(dev.meridian.cluster.ClusterNode::name)
+                    .toList();
+                if (!lacking.isEmpty()) {
+                    String prefix = apis.size() > 1 ? "[" + api.id() + "]." : "";
+                    problems.add(new Problem(prefix + "policies[" + j + "].type",
+                        "policy type '" + type + "' is not installed on node(s) " + String.join(", ", lacking)));
+                }
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new AdminException(422, "policy types missing on live nodes", problems);
         }
     }
 
