@@ -16,6 +16,18 @@ public record ClusterNode(String name, String region, String address, long revis
         plugins = List.copyOf(plugins);
     }
 
+    /** As JSON values, in the field order of CONTRACT §5. */
+    public java.util.Map<String, Object> toTree() {
+        java.util.Map<String, Object> tree = new java.util.LinkedHashMap<>();
+        tree.put("name", name);
+        tree.put("region", region);
+        tree.put("address", address);
+        tree.put("revision", revision);
+        tree.put("state", state);
+        tree.put("plugins", plugins);
+        return tree;
+    }
+
     public ClusterNode withState(String newState) {
         return new ClusterNode(name, region, address, revision, newState, plugins);
     }

@@ -299,14 +299,7 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
     }
 
     static String toJson(ClusterNode n) {
-        Map<String, Object> tree = new LinkedHashMap<>();
-        tree.put("name", n.name());
-        tree.put("region", n.region());
-        tree.put("address", n.address());
-        tree.put("revision", n.revision());
-        tree.put("state", n.state());
-        tree.put("plugins", n.plugins());
-        return new String(Json.write(tree), java.nio.charset.StandardCharsets.UTF_8);
+        return new String(Json.write(n.toTree()), java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @SuppressWarnings("unchecked")

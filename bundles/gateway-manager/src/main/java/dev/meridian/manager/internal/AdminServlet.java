@@ -101,7 +101,7 @@ public final class AdminServlet extends HttpServlet {
             } else if (path.equals("/plugins") && method.equals("GET")) {
                 json(resp, 200, Map.of("nodes", List.of(Map.of("name", node.name(), "plugins", plugins()))));
             } else if (path.equals("/cluster") && method.equals("GET")) {
-                json(resp, 200, Map.of("nodes", admin.cluster().stream().map(AdminServlet::nodeTree).toList()));
+                json(resp, 200, Map.of("nodes", admin.cluster().stream().map(dev.meridian.cluster.ClusterNode::toTree).toList()));
             } else {
                 error(resp, 404, "no such resource: " + method + " /api/v1" + path, List.of());
             }
@@ -213,17 +213,6 @@ public final class AdminServlet extends HttpServlet {
         throws IOException, AdminException {
         Map<String, Object> answer = withWait(req, resp, tree, c);
         json(resp, resp.getStatus() == 202 ? 202 : 200, answer);
-    }
-
-    static Map<String, Object> nodeTree(dev.meridian.cluster.ClusterNode node) {
-        Map<String, Object> n = new LinkedHashMap<>();
-        n.put("name", node.name());
-        n.put("region", node.region());
-        n.put("address", node.address());
-        n.put("revision", node.revision());
-        n.put("state", node.state());
-        n.put("plugins", node.plugins());
-        return n;
     }
 
     private List<Map<String, Object>> plugins() {
