@@ -110,6 +110,26 @@ class ClusterE2EIT {
     }
 
     @Test
+    @Order(25)
+    void should_answer_202_naming_the_node_that_lags_when_wait_all_times_out() throws Exception {
+        MeridianNode lagging = NODES.get(2);
+        lagging.shell("bundle:stop dev.meridian.gateway-manager"); // its member stays, it adopts nothing
+        try {
+            HttpResponse<String> r = NODES.get(0).send("PUT", "/api/v1/apis/prop?wait=all&timeout=1s", "application/yaml",
+                api("prop", "lagging"));
+            assertEquals(202, r.statusCode(), r.body());
+            assertTrue(r.body().matches(".*\\{\"name\":\"cn3\",\"state\":\"ready\",\"revision\":\\d+,\"propagationMs\":null,\"error\":\"serves revision .*"),
+                r.body());
+            assertTrue(r.body().contains("\"name\":\"cn1\",\"state\":\"ready\""), r.body());
+        } finally {
+            lagging.shell("bundle:start dev.meridian.gateway-manager");
+        }
+        long revision = revisionServed(NODES.get(0), "/prop/x");
+        Awaitility.await("cn3 caught up").atMost(Duration.ofSeconds(60)).ignoreExceptions()
+            .until(() -> revisionServed(lagging, "/prop/x") == revision);
+    }
+
+    @Test
     @Order(30)
     void should_land_concurrent_applies_on_two_nodes_in_one_order_everywhere() throws Exception {
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
