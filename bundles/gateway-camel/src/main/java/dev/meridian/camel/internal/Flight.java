@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
@@ -192,9 +191,5 @@ final class Flight implements PolicyRequest {
             responseHeaders = upstreamHeaders == null ? HttpFields.build() : HttpFields.build(upstreamHeaders);
         }
         return responseHeaders;
-    }
-
-    static boolean sameField(HttpField f, String name) {
-        return f.getName().equalsIgnoreCase(name);
     }
 }

@@ -157,17 +157,6 @@ public final class ManagerComponent implements GatewayAdmin {
 
     private void adoptQuietly(CommittedRevision revision) {
         try {
-            if (revision.revision() > current.revision()) {
-                metrics.adopted.increment();
-                long committedAt = RevisionStore.parse(revision.payload()).info().time().toEpochMilli();
-                adopt(revision, false);
-                engine.publish(current).whenComplete((table, failure) -> { // queued behind adopt's publish: completes after it
-                    if (failure == null && table.revision() >= revision.revision()) {
-                        metrics.propagation(System.currentTimeMillis() - committedAt);
-                    }
-                });
-                return;
-            }
             adopt(revision, false);
         } catch (AdminException | IOException | DefinitionException | RuntimeException e) {
             LOG.error("revision {} from the cluster could not be adopted: {}", revision.revision(), e.getMessage(), e);
@@ -186,8 +175,11 @@ public final class ManagerComponent implements GatewayAdmin {
         // a local change still gets its answer only once both are done.
         java.util.concurrent.CompletableFuture<?> published = null;
         GatewayState state = current;
+        long committedAt = 0;
         if (revision.revision() > current.revision()) {
-            state = GatewayState.of(revision.revision(), RevisionStore.parse(revision.payload()).apis());
+            Revision parsed = RevisionStore.parse(revision.payload());
+            committedAt = parsed.info().time().toEpochMilli();
+            state = GatewayState.of(revision.revision(), parsed.apis());
             current = state;
             published = engine.publish(state);
         } else if (await) {
@@ -209,9 +201,14 @@ public final class ManagerComponent implements GatewayAdmin {
         if (await) {
             await(published, served);
         } else {
+            // committed by another node (or missed and caught up): count it and its propagation time
+            metrics.adopted.increment();
+            long since = committedAt;
             published.whenComplete((table, failure) -> {
                 if (failure != null) {
                     LOG.error("revision {} cannot be served on this node", served, failure);
+                } else {
+                    metrics.propagation(System.currentTimeMillis() - since);
                 }
             });
         }
