@@ -206,7 +206,69 @@ class ClusterE2EIT {
                 .until(() -> java.nio.file.Files.exists(duplicate.home.resolve("data/log/karaf.log"))
                     && java.nio.file.Files.readString(duplicate.home.resolve("data/log/karaf.log")).contains("is already used by cluster member"));
             assertEquals("127.0.0.1:26100", addressOf(NODES.get(0), "cn2"), "the original cn2 keeps its place");
+            assertTrue(duplicate.process().waitFor(60, TimeUnit.SECONDS), "a refused node stops instead of serving alone");
         }
+    }
+
+    @Test
+    @Order(47)
+    void should_say_why_a_node_cannot_serve_the_newest_revision_and_serve_it_once_it_can() throws Exception {
+        HttpResponse<String> r = NODES.get(0).send("PUT", "/api/v1/apis/typed?wait=all", "application/yaml", api("typed", "t"));
+        assertEquals(200, r.statusCode(), r.body());
+        try (MeridianNode lacking = new MeridianNode("cn4", WORK, 26160, 26161, 26162, "cluster-secret")) {
+            // booted without the set-headers plugin that the newest revision needs
+            Path features = lacking.home.resolve("etc/org.apache.karaf.features.cfg");
+            String cfg = java.nio.file.Files.readString(features);
+            String edited = cfg.replaceFirst("(?m)^(\\s*)meridian/([^,\\s]+)",
+                "$1meridian-engine/$2, meridian-manager/$2, meridian-shell/$2");
+            assertTrue(!edited.equals(cfg), "features boot list edited");
+            java.nio.file.Files.writeString(features, edited);
+            lacking.start(Map.of("MERIDIAN_CLUSTER_NAME", "membership-it", "MERIDIAN_CLUSTER_PORT", "5915",
+                "MERIDIAN_CLUSTER_MEMBERS", MEMBERS));
+            Awaitility.await("cn4 listed with its reason").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
+                .ignoreExceptions()
+                .until(() -> {
+                    String node = entryOf(NODES.get(0), "cn4");
+                    return node.contains("\"state\":\"starting\"") && node.contains("set-headers");
+                });
+            assertEquals(503, lacking.get(lacking.adminUrl("/ready"), false).statusCode());
+
+            // an apply it cannot serve either (the older API still needs set-headers): answered at
+            // once with 202 and the reason, not after the timeout
+            String plain = String.join("\n", "id: plain", "basePath: /plain", "upstream: { url: 'http://127.0.0.1:9/' }", "");
+            long start = System.nanoTime();
+            HttpResponse<String> w = NODES.get(1).send("PUT", "/api/v1/apis/plain?wait=all&timeout=30s", "application/yaml", plain);
+            long tookMs = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(202, w.statusCode(), w.body());
+            assertTrue(tookMs < 15_000, "answered in " + tookMs + " ms");
+            Matcher cn4 = Pattern.compile("\\{\"name\":\"cn4\"[^}]*\"error\":\"([^\"]+)\"").matcher(w.body());
+            assertTrue(cn4.find(), w.body());
+            assertTrue(cn4.group(1).startsWith("cannot serve revision") && cn4.group(1).contains("set-headers"), w.body());
+            for (MeridianNode n : NODES) {
+                assertTrue(w.body().contains("\"name\":\"" + n.name + "\",\"state\":\"ready\""), w.body());
+            }
+
+            // the plugin installed: it serves the newest revision and reports ready, no restart
+            lacking.shell("feature:install meridian-policy-set-headers");
+            lacking.awaitReady(Duration.ofMinutes(1));
+            assertEquals(revisionServed(NODES.get(0), "/typed/x"), revisionServed(lacking, "/typed/x"));
+            Awaitility.await("cn4 ready without error").atMost(Duration.ofSeconds(20)).ignoreExceptions()
+                .until(() -> entryOf(NODES.get(0), "cn4").contains("\"state\":\"ready\"")
+                    && entryOf(NODES.get(0), "cn4").contains("\"error\":null"));
+        }
+        Awaitility.await("cn4 gone").atMost(Duration.ofSeconds(60)).ignoreExceptions()
+            .until(() -> !listing(NODES.get(0)).containsKey("cn4"));
+    }
+
+    /** One node's entry of the cluster listing, as JSON text up to the next node. */
+    private static String entryOf(MeridianNode via, String name) throws Exception {
+        String body = via.get(via.adminUrl("/api/v1/cluster"), true).body();
+        int at = body.indexOf("{\"name\":\"" + name + "\"");
+        if (at < 0) {
+            return "";
+        }
+        int end = body.indexOf("{\"name\":", at + 10);
+        return body.substring(at, end < 0 ? body.length() : end);
     }
 
     private static ProcessHandle jvmOf(MeridianNode n) {

@@ -24,9 +24,11 @@ public class ClusterCommand extends GatewayCommand {
         table.column("REVISION");
         table.column("STATE");
         table.column("PLUGINS");
+        table.column("ERROR");
         for (ClusterNode n : admin.cluster()) {
             String plugins = n.plugins().stream().map(ClusterCommand::describe).collect(Collectors.joining(", "));
-            table.addRow().addContent(n.name(), n.region(), n.address(), n.revision(), n.state(), plugins);
+            table.addRow().addContent(n.name(), n.region(), n.address(), n.revision(), n.state(), plugins,
+                n.error() == null ? "" : "cannot serve revision " + n.error().revision() + ": " + n.error().reason());
         }
         table.print(out);
     }

@@ -9,9 +9,10 @@ import dev.meridian.core.Settings;
  * The cluster settings of CONTRACT §2, from {@code MERIDIAN_*} environment variables.
  *
  * @param members join list, each {@code host[:port]} (the member port when no port is given)
+ * @param forgetAfter how long a node that vanished (killed, cut off) stays listed as unreachable
  */
 record ClusterSettings(String name, String nodeName, String region, String host, int port, List<String> members,
-                       String mode) {
+                       String mode, java.time.Duration forgetAfter) {
 
     static ClusterSettings fromEnvironment(String nodeName) {
         int port = Settings.integer("MERIDIAN_CLUSTER_PORT", 5701);
@@ -22,7 +23,8 @@ record ClusterSettings(String name, String nodeName, String region, String host,
             Settings.string("MERIDIAN_CLUSTER_HOST", "127.0.0.1"),
             port,
             parseMembers(Settings.string("MERIDIAN_CLUSTER_MEMBERS", "127.0.0.1"), port),
-            Settings.string("MERIDIAN_CLUSTER_MODE", "embedded"));
+            Settings.string("MERIDIAN_CLUSTER_MODE", "embedded"),
+            dev.meridian.model.Durations.parse(Settings.string("MERIDIAN_CLUSTER_FORGET_AFTER", "10m")));
     }
 
     /** {@code "a, b:5702"} → {@code ["a:5701", "b:5702"]} with {@code defaultPort} 5701. */

@@ -69,15 +69,18 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
     private String localName;
     private int majority;
     private boolean client;
+    private long forgetAfterSeconds;
 
     @Activate
-    void activate() {
+    void activate(org.osgi.framework.BundleContext context) {
         localName = Settings.nodeName();
         ClusterSettings settings = ClusterSettings.fromEnvironment(localName);
         Thread t = Thread.currentThread();
         ClassLoader previous = t.getContextClassLoader();
         t.setContextClassLoader(HazelcastMembership.class.getClassLoader());
         client = "client".equalsIgnoreCase(settings.mode());
+        // every node republishes its status at least every 5 s: the entry of one that vanished expires
+        forgetAfterSeconds = Math.max(30, settings.forgetAfter().toSeconds());
         try {
             hazelcast = client ? HazelcastClient.newHazelcastClient(clientConfig(settings))
                 : Hazelcast.newHazelcastInstance(config(settings));
@@ -85,7 +88,7 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
             t.setContextClassLoader(previous);
         }
         if (!client) {
-            refuseDuplicateName();
+            refuseDuplicateName(context);
         }
         majority = client ? 1 : settings.members().size() / 2 + 1; // a client counts the members it reaches
         nodes = hazelcast.getMap(NODES_MAP);
@@ -146,8 +149,13 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         return c;
     }
 
-    /** Members are listed oldest first: if an older one carries this name, this node must not stay. */
-    private void refuseDuplicateName() {
+    /**
+     * Members are listed oldest first: if an older one carries this name, this node must not
+     * stay, and must not serve either (it would serve a revision nobody can see or change): the
+     * node stops, as a gateway with a fatal configuration error does; a supervisor restarting it
+     * gets it in once the name is free (a dead holder is dropped after the heartbeat timeout).
+     */
+    private void refuseDuplicateName(org.osgi.framework.BundleContext context) {
         Member self = hazelcast.getCluster().getLocalMember();
         for (Member m : hazelcast.getCluster().getMembers()) {
             if (m.equals(self)) {
@@ -156,6 +164,13 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
             if (localName.equals(m.getAttribute(NODE_ATTRIBUTE))) {
                 hazelcast.shutdown();
                 hazelcast = null;
+                LOG.error("node name '{}' is already used by cluster member {}; set a unique MERIDIAN_NODE_NAME."
+                    + " Stopping this node.", localName, m.getAddress());
+                try {
+                    context.getBundle(org.osgi.framework.Constants.SYSTEM_BUNDLE_LOCATION).stop();
+                } catch (org.osgi.framework.BundleException | RuntimeException e) {
+                    LOG.error("could not stop the node", e);
+                }
                 throw new IllegalStateException("node name '" + localName + "' is already used by cluster member "
                     + m.getAddress() + "; set a unique MERIDIAN_NODE_NAME");
             }
@@ -211,7 +226,7 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
             String json = toJson(status);
             nodes.set(localName, json.substring(0, json.length() - 1) + ",\"client\":true}", 15, TimeUnit.SECONDS);
         } else {
-            nodes.set(localName, toJson(status));
+            nodes.set(localName, toJson(status), forgetAfterSeconds, TimeUnit.SECONDS);
         }
     }
 
@@ -312,6 +327,15 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
             plugins.add(m);
         }
         return new ClusterNode((String) tree.get("name"), (String) tree.get("region"), (String) tree.get("address"),
-            ((Number) tree.get("revision")).longValue(), (String) tree.get("state"), plugins);
+            ((Number) tree.get("revision")).longValue(), (String) tree.get("state"), plugins, failure(tree.get("error")));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static ClusterNode.Failure failure(Object error) {
+        if (!(error instanceof Map)) {
+            return null;
+        }
+        Map<String, Object> m = (Map<String, Object>) error;
+        return new ClusterNode.Failure(((Number) m.get("revision")).longValue(), String.valueOf(m.get("reason")));
     }
 }

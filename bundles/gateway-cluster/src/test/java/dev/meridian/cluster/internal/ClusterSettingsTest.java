@@ -34,4 +34,11 @@ class ClusterSettingsTest {
             List.of(Map.of("type", "set-headers", "bundle", "b", "version", "1.0.0")));
         assertEquals(n, HazelcastMembership.fromJson(HazelcastMembership.toJson(n)));
     }
+
+    @Test
+    void should_round_trip_why_a_node_cannot_serve_a_revision() throws Exception {
+        ClusterNode n = new ClusterNode("n1", "eu", "127.0.0.1:8080", 41, "starting", List.of(),
+            new ClusterNode.Failure(42, "[orders].policies[0].type: no installed bundle provides policy type 'set-headers'"));
+        assertEquals(n, HazelcastMembership.fromJson(HazelcastMembership.toJson(n)));
+    }
 }

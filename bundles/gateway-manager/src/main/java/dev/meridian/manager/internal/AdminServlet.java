@@ -176,14 +176,17 @@ public final class AdminServlet extends HttpServlet {
         while (true) {
             nodes = admin.cluster();
             boolean all = true;
+            boolean waiting = false;
             for (dev.meridian.cluster.ClusterNode n : nodes) {
                 if (n.revision() >= c.revision()) {
                     reachedMs.putIfAbsent(n.name(), (System.nanoTime() - start) / 1_000_000);
                 } else if (!n.state().equals("unreachable")) {
                     all = false;
+                    // a node that reported it cannot serve this revision is not waited for
+                    waiting |= failedAt(n, c.revision()) == null;
                 }
             }
-            if (all || System.nanoTime() > deadline) {
+            if (all || !waiting || System.nanoTime() > deadline) {
                 resp.setStatus(all ? 200 : 202);
                 break;
             }
@@ -201,12 +204,20 @@ public final class AdminServlet extends HttpServlet {
             m.put("state", n.state());
             m.put("revision", n.revision());
             m.put("propagationMs", reachedMs.get(n.name()));
+            dev.meridian.cluster.ClusterNode.Failure failed = failedAt(n, c.revision());
             m.put("error", reachedMs.containsKey(n.name()) ? null
-                : n.state().equals("unreachable") ? "unreachable" : "serves revision " + n.revision() + " after " + timeoutMs + " ms");
+                : n.state().equals("unreachable") ? "unreachable"
+                : failed != null ? "cannot serve revision " + failed.revision() + ": " + failed.reason()
+                : "serves revision " + n.revision() + " after " + timeoutMs + " ms");
             out.add(m);
         }
         tree.put("nodes", out);
         return tree;
+    }
+
+    /** The node's failure to serve {@code revision} or a newer one, if it reported one. */
+    private static dev.meridian.cluster.ClusterNode.Failure failedAt(dev.meridian.cluster.ClusterNode n, long revision) {
+        return n.error() != null && n.error().revision() >= revision ? n.error() : null;
     }
 
     private void respondAfterWait(HttpServletRequest req, HttpServletResponse resp, Map<String, Object> tree, Change c)

@@ -95,8 +95,13 @@ public final class ManagerComponent implements GatewayAdmin {
     private void catchUp() {
         try {
             Optional<CommittedRevision> newest = log.latest();
-            if (newest.isPresent() && newest.get().revision() > current.revision() && store != null) {
-                LOG.info("catching up from revision {} to the cluster's {}", current.revision(), newest.get().revision());
+            // what the engine serves, not what was handed to it: a revision that failed to
+            // compile (a policy type missing here, say) is retried every second until it serves
+            long served = engine.current().revision();
+            if (newest.isPresent() && newest.get().revision() > served && store != null) {
+                if (newest.get().revision() > current.revision()) {
+                    LOG.info("catching up from revision {} to the cluster's {}", served, newest.get().revision());
+                }
                 adoptQuietly(newest.get());
             }
         } catch (RuntimeException e) {
@@ -118,7 +123,8 @@ public final class ManagerComponent implements GatewayAdmin {
      * serves it (CONTRACT §2).
      */
     private void restore() {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        long pauseMs = 200;
+        String lastReason = null;
         while (true) {
             try {
                 Optional<CommittedRevision> newest = clusterLatest();
@@ -131,19 +137,41 @@ public final class ManagerComponent implements GatewayAdmin {
                 LOG.info("node serves revision {}", current.revision());
                 return;
             } catch (AdminException | IOException | DefinitionException | RuntimeException e) {
-                if (System.nanoTime() > deadline) {
-                    LOG.error("the newest revision cannot be served on this node; staying not ready", e);
-                    return;
+                // Policy bundles may still be starting: retry quietly at first. A node that still
+                // cannot serve the newest revision says why (log, cluster listing) and keeps
+                // trying, so installing the missing plugin makes it ready without a restart.
+                String reason = reason(e);
+                if (pauseMs >= 2000 && !reason.equals(lastReason)) {
+                    LOG.error("the newest revision cannot be served on this node; not ready until it can: {}", reason);
+                    lastReason = reason;
+                } else {
+                    LOG.debug("newest revision not servable yet, retrying: {}", reason);
                 }
-                LOG.debug("newest revision not servable yet, retrying: {}", e.getMessage());
             }
             try {
-                Thread.sleep(200);
+                Thread.sleep(pauseMs);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             }
+            pauseMs = Math.min(2000, pauseMs + 100);
         }
+    }
+
+    /** One line: the message and, for a definition the engine refused, each problem with its path. */
+    static String reason(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof ExecutionException || t instanceof java.util.concurrent.CompletionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        List<Problem> problems = t instanceof ValidationException v ? v.problems()
+            : t instanceof AdminException a ? a.details() : List.of();
+        String message = t instanceof ValidationException ? "" : t.getMessage() == null ? t.toString() : t.getMessage();
+        StringBuilder sb = new StringBuilder(message);
+        for (Problem p : problems) {
+            sb.append(sb.length() == 0 ? "" : "; ").append(p.path()).append(": ").append(p.message());
+        }
+        return sb.toString();
     }
 
     private Optional<CommittedRevision> clusterLatest() {
@@ -176,14 +204,15 @@ public final class ManagerComponent implements GatewayAdmin {
         java.util.concurrent.CompletableFuture<?> published = null;
         GatewayState state = current;
         long committedAt = 0;
-        if (revision.revision() > current.revision()) {
+        boolean fresh = revision.revision() > current.revision();
+        if (fresh) {
             Revision parsed = RevisionStore.parse(revision.payload());
             committedAt = parsed.info().time().toEpochMilli();
             state = GatewayState.of(revision.revision(), parsed.apis());
             current = state;
             published = engine.publish(state);
-        } else if (await) {
-            published = engine.publish(current);
+        } else if (await || engine.current().revision() < current.revision()) {
+            published = engine.publish(current); // waiting for it, or it failed before: again
         }
         for (long missing = store.latest() + 1; missing < revision.revision(); missing++) {
             Optional<CommittedRevision> older = log.get(missing);
@@ -202,12 +231,16 @@ public final class ManagerComponent implements GatewayAdmin {
             await(published, served);
         } else {
             // committed by another node (or missed and caught up): count it and its propagation time
-            metrics.adopted.increment();
+            if (fresh) {
+                metrics.adopted.increment();
+            }
             long since = committedAt;
             published.whenComplete((table, failure) -> {
                 if (failure != null) {
-                    LOG.error("revision {} cannot be served on this node", served, failure);
-                } else {
+                    String why = reason(failure);
+                    status.failed(served, why);
+                    LOG.error("revision {} cannot be served on this node: {}", served, why);
+                } else if (fresh) {
                     metrics.propagation(System.currentTimeMillis() - since);
                 }
             });
@@ -397,6 +430,7 @@ public final class ManagerComponent implements GatewayAdmin {
         try {
             publish.get(PUBLISH_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
+            status.failed(revision, reason(e));
             if (e.getCause() instanceof ValidationException v) {
                 throw new AdminException(422, "revision " + revision + " is stored but cannot be served on this node",
                     v.problems());

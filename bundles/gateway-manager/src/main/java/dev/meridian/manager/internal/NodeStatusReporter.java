@@ -41,6 +41,9 @@ public final class NodeStatusReporter {
     private long lastPublishNanos;
     private long lastGeneration = -1;
     private String lastState = "";
+    private ClusterNode.Failure lastFailure;
+    /** The newest revision this node could not serve, and why; shown while it serves an older one. */
+    private volatile ClusterNode.Failure failure;
 
     @Activate
     void activate() {
@@ -68,8 +71,18 @@ public final class NodeStatusReporter {
                 return m;
             })
             .toList();
-        return new ClusterNode(identity.name(), identity.region(), identity.address(), engine.current().revision(),
-            engine.nodeState().wireName(), plugins);
+        long served = engine.current().revision();
+        ClusterNode.Failure f = failure;
+        return new ClusterNode(identity.name(), identity.region(), identity.address(), served,
+            engine.nodeState().wireName(), plugins, f != null && f.revision() > served ? f : null);
+    }
+
+    /** Records that {@code revision} cannot be served here; published within 20 ms, cleared once a revision as new is served. */
+    void failed(long revision, String reason) {
+        ClusterNode.Failure f = failure;
+        if (f == null || revision >= f.revision()) {
+            failure = new ClusterNode.Failure(revision, reason);
+        }
     }
 
     private void publishIfChanged() {
@@ -80,12 +93,14 @@ public final class NodeStatusReporter {
         try {
             long generation = engine.current().generation();
             String state = engine.nodeState().wireName();
+            ClusterNode.Failure f = failure;
             boolean due = System.nanoTime() - lastPublishNanos > TimeUnit.SECONDS.toNanos(5);
-            if (!due && generation == lastGeneration && state.equals(lastState)) {
+            if (!due && generation == lastGeneration && state.equals(lastState) && f == lastFailure) {
                 return;
             }
             lastGeneration = generation;
             lastState = state;
+            lastFailure = f;
             ClusterNode now = localStatus();
             if (!now.equals(lastPublished) || due) {
                 m.publishLocalStatus(now);
