@@ -34,3 +34,24 @@ put_api() {
   curl -fsS -u "admin:$PASSWORD" -H 'Content-Type: application/yaml' -X PUT \
     "http://127.0.0.1:$ADMIN/api/v1/apis/$1" --data-binary "$2" >/dev/null
 }
+
+# summarize LABEL PEER_NAME: reads "<who> <bench.sh line>" lines (who = nginx | meridian) on
+# stdin and prints the means and Meridian/nginx ratios of requests/s and p99 in one line
+summarize() {
+  awk -v label="$1" -v peer="$2" '
+    { who=$1; for (i=2;i<=NF;i++){ split($i,kv,"="); v[kv[1]]=kv[2] }
+      rps[who]+=v["rps"]; p99[who]+=v["p99_ms"]; n[who]++; bad[who]+=v["non2xx3xx"]+v["errors"] }
+    END { rn=rps["nginx"]/n["nginx"]; rm=rps["meridian"]/n["meridian"]; pn=p99["nginx"]/n["nginx"]; pm=p99["meridian"]/n["meridian"];
+          printf "SUMMARY %s%s_rps=%.0f meridian_rps=%.0f ratio=%.2f nginx_p99_ms=%.2f meridian_p99_ms=%.2f p99_ratio=%.2f failures_nginx=%d failures_meridian=%d\n",
+                 label, peer, rn, rm, rm/rn, pn, pm, pm/pn, bad["nginx"], bad["meridian"] }'
+}
+
+# interleave ROUNDS DUR CONNS PEER_URL MERIDIAN_URL: nginx, Meridian, nginx, ... each line
+# printed and collected; prints the collected lines on fd 3 for summarize
+interleave() {
+  local rounds=$1 dur=$2 conns=$3 peer_url=$4 meridian_url=$5 r n m
+  for r in $(seq "$rounds"); do
+    sleep 2; n=$("$shared/bench.sh" "$peer_url" "$dur" "$conns"); echo "nginx    $n" >&2; echo "nginx $n" >&3
+    sleep 2; m=$("$shared/bench.sh" "$meridian_url" "$dur" "$conns"); echo "meridian $m" >&2; echo "meridian $m" >&3
+  done
+}

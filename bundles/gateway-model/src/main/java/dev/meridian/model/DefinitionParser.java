@@ -47,6 +47,21 @@ public final class DefinitionParser {
   }
 
   /**
+   * One JSON or YAML document as JDK values (maps, lists, strings, numbers, booleans), for
+   * request bodies that are not definitions (a cache invalidation, say).
+   *
+   * @throws DefinitionException MALFORMED for an empty or unparseable body, or several documents
+   */
+  public static Object readTree(byte[] body, Format format) throws DefinitionException {
+    Objects.requireNonNull(format, "format");
+    Documents docs = Jackson.readDefinitions(body, format);
+    if (docs.elements().size() != 1) {
+      throw new DefinitionException(Kind.MALFORMED, "", "expected one document");
+    }
+    return docs.elements().get(0);
+  }
+
+  /**
    * A definition from a JSON tree such as {@link ApiDefinition#toTree()} gives, or {@link
    * Json#read} of its JSON; used to reload stored revisions.
    */

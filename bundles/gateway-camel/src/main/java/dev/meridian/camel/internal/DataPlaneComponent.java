@@ -42,6 +42,12 @@ public final class DataPlaneComponent {
     @Reference
     private GatewayEngine engine;
 
+    /** The response cache, when the cluster's store is there; without it cached APIs pass through. */
+    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+        policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC,
+        policyOption = org.osgi.service.component.annotations.ReferencePolicyOption.GREEDY)
+    private volatile dev.meridian.core.cache.ResponseCache cache;
+
     private QueuedThreadPool threads;
     private HttpClient client;
     private Pipeline pipeline;
@@ -91,7 +97,7 @@ public final class DataPlaneComponent {
                 java.nio.file.Paths.get(System.getProperty("karaf.log", "data/log"), "access.log").toString());
             accessLog = accessLogSetting.equalsIgnoreCase("off") ? null
                 : new AccessLog(java.nio.file.Paths.get(accessLogSetting), 64L * 1024 * 1024, 5);
-            handler = new GatewayHandler(engine, accessLog);
+            handler = new GatewayHandler(engine, () -> cache, accessLog);
             pipeline = new Pipeline(client, DataPlaneComponent.class.getClassLoader());
             handler.pipeline(pipeline);
 

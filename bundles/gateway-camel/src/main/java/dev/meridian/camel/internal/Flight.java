@@ -48,6 +48,14 @@ final class Flight implements PolicyRequest {
     Content.Source upstreamBody;
     long upstreamNanos;
 
+    /** The API's cache, or null; what the lookup gave: an answer, or the fill of a miss. */
+    dev.meridian.core.cache.RouteCache cache;
+    dev.meridian.core.cache.CachedResponse cached;
+    long cachedAgeMillis;
+    dev.meridian.core.cache.Fill fill;
+    /** {@code X-Cache}: HIT, MISS, STALE or BYPASS; null when the API has no cache. */
+    String xCache;
+
     Flight(Request request, Response response, Callback callback, RouteTable table, Route route, String path,
            String query, String requestId, long startNanos) {
         this.request = request;
@@ -78,6 +86,7 @@ final class Flight implements PolicyRequest {
 
     void reject(Decision.Reject reject) {
         this.rejection = reject;
+        this.cached = null;
         this.status = reject.status();
         this.upstreamHeaders = HttpFields.EMPTY;
         this.responseHeaders = null;
@@ -139,6 +148,11 @@ final class Flight implements PolicyRequest {
     @Override
     public void removeHeader(String name) {
         mutableRequestHeaders().remove(name);
+    }
+
+    /** An attribute a policy set, without creating the map. */
+    Object attribute(String name) {
+        return attributes == null ? null : attributes.get(name);
     }
 
     @Override

@@ -35,16 +35,20 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     private static final HttpField CLOSE = new PreEncodedHttpField(HttpHeader.CONNECTION, "close");
     static final String REVISION = "X-Meridian-Revision";
     static final String REQUEST_ID = "X-Request-Id";
+    static final String X_CACHE = "X-Cache";
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private final GatewayEngine engine;
+    private final java.util.function.Supplier<dev.meridian.core.cache.ResponseCache> caches;
     private final AccessLog accessLog; // null = off
     private final LongAdder inFlight = new LongAdder();
     private volatile Pipeline pipeline;
     private volatile boolean draining;
 
-    GatewayHandler(GatewayEngine engine, AccessLog accessLog) {
+    GatewayHandler(GatewayEngine engine, java.util.function.Supplier<dev.meridian.core.cache.ResponseCache> caches,
+                   AccessLog accessLog) {
         this.engine = engine;
+        this.caches = caches;
         this.accessLog = accessLog;
     }
 
@@ -84,6 +88,10 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             return true;
         }
         Flight flight = new Flight(request, response, callback, table, route, path, uri.getQuery(), requestId, start);
+        if (!route.api().cache().isEmpty()) {
+            dev.meridian.core.cache.ResponseCache rc = caches.get();
+            flight.cache = rc == null ? null : rc.forApi(route.api());
+        }
         try {
             pipeline.run(flight, exchange -> finish(flight, exchange));
         } catch (RuntimeException e) {
@@ -106,6 +114,9 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         HttpFields.Mutable out = response.getHeaders();
         response.setStatus(f.status);
         Callback done = completion(f.request, f.callback, f.table, f.route, f.requestId, f.startNanos, f.status, f.upstreamNanos);
+        if (f.fill != null && (f.rejection != null || f.cached != null)) {
+            f.fill.release();
+        }
         if (f.rejection != null) {
             f.rejection.headers().forEach(out::put);
             HttpFields extra = f.effectiveResponseHeaders();
@@ -117,6 +128,9 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
                 });
             }
             stamp(out, f.table, f.requestId);
+            if (f.xCache != null) {
+                out.put(X_CACHE, f.xCache);
+            }
             out.put(JSON);
             Content.Sink.write(response, true, ErrorBodies.json(f.rejection.message()), done);
             return;
@@ -129,7 +143,26 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             }
         }
         stamp(out, f.table, f.requestId);
-        Content.copy(f.upstreamBody, response, done);
+        if (f.xCache != null) {
+            out.put(X_CACHE, f.xCache);
+        }
+        if (f.cached != null) {
+            out.put(HttpHeader.AGE, Long.toString(f.cachedAgeMillis / 1000));
+            boolean head = "HEAD".equals(f.request.getMethod());
+            response.write(true, head ? java.nio.ByteBuffer.allocate(0) : java.nio.ByteBuffer.wrap(f.cached.body()), done);
+            return;
+        }
+        Content.Source body = f.upstreamBody;
+        if (f.fill != null) {
+            // decided at the headers: an answer that may not be stored is not copied either
+            String refusal = f.fill.refusal(f.request.getMethod(), f.status, CacheStep.view(f.upstreamHeaders));
+            if (refusal == null) {
+                body = new TeeSource(body, f.fill, f.status, CacheStep.fieldList(f.upstreamHeaders), f.cache.maxBody());
+            } else {
+                f.fill.release();
+            }
+        }
+        Content.copy(body, response, done);
     }
 
     private void local(Request request, Response response, Callback callback, RouteTable table, Route route,

@@ -45,7 +45,7 @@ final class UpstreamCall extends AsyncProcessorSupport {
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
         Flight f = (Flight) exchange.getIn().getBody();
-        if (f.rejection != null) {
+        if (f.rejection != null || f.cached != null) {
             callback.done(true);
             return true;
         }

@@ -70,6 +70,7 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
     private int majority;
     private boolean client;
     private long forgetAfterSeconds;
+    private org.osgi.framework.ServiceRegistration<dev.meridian.core.cache.CacheStore> cacheStore;
 
     @Activate
     void activate(org.osgi.framework.BundleContext context) {
@@ -94,6 +95,9 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         nodes = hazelcast.getMap(NODES_MAP);
         revisions = hazelcast.getMap(REVISIONS_MAP);
         head = hazelcast.getMap(HEAD_MAP);
+        // the shared response cache lives in this member too (STYLE: one owner of Hazelcast)
+        cacheStore = context.registerService(dev.meridian.core.cache.CacheStore.class,
+            new HazelcastCacheStore(hazelcast, !client), null);
         LOG.info("node {} joined cluster '{}' on {}:{} ({} members)", localName, settings.name(), settings.host(),
             settings.port(), hazelcast.getCluster().getMembers().size());
     }
@@ -142,6 +146,7 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         }
         c.addMapConfig(revisionsConfig);
         c.addMapConfig(headConfig);
+        HazelcastCacheStore.configure(c);
         JoinConfig j = n.getJoin();
         j.getMulticastConfig().setEnabled(false);
         j.getAutoDetectionConfig().setEnabled(false);
@@ -181,6 +186,9 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
     void deactivate() {
         if (hazelcast == null) {
             return;
+        }
+        if (cacheStore != null) {
+            cacheStore.unregister();
         }
         try {
             nodes.remove(localName); // a graceful leave disappears from the listing

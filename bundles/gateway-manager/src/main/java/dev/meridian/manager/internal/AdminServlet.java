@@ -56,6 +56,9 @@ public final class AdminServlet extends HttpServlet {
     private transient GatewayAdmin admin;
     @Reference
     private transient GatewayEngine engine;
+    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+        policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    private transient volatile dev.meridian.core.cache.ResponseCache cache;
 
     private final transient BasicAuth auth = new BasicAuth("karaf");
     private final transient NodeIdentity node = NodeIdentity.fromEnvironment();
@@ -100,6 +103,12 @@ public final class AdminServlet extends HttpServlet {
                 respondAfterWait(req, resp, changeTree(c), c);
             } else if (path.equals("/plugins") && method.equals("GET")) {
                 json(resp, 200, Map.of("nodes", List.of(Map.of("name", node.name(), "plugins", plugins()))));
+            } else if (path.equals("/cache/invalidate") && method.equals("POST")) {
+                CacheAdmin.Answer a = CacheAdmin.invalidate(cache(), DefinitionParser.readTree(body(req), format(req)),
+                    id -> admin.current().apis().containsKey(id));
+                json(resp, a.status(), a.tree());
+            } else if (path.equals("/cache/stats") && method.equals("GET")) {
+                json(resp, 200, CacheAdmin.stats(cache(), req.getParameter("by")));
             } else if (path.equals("/cluster") && method.equals("GET")) {
                 json(resp, 200, Map.of("nodes", admin.cluster().stream().map(dev.meridian.cluster.ClusterNode::toTree).toList()));
             } else {
@@ -114,6 +123,14 @@ public final class AdminServlet extends HttpServlet {
             LOG.error("admin call {} {} failed", method, path, e);
             error(resp, 500, "internal error: " + e.getMessage(), List.of());
         }
+    }
+
+    private dev.meridian.core.cache.ResponseCache cache() throws AdminException {
+        dev.meridian.core.cache.ResponseCache c = cache;
+        if (c == null) {
+            throw new AdminException(503, "the response cache is not running on this node (no cluster store)");
+        }
+        return c;
     }
 
     private void api(HttpServletRequest req, HttpServletResponse resp, String id, GatewayAdmin.Actor actor)

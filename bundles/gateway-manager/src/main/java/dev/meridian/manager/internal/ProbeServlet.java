@@ -36,6 +36,10 @@ public final class ProbeServlet extends HttpServlet {
     @Reference
     private transient ManagerMetrics managerMetrics;
 
+    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+        policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    private transient volatile dev.meridian.core.cache.ResponseCache cache;
+
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         switch (req.getServletPath()) {
@@ -85,6 +89,7 @@ public final class ProbeServlet extends HttpServlet {
             sb.append("meridian_request_duration_seconds_count{api=\"").append(m.apiId()).append("\"} ").append(cumulative).append('\n');
         }
         managerMetrics.write(sb);
+        cacheMetrics(sb);
         MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
         gauge(sb, "jvm_heap_used_bytes", "Heap in use.", heap.getUsed());
         gauge(sb, "jvm_heap_max_bytes", "Heap limit.", heap.getMax());
@@ -93,6 +98,35 @@ public final class ProbeServlet extends HttpServlet {
         resp.setContentType("text/plain; version=0.0.4; charset=utf-8");
         resp.setContentLength(bytes.length);
         resp.getOutputStream().write(bytes);
+    }
+
+    /** This node's cache counters per API (sum them across nodes, or read {@code /api/v1/cache/stats}). */
+    @SuppressWarnings("unchecked")
+    private void cacheMetrics(StringBuilder sb) {
+        dev.meridian.core.cache.ResponseCache c = cache;
+        if (c == null) {
+            return;
+        }
+        Map<String, Object> apis = (Map<String, Object>) c.nodeStats().get("apis");
+        String[][] counters = {{"hits", "Cache lookups answered fresh (X-Cache: HIT)."},
+            {"misses", "Cache lookups that went to the upstream (X-Cache: MISS)."},
+            {"stale", "Answers served stale within grace while one request refreshed (X-Cache: STALE)."},
+            {"bypass", "Requests not looked up (X-Cache: BYPASS)."},
+            {"stored", "Responses stored in the cache."}};
+        for (String[] counter : counters) {
+            String name = "meridian_cache_" + counter[0] + "_total";
+            sb.append("# HELP ").append(name).append(' ').append(counter[1]).append("\n# TYPE ").append(name).append(" counter\n");
+            apis.forEach((api, v) -> sb.append(name).append("{api=\"").append(api).append("\"} ")
+                .append(((Map<String, Object>) v).get(counter[0])).append('\n'));
+        }
+        sb.append("# HELP meridian_cache_evictions_total Entries dropped on this node, by reason.\n"
+            + "# TYPE meridian_cache_evictions_total counter\n");
+        apis.forEach((api, v) -> ((Map<String, Object>) ((Map<String, Object>) v).get("evictions")).forEach((reason, n) ->
+            sb.append("meridian_cache_evictions_total{api=\"").append(api).append("\",reason=\"").append(reason).append("\"} ")
+                .append(n).append('\n')));
+        sb.append("# HELP meridian_cache_local_entries Entries in this node's fast tier.\n# TYPE meridian_cache_local_entries gauge\n");
+        apis.forEach((api, v) -> sb.append("meridian_cache_local_entries{api=\"").append(api).append("\"} ")
+            .append(((Map<String, Object>) v).get("localEntries")).append('\n'));
     }
 
     private static void gauge(StringBuilder sb, String name, String help, long value) {

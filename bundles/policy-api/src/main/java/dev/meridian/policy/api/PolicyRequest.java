@@ -48,8 +48,17 @@ public interface PolicyRequest {
     void removeHeader(String name);
 
     /**
+     * The attribute under which an authenticating policy puts the consumer it identified (a
+     * {@code String}: key id, token subject...). The response cache makes it part of the key
+     * unless the API's cache is {@code shared}, so no cached answer crosses consumers.
+     *
+     * @since 1.1
+     */
+    String CONSUMER = "consumer";
+
+    /**
      * Per-request attributes shared by the policies of one chain (e.g. the identified
-     * consumer). Not thread-safe: use from the request's own phases only.
+     * consumer, {@link #CONSUMER}). Not thread-safe: use from the request's own phases only.
      */
     Map<String, Object> attributes();
 }

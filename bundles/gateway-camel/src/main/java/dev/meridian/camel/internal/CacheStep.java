@@ -1,0 +1,111 @@
+package dev.meridian.camel.internal;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.Exchange;
+import org.apache.camel.support.AsyncProcessorSupport;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.meridian.core.cache.CachedResponse;
+import dev.meridian.core.cache.HeaderView;
+import dev.meridian.core.cache.Lookup;
+import dev.meridian.policy.api.PolicyRequest;
+
+/**
+ * The cache lookup, between the request phase (so authentication runs first and the consumer it
+ * identified is in the key, CONTRACT §6) and the upstream call. A hit or stale answer fills the
+ * flight as if the upstream had answered, so the response phase runs on it too; a miss carries
+ * the {@link dev.meridian.core.cache.Fill} that stores the upstream's answer. Non-blocking: a
+ * lookup answered by this node's fast tier continues on the same thread.
+ */
+final class CacheStep extends AsyncProcessorSupport {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CacheStep.class);
+
+    @Override
+    public boolean process(Exchange exchange, AsyncCallback callback) {
+        Flight f = (Flight) exchange.getIn().getBody();
+        if (f.cache == null || f.rejection != null) {
+            callback.done(true);
+            return true;
+        }
+        String method = f.method();
+        if (!method.equals("GET") && !method.equals("HEAD")) {
+            f.xCache = "BYPASS";
+            f.cache.stats().countBypass();
+            callback.done(true);
+            return true;
+        }
+        HeaderView request = f::headers;
+        Object consumer = f.attribute(PolicyRequest.CONSUMER);
+        String key = f.cache.key(method, f.path, f.query, request, consumer == null ? null : consumer.toString());
+        CompletableFuture<Lookup> lookup;
+        try {
+            lookup = f.cache.lookup(key, f.path, f.query, request).toCompletableFuture();
+        } catch (RuntimeException e) {
+            LOG.warn("cache lookup of API {} failed; passing through", f.route.id(), e);
+            f.xCache = "BYPASS";
+            callback.done(true);
+            return true;
+        }
+        if (lookup.isDone()) {
+            apply(f, lookup.getNow(null), null);
+            callback.done(true);
+            return true;
+        }
+        lookup.whenComplete((found, failure) -> {
+            apply(f, found, failure);
+            callback.done(false);
+        });
+        return false;
+    }
+
+    private static void apply(Flight f, Lookup found, Throwable failure) {
+        if (failure != null || found == null) {
+            LOG.debug("cache lookup of API {} failed; passing through", f.route.id(), failure);
+            f.xCache = "BYPASS";
+            return;
+        }
+        if (found instanceof Lookup.Hit hit) {
+            answer(f, hit.entry(), hit.ageMillis(), "HIT");
+        } else if (found instanceof Lookup.Stale stale) {
+            answer(f, stale.entry(), stale.ageMillis(), "STALE");
+        } else if (found instanceof Lookup.Miss miss) {
+            f.fill = miss.fill();
+            f.xCache = "MISS";
+        } else {
+            f.xCache = "BYPASS";
+        }
+    }
+
+    private static void answer(Flight f, CachedResponse entry, long ageMillis, String outcome) {
+        f.cached = entry;
+        f.cachedAgeMillis = ageMillis;
+        f.xCache = outcome;
+        f.status = entry.status();
+        HttpFields.Mutable fields = HttpFields.build(entry.headers().size() + 2);
+        for (Map.Entry<String, String> h : entry.headers()) {
+            fields.add(h.getKey(), h.getValue());
+        }
+        f.upstreamHeaders = fields;
+    }
+
+    /** The upstream's header fields as stored: name and value of each line, in order. */
+    static List<Map.Entry<String, String>> fieldList(HttpFields fields) {
+        java.util.ArrayList<Map.Entry<String, String>> out = new java.util.ArrayList<>(fields.size());
+        for (HttpField field : fields) {
+            out.add(Map.entry(field.getName(), field.getValue()));
+        }
+        return out;
+    }
+
+    static HeaderView view(HttpFields fields) {
+        return fields::getValuesList;
+    }
+}

@@ -1,0 +1,261 @@
+package dev.meridian.cluster.internal;
+
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.config.EvictionConfig;
+import com.hazelcast.config.EvictionPolicy;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MaxSizePolicy;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.HazelcastInstanceAware;
+import com.hazelcast.core.IExecutorService;
+import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.map.IMap;
+
+import dev.meridian.core.cache.CacheStore;
+
+/**
+ * The shared response cache over Hazelcast: one {@code IMap<String, byte[]>} per API and
+ * cache-settings version ({@code meridian.cache.<name>}), one synchronous backup so losing a
+ * node loses no entry, LRU-bounded per member. Generations and tag counts are small maps
+ * updated by entry processors (atomic on the key's owner, no lock). Broadcasts run a task on
+ * every member through a Hazelcast executor; the task finds this node's handler in the
+ * instance's user context, so no static state is needed.
+ */
+@org.osgi.annotation.bundle.Capability(namespace = "osgi.service",
+    attribute = "objectClass:List<String>=dev.meridian.core.cache.CacheStore") // registered by HazelcastMembership, not DS
+final class HazelcastCacheStore implements CacheStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HazelcastCacheStore.class);
+    static final String PREFIX = "meridian.cache.";
+    static final String GENERATIONS = "meridian.cachemeta.generations";
+    static final String TAG_COUNTS = "meridian.cachemeta.tagcounts";
+    static final String EXECUTOR = "meridian.cachemeta.broadcast";
+    static final String HANDLER = "meridian.cache.broadcast-handler";
+
+    private final HazelcastInstance hazelcast;
+    private final boolean member;
+    private final IMap<String, Long> generations;
+    private final IMap<String, Long> tagCounts;
+    private final Set<String> configured = ConcurrentHashMap.newKeySet();
+    private final ConcurrentMap<String, IMap<String, byte[]>> maps = new ConcurrentHashMap<>();
+
+    HazelcastCacheStore(HazelcastInstance hazelcast, boolean member) {
+        this.hazelcast = hazelcast;
+        this.member = member;
+        this.generations = hazelcast.getMap(GENERATIONS);
+        this.tagCounts = hazelcast.getMap(TAG_COUNTS);
+    }
+
+    /** Cluster-wide settings of the cache's maps, added to the member configuration at start. */
+    static void configure(com.hazelcast.config.Config c) {
+        c.addMapConfig(new MapConfig(GENERATIONS).setBackupCount(1).setAsyncBackupCount(1));
+        c.addMapConfig(new MapConfig(TAG_COUNTS).setBackupCount(1));
+        c.getExecutorConfig(EXECUTOR).setPoolSize(4).setStatisticsEnabled(false);
+        if (c.getUserContext() == null || c.getUserContext().isEmpty()) {
+            c.setUserContext(new ConcurrentHashMap<>());
+        }
+    }
+
+    private IMap<String, byte[]> map(String name) {
+        IMap<String, byte[]> m = maps.get(name);
+        return m != null ? m : maps.computeIfAbsent(name, n -> hazelcast.getMap(PREFIX + n));
+    }
+
+    @Override
+    public CompletionStage<byte[]> get(String map, String key) {
+        return map(map).getAsync(key);
+    }
+
+    @Override
+    public void put(String map, String key, byte[] value, long ttlMillis, long maxEntries) {
+        if (!configured.contains(map)) {
+            bound(map, maxEntries);
+        }
+        map(map).setAsync(key, value, Math.max(1, ttlMillis), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Adds the map's eviction bound to the cluster's configuration before its first write. The
+     * bound is per member (Hazelcast's {@code PER_NODE}), so {@code maxEntries} is divided by the
+     * members there are now: approximate, as CONTRACT §6 says. A later, different
+     * {@code maxEntries} for the same settings version keeps the first bound (Hazelcast refuses
+     * to change a map's configuration); it applies from the next settings version.
+     */
+    private void bound(String map, long maxEntries) {
+        if (!member) {
+            configured.add(map); // a client cannot add member configuration; members apply the default
+            return;
+        }
+        int members = Math.max(1, hazelcast.getCluster().getMembers().size());
+        int perMember = (int) Math.min(Integer.MAX_VALUE, Math.max(1, (maxEntries + members - 1) / members));
+        MapConfig config = new MapConfig(PREFIX + map)
+            .setBackupCount(1)
+            .setStatisticsEnabled(true)
+            .setEvictionConfig(new EvictionConfig()
+                .setEvictionPolicy(EvictionPolicy.LRU)
+                .setMaxSizePolicy(MaxSizePolicy.PER_NODE)
+                .setSize(perMember));
+        try {
+            hazelcast.getConfig().addMapConfig(config);
+        } catch (RuntimeException e) {
+            LOG.debug("cache map {} keeps its first bound: {}", map, e.getMessage());
+        }
+        configured.add(map);
+    }
+
+    @Override
+    public void remove(String map, String key) {
+        map(map).deleteAsync(key);
+    }
+
+    @Override
+    public void clear(String map) {
+        map(map).clear();
+    }
+
+    @Override
+    public void destroy(String map) {
+        IMap<String, byte[]> m = maps.remove(map);
+        (m != null ? m : hazelcast.<String, byte[]>getMap(PREFIX + map)).destroy();
+        configured.remove(map);
+    }
+
+    @Override
+    public long entries(String map) {
+        return map(map).size();
+    }
+
+    @Override
+    public Map<String, Long> generations() {
+        return new HashMap<>(generations);
+    }
+
+    @Override
+    public long bump(String name) {
+        return generations.executeOnKey(name, new Increment());
+    }
+
+    @Override
+    public void countTags(List<String> tags) {
+        for (String tag : tags) {
+            tagCounts.submitToKey(tag, new Increment());
+        }
+    }
+
+    @Override
+    public long takeTagCount(String tag) {
+        Long n = tagCounts.executeOnKey(tag, new TakeAndReset());
+        return n == null ? 0 : n;
+    }
+
+    @Override
+    public boolean receivesBroadcasts() {
+        return member;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public AutoCloseable onBroadcast(Function<String, String> handler) {
+        ConcurrentMap<String, Object> context = hazelcast.getUserContext();
+        context.put(HANDLER, handler);
+        return () -> context.remove(HANDLER, handler);
+    }
+
+    @Override
+    public List<NodeReply> broadcast(String message, Duration timeout) {
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
+        IExecutorService executor = hazelcast.getExecutorService(EXECUTOR);
+        Map<Member, Future<String>> futures = executor.submitToAllMembers(new Broadcast(message));
+        Map<Member, Long> answeredAt = new ConcurrentHashMap<>();
+        futures.forEach((m, f) -> {
+            if (f instanceof CompletionStage<?> stage) {
+                stage.whenComplete((r, e) -> answeredAt.put(m, System.nanoTime()));
+            }
+        });
+        List<NodeReply> replies = new ArrayList<>();
+        for (Map.Entry<Member, Future<String>> e : futures.entrySet()) {
+            String node = String.valueOf(e.getKey().getAttribute(HazelcastMembership.NODE_ATTRIBUTE));
+            try {
+                String reply = e.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                long at = answeredAt.getOrDefault(e.getKey(), System.nanoTime());
+                replies.add(new NodeReply(node, (at - start) / 1_000_000, reply, null));
+            } catch (TimeoutException ex) {
+                replies.add(new NodeReply(node, (System.nanoTime() - start) / 1_000_000, null, "no answer within " + timeout.toMillis() + " ms"));
+            } catch (ExecutionException ex) {
+                replies.add(new NodeReply(node, (System.nanoTime() - start) / 1_000_000, null, String.valueOf(ex.getCause())));
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                replies.add(new NodeReply(node, (System.nanoTime() - start) / 1_000_000, null, "interrupted"));
+            }
+        }
+        return replies;
+    }
+
+    /** Runs on every member: hands the message to that node's handler. */
+    static final class Broadcast implements java.util.concurrent.Callable<String>, Serializable, HazelcastInstanceAware {
+        private static final long serialVersionUID = 1L;
+        private final String message;
+        private transient HazelcastInstance instance;
+
+        Broadcast(String message) {
+            this.message = message;
+        }
+
+        @Override
+        public void setHazelcastInstance(HazelcastInstance hazelcastInstance) {
+            this.instance = hazelcastInstance;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public String call() {
+            Object handler = instance.getUserContext().get(HANDLER);
+            // a node whose cache is not active yet holds nothing to drop; it loads generations when it starts
+            return handler == null ? "{}" : ((Function<String, String>) handler).apply(message);
+        }
+    }
+
+    /** Adds one (a missing value counts as 0); answers the new value. */
+    static final class Increment implements EntryProcessor<String, Long, Long> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Long process(Map.Entry<String, Long> entry) {
+            long next = (entry.getValue() == null ? 0 : entry.getValue()) + 1;
+            entry.setValue(next);
+            return next;
+        }
+    }
+
+    /** Answers the value and removes it. */
+    static final class TakeAndReset implements EntryProcessor<String, Long, Long> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Long process(Map.Entry<String, Long> entry) {
+            Long v = entry.getValue();
+            entry.setValue(null);
+            return v;
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package dev.meridian.core.cache;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The cluster's shared storage for cached responses, with JDK types only (the cluster bundle
+ * implements it over Hazelcast; nothing else sees Hazelcast). Entries are opaque bytes
+ * ({@link CachedResponse#encode()}), grouped in named maps: one per API and cache-settings
+ * version, so starting clean for one API is dropping one map.
+ *
+ * <p>Every method is thread-safe. Methods returning a stage never block the caller; the others
+ * may make one network round trip and must not be called on the request path unless noted.
+ */
+@ProviderType
+public interface CacheStore {
+
+    /** The entry, or {@code null} when absent or expired. Non-blocking. */
+    CompletionStage<byte[]> get(String map, String key);
+
+    /**
+     * Stores an entry with a time to live, in a map bounded to about {@code maxEntries}
+     * entries cluster-wide (least recently used evicted first). Non-blocking, fire and forget:
+     * a lost write is a later miss.
+     */
+    void put(String map, String key, byte[] value, long ttlMillis, long maxEntries);
+
+    /** Removes one entry. Non-blocking. */
+    void remove(String map, String key);
+
+    /** Removes every entry of a map, cluster-wide (the physical purge after an invalidation of a whole API). */
+    void clear(String map);
+
+    /** Drops a whole map, cluster-wide (its API was deleted or its settings changed). */
+    void destroy(String map);
+
+    /** Entries a map holds cluster-wide (primary copies only). */
+    long entries(String map);
+
+    /** Every invalidation generation the cluster knows ({@code api:<id>}, {@code tag:<tag>}). */
+    Map<String, Long> generations();
+
+    /** Increments a generation cluster-wide and answers its new value. */
+    long bump(String name);
+
+    /** Counts one more entry stored under each tag (for the invalidation answer). Non-blocking. */
+    void countTags(List<String> tags);
+
+    /** Entries counted under a tag since its last invalidation, and resets the count. */
+    long takeTagCount(String tag);
+
+    /**
+     * Runs {@code message} through the broadcast handler of every live node (this one included)
+     * and answers each node's reply, or its failure, within {@code timeout}.
+     */
+    List<NodeReply> broadcast(String message, Duration timeout);
+
+    /** Sets this node's broadcast handler (one per node); closing it removes it. */
+    AutoCloseable onBroadcast(Function<String, String> handler);
+
+    /**
+     * Whether this node's handler takes part in {@link #broadcast}: false for a node connected
+     * as a Hazelcast client, which therefore must not keep entries of its own beyond a lookup.
+     */
+    boolean receivesBroadcasts();
+
+    /**
+     * One node's answer to a broadcast.
+     *
+     * @param millis time from the broadcast to this node's reply
+     * @param reply the handler's answer, {@code null} when the node failed or did not answer
+     * @param error why there is no reply, {@code null} when there is one
+     */
+    record NodeReply(String node, long millis, String reply, String error) {
+    }
+}

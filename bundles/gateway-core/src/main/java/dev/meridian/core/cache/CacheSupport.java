@@ -1,0 +1,34 @@
+package dev.meridian.core.cache;
+
+import java.util.function.LongSupplier;
+
+/**
+ * Construction and maintenance of {@link RouteCache}s for the engine's cache component (in
+ * {@code dev.meridian.core.internal}); not for use by other bundles.
+ */
+public final class CacheSupport {
+
+    private CacheSupport() {
+    }
+
+    public static RouteCache routeCache(String apiId, CacheRules rules, CacheStore store, Generations generations,
+                                        CacheStats stats, LongSupplier clock, int localCapacity, long maxBody) {
+        return new RouteCache(apiId, rules, store, generations, stats, clock, localCapacity, maxBody);
+    }
+
+    public static void clearLocal(RouteCache cache) {
+        cache.clearLocal();
+    }
+
+    public static int sweep(RouteCache cache) {
+        return cache.sweep();
+    }
+
+    public static int localEntries(RouteCache cache) {
+        return cache.localEntries();
+    }
+
+    public static String urlTag(String apiId, String path, String rawQuery) {
+        return RouteCache.urlTag(apiId, path, rawQuery);
+    }
+}

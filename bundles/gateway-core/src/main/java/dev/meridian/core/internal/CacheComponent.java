@@ -1,0 +1,273 @@
+package dev.meridian.core.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.meridian.core.GatewayEngine;
+import dev.meridian.core.Settings;
+import dev.meridian.core.cache.CacheRules;
+import dev.meridian.core.cache.CacheStats;
+import dev.meridian.core.cache.CacheStore;
+import dev.meridian.core.cache.CacheSupport;
+import dev.meridian.core.cache.Generations;
+import dev.meridian.core.cache.ResponseCache;
+import dev.meridian.core.cache.RouteCache;
+import dev.meridian.model.ApiDefinition;
+import dev.meridian.model.DefinitionException;
+import dev.meridian.model.Json;
+
+/**
+ * The node's response cache: one {@link RouteCache} per cached API and settings version, the
+ * node's copy of the invalidation generations, and its side of coordinated invalidation (a
+ * broadcast handler that raises generations and sweeps the fast tier before it answers).
+ * Requires the cluster's {@link CacheStore}; without it the data plane passes everything
+ * through ({@code X-Cache} absent).
+ */
+@Component(service = ResponseCache.class, immediate = true)
+public final class CacheComponent implements ResponseCache {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CacheComponent.class);
+    private static final Duration ACK_TIMEOUT = Duration.ofSeconds(5);
+    /** How long a retired map stays, so nodes still serving the older revision finish with it. */
+    private static final long RETIRE_DELAY_SECONDS = 30;
+
+    @Reference
+    private CacheStore store;
+
+    @Reference
+    private GatewayEngine engine;
+
+    private final Generations generations = new Generations();
+    private final ConcurrentHashMap<String, RouteCache> caches = new ConcurrentHashMap<>();
+    /** Identity of the cache block each RouteCache was last confirmed for: an unchanged apply costs one identity check. */
+    private final ConcurrentHashMap<String, Map<String, Object>> confirmed = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, CacheStats> stats = new ConcurrentHashMap<>();
+    private final int localCapacity = Settings.integer("MERIDIAN_CACHE_LOCAL_ENTRIES", 10_000);
+    private final long maxBody = Settings.integer("MERIDIAN_CACHE_MAX_BODY", 1024 * 1024);
+    private ScheduledExecutorService timer;
+    private AutoCloseable handler;
+
+    @Activate
+    void activate() {
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "meridian-cache");
+            t.setDaemon(true);
+            return t;
+        });
+        handler = store.onBroadcast(this::onBroadcast); // first: no raise can fall between load and handler
+        refreshGenerations();
+        // a node cut off during an invalidation missed its broadcast: it learns it here
+        timer.scheduleWithFixedDelay(this::refreshGenerations, 2, 2, TimeUnit.SECONDS);
+        timer.scheduleWithFixedDelay(this::retireGone, 5, 5, TimeUnit.SECONDS);
+    }
+
+    @Deactivate
+    void deactivate() throws Exception {
+        timer.shutdownNow();
+        if (handler != null) {
+            handler.close();
+        }
+    }
+
+    private void refreshGenerations() {
+        try {
+            generations.raiseAll(store.generations());
+        } catch (RuntimeException e) {
+            LOG.debug("cache generations not readable: {}", e.toString());
+        }
+    }
+
+    @Override
+    public RouteCache forApi(ApiDefinition api) {
+        Map<String, Object> block = api.cache();
+        if (block.isEmpty()) {
+            return null;
+        }
+        RouteCache c = caches.get(api.id());
+        if (c != null && confirmed.get(api.id()) == block) {
+            return c;
+        }
+        return confirm(api, block);
+    }
+
+    private synchronized RouteCache confirm(ApiDefinition api, Map<String, Object> block) {
+        CacheRules rules = CacheRules.of(block).orElseThrow();
+        RouteCache c = caches.get(api.id());
+        if (c == null || !c.rules().version().equals(rules.version()) || !c.rules().equals(rules)) {
+            RouteCache previous = c;
+            CacheStats s = stats.computeIfAbsent(api.id(), id -> new CacheStats());
+            c = CacheSupport.routeCache(api.id(), rules, store, generations, s, System::currentTimeMillis, localCapacity, maxBody);
+            caches.put(api.id(), c);
+            if (previous != null) {
+                CacheSupport.clearLocal(previous);
+                if (!previous.map().equals(c.map())) {
+                    retire(previous.map());
+                }
+            }
+        }
+        confirmed.put(api.id(), block);
+        return c;
+    }
+
+    /** Maps of APIs no longer served (deleted, or cache removed) are dropped cluster-wide. */
+    private void retireGone() {
+        try {
+            Map<String, ApiDefinition> apis = engine.state().apis();
+            for (Map.Entry<String, RouteCache> e : caches.entrySet()) {
+                ApiDefinition api = apis.get(e.getKey());
+                if (api == null || api.cache().isEmpty()) {
+                    synchronized (this) {
+                        if (caches.remove(e.getKey(), e.getValue())) {
+                            confirmed.remove(e.getKey());
+                            CacheSupport.clearLocal(e.getValue());
+                            retire(e.getValue().map());
+                        }
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("retiring caches of removed APIs failed", e);
+        }
+    }
+
+    private void retire(String map) {
+        timer.schedule(() -> {
+            try {
+                store.destroy(map);
+                LOG.info("cache map {} dropped", map);
+            } catch (RuntimeException e) {
+                LOG.warn("dropping cache map {} failed", map, e);
+            }
+        }, RETIRE_DELAY_SECONDS, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public Invalidation invalidate(String api, List<String> keys, List<String> tags) {
+        long start = System.nanoTime();
+        Map<String, Object> raised = new LinkedHashMap<>();
+        long invalidated = 0;
+        RouteCache apiCache = api == null ? null : caches.get(api);
+        if (api != null && keys.isEmpty() && tags.isEmpty()) {
+            String name = "api:" + api;
+            if (apiCache != null) {
+                invalidated += safeEntries(apiCache.map());
+            }
+            raised.put(name, store.bump(name));
+        }
+        for (String key : keys) {
+            int q = key.indexOf('?');
+            String tag = CacheSupport.urlTag(api, q < 0 ? key : key.substring(0, q), q < 0 ? null : key.substring(q + 1));
+            raised.put("tag:" + tag, store.bump("tag:" + tag));
+            invalidated += store.takeTagCount(tag);
+        }
+        for (String tag : tags) {
+            raised.put("tag:" + tag, store.bump("tag:" + tag));
+            invalidated += store.takeTagCount(tag);
+        }
+        Map<String, Object> message = new LinkedHashMap<>();
+        message.put("op", "raise");
+        message.put("generations", raised);
+        List<CacheStore.NodeReply> replies = store.broadcast(new String(Json.write(message), StandardCharsets.UTF_8), ACK_TIMEOUT);
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+        if (apiCache != null && keys.isEmpty() && tags.isEmpty()) {
+            // the physical purge, off the caller's path; entries are already refused everywhere
+            String map = apiCache.map();
+            timer.execute(() -> {
+                try {
+                    store.clear(map);
+                } catch (RuntimeException e) {
+                    LOG.warn("purging cache map {} failed", map, e);
+                }
+            });
+        }
+        return new Invalidation(invalidated, tookMs, replies);
+    }
+
+    private long safeEntries(String map) {
+        try {
+            return store.entries(map);
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** Runs on this node for every broadcast: raise generations and sweep the fast tier, or report statistics. */
+    @SuppressWarnings("unchecked")
+    private String onBroadcast(String message) {
+        try {
+            Map<String, Object> m = (Map<String, Object>) Json.read(message.getBytes(StandardCharsets.UTF_8));
+            Object op = m.get("op");
+            if ("raise".equals(op)) {
+                Map<String, Object> raised = (Map<String, Object>) m.get("generations");
+                raised.forEach((k, v) -> generations.raise(k, ((Number) v).longValue()));
+                long dropped = 0;
+                for (RouteCache c : caches.values()) {
+                    dropped += CacheSupport.sweep(c);
+                }
+                return "{\"dropped\":" + dropped + "}";
+            }
+            if ("stats".equals(op)) {
+                return new String(Json.write(nodeStats()), StandardCharsets.UTF_8);
+            }
+            return "{}";
+        } catch (DefinitionException | RuntimeException e) {
+            LOG.error("cache broadcast could not be handled: {}", message, e);
+            throw new IllegalStateException("cache broadcast failed on " + Settings.nodeName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Map<String, Object> nodeStats() {
+        Map<String, Object> apis = new LinkedHashMap<>();
+        new java.util.TreeMap<>(stats).forEach((id, s) -> {
+            Map<String, Object> tree = s.toTree();
+            RouteCache c = caches.get(id);
+            tree.put("localEntries", c == null ? 0 : CacheSupport.localEntries(c));
+            apis.put(id, tree);
+        });
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("node", Settings.nodeName());
+        out.put("region", Settings.string("MERIDIAN_REGION", "default"));
+        out.put("apis", apis);
+        return out;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public List<Map<String, Object>> clusterStats() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (CacheStore.NodeReply r : store.broadcast("{\"op\":\"stats\"}", ACK_TIMEOUT)) {
+            if (r.reply() == null || r.reply().equals("{}")) {
+                continue;
+            }
+            try {
+                out.add((Map<String, Object>) Json.read(r.reply().getBytes(StandardCharsets.UTF_8)));
+            } catch (DefinitionException e) {
+                LOG.warn("statistics of node {} unreadable", r.node(), e);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public Map<String, Long> entries() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        caches.forEach((id, c) -> out.put(id, safeEntries(c.map())));
+        return out;
+    }
+}

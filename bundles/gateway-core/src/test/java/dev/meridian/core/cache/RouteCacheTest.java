@@ -1,0 +1,220 @@
+package dev.meridian.core.cache;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link RouteCache} over an in-memory {@link CacheStore} (the Hazelcast store is exercised by
+ * the cluster end-to-end tests): tiers, single flight, grace, generations, Vary.
+ */
+class RouteCacheTest {
+
+    /** Keeps entries in a map; no TTL (the clock of these tests is manual). */
+    static final class MemoryStore implements CacheStore {
+        final Map<String, byte[]> entries = new ConcurrentHashMap<>();
+        final Map<String, Long> generations = new ConcurrentHashMap<>();
+        int gets;
+
+        @Override
+        public CompletionStage<byte[]> get(String map, String key) {
+            gets++;
+            return CompletableFuture.completedFuture(entries.get(map + "/" + key));
+        }
+
+        @Override
+        public void put(String map, String key, byte[] value, long ttlMillis, long maxEntries) {
+            entries.put(map + "/" + key, value);
+        }
+
+        @Override
+        public void remove(String map, String key) {
+            entries.remove(map + "/" + key);
+        }
+
+        @Override
+        public void clear(String map) {
+            entries.keySet().removeIf(k -> k.startsWith(map + "/"));
+        }
+
+        @Override
+        public void destroy(String map) {
+            clear(map);
+        }
+
+        @Override
+        public long entries(String map) {
+            return entries.keySet().stream().filter(k -> k.startsWith(map + "/")).count();
+        }
+
+        @Override
+        public Map<String, Long> generations() {
+            return Map.copyOf(generations);
+        }
+
+        @Override
+        public long bump(String name) {
+            return generations.merge(name, 1L, Long::sum);
+        }
+
+        @Override
+        public void countTags(List<String> tags) {
+        }
+
+        @Override
+        public long takeTagCount(String tag) {
+            return 0;
+        }
+
+        @Override
+        public List<NodeReply> broadcast(String message, Duration timeout) {
+            return List.of();
+        }
+
+        @Override
+        public AutoCloseable onBroadcast(Function<String, String> handler) {
+            return () -> { };
+        }
+
+        @Override
+        public boolean receivesBroadcasts() {
+            return true;
+        }
+    }
+
+    private final MemoryStore store = new MemoryStore();
+    private final Generations generations = new Generations();
+    private final AtomicLong now = new AtomicLong(1_000_000);
+    private static final HeaderView NO_HEADERS = name -> List.of();
+
+    private RouteCache cache(Map<String, Object> block) {
+        return new RouteCache("orders", CacheRules.of(block).orElseThrow(), store, generations, new CacheStats(), now::get, 100,
+            1024 * 1024);
+    }
+
+    private static Lookup lookup(RouteCache c, String path, HeaderView request) {
+        String key = c.key("GET", path, null, request, null);
+        return c.lookup(key, path, null, request).toCompletableFuture().join();
+    }
+
+    private static void fill(Lookup l, String body, String... headers) {
+        List<Map.Entry<String, String>> h = new java.util.ArrayList<>();
+        for (int i = 0; i < headers.length; i += 2) {
+            h.add(Map.entry(headers[i], headers[i + 1]));
+        }
+        ((Lookup.Miss) l).fill().store(200, h, body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void should_answer_a_stored_response_from_this_node_and_from_the_cluster() {
+        RouteCache here = cache(Map.of("ttl", "30s"));
+        fill(lookup(here, "/orders/1", NO_HEADERS), "one");
+        assertInstanceOf(Lookup.Hit.class, lookup(here, "/orders/1", NO_HEADERS));
+        RouteCache elsewhere = cache(Map.of("ttl", "30s")); // another node: empty fast tier, same map
+        Lookup there = lookup(elsewhere, "/orders/1", NO_HEADERS);
+        assertEquals("one", new String(((Lookup.Hit) there).entry().body(), java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void should_make_concurrent_misses_wait_for_one_fill() {
+        RouteCache c = cache(Map.of("ttl", "30s"));
+        String key = c.key("GET", "/orders/2", null, NO_HEADERS, null);
+        Lookup leader = c.lookup(key, "/orders/2", null, NO_HEADERS).toCompletableFuture().join();
+        CompletableFuture<Lookup> follower = c.lookup(key, "/orders/2", null, NO_HEADERS).toCompletableFuture();
+        assertFalse(follower.isDone(), "the follower waits for the leader");
+        fill(leader, "two");
+        assertInstanceOf(Lookup.Hit.class, follower.join());
+    }
+
+    @Test
+    void should_let_followers_call_the_upstream_when_the_leader_could_not_store() {
+        RouteCache c = cache(Map.of("ttl", "30s"));
+        String key = c.key("GET", "/orders/3", null, NO_HEADERS, null);
+        Lookup leader = c.lookup(key, "/orders/3", null, NO_HEADERS).toCompletableFuture().join();
+        CompletableFuture<Lookup> follower = c.lookup(key, "/orders/3", null, NO_HEADERS).toCompletableFuture();
+        ((Lookup.Miss) leader).fill().release();
+        assertInstanceOf(Lookup.Miss.class, follower.join());
+    }
+
+    @Test
+    void should_expire_at_the_lifetime_and_serve_stale_within_grace_while_one_request_refreshes() {
+        RouteCache c = cache(Map.of("ttl", "10s", "grace", "5s"));
+        fill(lookup(c, "/orders/4", NO_HEADERS), "four");
+        now.addAndGet(12_000);
+        Lookup refresher = lookup(c, "/orders/4", NO_HEADERS);
+        assertInstanceOf(Lookup.Miss.class, refresher, "one request refreshes");
+        assertInstanceOf(Lookup.Stale.class, lookup(c, "/orders/4", NO_HEADERS), "the others get the stale entry meanwhile");
+        fill(refresher, "four again");
+        assertInstanceOf(Lookup.Hit.class, lookup(c, "/orders/4", NO_HEADERS));
+        now.addAndGet(20_000);
+        assertInstanceOf(Lookup.Miss.class, lookup(c, "/orders/4", NO_HEADERS), "past lifetime and grace");
+    }
+
+    @Test
+    void should_refuse_entries_an_invalidation_covers_on_every_tier() {
+        RouteCache c = cache(Map.of("ttl", "30s", "tags", List.of("order:{path.2}")));
+        fill(lookup(c, "/orders/5", NO_HEADERS), "five");
+        fill(lookup(c, "/orders/6", NO_HEADERS), "six", "Cache-Tag", "upstream");
+        generations.raise("tag:order:5", store.bump("tag:order:5"));
+        assertInstanceOf(Lookup.Miss.class, lookup(c, "/orders/5", NO_HEADERS));
+        assertInstanceOf(Lookup.Hit.class, lookup(c, "/orders/6", NO_HEADERS));
+        generations.raise("tag:upstream", store.bump("tag:upstream"));
+        assertInstanceOf(Lookup.Miss.class, lookup(c, "/orders/6", NO_HEADERS), "tags from Cache-Tag count too");
+        RouteCache other = cache(Map.of("ttl", "30s"));
+        fill(lookup(other, "/orders/7", NO_HEADERS), "seven");
+        generations.raise("api:orders", store.bump("api:orders"));
+        assertInstanceOf(Lookup.Miss.class, lookup(other, "/orders/7", NO_HEADERS), "a whole API");
+        String url = other.urlTag("/orders/8", null);
+        fill(lookup(other, "/orders/8", NO_HEADERS), "eight");
+        generations.raise("tag:" + url, store.bump("tag:" + url));
+        assertInstanceOf(Lookup.Miss.class, lookup(other, "/orders/8", NO_HEADERS), "one URL");
+    }
+
+    @Test
+    void should_not_store_an_answer_fetched_across_an_invalidation_of_its_api() {
+        RouteCache c = cache(Map.of("ttl", "30s"));
+        Lookup miss = lookup(c, "/orders/9", NO_HEADERS);
+        generations.raise("api:orders", store.bump("api:orders"));
+        fill(miss, "fetched before the invalidation answered");
+        assertInstanceOf(Lookup.Miss.class, lookup(c, "/orders/9", NO_HEADERS));
+    }
+
+    @Test
+    void should_keep_one_entry_per_variant_of_a_vary_header() {
+        RouteCache c = cache(Map.of("ttl", "30s"));
+        HeaderView json = name -> name.equalsIgnoreCase("Accept") ? List.of("application/json") : List.of();
+        HeaderView xml = name -> name.equalsIgnoreCase("Accept") ? List.of("application/xml") : List.of();
+        fill(lookup(c, "/orders/10", json), "{}", "Vary", "Accept");
+        assertInstanceOf(Lookup.Hit.class, lookup(c, "/orders/10", json));
+        Lookup other = lookup(c, "/orders/10", xml);
+        assertInstanceOf(Lookup.Miss.class, other);
+        fill(other, "<x/>", "Vary", "Accept");
+        Lookup x = lookup(c, "/orders/10", xml);
+        assertEquals("<x/>", new String(((Lookup.Hit) x).entry().body(), java.nio.charset.StandardCharsets.UTF_8));
+        RouteCache elsewhere = cache(Map.of("ttl", "30s"));
+        assertInstanceOf(Lookup.Hit.class, lookup(elsewhere, "/orders/10", json), "the marker is in the cluster's map too");
+    }
+
+    @Test
+    void should_bypass_a_no_store_request_and_revalidate_a_no_cache_one() {
+        RouteCache c = cache(Map.of("ttl", "30s"));
+        fill(lookup(c, "/orders/11", NO_HEADERS), "eleven");
+        HeaderView noStore = name -> name.equalsIgnoreCase("Cache-Control") ? List.of("no-store") : List.of();
+        HeaderView noCache = name -> name.equalsIgnoreCase("Cache-Control") ? List.of("no-cache") : List.of();
+        assertInstanceOf(Lookup.Bypass.class, lookup(c, "/orders/11", noStore));
+        assertInstanceOf(Lookup.Miss.class, lookup(c, "/orders/11", noCache));
+        assertTrue(c.stats().toTree().toString().contains("bypass=1"), c.stats().toTree().toString());
+    }
+}

@@ -1,0 +1,253 @@
+package dev.meridian.itests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The shared response cache (issue 4, CONTRACT §6) on three node processes started from the
+ * distribution, with an upstream that counts what reaches it: a miss on one node is a hit on
+ * the others, invalidations are seen by every node when the call answers, a SIGKILL loses no
+ * entry, a node that joins hits on what the cluster holds.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 8, unit = TimeUnit.MINUTES)
+class CacheE2EIT {
+
+    private static final Path WORK = Paths.get("target", "e2e-cache");
+    private static final String MEMBERS = "127.0.0.1:5921,127.0.0.1:5922,127.0.0.1:5923";
+    private static final List<MeridianNode> NODES = new ArrayList<>();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static CountingUpstream upstream;
+
+    @BeforeAll
+    static void start() throws Exception {
+        upstream = new CountingUpstream();
+        for (int i = 1; i <= 3; i++) {
+            NODES.add(node(i));
+        }
+        for (MeridianNode n : NODES) {
+            n.awaitReady(Duration.ofMinutes(3));
+        }
+        String api = String.join("\n", "id: cached", "basePath: /cached",
+            "upstream: { url: 'http://127.0.0.1:" + upstream.port() + "/' }",
+            "cache:", "  ttl: 60s", "  tags: ['item:{path.3}']", "");
+        HttpResponse<String> r = NODES.get(0).send("PUT", "/api/v1/apis/cached?wait=all", "application/yaml", api);
+        assertEquals(200, r.statusCode(), r.body());
+    }
+
+    private static MeridianNode node(int i) throws Exception {
+        return new MeridianNode("ca" + i, WORK, 27080 + i * 10, 27081 + i * 10, 27082 + i * 10, "cache-secret")
+            .start(Map.of("MERIDIAN_CLUSTER_NAME", "cache-it", "MERIDIAN_CLUSTER_PORT", "592" + i,
+                "MERIDIAN_CLUSTER_MEMBERS", MEMBERS));
+    }
+
+    @AfterAll
+    static void stop() {
+        NODES.forEach(MeridianNode::close);
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    private static HttpResponse<String> get(MeridianNode n, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(n.trafficUrl(path))).timeout(Duration.ofSeconds(15)).build(),
+            HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String xCache(HttpResponse<String> r) {
+        return r.headers().firstValue("X-Cache").orElse("(none)");
+    }
+
+    @Test
+    @Order(10)
+    void should_serve_a_miss_on_one_node_as_a_hit_on_the_others_without_calling_the_upstream() throws Exception {
+        HttpResponse<String> first = get(NODES.get(0), "/cached/item/1?b=2&a=1");
+        assertEquals(200, first.statusCode(), first.body());
+        assertEquals("MISS", xCache(first));
+        for (MeridianNode n : NODES) {
+            HttpResponse<String> r = get(n, "/cached/item/1?a=1&b=2"); // same query, other order: same key
+            assertEquals("HIT", xCache(r), n.name);
+            assertEquals(first.body(), r.body(), n.name);
+            assertTrue(r.headers().firstValue("Age").isPresent(), n.name);
+            assertTrue(r.headers().firstValue("X-Meridian-Revision").isPresent(), n.name);
+        }
+        assertEquals(1, upstream.count("/item/1?b=2&a=1"), "one upstream call for four requests on three nodes");
+    }
+
+    @Test
+    @Order(20)
+    void should_not_cache_what_may_not_be_cached() throws Exception {
+        for (String path : List.of("/cookie", "/private", "/nostore")) {
+            for (int i = 0; i < 2; i++) {
+                HttpResponse<String> r = get(NODES.get(i), "/cached" + path);
+                assertEquals(200, r.statusCode());
+                assertEquals("MISS", xCache(r), path);
+            }
+            assertEquals(2, upstream.count(path), path + " reached the upstream every time");
+        }
+        HttpResponse<String> post = HTTP.send(HttpRequest.newBuilder(URI.create(NODES.get(0).trafficUrl("/cached/item/1?b=2&a=1")))
+            .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals("BYPASS", xCache(post));
+        HttpResponse<String> noStore = HTTP.send(HttpRequest.newBuilder(URI.create(NODES.get(1).trafficUrl("/cached/item/77")))
+            .header("Cache-Control", "no-store").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals("BYPASS", xCache(noStore));
+        assertEquals("MISS", xCache(get(NODES.get(1), "/cached/item/77")), "a no-store request stored nothing");
+    }
+
+    @Test
+    @Order(30)
+    void should_expire_an_entry_at_its_lifetime() throws Exception {
+        assertEquals("MISS", xCache(get(NODES.get(0), "/cached/short/1")));
+        assertEquals("HIT", xCache(get(NODES.get(1), "/cached/short/1")));
+        Thread.sleep(2200); // max-age=1
+        assertEquals("MISS", xCache(get(NODES.get(2), "/cached/short/1")));
+        assertEquals(2, upstream.count("/short/1"));
+    }
+
+    @Test
+    @Order(40)
+    void should_make_one_upstream_call_for_concurrent_misses_of_one_key() throws Exception {
+        List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            all.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create(NODES.get(0).trafficUrl("/cached/slow/1"))).build(),
+                HttpResponse.BodyHandlers.ofString()));
+        }
+        for (CompletableFuture<HttpResponse<String>> f : all) {
+            assertEquals(200, f.get(30, TimeUnit.SECONDS).statusCode());
+        }
+        assertEquals(1, upstream.count("/slow/1"), "20 concurrent misses on one node, one upstream call");
+    }
+
+    private static HttpResponse<String> invalidate(MeridianNode via, String json) throws Exception {
+        return via.send("POST", "/api/v1/cache/invalidate", "application/json", json);
+    }
+
+    @Test
+    @Order(50)
+    void should_drop_a_tag_on_every_node_before_the_invalidation_answers() throws Exception {
+        String old = get(NODES.get(0), "/cached/item/5").body();
+        for (MeridianNode n : NODES) {
+            assertEquals("HIT", xCache(get(n, "/cached/item/5")), n.name);
+        }
+        HttpResponse<String> r = invalidate(NODES.get(1), "{\"tags\":[\"item:5\"]}");
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.body().contains("\"invalidated\":1"), r.body());
+        for (MeridianNode n : NODES) {
+            assertTrue(r.body().contains("\"name\":\"" + n.name + "\",\"ackMs\":"), r.body());
+        }
+        for (MeridianNode n : NODES) {
+            HttpResponse<String> after = get(n, "/cached/item/5");
+            assertNotEquals(old, after.body(), n.name + " served an invalidated entry");
+        }
+        assertEquals(2, upstream.count("/item/5"));
+        // a tag from the upstream's Cache-Tag header works the same way
+        HttpResponse<String> byUpstreamTag = invalidate(NODES.get(2), "{\"tags\":[\"upstream-tag\"]}");
+        assertEquals(200, byUpstreamTag.statusCode(), byUpstreamTag.body());
+        assertEquals("MISS", xCache(get(NODES.get(0), "/cached/item/5")));
+    }
+
+    @Test
+    @Order(60)
+    void should_drop_a_key_and_a_whole_api_on_every_node_before_the_invalidation_answers() throws Exception {
+        get(NODES.get(0), "/cached/item/6");
+        get(NODES.get(0), "/cached/item/7");
+        for (MeridianNode n : NODES) {
+            assertEquals("HIT", xCache(get(n, "/cached/item/6")), n.name);
+        }
+        HttpResponse<String> r = invalidate(NODES.get(2), "{\"api\":\"cached\",\"keys\":[\"/cached/item/6\"]}");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("MISS", xCache(get(NODES.get(1), "/cached/item/6")));
+        assertEquals("HIT", xCache(get(NODES.get(1), "/cached/item/7")), "other keys stay");
+
+        String old = get(NODES.get(2), "/cached/item/7").body();
+        int fetched = upstream.count("/item/7");
+        HttpResponse<String> all = invalidate(NODES.get(0), "{\"api\":\"cached\"}");
+        assertEquals(200, all.statusCode(), all.body());
+        assertTrue(all.body().contains("\"invalidated\":"), all.body());
+        for (MeridianNode n : NODES) {
+            // the first node fetches anew and stores; the others then hit that new entry
+            assertNotEquals(old, get(n, "/cached/item/7").body(), n.name + " served an invalidated entry");
+        }
+        assertEquals(fetched + 1, upstream.count("/item/7"));
+        assertEquals(404, invalidate(NODES.get(0), "{\"api\":\"nope\"}").statusCode());
+        assertEquals(422, invalidate(NODES.get(0), "{\"keys\":[\"/x\"]}").statusCode());
+        assertEquals(400, invalidate(NODES.get(0), "{not json").statusCode());
+    }
+
+    @Test
+    @Order(70)
+    void should_report_hits_misses_and_hit_ratio_per_api_node_and_region() throws Exception {
+        HttpResponse<String> r = NODES.get(0).get(NODES.get(0).adminUrl("/api/v1/cache/stats"), true);
+        assertEquals(200, r.statusCode(), r.body());
+        Matcher hits = Pattern.compile("\"api\":\"cached\",\"hits\":(\\d+),\"misses\":(\\d+)").matcher(r.body());
+        assertTrue(hits.find(), r.body());
+        assertTrue(Long.parseLong(hits.group(1)) >= 8 && Long.parseLong(hits.group(2)) >= 8, r.body());
+        assertTrue(r.body().contains("\"hitRatio\":"), r.body());
+        HttpResponse<String> byNode = NODES.get(1).get(NODES.get(1).adminUrl("/api/v1/cache/stats?by=node"), true);
+        for (MeridianNode n : NODES) {
+            assertTrue(byNode.body().contains("\"name\":\"" + n.name + "\""), byNode.body());
+        }
+        assertTrue(NODES.get(2).get(NODES.get(2).adminUrl("/api/v1/cache/stats?by=region"), true).body().contains("\"region\":\"default\""));
+        String metrics = NODES.get(0).get(NODES.get(0).adminUrl("/metrics"), false).body();
+        assertTrue(metrics.contains("meridian_cache_hits_total{api=\"cached\"}"), metrics);
+        String shell = NODES.get(0).shell("gateway:cache-stats");
+        assertTrue(shell.contains("cached"), shell);
+    }
+
+    @Test
+    @Order(80)
+    void should_lose_no_entry_when_a_node_is_killed_and_hit_on_a_node_that_joins() throws Exception {
+        for (int i = 0; i < 40; i++) {
+            assertEquals("MISS", xCache(get(NODES.get(0), "/cached/item/k" + i)));
+        }
+        int before = upstream.total();
+        MeridianNode killed = NODES.get(2);
+        ProcessHandle jvm = killed.process().descendants().filter(p -> p.info().command().orElse("").endsWith("java"))
+            .findFirst().orElseThrow();
+        jvm.destroyForcibly();
+        jvm.onExit().get(30, TimeUnit.SECONDS);
+        killed.close();
+        // wait until the survivors dropped the member (its partitions' backups promoted)
+        Awaitility.await("ca3 dropped").atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+            .until(() -> NODES.get(0).get(NODES.get(0).adminUrl("/api/v1/cluster"), true).body()
+                .matches("(?s).*\"name\":\"ca3\"[^}]*\"state\":\"unreachable\".*"));
+        for (int i = 0; i < 40; i++) {
+            HttpResponse<String> r = get(NODES.get(1), "/cached/item/k" + i); // never looked up on ca2: from the map
+            assertEquals("HIT", xCache(r), "k" + i + " after the kill");
+        }
+        assertEquals(before, upstream.total(), "no entry was lost");
+
+        MeridianNode joined = node(3);
+        NODES.set(2, joined);
+        joined.awaitReady(Duration.ofMinutes(3));
+        for (int i = 0; i < 40; i++) {
+            assertEquals("HIT", xCache(get(joined, "/cached/item/k" + i)), "k" + i + " on the node that joined");
+        }
+        assertEquals(before, upstream.total(), "the joining node answered from the cluster's entries");
+    }
+}
