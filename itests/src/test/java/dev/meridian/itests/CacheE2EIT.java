@@ -110,9 +110,13 @@ class CacheE2EIT {
             }
             assertEquals(2, upstream.count(path), path + " reached the upstream every time");
         }
+        assertEquals("HIT", xCache(get(NODES.get(2), "/cached/item/1?a=1&b=2")));
         HttpResponse<String> post = HTTP.send(HttpRequest.newBuilder(URI.create(NODES.get(0).trafficUrl("/cached/item/1?b=2&a=1")))
             .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals("BYPASS", xCache(post));
+        // RFC 9111 §4.4: a successful unsafe request invalidates its URL on every node (in the background)
+        Awaitility.await("POST invalidated the URL").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
+            .until(() -> !"HIT".equals(xCache(get(NODES.get(2), "/cached/item/1?a=1&b=2"))));
         HttpResponse<String> noStore = HTTP.send(HttpRequest.newBuilder(URI.create(NODES.get(1).trafficUrl("/cached/item/77")))
             .header("Cache-Control", "no-store").build(), HttpResponse.BodyHandlers.ofString());
         assertEquals("BYPASS", xCache(noStore));
@@ -165,10 +169,22 @@ class CacheE2EIT {
             assertNotEquals(old, after.body(), n.name + " served an invalidated entry");
         }
         assertEquals(2, upstream.count("/item/5"));
-        // a tag from the upstream's Cache-Tag header works the same way
+        // a tag from the upstream's Cache-Tag header works the same way; it covers every /item/
+        // entry (three at least: item/1, item/5, item/77), which then leave the map too
+        long before = entries();
         HttpResponse<String> byUpstreamTag = invalidate(NODES.get(2), "{\"tags\":[\"upstream-tag\"]}");
         assertEquals(200, byUpstreamTag.statusCode(), byUpstreamTag.body());
+        Awaitility.await("purged in the background").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
+            .until(() -> entries() <= before - 3);
         assertEquals("MISS", xCache(get(NODES.get(0), "/cached/item/5")));
+    }
+
+    /** Entries of the API's map, cluster-wide, as {@code GET /api/v1/cache/stats} reports them. */
+    private static long entries() throws Exception {
+        HttpResponse<String> s = NODES.get(0).get(NODES.get(0).adminUrl("/api/v1/cache/stats"), true);
+        Matcher m = Pattern.compile("\"api\":\"cached\".*?\"entries\":(\\d+)").matcher(s.body());
+        assertTrue(m.find(), s.body());
+        return Long.parseLong(m.group(1));
     }
 
     @Test

@@ -153,6 +153,9 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             return;
         }
         Content.Source body = f.upstreamBody;
+        if (f.cache != null && f.status < 400 && unsafe(f.request.getMethod())) {
+            f.cache.unsafeRequestSucceeded(f.path, f.query);
+        }
         if (f.fill != null) {
             // decided at the headers: an answer that may not be stored is not copied either
             String refusal = f.fill.refusal(f.request.getMethod(), f.status, CacheStep.view(f.upstreamHeaders));
@@ -163,6 +166,11 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             }
         }
         Content.copy(body, response, done);
+    }
+
+    /** RFC 9110 §9.2.1: anything but GET, HEAD, OPTIONS and TRACE may change the resource. */
+    private static boolean unsafe(String method) {
+        return !method.equals("GET") && !method.equals("HEAD") && !method.equals("OPTIONS") && !method.equals("TRACE");
     }
 
     private void local(Request request, Response response, Callback callback, RouteTable table, Route route,

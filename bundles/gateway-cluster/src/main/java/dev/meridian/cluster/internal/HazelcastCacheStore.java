@@ -133,6 +133,28 @@ final class HazelcastCacheStore implements CacheStore {
     }
 
     @Override
+    public void purge(String map, long apiGeneration, Map<String, Long> raisedTags) {
+        map(map).removeAll(new Covered(apiGeneration, new HashMap<>(raisedTags)));
+    }
+
+    /** Matches entries an invalidation covers; runs on the members that own them. */
+    static final class Covered implements com.hazelcast.query.Predicate<String, byte[]> {
+        private static final long serialVersionUID = 1L;
+        private final long apiGeneration;
+        private final HashMap<String, Long> raised;
+
+        Covered(long apiGeneration, HashMap<String, Long> raised) {
+            this.apiGeneration = apiGeneration;
+            this.raised = raised;
+        }
+
+        @Override
+        public boolean apply(Map.Entry<String, byte[]> entry) {
+            return dev.meridian.core.cache.CachedResponse.coveredBy(entry.getValue(), apiGeneration, raised);
+        }
+    }
+
+    @Override
     public void destroy(String map) {
         IMap<String, byte[]> m = maps.remove(map);
         (m != null ? m : hazelcast.<String, byte[]>getMap(PREFIX + map)).destroy();

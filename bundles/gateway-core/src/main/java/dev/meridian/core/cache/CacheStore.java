@@ -36,6 +36,14 @@ public interface CacheStore {
     /** Removes every entry of a map, cluster-wide (the physical purge after an invalidation of a whole API). */
     void clear(String map);
 
+    /**
+     * Removes, cluster-wide, the entries of a map that an invalidation covers
+     * ({@link CachedResponse#coveredBy}): the background purge after a tag or URL invalidation.
+     * Runs where the entries live, partition by partition; may take seconds for millions of
+     * entries. Call it off the request path.
+     */
+    void purge(String map, long apiGeneration, Map<String, Long> raisedTags);
+
     /** Drops a whole map, cluster-wide (its API was deleted or its settings changed). */
     void destroy(String map);
 

@@ -12,8 +12,9 @@ public final class CacheSupport {
     }
 
     public static RouteCache routeCache(String apiId, CacheRules rules, CacheStore store, Generations generations,
-                                        CacheStats stats, LongSupplier clock, int localCapacity, long maxBody) {
-        return new RouteCache(apiId, rules, store, generations, stats, clock, localCapacity, maxBody);
+                                        CacheStats stats, LongSupplier clock, int localCapacity, long maxBody,
+                                        RouteCache.UrlInvalidator unsafe) {
+        return new RouteCache(apiId, rules, store, generations, stats, clock, localCapacity, maxBody, unsafe);
     }
 
     public static void clearLocal(RouteCache cache) {

@@ -281,6 +281,47 @@ public record CachedResponse(int status, List<Map.Entry<String, String>> headers
     }
 
     /**
+     * Whether the encoded entry is covered by an invalidation: its API generation is below
+     * {@code apiGeneration}, or one of its tags has a generation below the one {@code raised}
+     * gives for it. Reads only what precedes the body and decodes only tag names; for the
+     * background purge, which runs over every stored entry. A vary marker or malformed bytes
+     * answer false (left to expire).
+     */
+    public static boolean coveredBy(byte[] bytes, long apiGeneration, Map<String, Long> raised) {
+        if (bytes == null || bytes.length < PREFIX || bytes[0] != MAGIC_0 || bytes[1] != ENTRY_MAGIC_1
+            || bytes[2] != FORMAT_VERSION) {
+            return false;
+        }
+        try {
+            Codec.Reader r = new Codec.Reader(bytes, PREFIX);
+            r.i32();
+            for (int i = 0; i < 5; i++) {
+                r.i64();
+            }
+            if (r.i64() < apiGeneration) {
+                return true;
+            }
+            r.u8();
+            for (int i = 0, n = r.count(8); i < n; i++) {
+                r.skipString();
+                r.skipString();
+            }
+            for (int i = 0, n = r.count(4); i < n; i++) {
+                r.skipString();
+            }
+            for (int i = 0, n = r.count(12); i < n; i++) {
+                Long g = raised.get(r.string());
+                if (r.i64() < (g == null ? Long.MIN_VALUE : g)) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (IllegalArgumentException malformed) {
+            return false;
+        }
+    }
+
+    /**
      * A vary marker: the names a base key's response varied on, so a lookup knows which
      * secondary key ({@link CacheKeys#varyKey}) to read.
      *

@@ -170,6 +170,13 @@ final class Codec {
             return out;
         }
 
+        /** Skips a string without decoding it. */
+        void skipString() {
+            int n = i32();
+            need(n);
+            pos += n;
+        }
+
         String string() {
             int n = i32();
             need(n);

@@ -45,8 +45,17 @@ public final class RouteCache {
     record VaryMarker(List<String> names, long staleUntilMillis) {
     }
 
+    /** Invalidates one URL of an API everywhere, asynchronously (after a successful unsafe request). */
+    @FunctionalInterface
+    public interface UrlInvalidator {
+        void invalidate(String apiId, String path, String rawQuery);
+    }
+
+    private final UrlInvalidator unsafe;
+
     RouteCache(String apiId, CacheRules rules, CacheStore store, Generations generations, CacheStats stats,
-               LongSupplier clock, int localCapacity, long maxBody) {
+               LongSupplier clock, int localCapacity, long maxBody, UrlInvalidator unsafe) {
+        this.unsafe = unsafe;
         this.apiId = apiId;
         this.rules = rules;
         this.map = mapName(apiId, rules);
@@ -318,6 +327,15 @@ public final class RouteCache {
     }
 
     /** The tag every entry of one URL carries, so {@code {"api", "keys"}} and unsafe methods invalidate all its variants. */
+    /**
+     * A request with an unsafe method ({@code POST}, {@code PUT}, {@code DELETE}, ...) got a
+     * non-error answer: its URL's entries are invalidated on every node, in the background
+     * (RFC 9111 §4.4). Cheap on the caller's thread.
+     */
+    public void unsafeRequestSucceeded(String path, String rawQuery) {
+        unsafe.invalidate(apiId, path, rawQuery);
+    }
+
     public String urlTag(String path, String rawQuery) {
         return urlTag(apiId, path, rawQuery);
     }

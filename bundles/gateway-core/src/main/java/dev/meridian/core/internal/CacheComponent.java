@@ -111,7 +111,8 @@ public final class CacheComponent implements ResponseCache {
         if (c == null || !c.rules().version().equals(rules.version()) || !c.rules().equals(rules)) {
             RouteCache previous = c;
             CacheStats s = stats.computeIfAbsent(api.id(), id -> new CacheStats());
-            c = CacheSupport.routeCache(api.id(), rules, store, generations, s, System::currentTimeMillis, localCapacity, maxBody);
+            c = CacheSupport.routeCache(api.id(), rules, store, generations, s, System::currentTimeMillis, localCapacity, maxBody,
+                this::invalidateUrlLater);
             caches.put(api.id(), c);
             if (previous != null) {
                 CacheSupport.clearLocal(previous);
@@ -184,18 +185,63 @@ public final class CacheComponent implements ResponseCache {
         message.put("generations", raised);
         List<CacheStore.NodeReply> replies = store.broadcast(new String(Json.write(message), StandardCharsets.UTF_8), ACK_TIMEOUT);
         long tookMs = (System.nanoTime() - start) / 1_000_000;
-        if (apiCache != null && keys.isEmpty() && tags.isEmpty()) {
-            // the physical purge, off the caller's path; entries are already refused everywhere
-            String map = apiCache.map();
-            timer.execute(() -> {
-                try {
-                    store.clear(map);
-                } catch (RuntimeException e) {
-                    LOG.warn("purging cache map {} failed", map, e);
-                }
-            });
-        }
+        purgeLater(apiCache, keys.isEmpty() && tags.isEmpty(), raised);
         return new Invalidation(invalidated, tookMs, replies);
+    }
+
+    /**
+     * The physical purge, off the caller's path (entries are already refused everywhere): a
+     * whole API's map is cleared; tag and URL invalidations remove the covered entries of every
+     * cached API's map where they live, one map after the other on this node's cache thread.
+     */
+    private void purgeLater(RouteCache apiCache, boolean wholeApi, Map<String, Object> raised) {
+        if (wholeApi) {
+            if (apiCache != null) {
+                String map = apiCache.map();
+                timer.execute(() -> purging(map, () -> store.clear(map)));
+            }
+            return;
+        }
+        Map<String, Long> tags = new java.util.HashMap<>();
+        raised.forEach((name, g) -> {
+            if (name.startsWith("tag:")) {
+                tags.put(name.substring(4), ((Number) g).longValue());
+            }
+        });
+        List<RouteCache> targets = apiCache != null ? List.of(apiCache) : List.copyOf(caches.values());
+        for (RouteCache c : targets) {
+            timer.execute(() -> purging(c.map(), () -> store.purge(c.map(), 0, tags)));
+        }
+    }
+
+    private static void purging(String map, Runnable purge) {
+        long start = System.nanoTime();
+        try {
+            purge.run();
+            LOG.debug("cache map {} purged in {} ms", map, (System.nanoTime() - start) / 1_000_000);
+        } catch (RuntimeException e) {
+            LOG.warn("purging cache map {} failed", map, e);
+        }
+    }
+
+    /**
+     * RFC 9111 §4.4: a successful unsafe request invalidates its URL. Off the request path, and
+     * not waited for: bumped in the cluster and raised on every node as an invalidation is.
+     */
+    private void invalidateUrlLater(String apiId, String path, String rawQuery) {
+        timer.execute(() -> {
+            try {
+                String tag = CacheSupport.urlTag(apiId, path, rawQuery);
+                long g = store.bump("tag:" + tag);
+                generations.raise("tag:" + tag, g);
+                Map<String, Object> message = new LinkedHashMap<>();
+                message.put("op", "raise");
+                message.put("generations", Map.of("tag:" + tag, g));
+                store.broadcast(new String(Json.write(message), StandardCharsets.UTF_8), ACK_TIMEOUT);
+            } catch (RuntimeException e) {
+                LOG.warn("invalidating {} {} after an unsafe request failed", apiId, path, e);
+            }
+        });
     }
 
     private long safeEntries(String map) {

@@ -38,6 +38,19 @@ class CachedResponseTest {
     }
 
     @Test
+    void should_tell_from_the_bytes_whether_an_invalidation_covers_an_entry() {
+        byte[] bytes = sample().encode();
+        assertFalse(CachedResponse.coveredBy(bytes, 42, Map.of()));
+        assertTrue(CachedResponse.coveredBy(bytes, 43, Map.of()), "api generation moved on");
+        assertFalse(CachedResponse.coveredBy(bytes, 0, Map.of("orders", 3L)), "same generation: stored after it");
+        assertTrue(CachedResponse.coveredBy(bytes, 0, Map.of("orders", 4L)));
+        assertTrue(CachedResponse.coveredBy(bytes, 0, Map.of("customer:7", 1L)));
+        assertFalse(CachedResponse.coveredBy(bytes, 0, Map.of("other", 9L)));
+        assertFalse(CachedResponse.coveredBy(CachedResponse.encodeVaryMarker(List.of("accept"), T), 99, Map.of()));
+        assertFalse(CachedResponse.coveredBy(new byte[] {1, 2, 3}, 99, Map.of()));
+    }
+
+    @Test
     void should_round_trip_through_bytes() {
         CachedResponse entry = sample();
         byte[] bytes = entry.encode();

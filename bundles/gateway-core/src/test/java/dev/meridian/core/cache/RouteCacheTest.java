@@ -50,6 +50,12 @@ class RouteCacheTest {
         }
 
         @Override
+        public void purge(String map, long apiGeneration, Map<String, Long> raisedTags) {
+            entries.entrySet().removeIf(e -> e.getKey().startsWith(map + "/")
+                && CachedResponse.coveredBy(e.getValue(), apiGeneration, raisedTags));
+        }
+
+        @Override
         public void destroy(String map) {
             clear(map);
         }
@@ -101,7 +107,7 @@ class RouteCacheTest {
 
     private RouteCache cache(Map<String, Object> block) {
         return new RouteCache("orders", CacheRules.of(block).orElseThrow(), store, generations, new CacheStats(), now::get, 100,
-            1024 * 1024);
+            1024 * 1024, (api, path, query) -> { });
     }
 
     private static Lookup lookup(RouteCache c, String path, HeaderView request) {

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Invalidating one tag that covers ENTRIES (1,000,000) cached responses on a three-node
+# cluster from the distribution, under load on another API:
+#  - fills the cache through all three nodes (wrk, one sequential key range per node),
+#  - measures p99 of cache hits on the other API: steady, then while the tag is invalidated
+#    and its entries are purged in the background,
+#  - prints the invalidation's answer time, checks that no node serves a covered entry right
+#    after it, how long the physical purge took, the body size and each node's heap.
+#
+# Usage: bench/invalidate.sh [ENTRIES=1000000] [DURATION_S=20]
+# Env:   SHARED_BENCH, HEAP (per node, default 2g), CONNECTIONS (default 32)
+# Needs: wrk, nginx, curl, a built distribution.
+set -euo pipefail
+entries=${1:-1000000} dur=${2:-20} conns=${CONNECTIONS:-32} heap=${HEAP:-2g}
+here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/.." && pwd)
+shared=${SHARED_BENCH:-$repo/../shared/bench}
+work=$repo/target/bench-invalidate UP=19300 PASSWORD=bench-$$
+for t in wrk nginx curl; do command -v $t >/dev/null || { echo "$0: $t missing" >&2; exit 2; }; done
+tarball=$(ls "$repo"/karaf-assembly/target/meridian-*.tar.gz 2>/dev/null | head -1)
+[[ -n $tarball ]] || { echo "$0: build first: mvn install -DskipTests" >&2; exit 2; }
+http() { echo $((19300 + $1 * 10)); }
+admin() { echo $((19301 + $1 * 10)); }
+members="127.0.0.1:5941,127.0.0.1:5942,127.0.0.1:5943"
+
+cleanup() {
+  for i in 1 2 3; do [[ -x $work/n$i/bin/stop ]] && "$work/n$i/bin/stop" >/dev/null 2>&1 || true; done
+  RUN_DIR=$work/upstream "$shared/upstream.sh" stop $UP >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+cleanup
+rm -rf "$work" && mkdir -p "$work"
+RUN_DIR=$work/upstream "$shared/upstream.sh" start $UP >/dev/null
+for i in 1 2 3; do
+  mkdir -p "$work/n$i" && tar xzf "$tarball" -C "$work/n$i" --strip-components=1
+  MERIDIAN_HTTP_PORT=$(http $i) MERIDIAN_ADMIN_PORT=$(admin $i) MERIDIAN_SSH_PORT=0 MERIDIAN_ADMIN_PASSWORD=$PASSWORD \
+    MERIDIAN_NODE_NAME=inv$i MERIDIAN_HEAP=$heap MERIDIAN_ACCESS_LOG=off MERIDIAN_CLUSTER_NAME=bench-invalidate \
+    MERIDIAN_CLUSTER_PORT=594$i MERIDIAN_CLUSTER_MEMBERS=$members "$work/n$i/bin/start"
+done
+for i in 1 2 3; do
+  for _ in $(seq 300); do curl -fs "http://127.0.0.1:$(admin $i)/ready" >/dev/null 2>&1 && break; sleep 0.5; done
+done
+api() {
+  curl -fsS -u "admin:$PASSWORD" -H 'Content-Type: application/yaml' -X PUT \
+    "http://127.0.0.1:$(admin 1)/api/v1/apis/$1?wait=all" --data-binary "$2" >/dev/null
+}
+api bulk "id: bulk
+basePath: /bulk
+upstream: { url: 'http://127.0.0.1:$UP/' }
+cache: { ttl: 1h, tags: [bulk], maxEntries: $((entries * 2)) }"
+api other "id: other
+basePath: /other
+upstream: { url: 'http://127.0.0.1:$UP/' }
+cache: { ttl: 1h }"
+body=$(curl -fsS "http://127.0.0.1:$(http 1)/bulk/k0" | wc -c)
+
+echo "# filling $entries entries of $body bytes through three nodes"
+fill_start=$(date +%s)
+per=$(( (entries + 2) / 3 ))
+for i in 1 2 3; do
+  from=$(( (i - 1) * per + 1 )); to=$(( i * per < entries ? i * per : entries ))
+  cat > "$work/fill$i.lua" <<LUA
+local from, to, threads = $from, $to, 2
+local n, id = 0, 0
+local counter = 1
+function setup(thread) thread:set("id", counter); counter = counter + 1 end
+function init(args) n = from + (id - 1) end
+request = function()
+  local k = n; n = n + threads
+  return wrk.format("GET", "/bulk/k" .. k)
+end
+response = function() if n > to + threads then wrk.thread:stop() end end
+LUA
+  timeout 900 wrk -t2 -c16 -d600s -s "$work/fill$i.lua" "http://127.0.0.1:$(http $i)/" >"$work/fill$i.out" 2>&1 &
+done
+wait
+fill_s=$(( $(date +%s) - fill_start ))
+stat() { curl -fsS -u "admin:$PASSWORD" "http://127.0.0.1:$(admin 1)/api/v1/cache/stats"; }
+count() { stat | tr '{' '\n' | awk -F'"entries":' '/"api":"bulk"/ { split($2, a, ","); print a[1] }'; }
+stored=$(count)
+echo "filled in ${fill_s}s: $stored entries in the cluster's map"
+heaps=""
+for i in 1 2 3; do
+  h=$(curl -fsS "http://127.0.0.1:$(admin $i)/metrics" | awk '/^jvm_heap_used_bytes/ {printf "%.0f", $2/1048576}')
+  heaps="$heaps inv$i=${h}MiB"
+done
+echo "heap used:$heaps (of $heap each)"
+
+# warm the other API: 1000 keys on every node
+cat > "$work/other.lua" <<'LUA'
+math.randomseed(os.time())
+request = function() return wrk.format("GET", "/other/k" .. math.random(1, 1000)) end
+LUA
+for i in 1 2 3; do timeout 60 wrk -t1 -c8 -d5s -s "$work/other.lua" "http://127.0.0.1:$(http $i)/" >/dev/null; done
+load() { timeout $((dur + 30)) wrk -t2 -c"$conns" -d"${dur}s" --latency -s "$work/other.lua" "http://127.0.0.1:$(http 1)/"; }
+p99() { awk '/^ +99%/ { v=$2; if (v ~ /ms$/) { sub(/ms/, "", v) } else if (v ~ /us$/) { sub(/us/, "", v); v=v/1000 } else if (v ~ /s$/) { sub(/s/, "", v); v=v*1000 } print v }'; }
+rps() { awk '/Requests\/sec/ {print $2}'; }
+
+echo "# steady: ${dur}s of hits on another API"
+steady=$(load); steady_p99=$(p99 <<<"$steady"); steady_rps=$(rps <<<"$steady")
+echo "steady rps=$steady_rps p99_ms=$steady_p99"
+
+echo "# the same load while tag 'bulk' ($stored entries) is invalidated and purged"
+load >"$work/during.out" &
+loadpid=$!
+sleep 3
+answer=$(curl -fsS -u "admin:$PASSWORD" -H 'Content-Type: application/json' -X POST \
+  "http://127.0.0.1:$(admin 2)/api/v1/cache/invalidate" --data '{"tags":["bulk"]}')
+purge_start=$(date +%s%N)
+echo "answer: $answer"
+served=0
+for i in 1 2 3; do
+  for k in 1 $((entries / 2)) $entries; do
+    x=$(curl -fsS -D - -o /dev/null "http://127.0.0.1:$(http $i)/bulk/k$k" | awk 'tolower($1)=="x-cache:" {print $2}' | tr -d '\r')
+    [[ $x == HIT ]] && served=$((served + 1))
+  done
+done
+purged_s=""
+for _ in $(seq 600); do
+  left=$(count); if (( left < stored / 100 )); then purged_s=$(awk -v s="$purge_start" -v e="$(date +%s%N)" 'BEGIN {printf "%.1f", (e-s)/1e9}'); break; fi
+  sleep 0.5
+done
+wait $loadpid || true
+during_p99=$(p99 <"$work/during.out"); during_rps=$(rps <"$work/during.out")
+took=$(sed -n 's/.*"tookMs":\([0-9]*\).*/\1/p' <<<"$answer")
+echo "during rps=$during_rps p99_ms=$during_p99"
+awk -v e="$stored" -v b="$body" -v t="$took" -v s="$served" -v p="${purged_s:-none}" -v sp="$steady_p99" -v dp="$during_p99" -v h="$heaps" 'BEGIN {
+  printf "SUMMARY invalidate entries=%d body_bytes=%d answer_ms=%d covered_hits_after_answer=%d purge_s=%s steady_p99_ms=%.2f during_p99_ms=%.2f p99_ratio=%.2f heap=%s\n",
+         e, b, t, s, p, sp, dp, dp/sp, h }'
