@@ -60,18 +60,29 @@ for i in 1 2 3; do
   from=$(( (i - 1) * per + 1 )); to=$(( i * per < entries ? i * per : entries ))
   cat > "$work/fill$i.lua" <<LUA
 local from, to, threads = $from, $to, 2
-local n, id = 0, 0
+local n = 0
 local counter = 1
+-- "id" stays a global: setup() sets it in each thread's state before init() runs there
 function setup(thread) thread:set("id", counter); counter = counter + 1 end
 function init(args) n = from + (id - 1) end
 request = function()
   local k = n; n = n + threads
+  if n > to then n = from + (id - 1) end -- past the range: hits, until the fill is stopped
   return wrk.format("GET", "/bulk/k" .. k)
 end
-response = function() if n > to + threads then wrk.thread:stop() end end
 LUA
-  timeout 900 wrk -t2 -c16 -d600s -s "$work/fill$i.lua" "http://127.0.0.1:$(http $i)/" >"$work/fill$i.out" 2>&1 &
+  timeout 1200 wrk -t2 -c16 -d1200s -s "$work/fill$i.lua" "http://127.0.0.1:$(http $i)/" >"$work/fill$i.out" 2>&1 &
 done
+stored_total() {
+  local sum=0 i v
+  for i in 1 2 3; do
+    v=$(curl -fsS "http://127.0.0.1:$(admin $i)/metrics" | awk '/^meridian_cache_stored_total\{api="bulk"\}/ {print $2}')
+    sum=$((sum + ${v:-0}))
+  done
+  echo $sum
+}
+while (( $(stored_total) < entries )) && pgrep -f "fill[123].lua" >/dev/null; do sleep 2; done
+pkill -f "fill[123].lua" || true
 wait
 fill_s=$(( $(date +%s) - fill_start ))
 stat() { curl -fsS -u "admin:$PASSWORD" "http://127.0.0.1:$(admin 1)/api/v1/cache/stats"; }

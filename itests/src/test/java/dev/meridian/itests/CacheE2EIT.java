@@ -134,6 +134,25 @@ class CacheE2EIT {
     }
 
     @Test
+    @Order(35)
+    void should_revalidate_an_expired_entry_with_its_etag_and_answer_a_client_condition_with_304() throws Exception {
+        HttpResponse<String> first = get(NODES.get(0), "/cached/etag/1");
+        assertEquals("MISS", xCache(first));
+        Thread.sleep(1300); // max-age=1
+        int before = upstream.notModified.get();
+        HttpResponse<String> renewed = get(NODES.get(1), "/cached/etag/1");
+        assertEquals(200, renewed.statusCode());
+        assertEquals(first.body(), renewed.body(), "the stored body, renewed by a 304");
+        assertEquals(before + 1, upstream.notModified.get(), "the upstream answered the cache's conditional request");
+        assertEquals("HIT", xCache(get(NODES.get(2), "/cached/etag/1")), "the renewed entry is fresh again");
+        HttpResponse<String> conditional = HTTP.send(HttpRequest.newBuilder(URI.create(NODES.get(2).trafficUrl("/cached/etag/1")))
+            .header("If-None-Match", "\"v1\"").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(304, conditional.statusCode(), "the client's own condition, answered from the cache");
+        assertEquals("HIT", xCache(conditional));
+        assertEquals("\"v1\"", conditional.headers().firstValue("ETag").orElse(""));
+    }
+
+    @Test
     @Order(40)
     void should_make_one_upstream_call_for_concurrent_misses_of_one_key() throws Exception {
         List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
@@ -213,6 +232,30 @@ class CacheE2EIT {
         assertEquals(404, invalidate(NODES.get(0), "{\"api\":\"nope\"}").statusCode());
         assertEquals(422, invalidate(NODES.get(0), "{\"keys\":[\"/x\"]}").statusCode());
         assertEquals(400, invalidate(NODES.get(0), "{not json").statusCode());
+    }
+
+    private static String definition(String ttl, String tags) {
+        return String.join("\n", "id: cached", "basePath: /cached",
+            "upstream: { url: 'http://127.0.0.1:" + upstream.port() + "/' }",
+            "cache:", "  ttl: " + ttl, "  tags: " + tags, "");
+    }
+
+    @Test
+    @Order(65)
+    void should_keep_entries_across_an_apply_that_leaves_key_and_lifetime_rules_alone_and_start_clean_otherwise() throws Exception {
+        get(NODES.get(0), "/cached/item/survivor");
+        HttpResponse<String> same = NODES.get(1).send("PUT", "/api/v1/apis/cached?wait=all", "application/yaml",
+            definition("60s", "['item:{path.3}', 'extra']"));
+        assertEquals(200, same.statusCode(), same.body());
+        for (MeridianNode n : NODES) {
+            assertEquals("HIT", xCache(get(n, "/cached/item/survivor")), n.name + " after an apply changing only tags");
+        }
+        HttpResponse<String> changed = NODES.get(2).send("PUT", "/api/v1/apis/cached?wait=all", "application/yaml",
+            definition("120s", "['item:{path.3}']"));
+        assertEquals(200, changed.statusCode(), changed.body());
+        assertEquals("MISS", xCache(get(NODES.get(0), "/cached/item/survivor")), "a new ttl starts the API clean");
+        Awaitility.await("the new map shared").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
+            .until(() -> xCache(get(NODES.get(1), "/cached/item/survivor")).equals("HIT"));
     }
 
     @Test

@@ -16,12 +16,15 @@ import com.sun.net.httpserver.HttpServer;
  * An upstream on loopback that counts the requests it gets per path and answers by path:
  * {@code /item/..} cacheable (200, {@code Cache-Tag: upstream-tag}), {@code /short/..}
  * {@code max-age=1}, {@code /slow/..} after 400 ms, {@code /cookie} with {@code Set-Cookie},
- * {@code /private}, {@code /nostore}. The body names the path and how many times it was fetched.
+ * {@code /private}, {@code /nostore}, {@code /etag/..} ({@code ETag: "v1"}, {@code max-age=1},
+ * 304 to {@code If-None-Match: "v1"}). The body names the path and how many times it was fetched.
  */
 final class CountingUpstream implements AutoCloseable {
 
     private final HttpServer server;
     private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
+    /** 304s sent to conditional requests carrying the current ETag. */
+    final AtomicInteger notModified = new AtomicInteger();
 
     CountingUpstream() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
@@ -66,6 +69,15 @@ final class CountingUpstream implements AutoCloseable {
             h.add("Cache-Control", "no-store");
         } else if (path.startsWith("/item/")) {
             h.add("Cache-Tag", "upstream-tag");
+        } else if (path.startsWith("/etag/")) {
+            h.add("ETag", "\"v1\"");
+            h.add("Cache-Control", "max-age=1");
+            if ("\"v1\"".equals(ex.getRequestHeaders().getFirst("If-None-Match"))) {
+                notModified.incrementAndGet();
+                ex.sendResponseHeaders(304, -1);
+                ex.close();
+                return;
+            }
         }
         byte[] body = (path + (query == null ? "" : "?" + query) + " fetch " + n).getBytes(StandardCharsets.UTF_8);
         ex.sendResponseHeaders(200, body.length);

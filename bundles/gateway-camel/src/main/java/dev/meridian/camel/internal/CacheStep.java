@@ -79,6 +79,17 @@ final class CacheStep extends AsyncProcessorSupport {
         } else if (found instanceof Lookup.Miss miss) {
             f.fill = miss.fill();
             f.xCache = "MISS";
+            CachedResponse stored = f.fill.revalidating();
+            // the cache's own conditional request, unless the client sent conditions of its own
+            if (stored != null && f.header("If-None-Match").isEmpty() && f.header("If-Modified-Since").isEmpty()) {
+                if (stored.etag() != null) {
+                    f.setHeader("If-None-Match", stored.etag());
+                }
+                if (stored.lastModified() != null) {
+                    f.setHeader("If-Modified-Since", stored.lastModified());
+                }
+                f.revalidating = true;
+            }
         } else {
             f.xCache = "BYPASS";
         }
@@ -94,6 +105,30 @@ final class CacheStep extends AsyncProcessorSupport {
             fields.add(h.getKey(), h.getValue());
         }
         f.upstreamHeaders = fields;
+    }
+
+    /**
+     * After the upstream call: a 304 to the cache's own conditional request renews the stored
+     * entry, and the request is answered from it (the response phase then runs on it).
+     */
+    static final class Revalidated extends AsyncProcessorSupport {
+        @Override
+        public boolean process(Exchange exchange, AsyncCallback callback) {
+            Flight f = (Flight) exchange.getIn().getBody();
+            if (f.revalidating && f.rejection == null && f.status == 304 && f.fill != null) {
+                CachedResponse merged = f.fill.notModified(fieldList(f.upstreamHeaders));
+                f.fill = null;
+                if (merged != null) {
+                    if (f.upstreamBody != null) {
+                        org.eclipse.jetty.io.Content.Source.consumeAll(f.upstreamBody, org.eclipse.jetty.util.Callback.NOOP);
+                        f.upstreamBody = null;
+                    }
+                    answer(f, merged, 0, "MISS");
+                }
+            }
+            callback.done(true);
+            return true;
+        }
     }
 
     /** The upstream's header fields as stored: name and value of each line, in order. */

@@ -148,6 +148,15 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         }
         if (f.cached != null) {
             out.put(HttpHeader.AGE, Long.toString(f.cachedAgeMillis / 1000));
+            // (when the cache revalidated, the conditions in the request are its own, not the client's)
+            if (f.status == 200 && !f.revalidating && dev.meridian.core.cache.Conditionals.notModified(f::headers, f.cached)) {
+                // the client holds this very response (its If-None-Match / If-Modified-Since): 304
+                response.setStatus(304);
+                out.remove(HttpHeader.CONTENT_LENGTH);
+                out.remove(HttpHeader.CONTENT_TYPE);
+                response.write(true, java.nio.ByteBuffer.allocate(0), done);
+                return;
+            }
             boolean head = "HEAD".equals(f.request.getMethod());
             response.write(true, head ? java.nio.ByteBuffer.allocate(0) : java.nio.ByteBuffer.wrap(f.cached.body()), done);
             return;

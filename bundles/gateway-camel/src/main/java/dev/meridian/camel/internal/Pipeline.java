@@ -38,6 +38,7 @@ final class Pipeline implements AutoCloseable {
                     .process(PolicyPhases.requestPhase()).id("request-phase")
                     .process(new CacheStep()).id("cache")
                     .process(new UpstreamCall(client)).id("upstream")
+                    .process(new CacheStep.Revalidated()).id("revalidated")
                     .process(PolicyPhases.responsePhase()).id("response-phase");
             }
         });

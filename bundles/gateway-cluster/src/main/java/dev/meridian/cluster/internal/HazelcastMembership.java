@@ -71,6 +71,7 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
     private boolean client;
     private long forgetAfterSeconds;
     private org.osgi.framework.ServiceRegistration<dev.meridian.core.cache.CacheStore> cacheStore;
+    private HazelcastCacheStore cache;
 
     @Activate
     void activate(org.osgi.framework.BundleContext context) {
@@ -96,8 +97,8 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         revisions = hazelcast.getMap(REVISIONS_MAP);
         head = hazelcast.getMap(HEAD_MAP);
         // the shared response cache lives in this member too (STYLE: one owner of Hazelcast)
-        cacheStore = context.registerService(dev.meridian.core.cache.CacheStore.class,
-            new HazelcastCacheStore(hazelcast, !client), null);
+        cache = new HazelcastCacheStore(hazelcast, !client);
+        cacheStore = context.registerService(dev.meridian.core.cache.CacheStore.class, cache, null);
         LOG.info("node {} joined cluster '{}' on {}:{} ({} members)", localName, settings.name(), settings.host(),
             settings.port(), hazelcast.getCluster().getMembers().size());
     }
@@ -189,6 +190,7 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         }
         if (cacheStore != null) {
             cacheStore.unregister();
+            cache.close();
         }
         try {
             nodes.remove(localName); // a graceful leave disappears from the listing

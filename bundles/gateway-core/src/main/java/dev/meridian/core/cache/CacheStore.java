@@ -20,15 +20,21 @@ import org.osgi.annotation.versioning.ProviderType;
 @ProviderType
 public interface CacheStore {
 
+    /**
+     * Readies a map before its first use: its bound of about {@code maxEntries} entries
+     * cluster-wide. Blocking (a cluster round trip); call it off the request path. A later,
+     * different bound for the same map keeps the first one.
+     */
+    void prepare(String map, long maxEntries);
+
     /** The entry, or {@code null} when absent or expired. Non-blocking. */
     CompletionStage<byte[]> get(String map, String key);
 
     /**
-     * Stores an entry with a time to live, in a map bounded to about {@code maxEntries}
-     * entries cluster-wide (least recently used evicted first). Non-blocking, fire and forget:
-     * a lost write is a later miss.
+     * Stores an entry with a time to live (least recently used evicted first past the map's
+     * bound). Non-blocking, fire and forget: a lost write is a later miss.
      */
-    void put(String map, String key, byte[] value, long ttlMillis, long maxEntries);
+    void put(String map, String key, byte[] value, long ttlMillis);
 
     /** Removes one entry. Non-blocking. */
     void remove(String map, String key);
@@ -55,12 +61,6 @@ public interface CacheStore {
 
     /** Increments a generation cluster-wide and answers its new value. */
     long bump(String name);
-
-    /** Counts one more entry stored under each tag (for the invalidation answer). Non-blocking. */
-    void countTags(List<String> tags);
-
-    /** Entries counted under a tag since its last invalidation, and resets the count. */
-    long takeTagCount(String tag);
 
     /**
      * Runs {@code message} through the broadcast handler of every live node (this one included)

@@ -13,8 +13,13 @@ public final class CacheSupport {
 
     public static RouteCache routeCache(String apiId, CacheRules rules, CacheStore store, Generations generations,
                                         CacheStats stats, LongSupplier clock, int localCapacity, long maxBody,
-                                        RouteCache.UrlInvalidator unsafe) {
-        return new RouteCache(apiId, rules, store, generations, stats, clock, localCapacity, maxBody, unsafe);
+                                        RouteCache.UrlInvalidator unsafe, TagCounts tagCounts) {
+        return new RouteCache(apiId, rules, store, generations, stats, clock, localCapacity, maxBody, unsafe, tagCounts);
+    }
+
+    /** The cache's map is prepared: lookups start. */
+    public static void markReady(RouteCache cache) {
+        cache.markReady();
     }
 
     public static void clearLocal(RouteCache cache) {

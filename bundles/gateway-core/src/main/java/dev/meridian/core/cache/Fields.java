@@ -18,6 +18,8 @@ final class Fields {
     static final String CONTENT_LENGTH = "Content-Length";
     static final String DATE = "Date";
     static final String ETAG = "ETag";
+    static final String IF_MODIFIED_SINCE = "If-Modified-Since";
+    static final String IF_NONE_MATCH = "If-None-Match";
     static final String EXPIRES = "Expires";
     static final String LAST_MODIFIED = "Last-Modified";
     static final String PRAGMA = "Pragma";

@@ -22,6 +22,8 @@ public final class Fill {
     final long apiGeneration;
     final boolean leader;
     final CompletableFuture<Void> done;
+    /** The stored entry this miss may revalidate (it has a validator), or null. */
+    volatile CachedResponse revalidating;
 
     Fill(RouteCache cache, String key, String path, String rawQuery, HeaderView request, long requestTimeMillis,
          long epoch, long apiGeneration, boolean leader, CompletableFuture<Void> done) {
@@ -46,6 +48,32 @@ public final class Fill {
     public void store(int status, List<Map.Entry<String, String>> headers, byte[] body) {
         try {
             cache.store(this, status, headers, body);
+        } finally {
+            done.complete(null);
+        }
+    }
+
+    /**
+     * The expired entry this miss may revalidate with a conditional request
+     * ({@link CachedResponse#etag()}, {@link CachedResponse#lastModified()}), or {@code null}.
+     */
+    public CachedResponse revalidating() {
+        return revalidating;
+    }
+
+    /**
+     * The upstream answered the conditional request with 304: the stored entry is merged with
+     * the 304's header fields (RFC 9111 §4.3.4), stored again, and returned for this request
+     * to be answered from. Null when there was nothing to revalidate.
+     */
+    public CachedResponse notModified(List<Map.Entry<String, String>> headers) {
+        CachedResponse entry = revalidating;
+        if (entry == null) {
+            release();
+            return null;
+        }
+        try {
+            return cache.storeMerged(this, entry, headers);
         } finally {
             done.complete(null);
         }

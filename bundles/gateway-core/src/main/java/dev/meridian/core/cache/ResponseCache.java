@@ -34,8 +34,9 @@ public interface ResponseCache {
     Map<String, Long> entries();
 
     /**
-     * @param invalidated entries covered: of a whole API, those its map held; of URLs and tags,
-     *     those stored under them since they were last invalidated (expired ones included)
+     * @param invalidated entries covered: of a whole API, those its map held; of tags, those the
+     *     nodes stored under them since they were last invalidated (expired ones included); of
+     *     keys, the URLs (each with all its variants)
      * @param nodes each live node's acknowledgement ({@link CacheStore.NodeReply#error()} set when it failed)
      */
     record Invalidation(long invalidated, long tookMs, List<CacheStore.NodeReply> nodes) {

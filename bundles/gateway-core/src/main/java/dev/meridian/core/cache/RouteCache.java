@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
 public final class RouteCache {
 
     private static final Logger LOG = LoggerFactory.getLogger(RouteCache.class);
+    /** Extra time an entry with a validator stays stored past its lifetime and grace, for revalidation. */
+    static final long KEEP_MILLIS = 10 * 60 * 1000L;
 
     private final String apiId;
     private final CacheRules rules;
@@ -52,10 +54,14 @@ public final class RouteCache {
     }
 
     private final UrlInvalidator unsafe;
+    /** Completes once the map is prepared ({@link CacheStore#prepare}); lookups wait for it (without a thread). */
+    private final CompletableFuture<Void> prepared = new CompletableFuture<>();
+    private final TagCounts tagCounts;
 
     RouteCache(String apiId, CacheRules rules, CacheStore store, Generations generations, CacheStats stats,
-               LongSupplier clock, int localCapacity, long maxBody, UrlInvalidator unsafe) {
+               LongSupplier clock, int localCapacity, long maxBody, UrlInvalidator unsafe, TagCounts tagCounts) {
         this.unsafe = unsafe;
+        this.tagCounts = tagCounts;
         this.apiId = apiId;
         this.rules = rules;
         this.map = mapName(apiId, rules);
@@ -103,6 +109,9 @@ public final class RouteCache {
      * Looks {@code key} up for a GET or HEAD. Never fails: a store that cannot answer is a miss.
      */
     public CompletionStage<Lookup> lookup(String key, String path, String rawQuery, HeaderView request) {
+        if (!prepared.isDone()) {
+            return prepared.thenCompose(v -> lookup(key, path, rawQuery, request));
+        }
         CacheControl cc = rules.respectCacheControl() ? CacheControl.parseRequest(request) : CacheControl.NONE;
         if (cc.noStore()) {
             stats.bypass.increment();
@@ -132,6 +141,12 @@ public final class RouteCache {
             if (!inGrace) {
                 stats.expired.increment();
                 local.remove(key);
+            }
+            if ((entry.etag() != null || entry.lastModified() != null) && !inFlight.containsKey(key)) {
+                // expired but with a validator: one conditional request may renew it (RFC 9111 §4.3)
+                Fill fill = lead(key, path, rawQuery, request, now);
+                fill.revalidating = entry;
+                return CompletableFuture.completedFuture(miss(fill));
             }
         }
         Fill running = inFlight.get(key);
@@ -297,22 +312,56 @@ public final class RouteCache {
                 Freshness.correctedInitialAgeMillis(response, fill.requestTimeMillis, responseTime),
                 lifetime, grace, Freshness.mustRevalidate(rules, response) || cc.noCache(), vary, tagGenerations,
                 fill.apiGeneration);
-            long keepMillis = Math.max(1, entry.staleUntilMillis() - responseTime);
+            long keepMillis = keepMillis(entry, responseTime);
             String key = fill.key;
             if (!vary.isEmpty()) {
-                store.put(map, key, CachedResponse.encodeVaryMarker(vary, entry.staleUntilMillis()), keepMillis, rules.maxEntries());
+                store.put(map, key, CachedResponse.encodeVaryMarker(vary, entry.staleUntilMillis()), keepMillis);
                 remember(key, new VaryMarker(vary, entry.staleUntilMillis()));
                 key = CacheKeys.varyKey(key, vary, fill.request);
             }
-            store.put(map, key, entry.encode(), keepMillis, rules.maxEntries());
+            store.put(map, key, entry.encode(), keepMillis);
             remember(key, entry);
-            store.countTags(all);
+            tagCounts.add(all);
             stats.stored.increment();
         } catch (RuntimeException e) {
             LOG.warn("storing a response of API {} failed", apiId, e);
         } finally {
             release(fill);
         }
+    }
+
+    /**
+     * How long the map keeps an entry: to the end of its grace, and, when it has a validator,
+     * {@link #KEEP_MILLIS} longer, so that an expired entry can still be renewed by a 304
+     * instead of fetched whole (Varnish calls this "keep").
+     */
+    static long keepMillis(CachedResponse entry, long now) {
+        long until = entry.staleUntilMillis();
+        if (entry.etag() != null || entry.lastModified() != null) {
+            until = Math.max(until, entry.expiresAtMillis() + KEEP_MILLIS);
+        }
+        return Math.max(1, until - now);
+    }
+
+    /** Stores the merge of a revalidated entry and its 304 (unless the 304 forbids storing); answers the merge. */
+    CachedResponse storeMerged(Fill fill, CachedResponse entry, List<Map.Entry<String, String>> headers) {
+        long now = clock.getAsLong();
+        CachedResponse merged = entry.mergedWith304(HeaderView.of(headers), fill.requestTimeMillis, now, rules);
+        try {
+            String refusal = Storability.refusal(rules, "GET", merged.status(), fill.request, merged.headerView());
+            if (refusal == null && (fill.epoch == generations.epoch() || stillValid(fill))) {
+                long keepMillis = keepMillis(merged, now);
+                String key = merged.varyNames().isEmpty() ? fill.key : CacheKeys.varyKey(fill.key, merged.varyNames(), fill.request);
+                store.put(map, key, merged.encode(), keepMillis);
+                remember(key, merged);
+                stats.stored.increment();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("storing a revalidated response of API {} failed", apiId, e);
+        } finally {
+            release(fill);
+        }
+        return merged;
     }
 
     /** Whether the generations a fill started with still hold for its API (tags are checked at lookup). */
@@ -357,6 +406,10 @@ public final class RouteCache {
         }
         stats.invalidated.add(dropped);
         return dropped;
+    }
+
+    void markReady() {
+        prepared.complete(null);
     }
 
     /** Forgets this node's tier (the API was deleted or its settings changed). */

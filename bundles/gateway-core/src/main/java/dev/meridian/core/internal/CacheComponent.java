@@ -53,6 +53,7 @@ public final class CacheComponent implements ResponseCache {
     private GatewayEngine engine;
 
     private final Generations generations = new Generations();
+    private final dev.meridian.core.cache.TagCounts tagCounts = new dev.meridian.core.cache.TagCounts(100_000);
     private final ConcurrentHashMap<String, RouteCache> caches = new ConcurrentHashMap<>();
     /** Identity of the cache block each RouteCache was last confirmed for: an unchanged apply costs one identity check. */
     private final ConcurrentHashMap<String, Map<String, Object>> confirmed = new ConcurrentHashMap<>();
@@ -112,13 +113,27 @@ public final class CacheComponent implements ResponseCache {
             RouteCache previous = c;
             CacheStats s = stats.computeIfAbsent(api.id(), id -> new CacheStats());
             c = CacheSupport.routeCache(api.id(), rules, store, generations, s, System::currentTimeMillis, localCapacity, maxBody,
-                this::invalidateUrlLater);
+                this::invalidateUrlLater, tagCounts);
             caches.put(api.id(), c);
             if (previous != null) {
                 CacheSupport.clearLocal(previous);
                 if (!previous.map().equals(c.map())) {
                     retire(previous.map());
                 }
+            }
+            if (previous != null && previous.map().equals(c.map())) {
+                CacheSupport.markReady(c);
+            } else {
+                // a cluster round trip: off the request path; until it is done, lookups bypass
+                RouteCache fresh = c;
+                timer.execute(() -> {
+                    try {
+                        store.prepare(fresh.map(), rules.maxEntries());
+                    } catch (RuntimeException e) {
+                        LOG.warn("cache map {} keeps the default bound: {}", fresh.map(), e.toString());
+                    }
+                    CacheSupport.markReady(fresh);
+                });
             }
         }
         confirmed.put(api.id(), block);
@@ -174,17 +189,19 @@ public final class CacheComponent implements ResponseCache {
             int q = key.indexOf('?');
             String tag = CacheSupport.urlTag(api, q < 0 ? key : key.substring(0, q), q < 0 ? null : key.substring(q + 1));
             raised.put("tag:" + tag, store.bump("tag:" + tag));
-            invalidated += store.takeTagCount(tag);
+            invalidated++; // a URL, all its variants
         }
         for (String tag : tags) {
             raised.put("tag:" + tag, store.bump("tag:" + tag));
-            invalidated += store.takeTagCount(tag);
         }
         Map<String, Object> message = new LinkedHashMap<>();
         message.put("op", "raise");
         message.put("generations", raised);
         List<CacheStore.NodeReply> replies = store.broadcast(new String(Json.write(message), StandardCharsets.UTF_8), ACK_TIMEOUT);
         long tookMs = (System.nanoTime() - start) / 1_000_000;
+        for (CacheStore.NodeReply r : replies) {
+            invalidated += counted(r.reply());
+        }
         purgeLater(apiCache, keys.isEmpty() && tags.isEmpty(), raised);
         return new Invalidation(invalidated, tookMs, replies);
     }
@@ -244,6 +261,20 @@ public final class CacheComponent implements ResponseCache {
         });
     }
 
+    /** The {@code counted} of a node's acknowledgement: entries it stored under the invalidated tags. */
+    @SuppressWarnings("unchecked")
+    private static long counted(String reply) {
+        if (reply == null) {
+            return 0;
+        }
+        try {
+            Object n = ((Map<String, Object>) Json.read(reply.getBytes(StandardCharsets.UTF_8))).get("counted");
+            return n instanceof Number number ? number.longValue() : 0;
+        } catch (DefinitionException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     private long safeEntries(String map) {
         try {
             return store.entries(map);
@@ -265,7 +296,13 @@ public final class CacheComponent implements ResponseCache {
                 for (RouteCache c : caches.values()) {
                     dropped += CacheSupport.sweep(c);
                 }
-                return "{\"dropped\":" + dropped + "}";
+                long counted = 0;
+                for (String name : raised.keySet()) {
+                    if (name.startsWith("tag:")) {
+                        counted += tagCounts.take(name.substring(4));
+                    }
+                }
+                return "{\"dropped\":" + dropped + ",\"counted\":" + counted + "}";
             }
             if ("stats".equals(op)) {
                 return new String(Json.write(nodeStats()), StandardCharsets.UTF_8);

@@ -35,7 +35,11 @@ class RouteCacheTest {
         }
 
         @Override
-        public void put(String map, String key, byte[] value, long ttlMillis, long maxEntries) {
+        public void prepare(String map, long maxEntries) {
+        }
+
+        @Override
+        public void put(String map, String key, byte[] value, long ttlMillis) {
             entries.put(map + "/" + key, value);
         }
 
@@ -76,15 +80,6 @@ class RouteCacheTest {
         }
 
         @Override
-        public void countTags(List<String> tags) {
-        }
-
-        @Override
-        public long takeTagCount(String tag) {
-            return 0;
-        }
-
-        @Override
         public List<NodeReply> broadcast(String message, Duration timeout) {
             return List.of();
         }
@@ -106,8 +101,10 @@ class RouteCacheTest {
     private static final HeaderView NO_HEADERS = name -> List.of();
 
     private RouteCache cache(Map<String, Object> block) {
-        return new RouteCache("orders", CacheRules.of(block).orElseThrow(), store, generations, new CacheStats(), now::get, 100,
-            1024 * 1024, (api, path, query) -> { });
+        RouteCache c = new RouteCache("orders", CacheRules.of(block).orElseThrow(), store, generations, new CacheStats(), now::get, 100,
+            1024 * 1024, (api, path, query) -> { }, new TagCounts(100));
+        c.markReady();
+        return c;
     }
 
     private static Lookup lookup(RouteCache c, String path, HeaderView request) {
