@@ -156,9 +156,51 @@ final class HazelcastCacheStore implements CacheStore {
         map(map).clear();
     }
 
+    /**
+     * One partition at a time, resting three times as long as each took: a purge of a million
+     * entries in one {@code removeAll} took 5 s of both cores of a 2-core box and tripled the p99
+     * of unrelated cache hits; paced, it uses about a quarter of the time it runs
+     * ({@code bench/invalidate.sh}).
+     */
     @Override
     public void purge(String map, long apiGeneration, Map<String, Long> raisedTags) {
-        map(map).removeAll(new Covered(apiGeneration, new HashMap<>(raisedTags)));
+        IMap<String, byte[]> m = map(map);
+        Covered covered = new Covered(apiGeneration, new HashMap<>(raisedTags));
+        for (Object partitionKey : partitionKeys()) {
+            long start = System.nanoTime();
+            m.removeAll(com.hazelcast.query.Predicates.partitionPredicate(partitionKey, covered));
+            long tookNanos = System.nanoTime() - start;
+            try {
+                TimeUnit.NANOSECONDS.sleep(3 * tookNanos);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private volatile List<String> partitionKeys;
+
+    /** One key per partition (a partition predicate is addressed by a key that lives there). */
+    private List<String> partitionKeys() {
+        List<String> keys = partitionKeys;
+        if (keys == null) {
+            com.hazelcast.partition.PartitionService partitions = hazelcast.getPartitionService();
+            int count = partitions.getPartitions().size();
+            String[] byPartition = new String[count];
+            int found = 0;
+            for (int i = 0; found < count && i < count * 1000; i++) {
+                String key = "p" + i;
+                int id = partitions.getPartition(key).getPartitionId();
+                if (byPartition[id] == null) {
+                    byPartition[id] = key;
+                    found++;
+                }
+            }
+            keys = java.util.Arrays.stream(byPartition).filter(java.util.Objects::nonNull).toList();
+            partitionKeys = keys;
+        }
+        return keys;
     }
 
     /** Matches entries an invalidation covers; runs on the members that own them. */
@@ -188,6 +230,15 @@ final class HazelcastCacheStore implements CacheStore {
     @Override
     public long entries(String map) {
         return map(map).size();
+    }
+
+    @Override
+    public long[] localRemovals(String map) {
+        if (!member) {
+            return new long[] {0, 0};
+        }
+        com.hazelcast.map.LocalMapStats stats = map(map).getLocalMapStats();
+        return new long[] {stats.getExpirationCount(), stats.getEvictionCount()};
     }
 
     @Override

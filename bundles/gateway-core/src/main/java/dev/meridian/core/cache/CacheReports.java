@@ -13,7 +13,7 @@ import java.util.TreeMap;
  */
 public final class CacheReports {
 
-    private static final String[] COUNTERS = {"hits", "misses", "stale", "bypass", "stored"};
+    private static final String[] COUNTERS = {"hits", "misses", "stale", "bypass", "stored", "localDropped"};
     private static final String[] EVICTIONS = {"expired", "size", "invalidated"};
 
     private CacheReports() {

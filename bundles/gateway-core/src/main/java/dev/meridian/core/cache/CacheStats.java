@@ -6,8 +6,11 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One API's cache counters on this node. Lock-free ({@link LongAdder}); read as a snapshot.
- * Evictions: {@code expired} (past lifetime and grace when looked up), {@code size} (the
- * node's fast tier or the map's bound), {@code invalidated} (dropped by an invalidation).
+ * Evictions (CONTRACT §5): {@code expired} and {@code size} are what the cluster's map removed
+ * among the entries this node owns (past their time to live; past the API's bound), plus
+ * entries found expired at lookup; {@code invalidated} counts entries refused or dropped
+ * because an invalidation covered them. {@code localDropped}: entries this node's fast tier let
+ * go to stay within its bound (they remain in the map).
  */
 public final class CacheStats {
 
@@ -26,6 +29,11 @@ public final class CacheStats {
 
     /** As JSON values: hits, misses, stale, bypass, stored, evictions{expired,size,invalidated}. */
     public Map<String, Object> toTree() {
+        return toTree(0, 0);
+    }
+
+    /** With the map's own removals among this node's entries ({@link CacheStore#localRemovals}). */
+    public Map<String, Object> toTree(long mapExpired, long mapEvicted) {
         Map<String, Object> t = new LinkedHashMap<>();
         t.put("hits", hits.sum());
         t.put("misses", misses.sum());
@@ -33,10 +41,11 @@ public final class CacheStats {
         t.put("bypass", bypass.sum());
         t.put("stored", stored.sum());
         Map<String, Object> evictions = new LinkedHashMap<>();
-        evictions.put("expired", expired.sum());
-        evictions.put("size", size.sum());
+        evictions.put("expired", expired.sum() + mapExpired);
+        evictions.put("size", mapEvicted);
         evictions.put("invalidated", invalidated.sum());
         t.put("evictions", evictions);
+        t.put("localDropped", size.sum());
         return t;
     }
 }

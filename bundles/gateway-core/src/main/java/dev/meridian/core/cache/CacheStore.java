@@ -56,6 +56,13 @@ public interface CacheStore {
     /** Entries a map holds cluster-wide (primary copies only). */
     long entries(String map);
 
+    /**
+     * What the map removed by itself among the entries this node owns: {@code [expired,
+     * evicted]} (past their time to live; past the map's bound). Zeros for a node that owns no
+     * entries (a client).
+     */
+    long[] localRemovals(String map);
+
     /** Every invalidation generation the cluster knows ({@code api:<id>}, {@code tag:<tag>}). */
     Map<String, Long> generations();
 

@@ -231,11 +231,13 @@ public final class CacheComponent implements ResponseCache {
         }
     }
 
-    private static void purging(String map, Runnable purge) {
+    private void purging(String map, Runnable purge) {
         long start = System.nanoTime();
         try {
+            long before = safeEntries(map);
             purge.run();
-            LOG.debug("cache map {} purged in {} ms", map, (System.nanoTime() - start) / 1_000_000);
+            LOG.info("cache map {}: {} invalidated entries purged in {} ms", map, before - safeEntries(map),
+                (System.nanoTime() - start) / 1_000_000);
         } catch (RuntimeException e) {
             LOG.warn("purging cache map {} failed", map, e);
         }
@@ -318,8 +320,16 @@ public final class CacheComponent implements ResponseCache {
     public Map<String, Object> nodeStats() {
         Map<String, Object> apis = new LinkedHashMap<>();
         new java.util.TreeMap<>(stats).forEach((id, s) -> {
-            Map<String, Object> tree = s.toTree();
             RouteCache c = caches.get(id);
+            long[] removed = {0, 0};
+            if (c != null) {
+                try {
+                    removed = store.localRemovals(c.map());
+                } catch (RuntimeException e) {
+                    LOG.debug("map statistics of {} not readable: {}", c.map(), e.toString());
+                }
+            }
+            Map<String, Object> tree = s.toTree(removed[0], removed[1]);
             tree.put("localEntries", c == null ? 0 : CacheSupport.localEntries(c));
             apis.put(id, tree);
         });

@@ -70,6 +70,11 @@ class RouteCacheTest {
         }
 
         @Override
+        public long[] localRemovals(String map) {
+            return new long[] {0, 0};
+        }
+
+        @Override
         public Map<String, Long> generations() {
             return Map.copyOf(generations);
         }
