@@ -45,7 +45,10 @@ import dev.meridian.model.Json;
 /**
  * The one owner of this node's Hazelcast member (embedded, TCP/IP join, no multicast), created
  * from the {@code MERIDIAN_CLUSTER_*} settings. Node statuses live in the map
- * {@code meridian.nodes} as JSON strings (never bundle classes), keyed by node name; whether a
+ * {@code meridian.nodes} as JSON strings (never bundle classes), keyed by node name, in a
+ * replicated map: every member holds all of it, so listing the cluster (on every apply, and
+ * every few milliseconds while a {@code ?wait=all} waits) reads memory instead of querying
+ * every partition; whether a
  * node is live is decided from Hazelcast's member list, so a killed node shows as unreachable.
  * A node whose name an older member already carries leaves the cluster at once (CONTRACT §2).
  */
@@ -63,7 +66,7 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
     static final int KEPT = 500;
 
     private HazelcastInstance hazelcast;
-    private IMap<String, String> nodes;
+    private com.hazelcast.replicatedmap.ReplicatedMap<String, String> nodes;
     private IMap<Long, String> revisions;
     private IMap<String, Long> head;
     private String localName;
@@ -93,7 +96,7 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
             refuseDuplicateName(context);
         }
         majority = client ? 1 : settings.members().size() / 2 + 1; // a client counts the members it reaches
-        nodes = hazelcast.getMap(NODES_MAP);
+        nodes = hazelcast.getReplicatedMap(NODES_MAP);
         revisions = hazelcast.getMap(REVISIONS_MAP);
         head = hazelcast.getMap(HEAD_MAP);
         // the shared response cache lives in this member too (STYLE: one owner of Hazelcast)
@@ -234,9 +237,9 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
     public void publishLocalStatus(ClusterNode status) {
         if (client) {
             String json = toJson(status);
-            nodes.set(localName, json.substring(0, json.length() - 1) + ",\"client\":true}", 15, TimeUnit.SECONDS);
+            nodes.put(localName, json.substring(0, json.length() - 1) + ",\"client\":true}", 15, TimeUnit.SECONDS);
         } else {
-            nodes.set(localName, toJson(status), forgetAfterSeconds, TimeUnit.SECONDS);
+            nodes.put(localName, toJson(status), forgetAfterSeconds, TimeUnit.SECONDS);
         }
     }
 
