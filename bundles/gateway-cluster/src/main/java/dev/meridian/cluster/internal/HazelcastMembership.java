@@ -98,6 +98,7 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         majority = client ? 1 : settings.members().size() / 2 + 1; // a client counts the members it reaches
         nodes = hazelcast.getReplicatedMap(NODES_MAP);
         revisions = hazelcast.getMap(REVISIONS_MAP);
+        revisions.addEntryListener((EntryAddedListener<Long, String>) e -> remember(new CommittedRevision(e.getKey(), e.getValue())), true);
         head = hazelcast.getMap(HEAD_MAP);
         // the shared response cache lives in this member too (STYLE: one owner of Hazelcast)
         cache = new HazelcastCacheStore(hazelcast, !client);
@@ -275,22 +276,65 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
             throw new ClusterUnavailableException("the cluster's apply lock was not granted within 15 s");
         }
         try {
-            Optional<CommittedRevision> latest = latest();
+            Optional<CommittedRevision> latest = latestUnderLock();
             Optional<String> payload = change.apply(latest);
             if (payload.isEmpty()) {
                 return Optional.empty();
             }
             long next = latest.map(CommittedRevision::revision).orElse(0L) + 1;
-            revisions.set(next, payload.get());
-            head.set(HEAD, next);
+            // both writes at once, both awaited before the lock is released: the next holder
+            // sees both; a reader without the lock may briefly find the head ahead of its
+            // payload, and then reads no newest revision (it retries a second later)
+            java.util.concurrent.CompletableFuture<Void> payloadWritten = revisions.setAsync(next, payload.get()).toCompletableFuture();
+            java.util.concurrent.CompletableFuture<Void> headWritten = head.setAsync(HEAD, next).toCompletableFuture();
+            await(payloadWritten);
+            await(headWritten);
+            CommittedRevision committed = new CommittedRevision(next, payload.get());
+            remember(committed);
             if (next > KEPT) {
                 revisions.deleteAsync(next - KEPT);
             }
-            return Optional.of(new CommittedRevision(next, payload.get()));
+            return Optional.of(committed);
         } catch (SplitBrainProtectionException e) {
             throw new ClusterUnavailableException("no majority of the cluster is reachable: " + e.getMessage());
         } finally {
             head.unlock(HEAD);
+        }
+    }
+
+    /** The newest revision seen here (committed here or announced by the cluster), to skip reading its payload again. */
+    private volatile CommittedRevision lastSeen;
+
+    private void remember(CommittedRevision r) {
+        CommittedRevision seen = lastSeen;
+        if (seen == null || r.revision() > seen.revision()) {
+            lastSeen = r;
+        }
+    }
+
+    /** The head under the commit lock: one read when the newest payload is already known here, two otherwise. */
+    private Optional<CommittedRevision> latestUnderLock() {
+        Long h = head.get(HEAD);
+        if (h == null) {
+            return Optional.empty();
+        }
+        CommittedRevision seen = lastSeen;
+        return seen != null && seen.revision() == h ? Optional.of(seen) : get(h);
+    }
+
+    private static void await(java.util.concurrent.CompletableFuture<Void> write) throws ClusterUnavailableException {
+        try {
+            write.get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof SplitBrainProtectionException s) {
+                throw s;
+            }
+            throw new ClusterUnavailableException("writing the revision failed: " + e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new ClusterUnavailableException("writing the revision took more than 30 s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClusterUnavailableException("interrupted while writing the revision");
         }
     }
 
