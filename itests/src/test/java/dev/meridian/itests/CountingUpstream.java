@@ -15,9 +15,10 @@ import com.sun.net.httpserver.HttpServer;
 /**
  * An upstream on loopback that counts the requests it gets per path and answers by path:
  * {@code /item/..} cacheable (200, {@code Cache-Tag: upstream-tag}), {@code /short/..}
- * {@code max-age=1}, {@code /slow/..} after 400 ms, {@code /cookie} with {@code Set-Cookie},
- * {@code /private}, {@code /nostore}, {@code /etag/..} ({@code ETag: "v1"}, {@code max-age=1},
- * 304 to {@code If-None-Match: "v1"}). The body names the path and how many times it was fetched.
+ * {@code max-age=2}, {@code /slow/..} after 400 ms, {@code /cookie} with {@code Set-Cookie},
+ * {@code /private}, {@code /nostore}, {@code /etag/..} ({@code ETag: "v1"}, {@code max-age=2},
+ * 304 to {@code If-None-Match: "v1"}; two seconds, as {@code Date} has one-second resolution and an
+ * answer may be nearly a second old when it arrives). The body names the path and how many times it was fetched.
  */
 final class CountingUpstream implements AutoCloseable {
 
@@ -54,7 +55,7 @@ final class CountingUpstream implements AutoCloseable {
         var h = ex.getResponseHeaders();
         h.add("Content-Type", "text/plain");
         if (path.startsWith("/short/")) {
-            h.add("Cache-Control", "max-age=1");
+            h.add("Cache-Control", "max-age=2");
         } else if (path.startsWith("/slow/")) {
             try {
                 Thread.sleep(400);
@@ -71,7 +72,7 @@ final class CountingUpstream implements AutoCloseable {
             h.add("Cache-Tag", "upstream-tag");
         } else if (path.startsWith("/etag/")) {
             h.add("ETag", "\"v1\"");
-            h.add("Cache-Control", "max-age=1");
+            h.add("Cache-Control", "max-age=2");
             if ("\"v1\"".equals(ex.getRequestHeaders().getFirst("If-None-Match"))) {
                 notModified.incrementAndGet();
                 ex.sendResponseHeaders(304, -1);

@@ -154,11 +154,11 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
                 response.setStatus(304);
                 out.remove(HttpHeader.CONTENT_LENGTH);
                 out.remove(HttpHeader.CONTENT_TYPE);
-                response.write(true, java.nio.ByteBuffer.allocate(0), done);
+                response.write(true, org.eclipse.jetty.util.BufferUtil.EMPTY_BUFFER, done);
                 return;
             }
             boolean head = "HEAD".equals(f.request.getMethod());
-            response.write(true, head ? java.nio.ByteBuffer.allocate(0) : java.nio.ByteBuffer.wrap(f.cached.body()), done);
+            response.write(true, head ? org.eclipse.jetty.util.BufferUtil.EMPTY_BUFFER : java.nio.ByteBuffer.wrap(f.cached.body()), done);
             return;
         }
         Content.Source body = f.upstreamBody;
@@ -169,7 +169,8 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             // decided at the headers: an answer that may not be stored is not copied either
             String refusal = f.fill.refusal(f.request.getMethod(), f.status, CacheStep.view(f.upstreamHeaders));
             if (refusal == null) {
-                body = new TeeSource(body, f.fill, f.status, CacheStep.fieldList(f.upstreamHeaders), f.cache.maxBody());
+                body = new TeeSource(body, f.fill, f.status, CacheStep.fieldList(f.upstreamHeaders), f.cache.maxBody(),
+                    f.upstreamHeaders.getLongField(HttpHeader.CONTENT_LENGTH));
             } else {
                 f.fill.release();
             }

@@ -22,17 +22,19 @@ final class TeeSource implements Content.Source {
     private final int status;
     private final List<Map.Entry<String, String>> headers;
     private final long max;
+    private final long declared;
     private byte[] copy;
     private int length;
     private boolean finished;
 
-    TeeSource(Content.Source in, Fill fill, int status, List<Map.Entry<String, String>> headers, long max) {
+    /** @param declared the upstream's {@code Content-Length}, or -1 */
+    TeeSource(Content.Source in, Fill fill, int status, List<Map.Entry<String, String>> headers, long max, long declared) {
         this.in = in;
         this.fill = fill;
         this.status = status;
         this.headers = headers;
         this.max = max;
-        long declared = in.getLength();
+        this.declared = declared;
         this.copy = new byte[(int) (declared >= 0 && declared <= max ? declared : Math.min(8192, max))];
     }
 
@@ -59,7 +61,9 @@ final class TeeSource implements Content.Source {
             b.duplicate().get(copy, length, n);
             length += n;
         }
-        if (chunk.isLast()) {
+        // complete at the last chunk, or as soon as the declared length has arrived: the client
+        // has its whole answer then, and the entry should be stored before it can ask another node
+        if (chunk.isLast() || length == declared) {
             finished = true;
             byte[] body = length == copy.length ? copy : Arrays.copyOf(copy, length);
             copy = null;
