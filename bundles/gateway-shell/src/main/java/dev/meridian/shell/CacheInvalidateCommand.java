@@ -3,11 +3,9 @@ package dev.meridian.shell;
 import java.io.PrintStream;
 import java.util.List;
 
-import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
-import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 
 import dev.meridian.core.cache.CacheStore;
@@ -23,9 +21,6 @@ import dev.meridian.manager.AdminException;
 @Service
 public class CacheInvalidateCommand extends GatewayCommand {
 
-    @Reference(optional = true)
-    ResponseCache cache;
-
     @Option(name = "--api", description = "the API whose cache (or URLs, with --key) to invalidate")
     @Completion(ApiIdCompleter.class)
     String api;
@@ -36,14 +31,8 @@ public class CacheInvalidateCommand extends GatewayCommand {
     @Option(name = "--tag", multiValued = true, description = "a tag, across APIs")
     List<String> tags;
 
-    @Argument(required = false, description = "unused; name what to invalidate with --api, --key or --tag")
-    String unused;
-
     @Override
     void run(PrintStream out) throws AdminException {
-        if (cache == null) {
-            throw new AdminException(503, "the response cache is not running on this node");
-        }
         List<String> k = keys == null ? List.of() : keys;
         List<String> t = tags == null ? List.of() : tags;
         if ((api == null) == t.isEmpty() || (api == null && !k.isEmpty())) {
@@ -52,7 +41,7 @@ public class CacheInvalidateCommand extends GatewayCommand {
         if (api != null && !admin.current().apis().containsKey(api)) {
             throw new AdminException(404, "no API with id '" + api + "'");
         }
-        ResponseCache.Invalidation result = cache.invalidate(api, k, t);
+        ResponseCache.Invalidation result = cache().invalidate(api, k, t);
         out.println("invalidated " + result.invalidated() + " entries in " + result.tookMs() + " ms");
         for (CacheStore.NodeReply r : result.nodes()) {
             out.println("  " + r.node() + ": " + (r.error() == null ? "acknowledged after " + r.millis() + " ms" : "NOT acknowledged: " + r.error()));

@@ -6,12 +6,10 @@ import java.util.Map;
 
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Option;
-import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.table.ShellTable;
 
 import dev.meridian.core.cache.CacheReports;
-import dev.meridian.core.cache.ResponseCache;
 import dev.meridian.manager.AdminException;
 
 /** {@code gateway:cache-stats [--by api|node|region]}: cache counters across the cluster (as {@code GET /api/v1/cache/stats}). */
@@ -19,22 +17,17 @@ import dev.meridian.manager.AdminException;
 @Service
 public class CacheStatsCommand extends GatewayCommand {
 
-    @Reference(optional = true)
-    ResponseCache cache;
-
     @Option(name = "--by", description = "api (default), node or region")
     String by = "api";
 
     @Override
     @SuppressWarnings("unchecked")
     void run(PrintStream out) throws AdminException {
-        if (cache == null) {
-            throw new AdminException(503, "the response cache is not running on this node");
-        }
-        if (!List.of("api", "node", "region").contains(by)) {
+        if (!CacheReports.VIEWS.contains(by)) {
             throw new AdminException(400, "--by must be api, node or region");
         }
-        Map<String, Object> report = CacheReports.report(cache.clusterStats(), cache.entries(), by);
+        dev.meridian.core.cache.ResponseCache responseCache = cache();
+        Map<String, Object> report = CacheReports.report(responseCache.clusterStats(), responseCache.entries(), by);
         ShellTable table = new ShellTable();
         if (!by.equals("api")) {
             table.column(by.toUpperCase(java.util.Locale.ROOT));

@@ -28,6 +28,10 @@ abstract class GatewayCommand implements Action {
     @Reference
     Session session;
 
+    /** The response cache; absent on a node without the cluster's store. */
+    @Reference(optional = true)
+    dev.meridian.core.cache.ResponseCache cache;
+
     @Override
     public Object execute() {
         PrintStream out = System.out;
@@ -41,6 +45,14 @@ abstract class GatewayCommand implements Action {
 
     /** Does the command's work, printing its result to {@code out}. */
     abstract void run(PrintStream out) throws AdminException;
+
+    /** The response cache, or 503 as the admin API answers when it is not running here. */
+    dev.meridian.core.cache.ResponseCache cache() throws AdminException {
+        if (cache == null) {
+            throw new AdminException(503, "the response cache is not running on this node");
+        }
+        return cache;
+    }
 
     /** The shell user (as logged in over ssh or at the console) making a change. */
     GatewayAdmin.Actor actor() {

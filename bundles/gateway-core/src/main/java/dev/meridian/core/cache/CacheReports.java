@@ -13,6 +13,9 @@ import java.util.TreeMap;
  */
 public final class CacheReports {
 
+    /** The views {@link #report} gives: per API, per node, per region. */
+    public static final List<String> VIEWS = List.of("api", "node", "region");
+
     private static final String[] COUNTERS = {"hits", "misses", "stale", "bypass", "stored", "localDropped"};
     private static final String[] EVICTIONS = {"expired", "size", "invalidated"};
 

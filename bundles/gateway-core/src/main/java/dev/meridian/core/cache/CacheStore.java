@@ -39,12 +39,9 @@ public interface CacheStore {
     /** Removes one entry. Non-blocking. */
     void remove(String map, String key);
 
-    /** Removes every entry of a map, cluster-wide (the physical purge after an invalidation of a whole API). */
-    void clear(String map);
-
     /**
      * Removes, cluster-wide, the entries of a map that an invalidation covers
-     * ({@link CachedResponse#coveredBy}): the background purge after a tag or URL invalidation.
+     * ({@link CachedResponse#coveredBy}): the background purge after an invalidation.
      * Runs where the entries live, partition by partition; may take seconds for millions of
      * entries. Call it off the request path.
      */

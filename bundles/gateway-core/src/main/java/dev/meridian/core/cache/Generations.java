@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Generations {
 
     private final ConcurrentHashMap<String, Long> values = new ConcurrentHashMap<>();
-    /** Moves on every change: a fill whose epoch moved may have raced an invalidation. */
+    /** Moves whenever a generation rises: a fill whose epoch moved may have raced an invalidation. */
     private final AtomicLong epoch = new AtomicLong();
 
     public long get(String name) {
@@ -23,8 +23,12 @@ public final class Generations {
 
     /** Raises {@code name} to at least {@code value}. */
     public void raise(String name, long value) {
+        Long before = values.get(name);
+        if (before != null && before >= value) {
+            return; // the periodic refresh re-reads every generation: unchanged ones move nothing
+        }
         values.merge(name, value, Math::max);
-        epoch.incrementAndGet();
+        epoch.incrementAndGet(); // at least once per rise; a concurrent rise may count twice (harmless)
     }
 
     public void raiseAll(Map<String, Long> all) {

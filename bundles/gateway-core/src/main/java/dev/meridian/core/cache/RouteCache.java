@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * the same settings, so an apply that leaves the settings alone keeps every entry.
  *
  * <p>Thread-safe and non-blocking: lookups complete on the caller's thread when the fast tier
- * answers, else on a Hazelcast thread.
+ * answers, else on the store's callback pool.
  */
 public final class RouteCache {
 
@@ -44,7 +44,7 @@ public final class RouteCache {
     private final ConcurrentHashMap<String, Fill> inFlight = new ConcurrentHashMap<>();
 
     /** A stored {@code Vary}: the entry itself lives under the key extended by these request headers. */
-    record VaryMarker(List<String> names, long staleUntilMillis) {
+    record VaryMarker(List<String> names) {
     }
 
     /** Invalidates one URL of an API everywhere, asynchronously (after a successful unsafe request). */
@@ -153,9 +153,8 @@ public final class RouteCache {
         if (running != null && mayWait) {
             // one upstream call per key on this node: wait for the leader, then look again here
             return running.done.thenCompose(v -> {
-                Object again = local.get(key);
-                CachedResponse stored = again == null ? null : resolveLocal(again, key, request);
-                if (stored != null && valid(stored)) {
+                CachedResponse stored = validLocal(key, request);
+                if (stored != null) {
                     return decide(stored, key, path, rawQuery, request, cc, clock.getAsLong(), false);
                 }
                 return find(key, request).thenCompose(e -> decide(e, key, path, rawQuery, request, cc, clock.getAsLong(), false));
@@ -163,9 +162,8 @@ public final class RouteCache {
         }
         if (mayWait && entry == null) {
             // the leader may have stored and left between this lookup's first look and now
-            Object again = local.get(key);
-            CachedResponse stored = again == null ? null : resolveLocal(again, key, request);
-            if (stored != null && valid(stored)) {
+            CachedResponse stored = validLocal(key, request);
+            if (stored != null) {
                 return decide(stored, key, path, rawQuery, request, cc, now, false);
             }
         }
@@ -241,12 +239,13 @@ public final class RouteCache {
         }).thenCompose(s -> s);
     }
 
-    private CachedResponse resolveLocal(Object o, String key, HeaderView request) {
+    /** The entry for {@code key} in this node's tier (following a Vary marker) if no invalidation covers it. */
+    private CachedResponse validLocal(String key, HeaderView request) {
+        Object o = local.get(key);
         if (o instanceof VaryMarker marker) {
-            Object v = local.get(CacheKeys.varyKey(key, marker.names(), request));
-            return v instanceof CachedResponse e ? e : null;
+            o = local.get(CacheKeys.varyKey(key, marker.names(), request));
         }
-        return (CachedResponse) o;
+        return o instanceof CachedResponse e && valid(e) ? e : null;
     }
 
     /** The entry unless an invalidation since its request covers it (then it is dropped everywhere it is). */
@@ -291,7 +290,7 @@ public final class RouteCache {
 
     void store(Fill fill, int status, List<Map.Entry<String, String>> headers, byte[] body) {
         try {
-            if (fill.epoch != generations.epoch() && !stillValid(fill)) {
+            if (fill.epoch != generations.epoch()) {
                 return; // an invalidation ran while this answer was fetched: it may be what was invalidated
             }
             HeaderView response = HeaderView.of(headers);
@@ -310,13 +309,13 @@ public final class RouteCache {
             CachedResponse entry = new CachedResponse(status, CachedResponse.storableHeaders(headers), body,
                 fill.requestTimeMillis, responseTime,
                 Freshness.correctedInitialAgeMillis(response, fill.requestTimeMillis, responseTime),
-                lifetime, grace, Freshness.mustRevalidate(rules, response) || cc.noCache(), vary, tagGenerations,
+                lifetime, grace, Freshness.mustRevalidate(cc) || cc.noCache(), vary, tagGenerations,
                 fill.apiGeneration);
             long keepMillis = keepMillis(entry, responseTime);
             String key = fill.key;
             if (!vary.isEmpty()) {
                 store.put(map, key, CachedResponse.encodeVaryMarker(vary, entry.staleUntilMillis()), keepMillis);
-                remember(key, new VaryMarker(vary, entry.staleUntilMillis()));
+                remember(key, new VaryMarker(vary));
                 key = CacheKeys.varyKey(key, vary, fill.request);
             }
             store.put(map, key, entry.encode(), keepMillis);
@@ -349,7 +348,7 @@ public final class RouteCache {
         CachedResponse merged = entry.mergedWith304(HeaderView.of(headers), fill.requestTimeMillis, now, rules);
         try {
             String refusal = Storability.refusal(rules, "GET", merged.status(), fill.request, merged.headerView());
-            if (refusal == null && (fill.epoch == generations.epoch() || stillValid(fill))) {
+            if (refusal == null && fill.epoch == generations.epoch()) {
                 long keepMillis = keepMillis(merged, now);
                 String key = merged.varyNames().isEmpty() ? fill.key : CacheKeys.varyKey(fill.key, merged.varyNames(), fill.request);
                 store.put(map, key, merged.encode(), keepMillis);
@@ -364,18 +363,12 @@ public final class RouteCache {
         return merged;
     }
 
-    /** Whether the generations a fill started with still hold for its API (tags are checked at lookup). */
-    private boolean stillValid(Fill fill) {
-        return fill.apiGeneration == generations.get(Generations.api(apiId));
-    }
-
     void release(Fill fill) {
         if (fill.leader) {
             inFlight.remove(fill.key, fill);
         }
     }
 
-    /** The tag every entry of one URL carries, so {@code {"api", "keys"}} and unsafe methods invalidate all its variants. */
     /**
      * A request with an unsafe method ({@code POST}, {@code PUT}, {@code DELETE}, ...) got a
      * non-error answer: its URL's entries are invalidated on every node, in the background
@@ -385,6 +378,7 @@ public final class RouteCache {
         unsafe.invalidate(apiId, path, rawQuery);
     }
 
+    /** The tag every entry of one URL carries, so {@code {"api", "keys"}} and unsafe methods invalidate all its variants. */
     public String urlTag(String path, String rawQuery) {
         return urlTag(apiId, path, rawQuery);
     }

@@ -202,32 +202,31 @@ public final class CacheComponent implements ResponseCache {
         for (CacheStore.NodeReply r : replies) {
             invalidated += counted(r.reply());
         }
-        purgeLater(apiCache, keys.isEmpty() && tags.isEmpty(), raised);
+        purgeLater(apiCache, raised);
         return new Invalidation(invalidated, tookMs, replies);
     }
 
     /**
-     * The physical purge, off the caller's path (entries are already refused everywhere): a
-     * whole API's map is cleared; tag and URL invalidations remove the covered entries of every
-     * cached API's map where they live, one map after the other on this node's cache thread.
+     * The physical purge, off the caller's path (entries are already refused everywhere): the
+     * covered entries are removed where they live, one map after the other on this node's cache
+     * thread — an API's own map for a whole-API or URL invalidation, every cached API's map for
+     * tags. Entries stored after the invalidation carry the new generations and stay.
      */
-    private void purgeLater(RouteCache apiCache, boolean wholeApi, Map<String, Object> raised) {
-        if (wholeApi) {
-            if (apiCache != null) {
-                String map = apiCache.map();
-                timer.execute(() -> purging(map, () -> store.clear(map)));
-            }
-            return;
-        }
+    private void purgeLater(RouteCache apiCache, Map<String, Object> raised) {
+        long apiGeneration = 0;
         Map<String, Long> tags = new java.util.HashMap<>();
-        raised.forEach((name, g) -> {
-            if (name.startsWith("tag:")) {
-                tags.put(name.substring(4), ((Number) g).longValue());
+        for (Map.Entry<String, Object> r : raised.entrySet()) {
+            long g = ((Number) r.getValue()).longValue();
+            if (r.getKey().startsWith("tag:")) {
+                tags.put(r.getKey().substring(4), g);
+            } else {
+                apiGeneration = g;
             }
-        });
+        }
+        long api = apiGeneration;
         List<RouteCache> targets = apiCache != null ? List.of(apiCache) : List.copyOf(caches.values());
         for (RouteCache c : targets) {
-            timer.execute(() -> purging(c.map(), () -> store.purge(c.map(), 0, tags)));
+            timer.execute(() -> purging(c.map(), () -> store.purge(c.map(), api, tags)));
         }
     }
 

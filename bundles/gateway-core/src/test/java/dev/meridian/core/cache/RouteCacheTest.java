@@ -48,10 +48,6 @@ class RouteCacheTest {
             entries.remove(map + "/" + key);
         }
 
-        @Override
-        public void clear(String map) {
-            entries.keySet().removeIf(k -> k.startsWith(map + "/"));
-        }
 
         @Override
         public void purge(String map, long apiGeneration, Map<String, Long> raisedTags) {
@@ -61,7 +57,7 @@ class RouteCacheTest {
 
         @Override
         public void destroy(String map) {
-            clear(map);
+            entries.keySet().removeIf(k -> k.startsWith(map + "/"));
         }
 
         @Override
@@ -197,6 +193,34 @@ class RouteCacheTest {
         generations.raise("api:orders", store.bump("api:orders"));
         fill(miss, "fetched before the invalidation answered");
         assertInstanceOf(Lookup.Miss.class, lookup(c, "/orders/9", NO_HEADERS));
+    }
+
+    @Test
+    void should_not_store_an_answer_fetched_across_an_invalidation_of_one_of_its_tags() {
+        RouteCache c = cache(Map.of("ttl", "30s", "tags", List.of("order:{path.2}")));
+        Lookup miss = lookup(c, "/orders/12", NO_HEADERS);
+        generations.raise("tag:order:12", store.bump("tag:order:12"));
+        fill(miss, "fetched before the invalidation answered");
+        assertInstanceOf(Lookup.Miss.class, lookup(c, "/orders/12", NO_HEADERS));
+    }
+
+    @Test
+    void should_store_across_a_refresh_that_raises_nothing() {
+        RouteCache c = cache(Map.of("ttl", "30s"));
+        Lookup miss = lookup(c, "/orders/13", NO_HEADERS);
+        generations.raiseAll(store.generations()); // the periodic refresh re-reads what is known
+        fill(miss, "thirteen");
+        assertInstanceOf(Lookup.Hit.class, lookup(c, "/orders/13", NO_HEADERS));
+    }
+
+    @Test
+    void should_hit_an_answer_whose_date_lags_by_most_of_a_second_within_its_max_age() {
+        RouteCache c = cache(Map.of("ttl", "30s"));
+        fill(lookup(c, "/orders/14", NO_HEADERS), "fourteen", "Date", Freshness.formatHttpDate(now.get() - 900),
+            "Cache-Control", "max-age=2", "Content-Type", "text/plain");
+        now.addAndGet(50);
+        assertInstanceOf(Lookup.Hit.class, lookup(c, "/orders/14", NO_HEADERS));
+        assertInstanceOf(Lookup.Hit.class, lookup(cache(Map.of("ttl", "30s")), "/orders/14", NO_HEADERS), "from the map");
     }
 
     @Test

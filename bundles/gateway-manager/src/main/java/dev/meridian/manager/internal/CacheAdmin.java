@@ -104,7 +104,7 @@ final class CacheAdmin {
 
     static Map<String, Object> stats(ResponseCache cache, String by) throws AdminException {
         String view = by == null ? "api" : by;
-        if (!List.of("api", "node", "region").contains(view)) {
+        if (!dev.meridian.core.cache.CacheReports.VIEWS.contains(view)) {
             throw new AdminException(400, "by must be api, node or region");
         }
         return dev.meridian.core.cache.CacheReports.report(cache.clusterStats(), cache.entries(), view);
