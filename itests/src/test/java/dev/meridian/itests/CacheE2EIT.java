@@ -279,6 +279,52 @@ class CacheE2EIT {
     }
 
     @Test
+    @Order(75)
+    void should_bound_an_api_and_count_evictions_by_reason() throws Exception {
+        String api = String.join("\n", "id: bounded", "basePath: /bounded",
+            "upstream: { url: 'http://127.0.0.1:" + upstream.port() + "/' }",
+            "cache: { ttl: 60s, grace: 0s, maxEntries: 300 }", "");
+        HttpResponse<String> applied = NODES.get(0).send("PUT", "/api/v1/apis/bounded?wait=all", "application/yaml", api);
+        assertEquals(200, applied.statusCode(), applied.body());
+        int stored = 900;
+        for (int i = 0; i < stored; i++) {
+            HttpResponse<String> r = get(NODES.get(i % 3), "/bounded/item/b" + i);
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals("MISS", xCache(r), "b" + i);
+        }
+        // the map keeps about maxEntries (Hazelcast bounds each partition: one entry at least per partition)
+        Matcher bound = boundedStats();
+        long entries = Long.parseLong(bound.group(1));
+        long size = Long.parseLong(bound.group(3));
+        System.out.printf("bounded API: %d entries kept of %d stored, %d size evictions%n", entries, stored, size);
+        assertTrue(entries <= 380, "entries " + entries + " of 900 stored past maxEntries 300");
+        assertTrue(size >= stored - entries - 10, "size evictions " + size + " for " + entries + " entries kept of " + stored);
+
+        assertEquals("MISS", xCache(get(NODES.get(0), "/bounded/short/e1")));
+        assertEquals("HIT", xCache(get(NODES.get(0), "/bounded/short/e1")));
+        Thread.sleep(3200); // max-age=2, grace 0s
+        assertEquals("MISS", xCache(get(NODES.get(0), "/bounded/short/e1")));
+        assertTrue(Long.parseLong(boundedStats().group(2)) >= 1, "an expiry counted");
+
+        HttpResponse<String> all = invalidate(NODES.get(1), "{\"api\":\"bounded\"}");
+        assertEquals(200, all.statusCode(), all.body());
+        Awaitility.await("invalidations counted").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
+            .until(() -> {
+                get(NODES.get(0), "/bounded/short/e1");
+                return Long.parseLong(boundedStats().group(4)) >= 1;
+            });
+    }
+
+    /** The bounded API's line of {@code GET /api/v1/cache/stats}: entries, then evictions expired, size, invalidated. */
+    private static Matcher boundedStats() throws Exception {
+        HttpResponse<String> s = NODES.get(0).get(NODES.get(0).adminUrl("/api/v1/cache/stats"), true);
+        Matcher m = Pattern.compile("\"api\":\"bounded\"[^{]*\"entries\":(\\d+),\"localEntries\":\\d+,"
+            + "\"evictions\":\\{\"expired\":(\\d+),\"size\":(\\d+),\"invalidated\":(\\d+)\\}").matcher(s.body());
+        assertTrue(m.find(), s.body());
+        return m;
+    }
+
+    @Test
     @Order(80)
     void should_lose_no_entry_when_a_node_is_killed_and_hit_on_a_node_that_joins() throws Exception {
         for (int i = 0; i < 40; i++) {

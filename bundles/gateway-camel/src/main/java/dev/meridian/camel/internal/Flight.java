@@ -53,6 +53,8 @@ final class Flight implements PolicyRequest {
     dev.meridian.core.cache.CachedResponse cached;
     long cachedAgeMillis;
     dev.meridian.core.cache.Fill fill;
+    /** A lookup started before the pipeline ({@link CacheStep#answeredBeforePipeline}), finished by the cache step. */
+    java.util.concurrent.CompletableFuture<dev.meridian.core.cache.Lookup> lookup;
     /** The upstream request carries the cache's own validators (a 304 renews the stored entry). */
     boolean revalidating;
     /** {@code X-Cache}: HIT, MISS, STALE or BYPASS; null when the API has no cache. */

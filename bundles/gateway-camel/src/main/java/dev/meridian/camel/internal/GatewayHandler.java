@@ -3,7 +3,6 @@ package dev.meridian.camel.internal;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
 
-import org.apache.camel.Exchange;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -91,9 +90,13 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         if (!route.api().cache().isEmpty()) {
             dev.meridian.core.cache.ResponseCache rc = caches.get();
             flight.cache = rc == null ? null : rc.forApi(route.api());
+            if (route.policyCount() == 0 && CacheStep.answeredBeforePipeline(flight)) {
+                finish(flight, null);
+                return true;
+            }
         }
         try {
-            pipeline.run(flight, exchange -> finish(flight, exchange));
+            pipeline.run(flight, exchange -> finish(flight, exchange.getException()));
         } catch (RuntimeException e) {
             // Camel reports failures on the exchange; this only guards against the producer itself failing
             LOG.error("pipeline refused request {} of API {}", requestId, route.id(), e);
@@ -102,11 +105,12 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         return true;
     }
 
-    private void finish(Flight f, Exchange exchange) {
-        if (exchange.getException() != null) {
-            LOG.error("pipeline failed for API {} (request {})", f.route.id(), f.requestId, exchange.getException());
+    /** Writes the flight's answer; {@code failure}: what the pipeline failed with, if it did. */
+    private void finish(Flight f, Throwable failure) {
+        if (failure != null) {
+            LOG.error("pipeline failed for API {} (request {})", f.route.id(), f.requestId, failure);
             if (f.upstreamBody != null) {
-                f.upstreamBody.fail(exchange.getException());
+                f.upstreamBody.fail(failure);
             }
             f.reject(new Decision.Reject(500, "internal error", java.util.Map.of()));
         }
