@@ -30,6 +30,16 @@ public final class Settings {
         }
     }
 
+    /** A duration in the definition format ({@code 30s}, {@code 10m}, {@code 24h}). */
+    public static java.time.Duration duration(String env, String defaultValue) {
+        String v = string(env, defaultValue);
+        try {
+            return dev.meridian.model.Durations.parse(v);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(env + " must be a duration such as 30s, 10m or 24h, got '" + v + "'", e);
+        }
+    }
+
     /** {@code MERIDIAN_NODE_NAME}, else {@code <hostname>-<MERIDIAN_HTTP_PORT>} (CONTRACT §2). */
     public static String nodeName() {
         String host;

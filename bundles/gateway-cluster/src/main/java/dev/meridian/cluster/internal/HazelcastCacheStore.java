@@ -242,8 +242,11 @@ final class HazelcastCacheStore implements CacheStore {
     }
 
     @Override
-    public long bump(String name) {
-        return generations.executeOnKey(name, new Increment());
+    public Map<String, Long> bump(java.util.Collection<String> names, Duration retention) {
+        if (names.isEmpty()) {
+            return Map.of();
+        }
+        return generations.executeOnKeys(new java.util.HashSet<>(names), new Increment(retention.toMillis()));
     }
 
     @Override
@@ -315,13 +318,19 @@ final class HazelcastCacheStore implements CacheStore {
     }
 
     /** Adds one (a missing value counts as 0); answers the new value. */
+    /** Adds one to a generation, which the map then keeps {@code retentionMillis} (on the backup too). */
     static final class Increment implements EntryProcessor<String, Long, Long> {
-        private static final long serialVersionUID = 1L;
+        private static final long serialVersionUID = 2L;
+        private final long retentionMillis;
+
+        Increment(long retentionMillis) {
+            this.retentionMillis = retentionMillis;
+        }
 
         @Override
         public Long process(Map.Entry<String, Long> entry) {
             long next = (entry.getValue() == null ? 0 : entry.getValue()) + 1;
-            entry.setValue(next);
+            ((com.hazelcast.map.ExtendedMapEntry<String, Long>) entry).setValue(next, retentionMillis, TimeUnit.MILLISECONDS);
             return next;
         }
     }

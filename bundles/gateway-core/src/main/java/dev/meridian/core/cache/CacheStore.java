@@ -1,6 +1,7 @@
 package dev.meridian.core.cache;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
@@ -63,8 +64,12 @@ public interface CacheStore {
     /** Every invalidation generation the cluster knows ({@code api:<id>}, {@code tag:<tag>}). */
     Map<String, Long> generations();
 
-    /** Increments a generation cluster-wide and answers its new value. */
-    long bump(String name);
+    /**
+     * Increments generations cluster-wide, in one round trip, and answers their new values. The
+     * cluster forgets a generation {@code retention} after its last bump (it then reads as 0
+     * again); the caller makes sure no entry stored before the bump outlives that.
+     */
+    Map<String, Long> bump(Collection<String> names, Duration retention);
 
     /**
      * Runs {@code message} through the broadcast handler of every live node (this one included)

@@ -12,9 +12,9 @@ public final class CacheSupport {
     }
 
     public static RouteCache routeCache(String apiId, CacheRules rules, CacheStore store, Generations generations,
-                                        CacheStats stats, LongSupplier clock, int localCapacity, long maxBody,
+                                        CacheStats stats, LongSupplier clock, RouteCache.Limits limits,
                                         RouteCache.UrlInvalidator unsafe, TagCounts tagCounts) {
-        return new RouteCache(apiId, rules, store, generations, stats, clock, localCapacity, maxBody, unsafe, tagCounts);
+        return new RouteCache(apiId, rules, store, generations, stats, clock, limits, unsafe, tagCounts);
     }
 
     /** The cache's map is prepared: lookups start. */

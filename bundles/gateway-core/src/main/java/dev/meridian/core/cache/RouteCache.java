@@ -39,12 +39,29 @@ public final class RouteCache {
     private final int localCapacity;
     private final boolean localTier;
     private final long maxBody;
+    private final long maxKeepMillis;
     /** Decoded entries ({@link CachedResponse}) and Vary markers ({@link VaryMarker}) by key. */
     private final ConcurrentHashMap<String, Object> local = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Fill> inFlight = new ConcurrentHashMap<>();
 
     /** A stored {@code Vary}: the entry itself lives under the key extended by these request headers. */
     record VaryMarker(List<String> names) {
+    }
+
+    /**
+     * What one node holds of an API's cache.
+     *
+     * @param localEntries entries of this node's fast tier (approximate)
+     * @param maxBody the largest body stored
+     * @param maxKeepMillis the longest an entry is kept or served after it was fetched, whatever
+     *     its lifetime; invalidation generations are forgotten a little after that
+     */
+    public record Limits(int localEntries, long maxBody, long maxKeepMillis) {
+        public Limits {
+            if (localEntries < 0 || maxBody < 0 || maxKeepMillis <= 0) {
+                throw new IllegalArgumentException("negative cache limits");
+            }
+        }
     }
 
     /** Invalidates one URL of an API everywhere, asynchronously (after a successful unsafe request). */
@@ -59,7 +76,7 @@ public final class RouteCache {
     private final TagCounts tagCounts;
 
     RouteCache(String apiId, CacheRules rules, CacheStore store, Generations generations, CacheStats stats,
-               LongSupplier clock, int localCapacity, long maxBody, UrlInvalidator unsafe, TagCounts tagCounts) {
+               LongSupplier clock, Limits limits, UrlInvalidator unsafe, TagCounts tagCounts) {
         this.unsafe = unsafe;
         this.tagCounts = tagCounts;
         this.apiId = apiId;
@@ -70,9 +87,10 @@ public final class RouteCache {
         this.generations = generations;
         this.stats = stats;
         this.clock = clock;
-        this.localTier = store.receivesBroadcasts() && localCapacity > 0;
-        this.localCapacity = localCapacity;
-        this.maxBody = maxBody;
+        this.localTier = store.receivesBroadcasts() && limits.localEntries() > 0;
+        this.localCapacity = limits.localEntries();
+        this.maxBody = limits.maxBody();
+        this.maxKeepMillis = limits.maxKeepMillis();
     }
 
     /** {@code <api>.<settings version>}: a new map, hence a clean start, whenever key or lifetime rules change. */
@@ -127,6 +145,12 @@ public final class RouteCache {
 
     private CompletionStage<Lookup> decide(CachedResponse entry, String key, String path, String rawQuery,
                                            HeaderView request, CacheControl cc, long now, boolean mayWait) {
+        if (entry != null && now - entry.responseTimeMillis() >= maxKeepMillis) {
+            // kept as long as any entry may be: its invalidation generations may be forgotten by now
+            stats.expired.increment();
+            local.remove(key);
+            entry = null;
+        }
         if (entry != null) {
             long age = Freshness.currentAgeMillis(entry.correctedInitialAgeMillis(), entry.responseTimeMillis(), now);
             if (Freshness.usable(age, entry.lifetimeMillis(), cc, entry.mustRevalidate())) {
@@ -311,7 +335,7 @@ public final class RouteCache {
                 Freshness.correctedInitialAgeMillis(response, fill.requestTimeMillis, responseTime),
                 lifetime, grace, Freshness.mustRevalidate(cc) || cc.noCache(), vary, tagGenerations,
                 fill.apiGeneration);
-            long keepMillis = keepMillis(entry, responseTime);
+            long keepMillis = Math.min(maxKeepMillis, keepMillis(entry, responseTime));
             String key = fill.key;
             if (!vary.isEmpty()) {
                 store.put(map, key, CachedResponse.encodeVaryMarker(vary, entry.staleUntilMillis()), keepMillis);
@@ -349,7 +373,16 @@ public final class RouteCache {
         try {
             String refusal = Storability.refusal(rules, "GET", merged.status(), fill.request, merged.headerView());
             if (refusal == null && fill.epoch == generations.epoch()) {
-                long keepMillis = keepMillis(merged, now);
+                // stored anew: it records the generations of this fill, as a new answer would, so
+                // that it never outlives the retention of the generations it was checked against
+                Map<String, Long> current = new LinkedHashMap<>();
+                for (String t : merged.tagGenerations().keySet()) {
+                    current.put(t, generations.get(Generations.tag(t)));
+                }
+                merged = new CachedResponse(merged.status(), merged.headers(), merged.body(), merged.requestTimeMillis(),
+                    merged.responseTimeMillis(), merged.correctedInitialAgeMillis(), merged.lifetimeMillis(),
+                    merged.graceMillis(), merged.mustRevalidate(), merged.varyNames(), current, fill.apiGeneration);
+                long keepMillis = Math.min(maxKeepMillis, keepMillis(merged, now));
                 String key = merged.varyNames().isEmpty() ? fill.key : CacheKeys.varyKey(fill.key, merged.varyNames(), fill.request);
                 store.put(map, key, merged.encode(), keepMillis);
                 remember(key, merged);

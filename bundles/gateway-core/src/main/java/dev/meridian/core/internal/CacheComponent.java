@@ -45,6 +45,13 @@ public final class CacheComponent implements ResponseCache {
     private static final Duration ACK_TIMEOUT = Duration.ofSeconds(5);
     /** How long a retired map stays, so nodes still serving the older revision finish with it. */
     private static final long RETIRE_DELAY_SECONDS = 30;
+    private static final Duration RETENTION_SLACK = Duration.ofMinutes(10);
+    /** Full reads of the cluster's generations: broadcasts keep live nodes current; this catches up the rest. */
+    private static final long FULL_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** A refresh this late means the node was paused (SIGSTOP, a long GC): it may have missed broadcasts. */
+    private static final long LATE_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final int MAX_PENDING_URLS = 100_000;
+    private static final int URL_BATCH = 5_000;
 
     @Reference
     private CacheStore store;
@@ -58,8 +65,20 @@ public final class CacheComponent implements ResponseCache {
     /** Identity of the cache block each RouteCache was last confirmed for: an unchanged apply costs one identity check. */
     private final ConcurrentHashMap<String, Map<String, Object>> confirmed = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, CacheStats> stats = new ConcurrentHashMap<>();
-    private final int localCapacity = Settings.integer("MERIDIAN_CACHE_LOCAL_ENTRIES", 10_000);
-    private final long maxBody = Settings.integer("MERIDIAN_CACHE_MAX_BODY", 1024 * 1024);
+    private final RouteCache.Limits limits = new RouteCache.Limits(Settings.integer("MERIDIAN_CACHE_LOCAL_ENTRIES", 10_000),
+        Settings.integer("MERIDIAN_CACHE_MAX_BODY", 1024 * 1024), Settings.duration("MERIDIAN_CACHE_MAX_KEEP", "24h").toMillis());
+    /**
+     * How long the cluster keeps a generation after its last bump: past the longest an entry is
+     * kept (so every entry it refused is gone), plus slack for a fill that raced the bump.
+     */
+    private final Duration retention = Duration.ofMillis(limits.maxKeepMillis()).plus(RETENTION_SLACK);
+    /** URL tags invalidated by unsafe requests, not bumped yet: many requests to one URL cost one bump. */
+    private final java.util.Set<String> pendingUrls = ConcurrentHashMap.newKeySet();
+    /** APIs with more URLs pending than {@link #MAX_PENDING_URLS}: invalidated whole instead. */
+    private final java.util.Set<String> overflowed = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicBoolean flushScheduled = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile long lastRefreshNanos;
+    private volatile long lastFullRefreshNanos;
     private ScheduledExecutorService timer;
     private AutoCloseable handler;
 
@@ -71,9 +90,10 @@ public final class CacheComponent implements ResponseCache {
             return t;
         });
         handler = store.onBroadcast(this::onBroadcast); // first: no raise can fall between load and handler
-        refreshGenerations();
-        // a node cut off during an invalidation missed its broadcast: it learns it here
-        timer.scheduleWithFixedDelay(this::refreshGenerations, 2, 2, TimeUnit.SECONDS);
+        lastRefreshNanos = System.nanoTime();
+        fullRefresh(lastRefreshNanos);
+        // a node cut off or paused during an invalidation missed its broadcast: it learns it here
+        timer.scheduleWithFixedDelay(this::refreshGenerations, 1, 1, TimeUnit.SECONDS);
         timer.scheduleWithFixedDelay(this::retireGone, 5, 5, TimeUnit.SECONDS);
     }
 
@@ -85,9 +105,32 @@ public final class CacheComponent implements ResponseCache {
         }
     }
 
+    /**
+     * Every second: a full read of the cluster's generations when the last one is 30 s old, or at
+     * once when this node was paused; both also forget what the cluster forgot. (A full read is
+     * proportional to the generations the cluster holds, which retention bounds.)
+     */
     private void refreshGenerations() {
+        long now = System.nanoTime();
+        boolean late = now - lastRefreshNanos > LATE_NANOS;
+        lastRefreshNanos = now;
+        if (late || now - lastFullRefreshNanos >= FULL_REFRESH_NANOS) {
+            if (late) {
+                LOG.info("cache: this node was paused; re-reading invalidation generations");
+            }
+            fullRefresh(now);
+        }
+    }
+
+    private void fullRefresh(long now) {
         try {
-            generations.raiseAll(store.generations());
+            Map<String, Long> all = store.generations();
+            generations.raiseAll(all);
+            int forgotten = generations.forgetAbsent(all.keySet(), now);
+            if (forgotten > 0) {
+                LOG.debug("cache: {} generations past their retention forgotten", forgotten);
+            }
+            lastFullRefreshNanos = now;
         } catch (RuntimeException e) {
             LOG.debug("cache generations not readable: {}", e.toString());
         }
@@ -112,7 +155,7 @@ public final class CacheComponent implements ResponseCache {
         if (c == null || !c.rules().version().equals(rules.version()) || !c.rules().equals(rules)) {
             RouteCache previous = c;
             CacheStats s = stats.computeIfAbsent(api.id(), id -> new CacheStats());
-            c = CacheSupport.routeCache(api.id(), rules, store, generations, s, System::currentTimeMillis, localCapacity, maxBody,
+            c = CacheSupport.routeCache(api.id(), rules, store, generations, s, System::currentTimeMillis, limits,
                 this::invalidateUrlLater, tagCounts);
             caches.put(api.id(), c);
             if (previous != null) {
@@ -175,25 +218,24 @@ public final class CacheComponent implements ResponseCache {
     @Override
     public Invalidation invalidate(String api, List<String> keys, List<String> tags) {
         long start = System.nanoTime();
-        Map<String, Object> raised = new LinkedHashMap<>();
+        List<String> names = new ArrayList<>();
         long invalidated = 0;
         RouteCache apiCache = api == null ? null : caches.get(api);
         if (api != null && keys.isEmpty() && tags.isEmpty()) {
-            String name = "api:" + api;
             if (apiCache != null) {
                 invalidated += safeEntries(apiCache.map());
             }
-            raised.put(name, store.bump(name));
+            names.add("api:" + api);
         }
         for (String key : keys) {
             int q = key.indexOf('?');
-            String tag = CacheSupport.urlTag(api, q < 0 ? key : key.substring(0, q), q < 0 ? null : key.substring(q + 1));
-            raised.put("tag:" + tag, store.bump("tag:" + tag));
+            names.add("tag:" + CacheSupport.urlTag(api, q < 0 ? key : key.substring(0, q), q < 0 ? null : key.substring(q + 1)));
             invalidated++; // a URL, all its variants
         }
         for (String tag : tags) {
-            raised.put("tag:" + tag, store.bump("tag:" + tag));
+            names.add("tag:" + tag);
         }
+        Map<String, Object> raised = new LinkedHashMap<>(store.bump(names, retention));
         Map<String, Object> message = new LinkedHashMap<>();
         message.put("op", "raise");
         message.put("generations", raised);
@@ -244,22 +286,48 @@ public final class CacheComponent implements ResponseCache {
 
     /**
      * RFC 9111 §4.4: a successful unsafe request invalidates its URL. Off the request path, and
-     * not waited for: bumped in the cluster and raised on every node as an invalidation is.
+     * not waited for: bumped in the cluster and raised on every node as an invalidation is, in
+     * batches, so that a burst of writes to one URL costs one bump and a flood of writes to
+     * distinct URLs a round trip per batch (past {@value #MAX_PENDING_URLS} pending URLs, their
+     * APIs are invalidated whole instead of queueing more).
      */
     private void invalidateUrlLater(String apiId, String path, String rawQuery) {
-        timer.execute(() -> {
+        if (pendingUrls.size() >= MAX_PENDING_URLS) {
+            overflowed.add(apiId);
+        } else {
+            pendingUrls.add(CacheSupport.urlTag(apiId, path, rawQuery));
+        }
+        if (flushScheduled.compareAndSet(false, true)) {
+            timer.execute(this::flushUrls);
+        }
+    }
+
+    private void flushUrls() {
+        flushScheduled.set(false); // a URL added from here on schedules another flush
+        while (!pendingUrls.isEmpty() || !overflowed.isEmpty()) {
+            List<String> names = new ArrayList<>();
+            for (java.util.Iterator<String> it = overflowed.iterator(); it.hasNext(); ) {
+                String apiId = it.next();
+                it.remove();
+                names.add("api:" + apiId);
+                LOG.warn("cache of API {}: more than {} URLs written at once; invalidating the whole API", apiId, MAX_PENDING_URLS);
+            }
+            for (java.util.Iterator<String> it = pendingUrls.iterator(); it.hasNext() && names.size() < URL_BATCH; ) {
+                names.add("tag:" + it.next());
+                it.remove();
+            }
             try {
-                String tag = CacheSupport.urlTag(apiId, path, rawQuery);
-                long g = store.bump("tag:" + tag);
-                generations.raise("tag:" + tag, g);
+                Map<String, Long> bumped = store.bump(names, retention);
+                generations.raiseAll(bumped);
                 Map<String, Object> message = new LinkedHashMap<>();
                 message.put("op", "raise");
-                message.put("generations", Map.of("tag:" + tag, g));
+                message.put("generations", bumped);
                 store.broadcast(new String(Json.write(message), StandardCharsets.UTF_8), ACK_TIMEOUT);
             } catch (RuntimeException e) {
-                LOG.warn("invalidating {} {} after an unsafe request failed", apiId, path, e);
+                LOG.warn("invalidating {} URLs after unsafe requests failed", names.size(), e);
+                return;
             }
-        });
+        }
     }
 
     /** The {@code counted} of a node's acknowledgement: entries it stored under the invalidated tags. */

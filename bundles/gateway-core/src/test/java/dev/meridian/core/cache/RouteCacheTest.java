@@ -3,6 +3,7 @@ package dev.meridian.core.cache;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -15,17 +16,20 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * {@link RouteCache} over an in-memory {@link CacheStore} (the Hazelcast store is exercised by
  * the cluster end-to-end tests): tiers, single flight, grace, generations, Vary.
  */
+@Timeout(10) // lookups are futures: a wrong expectation must fail, not hang
 class RouteCacheTest {
 
     /** Keeps entries in a map; no TTL (the clock of these tests is manual). */
     static final class MemoryStore implements CacheStore {
         final Map<String, byte[]> entries = new ConcurrentHashMap<>();
         final Map<String, Long> generations = new ConcurrentHashMap<>();
+        final Map<String, Long> ttls = new ConcurrentHashMap<>();
         int gets;
 
         @Override
@@ -41,6 +45,7 @@ class RouteCacheTest {
         @Override
         public void put(String map, String key, byte[] value, long ttlMillis) {
             entries.put(map + "/" + key, value);
+            ttls.put(map + "/" + key, ttlMillis);
         }
 
         @Override
@@ -76,8 +81,19 @@ class RouteCacheTest {
         }
 
         @Override
-        public long bump(String name) {
-            return generations.merge(name, 1L, Long::sum);
+        public Map<String, Long> bump(java.util.Collection<String> names, Duration retention) {
+            Map<String, Long> out = new java.util.HashMap<>();
+            names.forEach(name -> out.put(name, generations.merge(name, 1L, Long::sum)));
+            return out;
+        }
+
+        long bump(String name) {
+            return bump(List.of(name), Duration.ofHours(1)).get(name);
+        }
+
+        /** The cluster's retention ran out for {@code name}. */
+        void forget(String name) {
+            generations.remove(name);
         }
 
         @Override
@@ -96,14 +112,15 @@ class RouteCacheTest {
         }
     }
 
+    private static final long MAX_KEEP_MILLIS = 3_600_000;
     private final MemoryStore store = new MemoryStore();
     private final Generations generations = new Generations();
     private final AtomicLong now = new AtomicLong(1_000_000);
     private static final HeaderView NO_HEADERS = name -> List.of();
 
     private RouteCache cache(Map<String, Object> block) {
-        RouteCache c = new RouteCache("orders", CacheRules.of(block).orElseThrow(), store, generations, new CacheStats(), now::get, 100,
-            1024 * 1024, (api, path, query) -> { }, new TagCounts(100));
+        RouteCache c = new RouteCache("orders", CacheRules.of(block).orElseThrow(), store, generations, new CacheStats(), now::get,
+            new RouteCache.Limits(100, 1024 * 1024, MAX_KEEP_MILLIS), (api, path, query) -> { }, new TagCounts(100));
         c.markReady();
         return c;
     }
@@ -248,5 +265,41 @@ class RouteCacheTest {
         assertInstanceOf(Lookup.Bypass.class, lookup(c, "/orders/11", noStore));
         assertInstanceOf(Lookup.Miss.class, lookup(c, "/orders/11", noCache));
         assertTrue(c.stats().toTree().toString().contains("bypass=1"), c.stats().toTree().toString());
+    }
+
+    @Test
+    void should_keep_and_serve_no_entry_longer_than_the_longest_keep() {
+        RouteCache c = cache(Map.of("ttl", "30s"));
+        fill(lookup(c, "/orders/20", NO_HEADERS), "a year", "Cache-Control", "max-age=31536000", "ETag", "\"y\"");
+        assertTrue(store.ttls.values().stream().allMatch(t -> t <= MAX_KEEP_MILLIS), store.ttls.toString());
+        now.addAndGet(MAX_KEEP_MILLIS - 1);
+        assertInstanceOf(Lookup.Hit.class, lookup(c, "/orders/20", NO_HEADERS));
+        now.addAndGet(1);
+        Lookup past = lookup(c, "/orders/20", NO_HEADERS);
+        assertInstanceOf(Lookup.Miss.class, past, "fresh for a year, but kept for at most an hour");
+        assertNull(((Lookup.Miss) past).fill().revalidating(), "not revalidated either: fetched anew");
+    }
+
+    @Test
+    void should_forget_generations_the_cluster_forgot_without_reviving_what_they_refused() {
+        RouteCache c = cache(Map.of("ttl", "30s", "tags", List.of("order:{path.2}")));
+        fill(lookup(c, "/orders/21", NO_HEADERS), "before");
+        generations.raise("tag:order:21", store.bump("tag:order:21"));
+        Lookup refused = lookup(c, "/orders/21", NO_HEADERS);
+        assertInstanceOf(Lookup.Miss.class, refused, "refused, and dropped from both tiers");
+        fill(refused, "after");
+        // the retention ran out: the cluster forgot the generation, then so does this node
+        store.forget("tag:order:21");
+        assertEquals(0, generations.forgetAbsent(store.generations().keySet(), System.nanoTime()),
+            "just learned: kept, the read may predate it");
+        assertEquals(1, generations.forgetAbsent(store.generations().keySet(),
+            System.nanoTime() + Generations.SNAPSHOT_SLACK_NANOS + 1));
+        assertEquals(0, generations.get("tag:order:21"));
+        Lookup hit = lookup(c, "/orders/21", NO_HEADERS);
+        assertEquals("after", new String(((Lookup.Hit) hit).entry().body(), java.nio.charset.StandardCharsets.UTF_8),
+            "what was stored after the bump still serves");
+        fill(lookup(c, "/orders/22", NO_HEADERS), "new");
+        generations.raise("tag:order:22", store.bump("tag:order:22"));
+        assertInstanceOf(Lookup.Miss.class, lookup(c, "/orders/22", NO_HEADERS), "a later bump starts at 1 and refuses again");
     }
 }
