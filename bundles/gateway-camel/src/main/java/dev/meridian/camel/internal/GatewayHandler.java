@@ -142,7 +142,13 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         HttpFields from = f.effectiveResponseHeaders();
         String[] tokens = Headers.connectionTokens(from);
         for (HttpField field : from) {
-            if (!Headers.isHopByHop(field, tokens) && !Headers.skipOnResponse(field)) {
+            if (Headers.isHopByHop(field, tokens)) {
+                continue;
+            }
+            if (field.getHeader() == HttpHeader.DATE) {
+                // the origin's (RFC 9110 §6.6.1), on hits the stored one, which Age completes
+                out.put(field);
+            } else if (!Headers.skipOnResponse(field)) {
                 out.add(field);
             }
         }

@@ -56,7 +56,10 @@ final class Headers {
             || h == HttpHeader.X_FORWARDED_PROTO || h == HttpHeader.X_FORWARDED_HOST;
     }
 
-    /** Response fields replaced by the gateway's own. */
+    /**
+     * Response fields replaced by the gateway's own: Server always; Date on the gateway's own
+     * answers (an upstream's answer, stored or not, keeps the origin's Date).
+     */
     static boolean skipOnResponse(HttpField field) {
         HttpHeader h = field.getHeader();
         return h == HttpHeader.DATE || h == HttpHeader.SERVER;

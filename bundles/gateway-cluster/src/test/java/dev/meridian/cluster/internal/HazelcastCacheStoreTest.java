@@ -1,0 +1,100 @@
+package dev.meridian.cluster.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+
+import dev.meridian.core.cache.CachedResponse;
+
+/**
+ * The cache store on a real Hazelcast member (one, on loopback, in this JVM): generations
+ * bumped in one call and forgotten after their retention, entries purged by the predicate that
+ * runs where they live.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class HazelcastCacheStoreTest {
+
+    private static HazelcastInstance hazelcast;
+    private static HazelcastCacheStore store;
+
+    @BeforeAll
+    static void start() {
+        Config c = new Config().setClusterName("store-test-" + UUID.randomUUID());
+        c.setProperty("hazelcast.logging.type", "slf4j");
+        c.setProperty("hazelcast.phone.home.enabled", "false");
+        c.setProperty("hazelcast.socket.bind.any", "false");
+        c.getNetworkConfig().setPort(5971).setPortAutoIncrement(true).setPortCount(20);
+        c.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
+        JoinConfig j = c.getNetworkConfig().getJoin();
+        j.getMulticastConfig().setEnabled(false);
+        j.getAutoDetectionConfig().setEnabled(false);
+        HazelcastCacheStore.configure(c);
+        hazelcast = Hazelcast.newHazelcastInstance(c);
+        store = new HazelcastCacheStore(hazelcast, true);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (store != null) {
+            store.close();
+        }
+        if (hazelcast != null) {
+            hazelcast.shutdown();
+        }
+    }
+
+    @Test
+    void should_bump_generations_in_one_call_and_forget_them_after_their_retention() {
+        Map<String, Long> first = store.bump(List.of("tag:a", "tag:b"), Duration.ofSeconds(2));
+        assertEquals(Map.of("tag:a", 1L, "tag:b", 1L), first);
+        assertEquals(Map.of("tag:a", 2L), store.bump(List.of("tag:a"), Duration.ofSeconds(2)));
+        assertEquals(2L, store.generations().get("tag:a"));
+        store.bump(List.of("tag:kept"), Duration.ofHours(1));
+        Awaitility.await("retention ran out").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+            .until(() -> !store.generations().containsKey("tag:a") && !store.generations().containsKey("tag:b"));
+        assertTrue(store.generations().containsKey("tag:kept"), "a generation within its retention stays");
+        assertEquals(Map.of("tag:a", 1L), store.bump(List.of("tag:a"), Duration.ofSeconds(2)), "counted anew");
+        assertEquals(Map.of(), store.bump(List.of(), Duration.ofSeconds(2)));
+    }
+
+    @Test
+    void should_purge_only_the_entries_an_invalidation_covers() throws Exception {
+        String map = "purge.v1";
+        store.prepare(map, 10_000);
+        for (int i = 0; i < 200; i++) {
+            store.put(map, "k" + i, entry(i % 2 == 0 ? "even" : "odd", 0).encode(), 60_000);
+        }
+        store.put(map, "later", entry("even", 1).encode(), 60_000); // stored after the invalidation
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> store.entries(map) == 201);
+        store.purge(map, 0, Map.of("even", 1L));
+        assertEquals(101, store.entries(map));
+        assertNull(store.get(map, "k0").toCompletableFuture().get(10, TimeUnit.SECONDS));
+        assertArrayEquals(entry("odd", 0).encode(), store.get(map, "k1").toCompletableFuture().get(10, TimeUnit.SECONDS));
+        assertFalse(store.get(map, "later").toCompletableFuture().get(10, TimeUnit.SECONDS) == null);
+        store.destroy(map);
+    }
+
+    private static CachedResponse entry(String tag, long generation) {
+        return new CachedResponse(200, List.of(Map.entry("Content-Type", "text/plain")), tag.getBytes(), 1000, 1000, 0,
+            60_000, 0, false, List.of(), Map.of(tag, generation), 0);
+    }
+}
