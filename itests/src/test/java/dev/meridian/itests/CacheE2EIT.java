@@ -1,6 +1,7 @@
 package dev.meridian.itests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -325,6 +326,45 @@ class CacheE2EIT {
             + "\"evictions\":\\{\"expired\":(\\d+),\"size\":(\\d+),\"invalidated\":(\\d+)\\}").matcher(s.body());
         assertTrue(m.find(), s.body());
         return m;
+    }
+
+    @Test
+    @Order(78)
+    void should_refuse_what_was_invalidated_while_a_node_was_frozen_once_it_resumes() throws Exception {
+        String old = get(NODES.get(0), "/cached/item/frozen").body();
+        assertEquals("HIT", xCache(get(NODES.get(2), "/cached/item/frozen")), "in ca3's fast tier");
+        ProcessHandle jvm = NODES.get(2).process().descendants()
+            .filter(p -> p.info().command().orElse("").endsWith("java")).findFirst().orElseThrow();
+        signal(jvm, "STOP");
+        HttpResponse<String> r;
+        try {
+            r = invalidate(NODES.get(0), "{\"tags\":[\"item:frozen\"]}");
+            Thread.sleep(4000); // past the heartbeat timeout: the others drop ca3
+        } finally {
+            signal(jvm, "CONT");
+        }
+        // 504 naming ca3, or 200 without it once Hazelcast dropped it: never an acknowledgement from a frozen node
+        assertTrue(r.statusCode() == 504 || r.statusCode() == 200, r.body());
+        assertFalse(r.body().matches("(?s).*\"name\":\"ca3\",\"ackMs\":\\d.*"), r.body());
+        assertEquals(r.statusCode() == 504, r.body().contains("not acknowledged by ca3"), r.body());
+        // ca3 learns the invalidation itself: it re-reads generations when it sees it was paused or the cluster changed
+        long start = System.nanoTime();
+        Awaitility.await("ca3 refuses the invalidated entry").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
+            .ignoreExceptions().until(() -> !get(NODES.get(2), "/cached/item/frozen").body().equals(old));
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+        System.out.printf("ca3 refused the entry invalidated while it was frozen %d ms after it resumed%n", tookMs);
+        assertTrue(tookMs < 20_000, "caught up at once, not at the 30 s periodic re-read: " + tookMs + " ms");
+        for (MeridianNode n : NODES) {
+            assertNotEquals(old, get(n, "/cached/item/frozen").body(), n.name);
+        }
+        Awaitility.await("ca3 back in the cluster").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
+            .ignoreExceptions().until(() -> NODES.get(0).get(NODES.get(0).adminUrl("/api/v1/cluster"), true).body()
+                .matches("(?s).*\"name\":\"ca3\"[^}]*\"state\":\"ready\".*"));
+    }
+
+    private static void signal(ProcessHandle p, String sig) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + sig, Long.toString(p.pid())).inheritIO().start();
+        assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + sig);
     }
 
     @Test

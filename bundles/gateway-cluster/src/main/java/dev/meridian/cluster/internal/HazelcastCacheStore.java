@@ -56,10 +56,34 @@ final class HazelcastCacheStore implements CacheStore {
     private final Set<String> configured = ConcurrentHashMap.newKeySet();
     private final ConcurrentMap<String, IMap<String, byte[]>> maps = new ConcurrentHashMap<>();
 
+    private final java.util.concurrent.atomic.AtomicLong membershipVersion = new java.util.concurrent.atomic.AtomicLong();
+
     HazelcastCacheStore(HazelcastInstance hazelcast, boolean member) {
         this.hazelcast = hazelcast;
         this.member = member;
         this.generations = hazelcast.getMap(GENERATIONS);
+        hazelcast.getCluster().addMembershipListener(new com.hazelcast.cluster.MembershipListener() {
+            @Override
+            public void memberAdded(com.hazelcast.cluster.MembershipEvent event) {
+                membershipVersion.incrementAndGet();
+            }
+
+            @Override
+            public void memberRemoved(com.hazelcast.cluster.MembershipEvent event) {
+                membershipVersion.incrementAndGet();
+            }
+        });
+        hazelcast.getLifecycleService().addLifecycleListener(event -> {
+            switch (event.getState()) {
+                case MERGED, CLIENT_CONNECTED, CLIENT_CHANGED_CLUSTER -> membershipVersion.incrementAndGet();
+                default -> { }
+            }
+        });
+    }
+
+    @Override
+    public long membershipVersion() {
+        return membershipVersion.get();
     }
 
     /** Cluster-wide settings of the cache's maps, added to the member configuration at start. */

@@ -36,9 +36,16 @@ class HazelcastCacheStoreTest {
     private static HazelcastInstance hazelcast;
     private static HazelcastCacheStore store;
 
+    private static final String CLUSTER = "store-test-" + UUID.randomUUID();
+
     @BeforeAll
     static void start() {
-        Config c = new Config().setClusterName("store-test-" + UUID.randomUUID());
+        hazelcast = Hazelcast.newHazelcastInstance(config());
+        store = new HazelcastCacheStore(hazelcast, true);
+    }
+
+    private static Config config() {
+        Config c = new Config().setClusterName(CLUSTER);
         c.setProperty("hazelcast.logging.type", "slf4j");
         c.setProperty("hazelcast.phone.home.enabled", "false");
         c.setProperty("hazelcast.socket.bind.any", "false");
@@ -47,9 +54,9 @@ class HazelcastCacheStoreTest {
         JoinConfig j = c.getNetworkConfig().getJoin();
         j.getMulticastConfig().setEnabled(false);
         j.getAutoDetectionConfig().setEnabled(false);
+        j.getTcpIpConfig().setEnabled(true).setMembers(List.of("127.0.0.1:5971", "127.0.0.1:5972", "127.0.0.1:5973"));
         HazelcastCacheStore.configure(c);
-        hazelcast = Hazelcast.newHazelcastInstance(c);
-        store = new HazelcastCacheStore(hazelcast, true);
+        return c;
     }
 
     @AfterAll
@@ -91,6 +98,19 @@ class HazelcastCacheStoreTest {
         assertArrayEquals(entry("odd", 0).encode(), store.get(map, "k1").toCompletableFuture().get(10, TimeUnit.SECONDS));
         assertFalse(store.get(map, "later").toCompletableFuture().get(10, TimeUnit.SECONDS) == null);
         store.destroy(map);
+    }
+
+    @Test
+    void should_move_the_membership_version_when_a_member_joins_and_leaves() {
+        long before = store.membershipVersion();
+        HazelcastInstance second = Hazelcast.newHazelcastInstance(config());
+        try {
+            Awaitility.await("joined").atMost(Duration.ofSeconds(30)).until(() -> store.membershipVersion() > before);
+        } finally {
+            second.shutdown();
+        }
+        long joined = store.membershipVersion();
+        Awaitility.await("left").atMost(Duration.ofSeconds(30)).until(() -> store.membershipVersion() > joined);
     }
 
     private static CachedResponse entry(String tag, long generation) {

@@ -61,6 +61,13 @@ public interface CacheStore {
      */
     long[] localRemovals(String map);
 
+    /**
+     * Moves whenever this node's view of the cluster changes: a member joins or leaves, this node
+     * (re)connects, or a split cluster merges. Local and cheap: a node that sees it move re-reads
+     * {@link #generations()}, as it may have missed broadcasts.
+     */
+    long membershipVersion();
+
     /** Every invalidation generation the cluster knows ({@code api:<id>}, {@code tag:<tag>}). */
     Map<String, Long> generations();
 

@@ -79,6 +79,7 @@ public final class CacheComponent implements ResponseCache {
     private final java.util.concurrent.atomic.AtomicBoolean flushScheduled = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile long lastRefreshNanos;
     private volatile long lastFullRefreshNanos;
+    private volatile long lastMembership;
     private ScheduledExecutorService timer;
     private AutoCloseable handler;
 
@@ -91,6 +92,7 @@ public final class CacheComponent implements ResponseCache {
         });
         handler = store.onBroadcast(this::onBroadcast); // first: no raise can fall between load and handler
         lastRefreshNanos = System.nanoTime();
+        lastMembership = store.membershipVersion();
         fullRefresh(lastRefreshNanos);
         // a node cut off or paused during an invalidation missed its broadcast: it learns it here
         timer.scheduleWithFixedDelay(this::refreshGenerations, 1, 1, TimeUnit.SECONDS);
@@ -107,17 +109,21 @@ public final class CacheComponent implements ResponseCache {
 
     /**
      * Every second: a full read of the cluster's generations when the last one is 30 s old, or at
-     * once when this node was paused; both also forget what the cluster forgot. (A full read is
+     * once when this node was paused or the cluster changed (a member left or joined, a split
+     * cluster merged); each also forgets what the cluster forgot. (A full read is
      * proportional to the generations the cluster holds, which retention bounds.)
      */
     private void refreshGenerations() {
         long now = System.nanoTime();
         boolean late = now - lastRefreshNanos > LATE_NANOS;
         lastRefreshNanos = now;
-        if (late || now - lastFullRefreshNanos >= FULL_REFRESH_NANOS) {
-            if (late) {
-                LOG.info("cache: this node was paused; re-reading invalidation generations");
+        long membership = store.membershipVersion();
+        boolean moved = membership != lastMembership;
+        if (late || moved || now - lastFullRefreshNanos >= FULL_REFRESH_NANOS) {
+            if (late || moved) {
+                LOG.info("cache: {}; re-reading invalidation generations", late ? "this node was paused" : "the cluster changed");
             }
+            lastMembership = membership;
             fullRefresh(now);
         }
     }

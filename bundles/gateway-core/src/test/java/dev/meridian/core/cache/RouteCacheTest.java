@@ -76,6 +76,11 @@ class RouteCacheTest {
         }
 
         @Override
+        public long membershipVersion() {
+            return 0;
+        }
+
+        @Override
         public Map<String, Long> generations() {
             return Map.copyOf(generations);
         }
