@@ -76,6 +76,22 @@ final class CacheStep extends AsyncProcessorSupport {
     }
 
     /**
+     * The pipeline failed before the cache step took the lookup started for it: a miss's fill
+     * is released, or the key's single flight would keep every later request of it waiting.
+     */
+    static void abandon(Flight f) {
+        CompletableFuture<Lookup> lookup = f.lookup;
+        f.lookup = null;
+        if (lookup != null) {
+            lookup.thenAccept(found -> {
+                if (found instanceof Lookup.Miss miss) {
+                    miss.fill().release();
+                }
+            });
+        }
+    }
+
+    /**
      * Starts the lookup once the request phase has run; null when there is nothing to look up
      * (no cache, a rejection, or a bypass, which {@code f.xCache} then records).
      */

@@ -100,6 +100,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         } catch (RuntimeException e) {
             // Camel reports failures on the exchange; this only guards against the producer itself failing
             LOG.error("pipeline refused request {} of API {}", requestId, route.id(), e);
+            CacheStep.abandon(flight);
             local(request, response, callback, table, route, requestId, start, 500, "internal error");
         }
         return true;
@@ -109,6 +110,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     private void finish(Flight f, Throwable failure) {
         if (failure != null) {
             LOG.error("pipeline failed for API {} (request {})", f.route.id(), f.requestId, failure);
+            CacheStep.abandon(f);
             if (f.upstreamBody != null) {
                 f.upstreamBody.fail(failure);
             }

@@ -270,7 +270,7 @@ final class HazelcastCacheStore implements CacheStore {
         if (names.isEmpty()) {
             return Map.of();
         }
-        return generations.executeOnKeys(new java.util.HashSet<>(names), new Increment(retention.toMillis()));
+        return generations.executeOnKeys(new java.util.HashSet<>(names), new Increment(retention.toMillis(), System.currentTimeMillis()));
     }
 
     @Override
@@ -342,18 +342,26 @@ final class HazelcastCacheStore implements CacheStore {
     }
 
     /** Adds one (a missing value counts as 0); answers the new value. */
-    /** Adds one to a generation, which the map then keeps {@code retentionMillis} (on the backup too). */
+    /**
+     * Raises a generation to {@link dev.meridian.core.cache.Generations#next} with the caller's
+     * clock (which keeps it above its values before it was forgotten), which the map then keeps
+     * {@code retentionMillis}. Deterministic: the backup runs it too and must reach the very
+     * value the primary answered (with each replica reading its own clock, a promoted backup
+     * held a slightly higher value than every node had learned, and refused their entries).
+     */
     static final class Increment implements EntryProcessor<String, Long, Long> {
-        private static final long serialVersionUID = 2L;
+        private static final long serialVersionUID = 4L;
         private final long retentionMillis;
+        private final long nowMillis;
 
-        Increment(long retentionMillis) {
+        Increment(long retentionMillis, long nowMillis) {
             this.retentionMillis = retentionMillis;
+            this.nowMillis = nowMillis;
         }
 
         @Override
         public Long process(Map.Entry<String, Long> entry) {
-            long next = (entry.getValue() == null ? 0 : entry.getValue()) + 1;
+            long next = dev.meridian.core.cache.Generations.next(entry.getValue(), nowMillis);
             ((com.hazelcast.map.ExtendedMapEntry<String, Long>) entry).setValue(next, retentionMillis, TimeUnit.MILLISECONDS);
             return next;
         }

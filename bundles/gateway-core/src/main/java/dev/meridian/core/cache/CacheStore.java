@@ -72,9 +72,11 @@ public interface CacheStore {
     Map<String, Long> generations();
 
     /**
-     * Increments generations cluster-wide, in one round trip, and answers their new values. The
-     * cluster forgets a generation {@code retention} after its last bump (it then reads as 0
-     * again); the caller makes sure no entry stored before the bump outlives that.
+     * Raises generations cluster-wide, in one round trip, to {@link Generations#next} of their
+     * current values, and answers the new values. The cluster forgets a generation
+     * {@code retention} after its last bump (it then reads as 0 until bumped again, above every
+     * earlier value); the caller makes sure no entry whose request started before the bump
+     * outlives that.
      */
     Map<String, Long> bump(Collection<String> names, Duration retention);
 

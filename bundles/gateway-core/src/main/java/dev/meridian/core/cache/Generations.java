@@ -12,14 +12,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * an invalidation call answers, every live node refuses the entries it covers.
  *
  * <p>Generations are not kept forever: the cluster forgets one {@link CacheStore#bump its
- * retention} after its last bump, when no entry stored before that bump can remain (entries are
- * kept and served at most {@link RouteCache.Limits#maxKeepMillis} after they were fetched), and
- * this node forgets it too ({@link #forgetAbsent}).
+ * retention} after its last bump, and this node forgets it the same time after it learned it
+ * ({@link #forgetExpired}). That is safe because (1) every entry whose request started before
+ * the bump is gone by then: entries are kept and served at most {@link
+ * RouteCache.Limits#maxKeepMillis} after their request, and the retention is longer; and (2) a
+ * generation never comes back lower than a value it had ({@link #next}): a later bump of a
+ * forgotten generation still refuses every entry stored under its earlier values.
  */
 public final class Generations {
-
-    /** A value learned within this long before a snapshot is kept though the snapshot lacks it (it may postdate it). */
-    static final long SNAPSHOT_SLACK_NANOS = 60_000_000_000L;
 
     private record Value(long generation, long learnedNanos) {
     }
@@ -49,15 +49,25 @@ public final class Generations {
     }
 
     /**
-     * After a full read of the cluster's generations taken at {@code takenNanos}: forgets those
-     * the cluster no longer has (their retention ran out), unless learned shortly before the read
-     * (a bump written after it). Lowering a generation never makes an invalidated entry usable
-     * again: the cluster forgets one only once every entry stored before its bump is gone.
+     * The value a bump gives: above the current one, and at least the wall clock in milliseconds,
+     * so that a generation bumped again after the cluster forgot it (its retention, a day, later)
+     * is still above every value it had. Run where the generation lives (the cluster).
      */
-    public int forgetAbsent(Set<String> present, long takenNanos) {
+    public static long next(Long current, long nowMillis) {
+        return Math.max(current == null ? 1 : current + 1, nowMillis);
+    }
+
+    /**
+     * Forgets the generations learned {@code retentionNanos} or more before {@code nowNanos}
+     * (by a bump or a broadcast; re-reading the same value does not renew it), unless the
+     * cluster's latest read, {@code present}, still has them. The cluster keeps each as long
+     * after its last bump, so only forgotten ones go; a partial read (a split cluster) cannot
+     * make this node forget early.
+     */
+    public int forgetExpired(Set<String> present, long nowNanos, long retentionNanos) {
         int before = values.size();
-        values.entrySet().removeIf(e -> !present.contains(e.getKey())
-            && takenNanos - e.getValue().learnedNanos > SNAPSHOT_SLACK_NANOS);
+        values.entrySet().removeIf(e -> nowNanos - e.getValue().learnedNanos >= retentionNanos
+            && !present.contains(e.getKey()));
         return before - values.size();
     }
 

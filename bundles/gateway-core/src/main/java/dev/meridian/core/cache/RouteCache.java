@@ -74,6 +74,7 @@ public final class RouteCache {
     /** Completes once the map is prepared ({@link CacheStore#prepare}); lookups wait for it (without a thread). */
     private final CompletableFuture<Void> prepared = new CompletableFuture<>();
     private final TagCounts tagCounts;
+    private volatile long lastFailureLogged = System.nanoTime() - 20_000_000_000L;
 
     RouteCache(String apiId, CacheRules rules, CacheStore store, Generations generations, CacheStats stats,
                LongSupplier clock, Limits limits, UrlInvalidator unsafe, TagCounts tagCounts) {
@@ -145,7 +146,7 @@ public final class RouteCache {
 
     private CompletionStage<Lookup> decide(CachedResponse entry, String key, String path, String rawQuery,
                                            HeaderView request, CacheControl cc, long now, boolean mayWait) {
-        if (entry != null && now - entry.responseTimeMillis() >= maxKeepMillis) {
+        if (entry != null && now - entry.requestTimeMillis() >= maxKeepMillis) {
             // kept as long as any entry may be: its invalidation generations may be forgotten by now
             stats.expired.increment();
             local.remove(key);
@@ -238,7 +239,15 @@ public final class RouteCache {
             return CompletableFuture.completedFuture(null);
         }
         return got.handle((bytes, failure) -> {
-            if (failure != null || bytes == null) {
+            if (failure != null) {
+                long now = System.nanoTime();
+                if (now - lastFailureLogged > 10_000_000_000L) { // at most every 10 s: an outage fails every lookup
+                    lastFailureLogged = now;
+                    LOG.warn("cache lookup of API {} failed, answered as a miss: {}", apiId, failure.toString());
+                }
+                return CompletableFuture.<CachedResponse>completedFuture(null);
+            }
+            if (bytes == null) {
                 return CompletableFuture.<CachedResponse>completedFuture(null);
             }
             try {
@@ -335,7 +344,10 @@ public final class RouteCache {
                 Freshness.correctedInitialAgeMillis(response, fill.requestTimeMillis, responseTime),
                 lifetime, grace, Freshness.mustRevalidate(cc) || cc.noCache(), vary, tagGenerations,
                 fill.apiGeneration);
-            long keepMillis = Math.min(maxKeepMillis, keepMillis(entry, responseTime));
+            long keepMillis = Math.min(maxKeepMillis - (responseTime - fill.requestTimeMillis), keepMillis(entry, responseTime));
+            if (keepMillis <= 0) {
+                return; // its request started longer ago than any entry may be kept
+            }
             String key = fill.key;
             if (!vary.isEmpty()) {
                 store.put(map, key, CachedResponse.encodeVaryMarker(vary, entry.staleUntilMillis()), keepMillis);
@@ -382,7 +394,7 @@ public final class RouteCache {
                 merged = new CachedResponse(merged.status(), merged.headers(), merged.body(), merged.requestTimeMillis(),
                     merged.responseTimeMillis(), merged.correctedInitialAgeMillis(), merged.lifetimeMillis(),
                     merged.graceMillis(), merged.mustRevalidate(), merged.varyNames(), current, fill.apiGeneration);
-                long keepMillis = Math.min(maxKeepMillis, keepMillis(merged, now));
+                long keepMillis = Math.max(1, Math.min(maxKeepMillis - (now - fill.requestTimeMillis), keepMillis(merged, now)));
                 String key = merged.varyNames().isEmpty() ? fill.key : CacheKeys.varyKey(fill.key, merged.varyNames(), fill.request);
                 store.put(map, key, merged.encode(), keepMillis);
                 remember(key, merged);

@@ -132,7 +132,7 @@ public final class CacheComponent implements ResponseCache {
         try {
             Map<String, Long> all = store.generations();
             generations.raiseAll(all);
-            int forgotten = generations.forgetAbsent(all.keySet(), now);
+            int forgotten = generations.forgetExpired(all.keySet(), now, retention.toNanos());
             if (forgotten > 0) {
                 LOG.debug("cache: {} generations past their retention forgotten", forgotten);
             }
@@ -322,16 +322,33 @@ public final class CacheComponent implements ResponseCache {
                 names.add("tag:" + it.next());
                 it.remove();
             }
+            Map<String, Long> bumped;
             try {
-                Map<String, Long> bumped = store.bump(names, retention);
-                generations.raiseAll(bumped);
-                Map<String, Object> message = new LinkedHashMap<>();
-                message.put("op", "raise");
-                message.put("generations", bumped);
+                bumped = store.bump(names, retention);
+            } catch (RuntimeException e) {
+                // nothing raised: the URLs wait for the next try (they are refused nowhere yet)
+                LOG.warn("invalidating {} URLs after unsafe requests failed; retrying in 1 s", names.size(), e);
+                for (String name : names) {
+                    if (name.startsWith("tag:")) {
+                        pendingUrls.add(name.substring(4));
+                    } else {
+                        overflowed.add(name.substring(4));
+                    }
+                }
+                if (flushScheduled.compareAndSet(false, true)) {
+                    timer.schedule(this::flushUrls, 1, TimeUnit.SECONDS);
+                }
+                return;
+            }
+            generations.raiseAll(bumped);
+            Map<String, Object> message = new LinkedHashMap<>();
+            message.put("op", "raise");
+            message.put("generations", bumped);
+            try {
+                // nodes that miss it learn the bump at their next full read of the generations
                 store.broadcast(new String(Json.write(message), StandardCharsets.UTF_8), ACK_TIMEOUT);
             } catch (RuntimeException e) {
-                LOG.warn("invalidating {} URLs after unsafe requests failed", names.size(), e);
-                return;
+                LOG.warn("announcing {} URL invalidations failed; nodes learn them at their next full read", names.size(), e);
             }
         }
     }

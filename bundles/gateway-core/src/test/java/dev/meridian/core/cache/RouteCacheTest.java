@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,6 +31,8 @@ class RouteCacheTest {
         final Map<String, byte[]> entries = new ConcurrentHashMap<>();
         final Map<String, Long> generations = new ConcurrentHashMap<>();
         final Map<String, Long> ttls = new ConcurrentHashMap<>();
+        /** The clock of the member where generations live (Generations#next). */
+        long wallClock = 1_000;
         int gets;
 
         @Override
@@ -88,7 +91,7 @@ class RouteCacheTest {
         @Override
         public Map<String, Long> bump(java.util.Collection<String> names, Duration retention) {
             Map<String, Long> out = new java.util.HashMap<>();
-            names.forEach(name -> out.put(name, generations.merge(name, 1L, Long::sum)));
+            names.forEach(name -> out.put(name, generations.compute(name, (k, v) -> Generations.next(v, wallClock))));
             return out;
         }
 
@@ -295,16 +298,19 @@ class RouteCacheTest {
         fill(refused, "after");
         // the retention ran out: the cluster forgot the generation, then so does this node
         store.forget("tag:order:21");
-        assertEquals(0, generations.forgetAbsent(store.generations().keySet(), System.nanoTime()),
-            "just learned: kept, the read may predate it");
-        assertEquals(1, generations.forgetAbsent(store.generations().keySet(),
-            System.nanoTime() + Generations.SNAPSHOT_SLACK_NANOS + 1));
+        long retention = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(MAX_KEEP_MILLIS + 600_000);
+        long learned = System.nanoTime();
+        assertEquals(0, generations.forgetExpired(Set.of("tag:order:21"), learned + retention, retention),
+            "the cluster still has it (a read that predates its expiry): kept");
+        assertEquals(0, generations.forgetExpired(Set.of(), learned + retention / 2, retention), "within its retention: kept");
+        assertEquals(1, generations.forgetExpired(Set.of(), learned + retention, retention));
         assertEquals(0, generations.get("tag:order:21"));
         Lookup hit = lookup(c, "/orders/21", NO_HEADERS);
         assertEquals("after", new String(((Lookup.Hit) hit).entry().body(), java.nio.charset.StandardCharsets.UTF_8),
             "what was stored after the bump still serves");
-        fill(lookup(c, "/orders/22", NO_HEADERS), "new");
-        generations.raise("tag:order:22", store.bump("tag:order:22"));
-        assertInstanceOf(Lookup.Miss.class, lookup(c, "/orders/22", NO_HEADERS), "a later bump starts at 1 and refuses again");
+        // bumped again a day later: above the value the entry recorded, so it is refused
+        store.wallClock += 86_400_000;
+        generations.raise("tag:order:21", store.bump("tag:order:21"));
+        assertInstanceOf(Lookup.Miss.class, lookup(c, "/orders/21", NO_HEADERS), "a later bump refuses what the earlier value allowed");
     }
 }
