@@ -358,15 +358,14 @@ class CacheE2EIT {
     void should_refuse_what_was_invalidated_while_a_node_was_frozen_once_it_resumes() throws Exception {
         String old = get(NODES.get(0), "/cached/item/frozen").body();
         assertEquals("HIT", xCache(get(NODES.get(2), "/cached/item/frozen")), "in ca3's fast tier");
-        ProcessHandle jvm = NODES.get(2).process().descendants()
-            .filter(p -> p.info().command().orElse("").endsWith("java")).findFirst().orElseThrow();
-        signal(jvm, "STOP");
+        MeridianNode frozen = NODES.get(2);
+        frozen.signal("STOP");
         HttpResponse<String> r;
         try {
             r = invalidate(NODES.get(0), "{\"tags\":[\"item:frozen\"]}");
             Thread.sleep(4000); // past the heartbeat timeout: the others drop ca3
         } finally {
-            signal(jvm, "CONT");
+            frozen.signal("CONT");
         }
         // 504 naming ca3, or 200 without it once Hazelcast dropped it: never an acknowledgement from a frozen node
         assertTrue(r.statusCode() == 504 || r.statusCode() == 200, r.body());
@@ -387,11 +386,6 @@ class CacheE2EIT {
                 .matches("(?s).*\"name\":\"ca3\"[^}]*\"state\":\"ready\".*"));
     }
 
-    private static void signal(ProcessHandle p, String sig) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-" + sig, Long.toString(p.pid())).inheritIO().start();
-        assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + sig);
-    }
-
     @Test
     @Order(80)
     void should_lose_no_entry_when_a_node_is_killed_and_hit_on_a_node_that_joins() throws Exception {
@@ -400,8 +394,7 @@ class CacheE2EIT {
         }
         int before = upstream.total();
         MeridianNode killed = NODES.get(2);
-        ProcessHandle jvm = killed.process().descendants().filter(p -> p.info().command().orElse("").endsWith("java"))
-            .findFirst().orElseThrow();
+        ProcessHandle jvm = killed.jvm();
         jvm.destroyForcibly();
         jvm.onExit().get(30, TimeUnit.SECONDS);
         killed.close();

@@ -271,10 +271,6 @@ class ClusterE2EIT {
         return body.substring(at, end < 0 ? body.length() : end);
     }
 
-    private static ProcessHandle jvmOf(MeridianNode n) {
-        return n.process().descendants().filter(p -> p.info().command().orElse("").endsWith("java")).findFirst().orElseThrow();
-    }
-
     /**
      * Applies with {@code ?wait=all}, retrying a 503 for up to 30 s: while Hazelcast removes a
      * dead or frozen member, a survivor can briefly see fewer than a majority (on this 2-core box
@@ -290,17 +286,11 @@ class ClusterE2EIT {
         return last.get();
     }
 
-    private static void signal(ProcessHandle p, String sig) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-" + sig, Long.toString(p.pid())).inheritIO().start();
-        assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + sig);
-    }
-
     @Test
     @Order(60)
     void should_catch_up_after_being_frozen_past_the_heartbeat_timeout() throws Exception {
         MeridianNode frozen = NODES.get(2);
-        ProcessHandle jvm = jvmOf(frozen);
-        signal(jvm, "STOP");
+        frozen.signal("STOP");
         long revision;
         try {
             Awaitility.await("cn3 dropped").atMost(Duration.ofSeconds(30)).ignoreExceptions()
@@ -309,7 +299,7 @@ class ClusterE2EIT {
             assertEquals(200, r.statusCode(), r.body());
             revision = revisionServed(NODES.get(1), "/prop/x");
         } finally {
-            signal(jvm, "CONT");
+            frozen.signal("CONT");
         }
         Awaitility.await("cn3 caught up").atMost(Duration.ofSeconds(90)).ignoreExceptions()
             .until(() -> revisionServed(frozen, "/prop/x") >= revision);
@@ -364,7 +354,7 @@ class ClusterE2EIT {
             }
             for (int i = 0; i < 10; i++) {
                 if (i == 3) {
-                    jvmOf(victim).destroyForcibly(); // SIGKILL while load and applies run
+                    victim.jvm().destroyForcibly(); // SIGKILL while load and applies run
                 }
                 HttpResponse<String> r = applyWithMajority(NODES.get(i % 2), "prop", "kill-" + i);
                 assertEquals(200, r.statusCode(), r.body());
@@ -400,8 +390,7 @@ class ClusterE2EIT {
         Awaitility.await("cn3 gone").atMost(Duration.ofSeconds(90)).ignoreExceptions()
             .until(() -> listing(NODES.get(0)).equals(Map.of("cn1", "ready", "cn2", "ready")));
 
-        ProcessHandle jvm = NODES.get(1).process().descendants()
-            .filter(p -> p.info().command().orElse("").endsWith("java")).findFirst().orElseThrow();
+        ProcessHandle jvm = NODES.get(1).jvm();
         jvm.destroyForcibly(); // SIGKILL
         Awaitility.await("cn2 unreachable").atMost(Duration.ofSeconds(30)).ignoreExceptions()
             .until(() -> listing(NODES.get(0)).equals(Map.of("cn1", "ready", "cn2", "unreachable")));

@@ -84,8 +84,7 @@ class DrainE2EIT {
                 }
             });
             assertTrue(SLOW_ARRIVED.await(10, TimeUnit.SECONDS), "slow request reached the upstream");
-            ProcessHandle jvm = node.process().descendants().filter(p -> p.info().command().orElse("").endsWith("java"))
-                .findFirst().orElseThrow();
+            ProcessHandle jvm = node.jvm();
             jvm.destroy();
 
             Awaitility.await("readiness 503").atMost(Duration.ofSeconds(5)).ignoreExceptions()

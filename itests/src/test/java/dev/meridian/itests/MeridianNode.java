@@ -146,6 +146,19 @@ final class MeridianNode implements AutoCloseable {
         return process;
     }
 
+    /** The node's JVM (a child of the launcher script). */
+    ProcessHandle jvm() {
+        return process.descendants().filter(p -> p.info().command().orElse("").endsWith("java")).findFirst().orElseThrow();
+    }
+
+    /** Sends {@code kill -SIG} to the node's JVM ({@code STOP}, {@code CONT}, ...). */
+    void signal(String sig) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + sig, Long.toString(jvm().pid())).inheritIO().start();
+        if (!kill.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill -" + sig + " of " + name + " failed");
+        }
+    }
+
     String consoleLog() {
         try {
             return Files.readString(home.resolve("console.log"));

@@ -242,10 +242,7 @@ public final class CacheComponent implements ResponseCache {
             names.add("tag:" + tag);
         }
         Map<String, Object> raised = new LinkedHashMap<>(store.bump(names, retention));
-        Map<String, Object> message = new LinkedHashMap<>();
-        message.put("op", "raise");
-        message.put("generations", raised);
-        List<CacheStore.NodeReply> replies = store.broadcast(new String(Json.write(message), StandardCharsets.UTF_8), ACK_TIMEOUT);
+        List<CacheStore.NodeReply> replies = announce(raised);
         long tookMs = (System.nanoTime() - start) / 1_000_000;
         for (CacheStore.NodeReply r : replies) {
             invalidated += counted(r.reply());
@@ -341,16 +338,21 @@ public final class CacheComponent implements ResponseCache {
                 return;
             }
             generations.raiseAll(bumped);
-            Map<String, Object> message = new LinkedHashMap<>();
-            message.put("op", "raise");
-            message.put("generations", bumped);
             try {
                 // nodes that miss it learn the bump at their next full read of the generations
-                store.broadcast(new String(Json.write(message), StandardCharsets.UTF_8), ACK_TIMEOUT);
+                announce(bumped);
             } catch (RuntimeException e) {
                 LOG.warn("announcing {} URL invalidations failed; nodes learn them at their next full read", names.size(), e);
             }
         }
+    }
+
+    /** Raises {@code bumped} on every live node (each sweeps its fast tier) and answers their acknowledgements. */
+    private List<CacheStore.NodeReply> announce(Map<String, ?> bumped) {
+        Map<String, Object> message = new LinkedHashMap<>();
+        message.put("op", "raise");
+        message.put("generations", bumped);
+        return store.broadcast(new String(Json.write(message), StandardCharsets.UTF_8), ACK_TIMEOUT);
     }
 
     /** The {@code counted} of a node's acknowledgement: entries it stored under the invalidated tags. */
