@@ -40,6 +40,30 @@ public final class Settings {
         }
     }
 
+    /**
+     * A size in bytes: a plain number of bytes, or a number with a binary unit {@code k}, {@code m}
+     * or {@code g} ({@code 64m} = 64 MiB).
+     */
+    public static long bytes(String env, String defaultValue) {
+        String v = string(env, defaultValue).toLowerCase(java.util.Locale.ROOT);
+        try {
+            char unit = v.isEmpty() ? ' ' : v.charAt(v.length() - 1);
+            int shift = switch (unit) {
+                case 'k' -> 10;
+                case 'm' -> 20;
+                case 'g' -> 30;
+                default -> 0;
+            };
+            long n = Long.parseLong(shift == 0 ? v : v.substring(0, v.length() - 1).trim());
+            if (n < 0 || n > (Long.MAX_VALUE >> shift)) {
+                throw new NumberFormatException("out of range");
+            }
+            return n << shift;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(env + " must be a size such as 65536, 512k or 64m, got '" + v + "'", e);
+        }
+    }
+
     /** {@code MERIDIAN_NODE_NAME}, else {@code <hostname>-<MERIDIAN_HTTP_PORT>} (CONTRACT §2). */
     public static String nodeName() {
         String host;

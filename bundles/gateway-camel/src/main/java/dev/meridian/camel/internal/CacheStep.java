@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import dev.meridian.core.cache.CachedResponse;
 import dev.meridian.core.cache.HeaderView;
 import dev.meridian.core.cache.Lookup;
+import dev.meridian.policy.api.Decision;
 import dev.meridian.policy.api.PolicyRequest;
 
 /**
@@ -66,7 +67,7 @@ final class CacheStep extends AsyncProcessorSupport {
         }
         if (lookup.isDone() && !lookup.isCompletedExceptionally()) {
             Lookup found = lookup.getNow(null);
-            if (found instanceof Lookup.Hit || found instanceof Lookup.Stale) {
+            if (found instanceof Lookup.Hit || found instanceof Lookup.Stale || found instanceof Lookup.Refresh) {
                 apply(f, found, null);
                 return true;
             }
@@ -86,6 +87,8 @@ final class CacheStep extends AsyncProcessorSupport {
             lookup.thenAccept(found -> {
                 if (found instanceof Lookup.Miss miss) {
                     miss.fill().release();
+                } else if (found instanceof Lookup.Refresh refresh) {
+                    refresh.fill().release();
                 }
             });
         }
@@ -109,7 +112,9 @@ final class CacheStep extends AsyncProcessorSupport {
         Object consumer = f.attribute(PolicyRequest.CONSUMER);
         try {
             String key = f.cache.key(method, f.path, f.query, request, consumer == null ? null : consumer.toString());
-            return f.cache.lookup(key, f.path, f.query, request).toCompletableFuture();
+            // a request waiting for another's fetch of the same key waits no longer than its own fetch could take
+            long wait = f.route.api().upstream().timeout().toMillis();
+            return f.cache.lookup(key, f.path, f.query, request, wait).toCompletableFuture();
         } catch (RuntimeException e) {
             LOG.warn("cache lookup of API {} failed; passing through", f.route.id(), e);
             f.xCache = "BYPASS";
@@ -135,6 +140,12 @@ final class CacheStep extends AsyncProcessorSupport {
             answer(f, hit.entry(), hit.ageMillis(), "HIT");
         } else if (found instanceof Lookup.Stale stale) {
             answer(f, stale.entry(), stale.ageMillis(), "STALE");
+        } else if (found instanceof Lookup.Refresh refresh) {
+            answer(f, refresh.entry(), refresh.ageMillis(), "STALE");
+            f.refresh = refresh.fill(); // fetched in the background once the answer is on its way
+        } else if (found instanceof Lookup.NotCached) {
+            f.xCache = "MISS";
+            f.reject(new Decision.Reject(504, "not in the cache (only-if-cached)", Map.of()));
         } else if (found instanceof Lookup.Miss miss) {
             f.fill = miss.fill();
             f.xCache = "MISS";
@@ -174,6 +185,24 @@ final class CacheStep extends AsyncProcessorSupport {
         @Override
         public boolean process(Exchange exchange, AsyncCallback callback) {
             Flight f = (Flight) exchange.getIn().getBody();
+            if (f.fill != null && f.cached == null && upstreamFailed(f)) {
+                // RFC 5861 §4: an expired entry within its stale-if-error window answers instead
+                CachedResponse stale = f.fill.staleIfError();
+                if (stale != null) {
+                    if (f.upstreamBody != null) {
+                        f.upstreamBody.fail(new IllegalStateException("answered from the cache (stale-if-error)"));
+                        f.upstreamBody = null;
+                    }
+                    f.fill.release();
+                    f.fill = null;
+                    f.rejection = null;
+                    long age = dev.meridian.core.cache.Freshness.currentAgeMillis(stale.correctedInitialAgeMillis(),
+                        stale.responseTimeMillis(), System.currentTimeMillis());
+                    answer(f, stale, age, "STALE");
+                    callback.done(true);
+                    return true;
+                }
+            }
             if (f.revalidating && f.rejection == null && f.status == 304 && f.fill != null) {
                 CachedResponse merged = f.fill.notModified(fieldList(f.upstreamHeaders));
                 f.fill = null;
@@ -188,6 +217,15 @@ final class CacheStep extends AsyncProcessorSupport {
             callback.done(true);
             return true;
         }
+    }
+
+    /** The upstream could not be reached or timed out (502/504 from the call), or answered 500, 502, 503 or 504. */
+    private static boolean upstreamFailed(Flight f) {
+        int s = f.status;
+        if (f.rejection != null) {
+            return s == 502 || s == 504;
+        }
+        return s == 500 || s == 502 || s == 503 || s == 504;
     }
 
     /** The upstream's header fields as stored: name and value of each line, in order. */

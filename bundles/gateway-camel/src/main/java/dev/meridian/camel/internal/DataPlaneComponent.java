@@ -77,6 +77,10 @@ public final class DataPlaneComponent {
             clientConnector.setExecutor(threads);
             HttpClientTransportOverHTTP transport = new HttpClientTransportOverHTTP(clientConnector);
             transport.setInvocationType(Invocable.InvocationType.NON_BLOCKING);
+            // Jetty's parser reuses header fields seen earlier on a connection, matching values
+            // case-insensitively: an upstream's "max-age=3600" came out as another answer's
+            // "MaX-aGe=3600". Values must reach clients byte for byte (and the cache must store them so).
+            transport.setHeaderCacheCaseSensitive(true);
             // Requests are tagged with their Upstream record, so each upstream configuration gets
             // its own pool with its own limit; a changed pool setting gets a fresh pool.
             transport.setConnectionPoolFactory(destination -> new DuplexConnectionPool(destination,
@@ -97,8 +101,11 @@ public final class DataPlaneComponent {
                 java.nio.file.Paths.get(System.getProperty("karaf.log", "data/log"), "access.log").toString());
             accessLog = accessLogSetting.equalsIgnoreCase("off") ? null
                 : new AccessLog(java.nio.file.Paths.get(accessLogSetting), 64L * 1024 * 1024, 5);
-            handler = new GatewayHandler(engine, () -> cache, accessLog);
-            pipeline = new Pipeline(client, DataPlaneComponent.class.getClassLoader());
+            // interim 103 answers of upstreams reach the client (Jetty's own handler drops them)
+            client.getProtocolHandlers().put(UpstreamCall.earlyHints());
+            UpstreamCall upstream = new UpstreamCall(client);
+            handler = new GatewayHandler(engine, () -> cache, accessLog, upstream);
+            pipeline = new Pipeline(upstream, client.getScheduler(), DataPlaneComponent.class.getClassLoader());
             handler.pipeline(pipeline);
 
             server = new Server(threads);
@@ -106,6 +113,8 @@ public final class DataPlaneComponent {
             http.setSendServerVersion(false);
             http.setSendXPoweredBy(false);
             http.setSendDateHeader(true);
+            // as on the client: a field cached from an earlier request must not lend its case to this one's
+            http.setHeaderCacheCaseSensitive(true);
             // %2F stays encoded and is passed on as sent (CONTRACT §3)
             http.setUriCompliance(UriCompliance.DEFAULT.with("meridian",
                 UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR, UriCompliance.Violation.AMBIGUOUS_PATH_ENCODING));

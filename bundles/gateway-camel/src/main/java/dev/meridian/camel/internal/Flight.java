@@ -55,6 +55,8 @@ final class Flight implements PolicyRequest {
     dev.meridian.core.cache.Fill fill;
     /** A lookup started before the pipeline ({@link CacheStep#answeredBeforePipeline}), finished by the cache step. */
     java.util.concurrent.CompletableFuture<dev.meridian.core.cache.Lookup> lookup;
+    /** A stale answer is being served: this fill refreshes it in the background (stale-while-revalidate). */
+    dev.meridian.core.cache.Fill refresh;
     /** The upstream request carries the cache's own validators (a 304 renews the stored entry). */
     boolean revalidating;
     /** {@code X-Cache}: HIT, MISS, STALE or BYPASS; null when the API has no cache. */

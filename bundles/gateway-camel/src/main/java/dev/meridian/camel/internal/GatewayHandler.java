@@ -40,15 +40,17 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     private final GatewayEngine engine;
     private final java.util.function.Supplier<dev.meridian.core.cache.ResponseCache> caches;
     private final AccessLog accessLog; // null = off
+    private final UpstreamCall upstream;
     private final LongAdder inFlight = new LongAdder();
     private volatile Pipeline pipeline;
     private volatile boolean draining;
 
     GatewayHandler(GatewayEngine engine, java.util.function.Supplier<dev.meridian.core.cache.ResponseCache> caches,
-                   AccessLog accessLog) {
+                   AccessLog accessLog, UpstreamCall upstream) {
         this.engine = engine;
         this.caches = caches;
         this.accessLog = accessLog;
+        this.upstream = upstream;
     }
 
     void pipeline(Pipeline pipeline) {
@@ -158,6 +160,12 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         if (f.xCache != null) {
             out.put(X_CACHE, f.xCache);
         }
+        if (f.refresh != null) {
+            // stale-while-revalidate: this client gets the stale answer; the refresh runs without it
+            dev.meridian.core.cache.Fill refresh = f.refresh;
+            f.refresh = null;
+            upstream.refresh(f, refresh);
+        }
         if (f.cached != null) {
             out.put(HttpHeader.AGE, Long.toString(f.cachedAgeMillis / 1000));
             // (when the cache revalidated, the conditions in the request are its own, not the client's)
@@ -175,7 +183,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         }
         Content.Source body = f.upstreamBody;
         if (f.cache != null && f.status < 400 && unsafe(f.request.getMethod())) {
-            f.cache.unsafeRequestSucceeded(f.path, f.query);
+            invalidateAfterUnsafe(f);
         }
         if (f.fill != null) {
             // decided at the headers: an answer that may not be stored is not copied either
@@ -189,6 +197,41 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         }
         Content.copy(body, response, done);
     }
+
+    /**
+     * RFC 9111 §4.4: a non-error answer to an unsafe request invalidates its URL, and the URLs its
+     * {@code Location} and {@code Content-Location} name when they are of the same origin (the
+     * request's host, or the upstream's, whose paths map back under the API's basePath), in
+     * whichever cached API serves them. Nothing else.
+     */
+    private void invalidateAfterUnsafe(Flight f) {
+        f.cache.unsafeRequestSucceeded(f.path, f.query);
+        HttpFields answer = f.upstreamHeaders;
+        if (answer == null) {
+            return;
+        }
+        for (HttpHeader h : LOCATIONS) {
+            String value = answer.get(h);
+            if (value == null) {
+                continue;
+            }
+            String[] target = Locations.sameOrigin(value, f.path, f.request.getHeaders().get(HttpHeader.HOST),
+                f.route.api().upstream(), f.route.basePath());
+            if (target == null) {
+                continue;
+            }
+            Route route = f.table.match(target[0]);
+            dev.meridian.core.cache.ResponseCache rc = caches.get();
+            if (route != null && rc != null && !route.api().cache().isEmpty()) {
+                dev.meridian.core.cache.RouteCache cache = rc.forApi(route.api());
+                if (cache != null) {
+                    cache.unsafeRequestSucceeded(target[0], target[1]);
+                }
+            }
+        }
+    }
+
+    private static final HttpHeader[] LOCATIONS = {HttpHeader.LOCATION, HttpHeader.CONTENT_LOCATION};
 
     /** RFC 9110 §9.2.1: anything but GET, HEAD, OPTIONS and TRACE may change the resource. */
     private static boolean unsafe(String method) {

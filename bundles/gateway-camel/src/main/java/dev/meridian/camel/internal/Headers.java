@@ -58,10 +58,14 @@ final class Headers {
 
     /**
      * Response fields replaced by the gateway's own: Server always; Date on the gateway's own
-     * answers (an upstream's answer, stored or not, keeps the origin's Date).
+     * answers (an upstream's answer, stored or not, keeps the origin's Date). And
+     * {@code Meridian-Cache-Control}, which is for Meridian's cache only.
      */
     static boolean skipOnResponse(HttpField field) {
         HttpHeader h = field.getHeader();
-        return h == HttpHeader.DATE || h == HttpHeader.SERVER;
+        return h == HttpHeader.DATE || h == HttpHeader.SERVER || h == null && field.is(MERIDIAN_CACHE_CONTROL);
     }
+
+    /** Cache directives aimed at Meridian alone (like RFC 9213's targeted fields): used, never forwarded. */
+    static final String MERIDIAN_CACHE_CONTROL = "Meridian-Cache-Control";
 }

@@ -6,7 +6,6 @@ import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.impl.DefaultCamelContext;
-import org.eclipse.jetty.client.HttpClient;
 
 /**
  * The Camel route every request runs through: request phase, cache lookup, upstream call
@@ -22,7 +21,7 @@ final class Pipeline implements AutoCloseable {
     private final Endpoint endpoint;
     private final AsyncProducer producer;
 
-    Pipeline(HttpClient client, ClassLoader classLoader) throws Exception {
+    Pipeline(UpstreamCall upstream, org.eclipse.jetty.util.thread.Scheduler scheduler, ClassLoader classLoader) throws Exception {
         camel = new DefaultCamelContext();
         camel.getCamelContextExtension().setName("meridian");
         camel.setApplicationContextClassLoader(classLoader);
@@ -35,11 +34,11 @@ final class Pipeline implements AutoCloseable {
             public void configure() {
                 errorHandler(noErrorHandler());
                 from(ENDPOINT).routeId("meridian-pipeline")
-                    .process(PolicyPhases.requestPhase()).id("request-phase")
+                    .process(PolicyPhases.requestPhase(scheduler)).id("request-phase")
                     .process(new CacheStep()).id("cache")
-                    .process(new UpstreamCall(client)).id("upstream")
+                    .process(upstream).id("upstream")
                     .process(new CacheStep.Revalidated()).id("revalidated")
-                    .process(PolicyPhases.responsePhase()).id("response-phase");
+                    .process(PolicyPhases.responsePhase(scheduler)).id("response-phase");
             }
         });
         camel.start();

@@ -1,6 +1,7 @@
 package dev.meridian.camel.internal;
 
 import java.net.ConnectException;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -22,6 +23,8 @@ import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.meridian.core.cache.CachedResponse;
+import dev.meridian.core.cache.Fill;
 import dev.meridian.model.Upstream;
 import dev.meridian.policy.api.Decision;
 
@@ -35,6 +38,7 @@ final class UpstreamCall extends AsyncProcessorSupport {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamCall.class);
 
     static final long MAX_BODY = 10L * 1024 * 1024;
+    private static final String FLIGHT = "meridian.flight";
 
     private final HttpClient client;
 
@@ -50,23 +54,102 @@ final class UpstreamCall extends AsyncProcessorSupport {
             return true;
         }
         Upstream u = f.route.api().upstream();
-        org.eclipse.jetty.client.Request up = client.newRequest(u.host(), u.port())
-            .scheme(u.scheme())
-            .tag(u) // one connection pool per upstream configuration, sized by its pool.maxConnections
-            .method(f.method())
-            .path(targetPath(u.path(), f.route.basePath(), f.path, f.query));
+        org.eclipse.jetty.client.Request up = request(f, f.method());
         Request in = f.request;
-        HttpFields from = f.effectiveRequestHeaders();
-        up.headers(h -> copyRequestHeaders(f, from, h));
         if (hasBody(in)) {
             up.body(new LimitedContent(in, MAX_BODY));
         }
+        up.attribute(FLIGHT, f); // for interim responses (103 Early Hints), forwarded to this flight's client
         Listener listener = new Listener(f, callback, System.nanoTime());
         listener.timeout = client.getScheduler().schedule(() -> up.abort(new UpstreamTimeout()),
             u.timeout().toMillis(), TimeUnit.MILLISECONDS);
         up.onResponseContentSource(listener);
         up.send(listener);
         return false;
+    }
+
+    /** The upstream request of a flight: target, method and the request fields as a proxy forwards them. */
+    private org.eclipse.jetty.client.Request request(Flight f, String method) {
+        Upstream u = f.route.api().upstream();
+        HttpFields from = f.effectiveRequestHeaders();
+        return client.newRequest(u.host(), u.port())
+            .scheme(u.scheme())
+            .tag(u) // one connection pool per upstream configuration, sized by its pool.maxConnections
+            .method(method)
+            .path(targetPath(u.path(), f.route.basePath(), f.path, f.query))
+            .headers(h -> copyRequestHeaders(f, from, h));
+    }
+
+    /**
+     * Refreshes a stale entry without a client waiting (RFC 5861 stale-while-revalidate): the
+     * flight's GET as the request phase left it, conditional on the entry's validators when it
+     * has some; the answer (or the 304 merged into the entry) is stored through {@code fill}, which
+     * is released when nothing can be stored. Bounded by the upstream's timeout and the cache's
+     * largest body.
+     */
+    void refresh(Flight f, Fill fill) {
+        org.eclipse.jetty.client.Request up = request(f, "GET");
+        CachedResponse stored = fill.revalidating();
+        if (stored != null && f.header("If-None-Match").isEmpty() && f.header("If-Modified-Since").isEmpty()) {
+            up.headers(h -> {
+                if (stored.etag() != null) {
+                    h.put(HttpHeader.IF_NONE_MATCH, stored.etag());
+                }
+                if (stored.lastModified() != null) {
+                    h.put(HttpHeader.IF_MODIFIED_SINCE, stored.lastModified());
+                }
+            });
+        }
+        int max = (int) Math.min(Integer.MAX_VALUE - 8, f.cache == null ? 1 << 20 : f.cache.maxBody());
+        up.timeout(f.route.api().upstream().timeout().toMillis(), TimeUnit.MILLISECONDS)
+            .send(new org.eclipse.jetty.client.BufferingResponseListener(max) {
+                @Override
+                public void onComplete(Result result) {
+                    try {
+                        if (result.isFailed()) {
+                            fill.release();
+                            return;
+                        }
+                        Response r = result.getResponse();
+                        List<Map.Entry<String, String>> fields = CacheStep.fieldList(r.getHeaders());
+                        if (r.getStatus() == 304 && stored != null) {
+                            fill.notModified(fields);
+                        } else if (fill.refusal("GET", r.getStatus(), CacheStep.view(r.getHeaders())) == null) {
+                            fill.store(r.getStatus(), fields, getContent());
+                        } else {
+                            fill.release();
+                        }
+                    } catch (RuntimeException e) {
+                        LOG.warn("background refresh of API {} failed", f.route.id(), e);
+                        fill.release();
+                    }
+                }
+            });
+    }
+
+    /**
+     * Forwards interim {@code 103 Early Hints} from the upstream to the flight's client (RFC 9110
+     * §15.2: a proxy forwards 1xx responses), never to the cache. Registered on the client in
+     * place of Jetty's handler, which drops them.
+     */
+    static org.eclipse.jetty.client.ProtocolHandler earlyHints() {
+        return new org.eclipse.jetty.client.EarlyHintsProtocolHandler() {
+            @Override
+            protected void onEarlyHints(org.eclipse.jetty.client.Request request, HttpFields headers) {
+                if (!(request.getAttributes().get(FLIGHT) instanceof Flight f)
+                    || f.request.getConnectionMetaData().getHttpVersion() != org.eclipse.jetty.http.HttpVersion.HTTP_1_1) {
+                    return; // HTTP/1.0 clients get no interim responses (RFC 9110 §15.2)
+                }
+                HttpFields.Mutable hints = HttpFields.build();
+                String[] tokens = Headers.connectionTokens(headers);
+                for (HttpField field : headers) {
+                    if (!Headers.isHopByHop(field, tokens) && field.getHeader() != HttpHeader.CONTENT_LENGTH) {
+                        hints.add(field);
+                    }
+                }
+                f.response.writeInterim(103, hints.asImmutable());
+            }
+        };
     }
 
     /** The upstream path: the upstream URL's path, then what follows the basePath, joined by exactly one slash. */

@@ -47,12 +47,15 @@ final class HazelcastCacheStore implements CacheStore {
     private static final Logger LOG = LoggerFactory.getLogger(HazelcastCacheStore.class);
     static final String PREFIX = "meridian.cache.";
     static final String GENERATIONS = "meridian.cachemeta.generations";
+    /** URL buckets ({@link dev.meridian.core.cache.UrlGenerations}): {@code long[]} by bucket. */
+    static final String URL_GENERATIONS = "meridian.cachemeta.urls";
     static final String EXECUTOR = "meridian.cachemeta.broadcast";
     static final String HANDLER = "meridian.cache.broadcast-handler";
 
     private final HazelcastInstance hazelcast;
     private final boolean member;
     private final IMap<String, Long> generations;
+    private final IMap<Integer, long[]> urlGenerations;
     private final Set<String> configured = ConcurrentHashMap.newKeySet();
     private final ConcurrentMap<String, IMap<String, byte[]>> maps = new ConcurrentHashMap<>();
 
@@ -62,6 +65,7 @@ final class HazelcastCacheStore implements CacheStore {
         this.hazelcast = hazelcast;
         this.member = member;
         this.generations = hazelcast.getMap(GENERATIONS);
+        this.urlGenerations = hazelcast.getMap(URL_GENERATIONS);
         hazelcast.getCluster().addMembershipListener(new com.hazelcast.cluster.MembershipListener() {
             @Override
             public void memberAdded(com.hazelcast.cluster.MembershipEvent event) {
@@ -89,6 +93,7 @@ final class HazelcastCacheStore implements CacheStore {
     /** Cluster-wide settings of the cache's maps, added to the member configuration at start. */
     static void configure(com.hazelcast.config.Config c) {
         c.addMapConfig(new MapConfig(GENERATIONS).setBackupCount(1).setAsyncBackupCount(1));
+        c.addMapConfig(new MapConfig(URL_GENERATIONS).setBackupCount(1).setAsyncBackupCount(1));
         c.getExecutorConfig(EXECUTOR).setPoolSize(4).setStatisticsEnabled(false);
         if (c.getUserContext() == null || c.getUserContext().isEmpty()) {
             c.setUserContext(new ConcurrentHashMap<>());
@@ -135,7 +140,7 @@ final class HazelcastCacheStore implements CacheStore {
     }
 
     @Override
-    public void prepare(String map, long maxEntries) {
+    public void prepare(String map, long maxEntries, long maxBytes) {
         if (!configured.contains(map)) {
             bound(map, maxEntries);
         }
@@ -182,9 +187,9 @@ final class HazelcastCacheStore implements CacheStore {
      * ({@code bench/invalidate.sh}), so it now uses about a sixth of the time it runs.
      */
     @Override
-    public void purge(String map, long apiGeneration, Map<String, Long> raisedTags) {
+    public void purge(String map, dev.meridian.core.cache.Invalidated raised) {
         IMap<String, byte[]> m = map(map);
-        Covered covered = new Covered(apiGeneration, new HashMap<>(raisedTags));
+        Covered covered = new Covered(raised.apiGeneration(), new HashMap<>(raised.tags()), new HashMap<>(raised.urls()));
         for (Object partitionKey : partitionKeys()) {
             long start = System.nanoTime();
             m.removeAll(com.hazelcast.query.Predicates.partitionPredicate(partitionKey, covered));
@@ -224,18 +229,24 @@ final class HazelcastCacheStore implements CacheStore {
 
     /** Matches entries an invalidation covers; runs on the members that own them. */
     static final class Covered implements com.hazelcast.query.Predicate<String, byte[]> {
-        private static final long serialVersionUID = 1L;
+        private static final long serialVersionUID = 2L;
         private final long apiGeneration;
-        private final HashMap<String, Long> raised;
+        private final HashMap<String, Long> tags;
+        private final HashMap<Integer, long[]> urls;
+        private transient dev.meridian.core.cache.Invalidated raised;
 
-        Covered(long apiGeneration, HashMap<String, Long> raised) {
+        Covered(long apiGeneration, HashMap<String, Long> tags, HashMap<Integer, long[]> urls) {
             this.apiGeneration = apiGeneration;
-            this.raised = raised;
+            this.tags = tags;
+            this.urls = urls;
         }
 
         @Override
         public boolean apply(Map.Entry<String, byte[]> entry) {
-            return dev.meridian.core.cache.CachedResponse.coveredBy(entry.getValue(), apiGeneration, raised);
+            if (raised == null) {
+                raised = new dev.meridian.core.cache.Invalidated(apiGeneration, tags, urls);
+            }
+            return dev.meridian.core.cache.CachedResponse.coveredBy(entry.getValue(), raised);
         }
     }
 
@@ -261,8 +272,135 @@ final class HazelcastCacheStore implements CacheStore {
     }
 
     @Override
-    public Map<String, Long> generations() {
-        return new HashMap<>(generations);
+    public Map<String, Long> generations(long sinceMillis) {
+        if (sinceMillis <= 0) {
+            return new HashMap<>(generations);
+        }
+        // filtered on the members that own them: only what changed crosses the network
+        return new HashMap<>(generations.entrySet(new NamedSince(sinceMillis)).stream()
+            .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
+    }
+
+    @Override
+    public Map<Integer, long[]> urlGenerations(long sinceMillis) {
+        Map<Integer, long[]> out = new HashMap<>();
+        java.util.Collection<Map.Entry<Integer, long[]>> changed = sinceMillis <= 0 ? urlGenerations.entrySet()
+            : urlGenerations.entrySet(new UrlsSince(sinceMillis));
+        for (Map.Entry<Integer, long[]> e : changed) {
+            out.put(e.getKey(), dev.meridian.core.cache.UrlGenerations.changeOf(e.getValue()));
+        }
+        return out;
+    }
+
+    @Override
+    public Map<Integer, long[]> bumpUrls(Map<Integer, long[]> hashes, Set<Integer> whole, Duration retention) {
+        Set<Integer> keys = new java.util.HashSet<>(hashes.keySet());
+        keys.addAll(whole);
+        if (keys.isEmpty()) {
+            return Map.of();
+        }
+        // one operation per partition, each carrying only its own buckets' hashes (executeOnKeys
+        // would send every partition the whole batch)
+        long now = System.currentTimeMillis();
+        Map<Integer, List<Integer>> byPartition = new HashMap<>();
+        com.hazelcast.partition.PartitionService partitions = hazelcast.getPartitionService();
+        for (Integer key : keys) {
+            byPartition.computeIfAbsent(partitions.getPartition(key).getPartitionId(), p -> new ArrayList<>()).add(key);
+        }
+        List<CompletionStage<Map<Integer, long[]>>> calls = new ArrayList<>();
+        for (List<Integer> group : byPartition.values()) {
+            HashMap<Integer, long[]> mine = new HashMap<>();
+            java.util.HashSet<Integer> wholeHere = new java.util.HashSet<>();
+            for (Integer key : group) {
+                long[] h = hashes.get(key);
+                if (h != null) {
+                    mine.put(key, h);
+                }
+                if (whole.contains(key)) {
+                    wholeHere.add(key);
+                }
+            }
+            calls.add(urlGenerations.submitToKeys(new java.util.HashSet<>(group), new UrlBump(mine, wholeHere, now,
+                retention.toMillis())));
+        }
+        Map<Integer, long[]> out = new HashMap<>();
+        try {
+            for (CompletionStage<Map<Integer, long[]>> call : calls) {
+                out.putAll(call.toCompletableFuture().get(30, TimeUnit.SECONDS));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while invalidating URLs", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("invalidating URLs failed: " + e, e);
+        }
+        return out;
+    }
+
+    /** Named generations bumped at or after a time: their value is at least the bumping node's clock then. */
+    static final class NamedSince implements com.hazelcast.query.Predicate<String, Long> {
+        private static final long serialVersionUID = 1L;
+        private final long sinceMillis;
+
+        NamedSince(long sinceMillis) {
+            this.sinceMillis = sinceMillis;
+        }
+
+        @Override
+        public boolean apply(Map.Entry<String, Long> entry) {
+            Long v = entry.getValue();
+            return v != null && v >= sinceMillis;
+        }
+    }
+
+    /** URL buckets changed at or after a time (the first element of their record). */
+    static final class UrlsSince implements com.hazelcast.query.Predicate<Integer, long[]> {
+        private static final long serialVersionUID = 1L;
+        private final long sinceMillis;
+
+        UrlsSince(long sinceMillis) {
+            this.sinceMillis = sinceMillis;
+        }
+
+        @Override
+        public boolean apply(Map.Entry<Integer, long[]> entry) {
+            long[] v = entry.getValue();
+            return v != null && v.length > 0 && v[0] >= sinceMillis;
+        }
+    }
+
+    /**
+     * {@link dev.meridian.core.cache.UrlGenerations#bump} on one bucket's owner, with the caller's
+     * clock (deterministic: the backup reaches the same record). The bucket is kept
+     * {@code retentionMillis} after its last change; answers what nodes apply.
+     */
+    static final class UrlBump implements EntryProcessor<Integer, long[], long[]> {
+        private static final long serialVersionUID = 1L;
+        private final HashMap<Integer, long[]> hashes;
+        private final java.util.HashSet<Integer> whole;
+        private final long nowMillis;
+        private final long retentionMillis;
+
+        UrlBump(HashMap<Integer, long[]> hashes, java.util.HashSet<Integer> whole, long nowMillis, long retentionMillis) {
+            this.hashes = hashes;
+            this.whole = whole;
+            this.nowMillis = nowMillis;
+            this.retentionMillis = retentionMillis;
+        }
+
+        @Override
+        public long[] process(Map.Entry<Integer, long[]> entry) {
+            long[] mine = hashes.getOrDefault(entry.getKey(), new long[0]);
+            long[][] bumped = dev.meridian.core.cache.UrlGenerations.bump(entry.getValue(), mine,
+                whole.contains(entry.getKey()), nowMillis, retentionMillis);
+            if (bumped[0] == null) {
+                entry.setValue(null);
+            } else {
+                ((com.hazelcast.map.ExtendedMapEntry<Integer, long[]>) entry).setValue(bumped[0], retentionMillis,
+                    TimeUnit.MILLISECONDS);
+            }
+            return bumped[1];
+        }
     }
 
     @Override

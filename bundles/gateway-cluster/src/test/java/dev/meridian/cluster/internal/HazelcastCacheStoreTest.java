@@ -24,6 +24,8 @@ import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 
 import dev.meridian.core.cache.CachedResponse;
+import dev.meridian.core.cache.Invalidated;
+import dev.meridian.core.cache.UrlGenerations;
 
 /**
  * The cache store on a real Hazelcast member (one, on loopback, in this JVM): generations
@@ -77,11 +79,11 @@ class HazelcastCacheStoreTest {
         assertTrue(first.get("tag:a") >= before, "at least the clock: " + first);
         long second = store.bump(List.of("tag:a"), Duration.ofSeconds(2)).get("tag:a");
         assertTrue(second > first.get("tag:a"));
-        assertEquals(second, store.generations().get("tag:a"));
+        assertEquals(second, store.generations(0).get("tag:a"));
         store.bump(List.of("tag:kept"), Duration.ofHours(1));
         Awaitility.await("retention ran out").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
-            .until(() -> !store.generations().containsKey("tag:a") && !store.generations().containsKey("tag:b"));
-        assertTrue(store.generations().containsKey("tag:kept"), "a generation within its retention stays");
+            .until(() -> !store.generations(0).containsKey("tag:a") && !store.generations(0).containsKey("tag:b"));
+        assertTrue(store.generations(0).containsKey("tag:kept"), "a generation within its retention stays");
         assertTrue(store.bump(List.of("tag:a"), Duration.ofSeconds(2)).get("tag:a") > second,
             "bumped again after it was forgotten: above every earlier value");
         assertEquals(Map.of(), store.bump(List.of(), Duration.ofSeconds(2)));
@@ -90,13 +92,13 @@ class HazelcastCacheStoreTest {
     @Test
     void should_purge_only_the_entries_an_invalidation_covers() throws Exception {
         String map = "purge.v1";
-        store.prepare(map, 10_000);
+        store.prepare(map, 10_000, 1L << 30);
         for (int i = 0; i < 200; i++) {
             store.put(map, "k" + i, entry(i % 2 == 0 ? "even" : "odd", 0).encode(), 60_000);
         }
         store.put(map, "later", entry("even", 1).encode(), 60_000); // stored after the invalidation
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> store.entries(map) == 201);
-        store.purge(map, 0, Map.of("even", 1L));
+        store.purge(map, new Invalidated(0, Map.of("even", 1L), Map.of()));
         assertEquals(101, store.entries(map));
         assertNull(store.get(map, "k0").toCompletableFuture().get(10, TimeUnit.SECONDS));
         assertArrayEquals(entry("odd", 0).encode(), store.get(map, "k1").toCompletableFuture().get(10, TimeUnit.SECONDS));
@@ -128,13 +130,46 @@ class HazelcastCacheStoreTest {
             second.getLifecycleService().terminate(); // no migration: the backups take over
             Awaitility.await("second gone").atMost(Duration.ofSeconds(30))
                 .until(() -> hazelcast.getCluster().getMembers().size() == 1);
-            Map<String, Long> after = store.generations();
+            Map<String, Long> after = store.generations(0);
             for (String name : names) {
                 assertEquals(answered.get(name), after.get(name), name + ": the value every node learned");
             }
         } finally {
             second.getLifecycleService().terminate();
         }
+    }
+
+    @Test
+    void should_read_only_the_generations_that_changed_since_a_time() {
+        store.bump(List.of("tag:early"), Duration.ofHours(1));
+        long between = System.currentTimeMillis() + 1;
+        Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> System.currentTimeMillis() > between);
+        store.bump(List.of("tag:late"), Duration.ofHours(1));
+        Map<String, Long> changed = store.generations(between);
+        assertTrue(changed.containsKey("tag:late"), changed.toString());
+        assertFalse(changed.containsKey("tag:early"), "filtered where they live: " + changed);
+        assertTrue(store.generations(0).containsKey("tag:early"));
+    }
+
+    @Test
+    void should_bump_url_buckets_in_one_call_per_partition_and_read_back_what_changed() {
+        long h1 = UrlGenerations.hash("url:t /one");
+        long h2 = UrlGenerations.hash("url:t /two");
+        int b1 = UrlGenerations.bucket(h1);
+        int b2 = UrlGenerations.bucket(h2);
+        long before = System.currentTimeMillis();
+        Map<Integer, long[]> changes = store.bumpUrls(Map.of(b1, new long[] {h1}, b2, new long[] {h2}),
+            java.util.Set.of(), Duration.ofHours(1));
+        assertEquals(java.util.Set.of(b1, b2), changes.keySet());
+        assertTrue(UrlGenerations.generationIn(changes.get(b1), h1) >= before);
+        UrlGenerations node = new UrlGenerations();
+        store.urlGenerations(0).forEach((b, change) -> node.apply(b, change, System.currentTimeMillis(), 3_600_000));
+        assertEquals(UrlGenerations.generationIn(changes.get(b1), h1), node.get(h1), "a full read gives the same values");
+        assertEquals(UrlGenerations.generationIn(changes.get(b2), h2), node.get(h2));
+        assertTrue(store.urlGenerations(System.currentTimeMillis() + 60_000).isEmpty(), "nothing changed since");
+        Map<Integer, long[]> whole = store.bumpUrls(Map.of(), java.util.Set.of(b1), Duration.ofHours(1));
+        assertTrue(UrlGenerations.generationIn(whole.get(b1), h1) > UrlGenerations.generationIn(changes.get(b1), h1),
+            "a whole bucket rises above its URLs");
     }
 
     private static CachedResponse entry(String tag, long generation) {

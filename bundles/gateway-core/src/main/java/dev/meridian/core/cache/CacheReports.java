@@ -46,6 +46,12 @@ public final class CacheReports {
                     n.put("name", node.get("node"));
                     n.put("region", node.get("region"));
                     n.put("apis", lines(sums, null));
+                    if (node.containsKey("local")) {
+                        n.put("local", node.get("local"));
+                    }
+                    if (node.containsKey("generations")) {
+                        n.put("generations", node.get("generations"));
+                    }
                     nodes.add(n);
                 }
                 nodes.sort(java.util.Comparator.comparing(n -> String.valueOf(n.get("name"))));

@@ -9,8 +9,9 @@ import java.util.concurrent.atomic.LongAdder;
  * Evictions (CONTRACT §5): {@code expired} and {@code size} are what the cluster's map removed
  * among the entries this node owns (past their time to live; past the API's bound), plus
  * entries found expired at lookup; {@code invalidated} counts entries refused or dropped
- * because an invalidation covered them. {@code localDropped}: entries this node's fast tier let
- * go to stay within its bound (they remain in the map).
+ * because an invalidation covered them. {@code size} also counts the entries this node's fast
+ * tier let go to stay within its byte budget ({@code localDropped}: those alone; they remain in
+ * the map).
  */
 public final class CacheStats {
 
@@ -42,7 +43,7 @@ public final class CacheStats {
         t.put("stored", stored.sum());
         Map<String, Object> evictions = new LinkedHashMap<>();
         evictions.put("expired", expired.sum() + mapExpired);
-        evictions.put("size", mapEvicted);
+        evictions.put("size", mapEvicted + size.sum());
         evictions.put("invalidated", invalidated.sum());
         t.put("evictions", evictions);
         t.put("localDropped", size.sum());

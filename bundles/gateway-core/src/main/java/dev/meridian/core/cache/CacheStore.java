@@ -22,11 +22,12 @@ import org.osgi.annotation.versioning.ProviderType;
 public interface CacheStore {
 
     /**
-     * Readies a map before its first use: its bound of about {@code maxEntries} entries
-     * cluster-wide. Blocking (a cluster round trip); call it off the request path. A later,
-     * different bound for the same map keeps the first one.
+     * Readies a map before its first use: its bounds of about {@code maxEntries} entries and
+     * {@code maxBytes} bytes cluster-wide (least recently used entries go first past either).
+     * Blocking (a cluster round trip); call it off the request path. A later, different bound for
+     * the same map keeps the first one.
      */
-    void prepare(String map, long maxEntries);
+    void prepare(String map, long maxEntries, long maxBytes);
 
     /** The entry, or {@code null} when absent or expired. Non-blocking. */
     CompletionStage<byte[]> get(String map, String key);
@@ -46,7 +47,7 @@ public interface CacheStore {
      * Runs where the entries live, partition by partition; may take seconds for millions of
      * entries. Call it off the request path.
      */
-    void purge(String map, long apiGeneration, Map<String, Long> raisedTags);
+    void purge(String map, Invalidated raised);
 
     /** Drops a whole map, cluster-wide (its API was deleted or its settings changed). */
     void destroy(String map);
@@ -68,8 +69,27 @@ public interface CacheStore {
      */
     long membershipVersion();
 
-    /** Every invalidation generation the cluster knows ({@code api:<id>}, {@code tag:<tag>}). */
-    Map<String, Long> generations();
+    /**
+     * The named invalidation generations the cluster knows ({@code api:<id>}, {@code tag:<tag>})
+     * whose value is at least {@code sinceMillis}: as a bump takes at least the bumping node's
+     * clock ({@link Generations#next}), those bumped since then (by that clock); 0 answers all.
+     * Filtered where the generations live: a node reads only what changed.
+     */
+    Map<String, Long> generations(long sinceMillis);
+
+    /**
+     * The URL buckets ({@link UrlGenerations}) changed at or after {@code sinceMillis} (0: all),
+     * each as the change a node applies ({@code [floor, h1, g1, ...]}). Filtered where they live.
+     */
+    Map<Integer, long[]> urlGenerations(long sinceMillis);
+
+    /**
+     * Invalidates URLs cluster-wide in one round trip ({@link UrlGenerations#bump} on each
+     * bucket's owner, with the caller's clock): {@code hashes} by bucket, and {@code whole} buckets
+     * entirely. Answers the change of each bucket touched, for the nodes to apply. The cluster
+     * forgets a bucket {@code retention} after its last change.
+     */
+    Map<Integer, long[]> bumpUrls(Map<Integer, long[]> hashes, java.util.Set<Integer> whole, Duration retention);
 
     /**
      * Raises generations cluster-wide, in one round trip, to {@link Generations#next} of their

@@ -13,8 +13,8 @@ public final class CacheSupport {
 
     public static RouteCache routeCache(String apiId, CacheRules rules, CacheStore store, Generations generations,
                                         CacheStats stats, LongSupplier clock, RouteCache.Limits limits,
-                                        RouteCache.UrlInvalidator unsafe, TagCounts tagCounts) {
-        return new RouteCache(apiId, rules, store, generations, stats, clock, limits, unsafe, tagCounts);
+                                        LocalTier localTier, RouteCache.UrlInvalidator unsafe, TagCounts tagCounts) {
+        return new RouteCache(apiId, rules, store, generations, stats, clock, limits, localTier, unsafe, tagCounts);
     }
 
     /** The cache's map is prepared: lookups start. */
@@ -36,5 +36,10 @@ public final class CacheSupport {
 
     public static String urlTag(String apiId, String path, String rawQuery) {
         return RouteCache.urlTag(apiId, path, rawQuery);
+    }
+
+    /** {@link UrlGenerations#hash} of {@link #urlTag}. */
+    public static long urlHash(String apiId, String path, String rawQuery) {
+        return UrlGenerations.hash(RouteCache.urlTag(apiId, path, rawQuery));
     }
 }

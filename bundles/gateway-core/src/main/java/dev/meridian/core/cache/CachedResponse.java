@@ -38,13 +38,16 @@ import java.util.TreeMap;
  * @param varyNames the request headers it varies on, from {@link CacheKeys#varyNames}
  * @param tagGenerations each tag with the generation it had when stored, for invalidation by tag
  * @param apiGeneration the API's invalidation generation when stored
+ * @param urlHash {@link UrlGenerations#hash} of the URL it answers ({@link RouteCache#urlTag})
+ * @param urlGeneration that URL's invalidation generation when stored
  */
 public record CachedResponse(int status, List<Map.Entry<String, String>> headers, byte[] body,
     long requestTimeMillis, long responseTimeMillis, long correctedInitialAgeMillis, long lifetimeMillis,
     long graceMillis, boolean mustRevalidate, List<String> varyNames, Map<String, Long> tagGenerations,
-    long apiGeneration) {
+    long apiGeneration, long urlHash, long urlGeneration) {
 
-    static final int FORMAT_VERSION = 1;
+    /** 2: the URL's hash and generation after the API's generation (1 kept the URL as a tag). */
+    static final int FORMAT_VERSION = 2;
 
     private static final byte MAGIC_0 = (byte) 0xCA;
     private static final byte ENTRY_MAGIC_1 = (byte) 0xC4;
@@ -79,6 +82,37 @@ public record CachedResponse(int status, List<Map.Entry<String, String>> headers
             tags.put(Objects.requireNonNull(e.getKey(), "tag"), Objects.requireNonNull(e.getValue(), "generation"));
         }
         tagGenerations = Collections.unmodifiableMap(new LinkedHashMap<>(tags));
+    }
+
+    /** An entry that records no URL generation (tests and callers that do not track URLs). */
+    public CachedResponse(int status, List<Map.Entry<String, String>> headers, byte[] body,
+        long requestTimeMillis, long responseTimeMillis, long correctedInitialAgeMillis, long lifetimeMillis,
+        long graceMillis, boolean mustRevalidate, List<String> varyNames, Map<String, Long> tagGenerations,
+        long apiGeneration) {
+        this(status, headers, body, requestTimeMillis, responseTimeMillis, correctedInitialAgeMillis, lifetimeMillis,
+            graceMillis, mustRevalidate, varyNames, tagGenerations, apiGeneration, 0, 0);
+    }
+
+    /** This entry recording other invalidation generations (stored anew after a revalidation). */
+    public CachedResponse withGenerations(Map<String, Long> tags, long apiGeneration, long urlGeneration) {
+        return new CachedResponse(status, headers, body, requestTimeMillis, responseTimeMillis, correctedInitialAgeMillis,
+            lifetimeMillis, graceMillis, mustRevalidate, varyNames, tags, apiGeneration, urlHash, urlGeneration);
+    }
+
+    /**
+     * Roughly what this entry costs in a JVM heap: the body, the header strings (two bytes a
+     * character, compact strings aside) and a fixed overhead for the objects around them.
+     */
+    public long weight() {
+        long w = 256L + body.length;
+        for (int i = 0, n = headers.size(); i < n; i++) {
+            Map.Entry<String, String> h = headers.get(i);
+            w += 64 + 2L * (h.getKey().length() + h.getValue().length());
+        }
+        for (String tag : tagGenerations.keySet()) {
+            w += 64 + 2L * tag.length();
+        }
+        return w;
     }
 
     /**
@@ -193,7 +227,7 @@ public record CachedResponse(int status, List<Map.Entry<String, String>> headers
             notModifiedHeaders.first(Fields.AGE), requestTimeMillis, responseTimeMillis);
         return new CachedResponse(status, fields, body, requestTimeMillis, responseTimeMillis, age,
             Freshness.lifetimeMillis(rules, status, view), rules.grace().toMillis(),
-            Freshness.mustRevalidate(rules, view), varyNames, tagGenerations, apiGeneration);
+            Freshness.mustRevalidate(rules, view), varyNames, tagGenerations, apiGeneration, urlHash, urlGeneration);
     }
 
     private static void collect(HeaderView from, String name, List<String> asked,
@@ -211,7 +245,7 @@ public record CachedResponse(int status, List<Map.Entry<String, String>> headers
 
     /** This entry in format {@value #FORMAT_VERSION}; the array is exactly as long as the encoding. */
     public byte[] encode() {
-        int size = PREFIX + 4 + 6 * 8 + 1 + 4 + 4 + 4 + 4 + body.length;
+        int size = PREFIX + 4 + 8 * 8 + 1 + 4 + 4 + 4 + 4 + body.length;
         for (Map.Entry<String, String> field : headers) {
             size += Codec.stringSize(field.getKey()) + Codec.stringSize(field.getValue());
         }
@@ -223,7 +257,7 @@ public record CachedResponse(int status, List<Map.Entry<String, String>> headers
         }
         Codec.Writer w = new Codec.Writer(size).u8(MAGIC_0).u8(ENTRY_MAGIC_1).u8(FORMAT_VERSION)
             .i32(status).i64(requestTimeMillis).i64(responseTimeMillis).i64(correctedInitialAgeMillis)
-            .i64(lifetimeMillis).i64(graceMillis).i64(apiGeneration)
+            .i64(lifetimeMillis).i64(graceMillis).i64(apiGeneration).i64(urlHash).i64(urlGeneration)
             .u8(mustRevalidate ? FLAG_MUST_REVALIDATE : 0)
             .i32(headers.size());
         for (Map.Entry<String, String> field : headers) {
@@ -255,6 +289,8 @@ public record CachedResponse(int status, List<Map.Entry<String, String>> headers
         long lifetime = r.i64();
         long grace = r.i64();
         long apiGeneration = r.i64();
+        long urlHash = r.i64();
+        long urlGeneration = r.i64();
         int flags = r.u8();
         if ((flags & ~FLAG_MUST_REVALIDATE) != 0) {
             throw new IllegalArgumentException("unknown flags " + flags);
@@ -277,17 +313,17 @@ public record CachedResponse(int status, List<Map.Entry<String, String>> headers
         byte[] body = r.bytes(r.count(1));
         r.end();
         return new CachedResponse(status, headers, body, requestTime, responseTime, correctedInitialAge, lifetime,
-            grace, (flags & FLAG_MUST_REVALIDATE) != 0, vary, tags, apiGeneration);
+            grace, (flags & FLAG_MUST_REVALIDATE) != 0, vary, tags, apiGeneration, urlHash, urlGeneration);
     }
 
     /**
-     * Whether the encoded entry is covered by an invalidation: its API generation is below
-     * {@code apiGeneration}, or one of its tags has a generation below the one {@code raised}
-     * gives for it. Reads only what precedes the body and decodes only tag names; for the
-     * background purge, which runs over every stored entry. A vary marker or malformed bytes
-     * answer false (left to expire).
+     * Whether the encoded entry is covered by an invalidation: its API generation is below the
+     * raised one, one of its tags has a generation below the one raised for it, or its URL's
+     * generation is below what the raised URL buckets give it. Reads only what precedes the body
+     * and decodes only tag names; for the background purge, which runs over every stored entry.
+     * A vary marker or malformed bytes answer false (left to expire).
      */
-    public static boolean coveredBy(byte[] bytes, long apiGeneration, Map<String, Long> raised) {
+    public static boolean coveredBy(byte[] bytes, Invalidated raised) {
         if (bytes == null || bytes.length < PREFIX || bytes[0] != MAGIC_0 || bytes[1] != ENTRY_MAGIC_1
             || bytes[2] != FORMAT_VERSION) {
             return false;
@@ -298,8 +334,17 @@ public record CachedResponse(int status, List<Map.Entry<String, String>> headers
             for (int i = 0; i < 5; i++) {
                 r.i64();
             }
-            if (r.i64() < apiGeneration) {
+            if (r.i64() < raised.apiGeneration()) {
                 return true;
+            }
+            long urlHash = r.i64();
+            long urlGeneration = r.i64();
+            long[] bucket = raised.urls().get(UrlGenerations.bucket(urlHash));
+            if (bucket != null && urlGeneration < UrlGenerations.generationIn(bucket, urlHash)) {
+                return true;
+            }
+            if (raised.tags().isEmpty()) {
+                return false;
             }
             r.u8();
             for (int i = 0, n = r.count(8); i < n; i++) {
@@ -310,7 +355,7 @@ public record CachedResponse(int status, List<Map.Entry<String, String>> headers
                 r.skipString();
             }
             for (int i = 0, n = r.count(12); i < n; i++) {
-                Long g = raised.get(r.string());
+                Long g = raised.tags().get(r.string());
                 if (r.i64() < (g == null ? Long.MIN_VALUE : g)) {
                     return true;
                 }
@@ -386,6 +431,7 @@ public record CachedResponse(int status, List<Map.Entry<String, String>> headers
             && correctedInitialAgeMillis == other.correctedInitialAgeMillis
             && lifetimeMillis == other.lifetimeMillis && graceMillis == other.graceMillis
             && mustRevalidate == other.mustRevalidate && apiGeneration == other.apiGeneration
+            && urlHash == other.urlHash && urlGeneration == other.urlGeneration
             && headers.equals(other.headers) && Arrays.equals(body, other.body)
             && varyNames.equals(other.varyNames) && tagGenerations.equals(other.tagGenerations);
     }
@@ -393,7 +439,7 @@ public record CachedResponse(int status, List<Map.Entry<String, String>> headers
     @Override
     public int hashCode() {
         int h = Objects.hash(status, headers, requestTimeMillis, responseTimeMillis, correctedInitialAgeMillis,
-            lifetimeMillis, graceMillis, mustRevalidate, varyNames, tagGenerations, apiGeneration);
+            lifetimeMillis, graceMillis, mustRevalidate, varyNames, tagGenerations, apiGeneration, urlHash, urlGeneration);
         return 31 * h + Arrays.hashCode(body);
     }
 
@@ -403,6 +449,7 @@ public record CachedResponse(int status, List<Map.Entry<String, String>> headers
             + ", requestTimeMillis=" + requestTimeMillis + ", responseTimeMillis=" + responseTimeMillis
             + ", correctedInitialAgeMillis=" + correctedInitialAgeMillis + ", lifetimeMillis=" + lifetimeMillis
             + ", graceMillis=" + graceMillis + ", mustRevalidate=" + mustRevalidate + ", varyNames=" + varyNames
-            + ", tagGenerations=" + tagGenerations + ", apiGeneration=" + apiGeneration + "]";
+            + ", tagGenerations=" + tagGenerations + ", apiGeneration=" + apiGeneration + ", urlHash=" + urlHash
+            + ", urlGeneration=" + urlGeneration + "]";
     }
 }

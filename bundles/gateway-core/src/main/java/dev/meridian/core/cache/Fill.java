@@ -9,6 +9,10 @@ import java.util.concurrent.CompletableFuture;
  * key when it cannot be stored. Requests that missed the same key on this node meanwhile wait
  * for the leader's fill instead of calling the upstream too (one upstream call per key and node).
  * Exactly one of {@link #store} and {@link #release} must be called; later calls are ignored.
+ *
+ * <p>A fill remembers the invalidation generations its answer depends on as they were when its
+ * request was sent (its API's, its URL's, its definition tags'), so that an answer fetched across
+ * an invalidation of any of them is not stored; invalidations of anything else do not matter.
  */
 public final class Fill {
 
@@ -18,23 +22,34 @@ public final class Fill {
     final String rawQuery;
     final HeaderView request;
     final long requestTimeMillis;
-    final long epoch;
+    /** {@link System#nanoTime} when the request was sent: a generation learned later rose during the fetch. */
+    final long startNanos;
     final long apiGeneration;
+    final long urlHash;
+    final long urlGeneration;
+    /** The definition's tags of this request and their generations when it was sent. */
+    final Map<String, Long> tagGenerations;
     final boolean leader;
     final CompletableFuture<Void> done;
     /** The stored entry this miss may revalidate (it has a validator), or null. */
     volatile CachedResponse revalidating;
+    /** An expired entry that may still be served if the upstream fails (stale-if-error), or null. */
+    volatile CachedResponse staleIfError;
 
     Fill(RouteCache cache, String key, String path, String rawQuery, HeaderView request, long requestTimeMillis,
-         long epoch, long apiGeneration, boolean leader, CompletableFuture<Void> done) {
+         long startNanos, long apiGeneration, long urlHash, long urlGeneration, Map<String, Long> tagGenerations,
+         boolean leader, CompletableFuture<Void> done) {
         this.cache = cache;
         this.key = key;
         this.path = path;
         this.rawQuery = rawQuery;
         this.request = request;
         this.requestTimeMillis = requestTimeMillis;
-        this.epoch = epoch;
+        this.startNanos = startNanos;
         this.apiGeneration = apiGeneration;
+        this.urlHash = urlHash;
+        this.urlGeneration = urlGeneration;
+        this.tagGenerations = tagGenerations;
         this.leader = leader;
         this.done = done;
     }
@@ -59,6 +74,16 @@ public final class Fill {
      */
     public CachedResponse revalidating() {
         return revalidating;
+    }
+
+    /**
+     * The expired entry that may answer instead of a failed upstream (RFC 5861 stale-if-error):
+     * a connection failure or timeout, or a 500, 502, 503 or 504 answer. Null when there is none
+     * or its window has passed.
+     */
+    public CachedResponse staleIfError() {
+        CachedResponse e = staleIfError;
+        return e != null && cache.mayServeOnError(e) ? e : null;
     }
 
     /**

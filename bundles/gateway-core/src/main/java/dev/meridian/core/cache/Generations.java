@@ -1,15 +1,18 @@
 package dev.meridian.core.cache;
 
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * This node's copy of the cluster's invalidation generations ({@code api:<id>},
- * {@code tag:<tag>}). An entry records the generations current when its request missed; it is
- * served only while none of them has moved on. Bumps arrive by acknowledged broadcast, so once
- * an invalidation call answers, every live node refuses the entries it covers.
+ * This node's copy of the cluster's invalidation generations: named ones ({@code api:<id>},
+ * {@code tag:<tag>}) and those of single URLs ({@link UrlGenerations}). An entry records the
+ * generations current when its request missed; it is served only while none of them has moved
+ * on. Bumps arrive by acknowledged broadcast, so once an invalidation call answers, every live
+ * node refuses the entries it covers.
+ *
+ * <p>A fill is refused when a generation <em>it depends on</em> rose during its fetch (its API,
+ * its URL, its tags): {@link #risenSince} tells, per name, whether this node learned a rise after
+ * the fill started. Invalidations of other URLs, other tags or other APIs do not touch it.
  *
  * <p>Generations are not kept forever: the cluster forgets one {@link CacheStore#bump its
  * retention} after its last bump, and this node forgets it the same time after it learned it
@@ -25,23 +28,31 @@ public final class Generations {
     }
 
     private final ConcurrentHashMap<String, Value> values = new ConcurrentHashMap<>();
-    /** Moves whenever a generation rises: a fill whose epoch moved may have raced an invalidation. */
-    private final AtomicLong epoch = new AtomicLong();
+    private final UrlGenerations urls = new UrlGenerations();
 
     public long get(String name) {
         Value v = values.get(name);
         return v == null ? 0 : v.generation;
     }
 
+    /** Whether this node learned a rise of {@code name} after {@code nanos} ({@link System#nanoTime}). */
+    public boolean risenSince(String name, long nanos) {
+        Value v = values.get(name);
+        return v != null && v.learnedNanos - nanos > 0;
+    }
+
+    /** The generations of single URLs. */
+    public UrlGenerations urls() {
+        return urls;
+    }
+
     /** Raises {@code name} to at least {@code value}. */
     public void raise(String name, long value) {
         Value before = values.get(name);
         if (before != null && before.generation >= value) {
-            return; // the periodic refresh re-reads every generation: unchanged ones move nothing
+            return; // a re-read of an unchanged generation moves nothing
         }
-        Value raised = new Value(value, System.nanoTime());
-        values.merge(name, raised, (old, now) -> old.generation >= now.generation ? old : now);
-        epoch.incrementAndGet(); // at least once per rise; a concurrent rise may count twice (harmless)
+        values.merge(name, new Value(value, System.nanoTime()), (old, now) -> old.generation >= now.generation ? old : now);
     }
 
     public void raiseAll(Map<String, Long> all) {
@@ -58,25 +69,23 @@ public final class Generations {
     }
 
     /**
-     * Forgets the generations learned {@code retentionNanos} or more before {@code nowNanos}
-     * (by a bump or a broadcast; re-reading the same value does not renew it), unless the
-     * cluster's latest read, {@code present}, still has them. The cluster keeps each as long
-     * after its last bump, so only forgotten ones go; a partial read (a split cluster) cannot
-     * make this node forget early.
+     * Forgets the named generations learned (by a bump, a broadcast or a read; re-reading the
+     * same value does not renew it) {@code retentionNanos} or more before {@code nowNanos}. The
+     * cluster keeps each that long after its last bump, and this node learned each at or after
+     * that bump, so it never forgets one before the cluster does; a rise it missed reaches it by
+     * the next read of what changed. URL generations older than the retention go too
+     * ({@link UrlGenerations#forgetExpired}).
      */
-    public int forgetExpired(Set<String> present, long nowNanos, long retentionNanos) {
+    public int forgetExpired(long nowNanos, long retentionNanos, long nowMillis) {
         int before = values.size();
-        values.entrySet().removeIf(e -> nowNanos - e.getValue().learnedNanos >= retentionNanos
-            && !present.contains(e.getKey()));
+        values.entrySet().removeIf(e -> nowNanos - e.getValue().learnedNanos >= retentionNanos);
+        urls.forgetExpired(nowMillis, retentionNanos / 1_000_000);
         return before - values.size();
     }
 
+    /** Named generations held (URL generations: {@link UrlGenerations#size}). */
     public int size() {
         return values.size();
-    }
-
-    public long epoch() {
-        return epoch.get();
     }
 
     static String api(String id) {

@@ -1,13 +1,13 @@
 package dev.meridian.core.cache;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 import org.slf4j.Logger;
@@ -16,11 +16,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The cache of one API under one cache-settings version on this node: two tiers (decoded,
  * ready-to-send entries in this process in front of the cluster's map), per-node single
- * flight, grace, invalidation checks. Shared by every route table that serves the same API with
- * the same settings, so an apply that leaves the settings alone keeps every entry.
+ * flight, grace and RFC 5861 stale serving, invalidation checks. Shared by every route table
+ * that serves the same API with the same settings, so an apply that leaves the settings alone
+ * keeps every entry.
  *
  * <p>Thread-safe and non-blocking: lookups complete on the caller's thread when the fast tier
- * answers, else on the store's callback pool.
+ * answers, else on the store's callback pool. Every wait has a deadline: a request waiting for
+ * another's fill of the same key gives up after the upstream's timeout and fetches itself.
  */
 public final class RouteCache {
 
@@ -36,12 +38,10 @@ public final class RouteCache {
     private final Generations generations;
     private final CacheStats stats;
     private final LongSupplier clock;
-    private final int localCapacity;
-    private final boolean localTier;
     private final long maxBody;
     private final long maxKeepMillis;
-    /** Decoded entries ({@link CachedResponse}) and Vary markers ({@link VaryMarker}) by key. */
-    private final ConcurrentHashMap<String, Object> local = new ConcurrentHashMap<>();
+    /** Decoded entries ({@link CachedResponse}) and Vary markers ({@link VaryMarker}) by key; null for a client-mode node. */
+    private final LocalTier.Segment local;
     private final ConcurrentHashMap<String, Fill> inFlight = new ConcurrentHashMap<>();
 
     /** A stored {@code Vary}: the entry itself lives under the key extended by these request headers. */
@@ -51,14 +51,13 @@ public final class RouteCache {
     /**
      * What one node holds of an API's cache.
      *
-     * @param localEntries entries of this node's fast tier (approximate)
      * @param maxBody the largest body stored
      * @param maxKeepMillis the longest an entry is kept or served after it was fetched, whatever
      *     its lifetime; invalidation generations are forgotten a little after that
      */
-    public record Limits(int localEntries, long maxBody, long maxKeepMillis) {
+    public record Limits(long maxBody, long maxKeepMillis) {
         public Limits {
-            if (localEntries < 0 || maxBody < 0 || maxKeepMillis <= 0) {
+            if (maxBody < 0 || maxKeepMillis <= 0) {
                 throw new IllegalArgumentException("negative cache limits");
             }
         }
@@ -77,7 +76,7 @@ public final class RouteCache {
     private volatile long lastFailureLogged = System.nanoTime() - 20_000_000_000L;
 
     RouteCache(String apiId, CacheRules rules, CacheStore store, Generations generations, CacheStats stats,
-               LongSupplier clock, Limits limits, UrlInvalidator unsafe, TagCounts tagCounts) {
+               LongSupplier clock, Limits limits, LocalTier localTier, UrlInvalidator unsafe, TagCounts tagCounts) {
         this.unsafe = unsafe;
         this.tagCounts = tagCounts;
         this.apiId = apiId;
@@ -88,8 +87,7 @@ public final class RouteCache {
         this.generations = generations;
         this.stats = stats;
         this.clock = clock;
-        this.localTier = store.receivesBroadcasts() && limits.localEntries() > 0;
-        this.localCapacity = limits.localEntries();
+        this.local = store.receivesBroadcasts() && localTier.maxBytes() > 0 ? localTier.segment(stats) : null;
         this.maxBody = limits.maxBody();
         this.maxKeepMillis = limits.maxKeepMillis();
     }
@@ -126,10 +124,13 @@ public final class RouteCache {
 
     /**
      * Looks {@code key} up for a GET or HEAD. Never fails: a store that cannot answer is a miss.
+     *
+     * @param waitMillis how long this request may wait for another request's fetch of the same
+     *     key (the upstream's timeout); past it, it fetches itself
      */
-    public CompletionStage<Lookup> lookup(String key, String path, String rawQuery, HeaderView request) {
+    public CompletionStage<Lookup> lookup(String key, String path, String rawQuery, HeaderView request, long waitMillis) {
         if (!prepared.isDone()) {
-            return prepared.thenCompose(v -> lookup(key, path, rawQuery, request));
+            return prepared.thenCompose(v -> lookup(key, path, rawQuery, request, waitMillis));
         }
         CacheControl cc = rules.respectCacheControl() ? CacheControl.parseRequest(request) : CacheControl.NONE;
         if (cc.noStore()) {
@@ -137,62 +138,118 @@ public final class RouteCache {
             return CompletableFuture.completedFuture(new Lookup.Bypass("no-store"));
         }
         long now = clock.getAsLong();
-        if (cc.noCache()) {
+        if (cc.noCache() && !cc.onlyIfCached()) {
             // revalidate: this request goes to the upstream and refreshes the entry
             return CompletableFuture.completedFuture(miss(lead(key, path, rawQuery, request, now)));
         }
-        return find(key, request).thenCompose(entry -> decide(entry, key, path, rawQuery, request, cc, now, true));
+        return find(key, request).thenCompose(entry -> decide(entry, key, path, rawQuery, request, cc, now, waitMillis));
+    }
+
+    /** Looks {@code key} up without the wait argument: waits for another fetch as long as the key's fill lasts. */
+    public CompletionStage<Lookup> lookup(String key, String path, String rawQuery, HeaderView request) {
+        return lookup(key, path, rawQuery, request, TimeUnit.MINUTES.toMillis(5));
     }
 
     private CompletionStage<Lookup> decide(CachedResponse entry, String key, String path, String rawQuery,
-                                           HeaderView request, CacheControl cc, long now, boolean mayWait) {
+                                           HeaderView request, CacheControl cc, long now, long waitMillis) {
         if (entry != null && now - entry.requestTimeMillis() >= maxKeepMillis) {
             // kept as long as any entry may be: its invalidation generations may be forgotten by now
             stats.expired.increment();
-            local.remove(key);
+            forgetLocal(key);
             entry = null;
         }
+        CachedResponse stale = null;
         if (entry != null) {
             long age = Freshness.currentAgeMillis(entry.correctedInitialAgeMillis(), entry.responseTimeMillis(), now);
             if (Freshness.usable(age, entry.lifetimeMillis(), cc, entry.mustRevalidate())) {
                 stats.hits.increment();
                 return CompletableFuture.completedFuture(new Lookup.Hit(entry, age));
             }
-            boolean inGrace = !entry.mustRevalidate() && age < entry.lifetimeMillis() + entry.graceMillis();
-            if (inGrace && inFlight.containsKey(key)) {
-                stats.stale.increment();
-                return CompletableFuture.completedFuture(new Lookup.Stale(entry, age));
+            stale = entry;
+            if (!entry.mustRevalidate() && !cc.noCache()) {
+                long past = age - entry.lifetimeMillis();
+                boolean refreshing = inFlight.containsKey(key);
+                if (past < entry.graceMillis() && refreshing) {
+                    stats.stale.increment();
+                    return CompletableFuture.completedFuture(new Lookup.Stale(entry, age));
+                }
+                if (rules.respectCacheControl() && past < staleWhileRevalidateMillis(entry) && cc.maxAge() < 0) {
+                    // RFC 5861 §3: served stale while one background request revalidates it
+                    stats.stale.increment();
+                    if (refreshing) {
+                        return CompletableFuture.completedFuture(new Lookup.Stale(entry, age));
+                    }
+                    Fill fill = lead(key, path, rawQuery, request, now);
+                    fill.revalidating = entry.etag() != null || entry.lastModified() != null ? entry : null;
+                    return CompletableFuture.completedFuture(new Lookup.Refresh(entry, age, fill));
+                }
             }
-            if (!inGrace) {
-                stats.expired.increment();
-                local.remove(key);
-            }
-            if ((entry.etag() != null || entry.lastModified() != null) && !inFlight.containsKey(key)) {
-                // expired but with a validator: one conditional request may renew it (RFC 9111 §4.3)
-                Fill fill = lead(key, path, rawQuery, request, now);
-                fill.revalidating = entry;
-                return CompletableFuture.completedFuture(miss(fill));
-            }
+        }
+        if (cc.onlyIfCached()) {
+            stats.misses.increment();
+            return CompletableFuture.completedFuture(new Lookup.NotCached());
         }
         Fill running = inFlight.get(key);
-        if (running != null && mayWait) {
-            // one upstream call per key on this node: wait for the leader, then look again here
-            return running.done.thenCompose(v -> {
+        if (running != null && waitMillis > 0) {
+            // one upstream call per key on this node: wait for the leader (at most waitMillis), then look again here
+            CachedResponse expired = stale;
+            return running.done.copy().completeOnTimeout(null, waitMillis, TimeUnit.MILLISECONDS).thenCompose(v -> {
+                if (!running.done.isDone()) {
+                    return CompletableFuture.completedFuture(miss(follow(key, path, rawQuery, request, clock.getAsLong(), expired)));
+                }
                 CachedResponse stored = validLocal(key, request);
                 if (stored != null) {
-                    return decide(stored, key, path, rawQuery, request, cc, clock.getAsLong(), false);
+                    return decide(stored, key, path, rawQuery, request, cc, clock.getAsLong(), 0);
                 }
-                return find(key, request).thenCompose(e -> decide(e, key, path, rawQuery, request, cc, clock.getAsLong(), false));
+                return find(key, request).thenCompose(e -> decide(e, key, path, rawQuery, request, cc, clock.getAsLong(), 0));
             });
         }
-        if (mayWait && entry == null) {
+        if (waitMillis > 0 && entry == null) {
             // the leader may have stored and left between this lookup's first look and now
             CachedResponse stored = validLocal(key, request);
             if (stored != null) {
-                return decide(stored, key, path, rawQuery, request, cc, now, false);
+                return decide(stored, key, path, rawQuery, request, cc, now, 0);
             }
         }
-        return CompletableFuture.completedFuture(miss(lead(key, path, rawQuery, request, now)));
+        Fill fill = lead(key, path, rawQuery, request, now);
+        if (stale != null) {
+            boolean validator = stale.etag() != null || stale.lastModified() != null;
+            if (validator) {
+                // expired but with a validator: a conditional request may renew it (RFC 9111 §4.3)
+                fill.revalidating = stale;
+            }
+            fill.staleIfError = stale;
+            long p = past(stale, now);
+            if (p >= stale.graceMillis() && p >= staleWhileRevalidateMillis(stale) && p >= staleIfErrorMillis(stale)) {
+                stats.expired.increment();
+                if (!validator) {
+                    forgetLocal(key); // nothing left to serve it for
+                }
+            }
+        }
+        return CompletableFuture.completedFuture(miss(fill));
+    }
+
+    private static long past(CachedResponse e, long now) {
+        return Freshness.currentAgeMillis(e.correctedInitialAgeMillis(), e.responseTimeMillis(), now) - e.lifetimeMillis();
+    }
+
+    /** The entry's {@code stale-while-revalidate} window in milliseconds, 0 when none (RFC 5861 §3). */
+    private static long staleWhileRevalidateMillis(CachedResponse e) {
+        long s = CacheControl.parse(e.headerView().values(Fields.CACHE_CONTROL)).staleWhileRevalidate();
+        return s <= 0 ? 0 : s * 1000;
+    }
+
+    /** The entry's {@code stale-if-error} window in milliseconds, 0 when none (RFC 5861 §4). */
+    private static long staleIfErrorMillis(CachedResponse e) {
+        long s = CacheControl.parse(e.headerView().values(Fields.CACHE_CONTROL)).staleIfError();
+        return s <= 0 ? 0 : s * 1000;
+    }
+
+    /** Whether an expired entry may still answer for a failed upstream now (RFC 5861 §4; never with must-revalidate). */
+    boolean mayServeOnError(CachedResponse e) {
+        return rules.respectCacheControl() && !e.mustRevalidate() && past(e, clock.getAsLong()) < staleIfErrorMillis(e)
+            && valid(e);
     }
 
     private Lookup miss(Fill fill) {
@@ -202,20 +259,32 @@ public final class RouteCache {
 
     /** Becomes the leader for {@code key} unless another request is; a follower still fills, without waiters. */
     private Fill lead(String key, String path, String rawQuery, HeaderView request, long now) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        Fill fill = new Fill(this, key, path, rawQuery, request, now, generations.epoch(),
-            generations.get(Generations.api(apiId)), true, done);
+        Fill fill = newFill(key, path, rawQuery, request, now, true);
         Fill previous = inFlight.putIfAbsent(key, fill);
-        if (previous == null) {
-            return fill;
+        return previous == null ? fill : newFill(key, path, rawQuery, request, now, false);
+    }
+
+    /** A request that waited too long for the leader: it fetches (and may store) on its own. */
+    private Fill follow(String key, String path, String rawQuery, HeaderView request, long now, CachedResponse stale) {
+        Fill fill = newFill(key, path, rawQuery, request, now, false);
+        fill.staleIfError = stale;
+        return fill;
+    }
+
+    private Fill newFill(String key, String path, String rawQuery, HeaderView request, long now, boolean leader) {
+        long urlHash = UrlGenerations.hash(urlTag(path, rawQuery));
+        List<String> definitionTags = tags.expand(path, rawQuery, request);
+        Map<String, Long> tagGenerations = definitionTags.isEmpty() ? Map.of() : new LinkedHashMap<>();
+        for (String t : definitionTags) {
+            tagGenerations.put(t, generations.get(Generations.tag(t)));
         }
-        return new Fill(this, key, path, rawQuery, request, now, generations.epoch(), generations.get(Generations.api(apiId)),
-            false, new CompletableFuture<>());
+        return new Fill(this, key, path, rawQuery, request, now, System.nanoTime(), generations.get(Generations.api(apiId)),
+            urlHash, generations.urls().get(urlHash), tagGenerations, leader, new CompletableFuture<>());
     }
 
     /** The usable entry for {@code key} (following a Vary marker), from this node's tier or the cluster's map. */
     private CompletionStage<CachedResponse> find(String key, HeaderView request) {
-        Object here = localTier ? local.get(key) : null;
+        Object here = local != null ? local.get(key) : null;
         if (here != null) {
             if (here instanceof VaryMarker marker) {
                 String variant = CacheKeys.varyKey(key, marker.names(), request);
@@ -261,7 +330,7 @@ public final class RouteCache {
                 CachedResponse e = CachedResponse.decode(bytes);
                 CachedResponse ok = checked(key, e);
                 if (ok != null) {
-                    remember(key, ok);
+                    remember(key, ok, ok.weight());
                 }
                 return CompletableFuture.completedFuture(ok);
             } catch (IllegalArgumentException malformed) {
@@ -274,6 +343,9 @@ public final class RouteCache {
 
     /** The entry for {@code key} in this node's tier (following a Vary marker) if no invalidation covers it. */
     private CachedResponse validLocal(String key, HeaderView request) {
+        if (local == null) {
+            return null;
+        }
         Object o = local.get(key);
         if (o instanceof VaryMarker marker) {
             o = local.get(CacheKeys.varyKey(key, marker.names(), request));
@@ -287,13 +359,16 @@ public final class RouteCache {
             return e;
         }
         stats.invalidated.increment();
-        local.remove(key);
+        forgetLocal(key);
         store.remove(map, key);
         return null;
     }
 
     private boolean valid(CachedResponse e) {
         if (e.apiGeneration() < generations.get(Generations.api(apiId))) {
+            return false;
+        }
+        if (e.urlGeneration() < generations.urls().get(e.urlHash())) {
             return false;
         }
         for (Map.Entry<String, Long> t : e.tagGenerations().entrySet()) {
@@ -304,46 +379,64 @@ public final class RouteCache {
         return true;
     }
 
-    private void remember(String key, Object value) {
-        if (!localTier) {
-            return;
+    private void remember(String key, Object value, long weight) {
+        if (local != null) {
+            local.put(key, value, weight);
         }
-        if (local.size() >= localCapacity) {
-            // approximate bound: drop about a tenth, in hash order (pseudo-random), rather than track recency
-            int drop = Math.max(1, localCapacity / 10);
-            Iterator<String> it = local.keySet().iterator();
-            while (drop-- > 0 && it.hasNext()) {
-                it.next();
-                it.remove();
-                stats.size.increment();
+    }
+
+    private void forgetLocal(String key) {
+        if (local != null) {
+            local.remove(key);
+        }
+    }
+
+    /**
+     * Whether a generation this fill depends on rose since its request was sent: its API's, its
+     * URL's, its definition tags' (known when it was sent), and the tags its answer names
+     * ({@code Cache-Tag}: a rise this node learned after the request was sent). The answer may
+     * then be what was invalidated, so it is not stored. Invalidations of anything else do not
+     * count: under steady writes to some URLs, the others are still stored.
+     */
+    private boolean raced(Fill fill, List<String> responseTags) {
+        if (generations.get(Generations.api(apiId)) > fill.apiGeneration
+            || generations.urls().get(fill.urlHash) > fill.urlGeneration) {
+            return true;
+        }
+        for (Map.Entry<String, Long> t : fill.tagGenerations.entrySet()) {
+            if (generations.get(Generations.tag(t.getKey())) > t.getValue()) {
+                return true;
             }
         }
-        local.put(key, value);
+        for (String t : responseTags) {
+            if (generations.risenSince(Generations.tag(t), fill.startNanos)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     void store(Fill fill, int status, List<Map.Entry<String, String>> headers, byte[] body) {
         try {
-            if (fill.epoch != generations.epoch()) {
-                return; // an invalidation ran while this answer was fetched: it may be what was invalidated
-            }
             HeaderView response = HeaderView.of(headers);
+            List<String> responseTags = CacheTags.fromResponse(response);
+            if (raced(fill, responseTags)) {
+                return; // an invalidation of this answer's API, URL or tags ran while it was fetched
+            }
             long responseTime = clock.getAsLong();
             long lifetime = Freshness.lifetimeMillis(rules, status, response);
             long grace = rules.grace().toMillis();
             CacheControl cc = rules.respectCacheControl() ? CacheControl.parse(response.values("Cache-Control")) : CacheControl.NONE;
             List<String> vary = CacheKeys.varyNames(response);
-            Map<String, Long> tagGenerations = new LinkedHashMap<>();
-            List<String> all = new ArrayList<>(tags.expand(fill.path, fill.rawQuery, fill.request));
-            all.addAll(CacheTags.fromResponse(response));
-            all.add(urlTag(fill.path, fill.rawQuery));
-            for (String t : all) {
-                tagGenerations.put(t, generations.get(Generations.tag(t)));
+            Map<String, Long> tagGenerations = new LinkedHashMap<>(fill.tagGenerations);
+            for (String t : responseTags) {
+                tagGenerations.putIfAbsent(t, generations.get(Generations.tag(t)));
             }
             CachedResponse entry = new CachedResponse(status, CachedResponse.storableHeaders(headers), body,
                 fill.requestTimeMillis, responseTime,
                 Freshness.correctedInitialAgeMillis(response, fill.requestTimeMillis, responseTime),
                 lifetime, grace, Freshness.mustRevalidate(cc) || cc.noCache(), vary, tagGenerations,
-                fill.apiGeneration);
+                fill.apiGeneration, fill.urlHash, fill.urlGeneration);
             long keepMillis = Math.min(maxKeepMillis - (responseTime - fill.requestTimeMillis), keepMillis(entry, responseTime));
             if (keepMillis <= 0) {
                 return; // its request started longer ago than any entry may be kept
@@ -351,12 +444,12 @@ public final class RouteCache {
             String key = fill.key;
             if (!vary.isEmpty()) {
                 store.put(map, key, CachedResponse.encodeVaryMarker(vary, entry.staleUntilMillis()), keepMillis);
-                remember(key, new VaryMarker(vary));
+                remember(key, new VaryMarker(vary), 128);
                 key = CacheKeys.varyKey(key, vary, fill.request);
             }
             store.put(map, key, entry.encode(), keepMillis);
-            remember(key, entry);
-            tagCounts.add(all);
+            remember(key, entry, entry.weight());
+            tagCounts.add(new ArrayList<>(tagGenerations.keySet()));
             stats.stored.increment();
         } catch (RuntimeException e) {
             LOG.warn("storing a response of API {} failed", apiId, e);
@@ -366,12 +459,15 @@ public final class RouteCache {
     }
 
     /**
-     * How long the map keeps an entry: to the end of its grace, and, when it has a validator,
-     * {@link #KEEP_MILLIS} longer, so that an expired entry can still be renewed by a 304
-     * instead of fetched whole (Varnish calls this "keep").
+     * How long the map keeps an entry: to the end of its grace (or of its stale-while-revalidate
+     * or stale-if-error window, when longer), and, when it has a validator, {@link #KEEP_MILLIS}
+     * longer, so that an expired entry can still be renewed by a 304 instead of fetched whole
+     * (Varnish calls this "keep").
      */
     static long keepMillis(CachedResponse entry, long now) {
         long until = entry.staleUntilMillis();
+        long staleWindow = Math.max(staleWhileRevalidateMillis(entry), staleIfErrorMillis(entry));
+        until = Math.max(until, entry.expiresAtMillis() + staleWindow);
         if (entry.etag() != null || entry.lastModified() != null) {
             until = Math.max(until, entry.expiresAtMillis() + KEEP_MILLIS);
         }
@@ -384,20 +480,18 @@ public final class RouteCache {
         CachedResponse merged = entry.mergedWith304(HeaderView.of(headers), fill.requestTimeMillis, now, rules);
         try {
             String refusal = Storability.refusal(rules, "GET", merged.status(), fill.request, merged.headerView());
-            if (refusal == null && fill.epoch == generations.epoch()) {
+            if (refusal == null && !raced(fill, List.of())) {
                 // stored anew: it records the generations of this fill, as a new answer would, so
                 // that it never outlives the retention of the generations it was checked against
                 Map<String, Long> current = new LinkedHashMap<>();
                 for (String t : merged.tagGenerations().keySet()) {
                     current.put(t, generations.get(Generations.tag(t)));
                 }
-                merged = new CachedResponse(merged.status(), merged.headers(), merged.body(), merged.requestTimeMillis(),
-                    merged.responseTimeMillis(), merged.correctedInitialAgeMillis(), merged.lifetimeMillis(),
-                    merged.graceMillis(), merged.mustRevalidate(), merged.varyNames(), current, fill.apiGeneration);
+                merged = merged.withGenerations(current, fill.apiGeneration, fill.urlGeneration);
                 long keepMillis = Math.max(1, Math.min(maxKeepMillis - (now - fill.requestTimeMillis), keepMillis(merged, now)));
                 String key = merged.varyNames().isEmpty() ? fill.key : CacheKeys.varyKey(fill.key, merged.varyNames(), fill.request);
                 store.put(map, key, merged.encode(), keepMillis);
-                remember(key, merged);
+                remember(key, merged, merged.weight());
                 stats.stored.increment();
             }
         } catch (RuntimeException e) {
@@ -423,7 +517,7 @@ public final class RouteCache {
         unsafe.invalidate(apiId, path, rawQuery);
     }
 
-    /** The tag every entry of one URL carries, so {@code {"api", "keys"}} and unsafe methods invalidate all its variants. */
+    /** The tag naming one URL of an API (with all its variants): what {@link UrlGenerations#hash} hashes. */
     public String urlTag(String path, String rawQuery) {
         return urlTag(apiId, path, rawQuery);
     }
@@ -435,14 +529,10 @@ public final class RouteCache {
 
     /** Drops entries of this node's tier that the current generations no longer allow; answers how many. */
     int sweep() {
-        int dropped = 0;
-        for (Iterator<Map.Entry<String, Object>> it = local.entrySet().iterator(); it.hasNext(); ) {
-            Object v = it.next().getValue();
-            if (v instanceof CachedResponse e && !valid(e)) {
-                it.remove();
-                dropped++;
-            }
+        if (local == null) {
+            return 0;
         }
+        int dropped = local.removeIf(v -> v instanceof CachedResponse e && !valid(e));
         stats.invalidated.add(dropped);
         return dropped;
     }
@@ -453,10 +543,12 @@ public final class RouteCache {
 
     /** Forgets this node's tier (the API was deleted or its settings changed). */
     void clearLocal() {
-        local.clear();
+        if (local != null) {
+            local.clear();
+        }
     }
 
     int localEntries() {
-        return local.size();
+        return local == null ? 0 : local.size();
     }
 }

@@ -25,6 +25,9 @@ import dev.meridian.core.cache.CacheStats;
 import dev.meridian.core.cache.CacheStore;
 import dev.meridian.core.cache.CacheSupport;
 import dev.meridian.core.cache.Generations;
+import dev.meridian.core.cache.Invalidated;
+import dev.meridian.core.cache.LocalTier;
+import dev.meridian.core.cache.UrlGenerations;
 import dev.meridian.core.cache.ResponseCache;
 import dev.meridian.core.cache.RouteCache;
 import dev.meridian.model.ApiDefinition;
@@ -50,8 +53,11 @@ public final class CacheComponent implements ResponseCache {
     private static final long FULL_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(30);
     /** A refresh this late means the node was paused (SIGSTOP, a long GC): it may have missed broadcasts. */
     private static final long LATE_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** URLs waiting for their bump; past it, a URL's whole bucket is invalidated instead (bounded memory). */
     private static final int MAX_PENDING_URLS = 100_000;
     private static final int URL_BATCH = 5_000;
+    /** Clocks of the nodes may differ by this much: reads of what changed look back this far. */
+    private static final long CLOCK_SLACK_MILLIS = TimeUnit.MINUTES.toMillis(5);
 
     @Reference
     private CacheStore store;
@@ -65,20 +71,24 @@ public final class CacheComponent implements ResponseCache {
     /** Identity of the cache block each RouteCache was last confirmed for: an unchanged apply costs one identity check. */
     private final ConcurrentHashMap<String, Map<String, Object>> confirmed = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, CacheStats> stats = new ConcurrentHashMap<>();
-    private final RouteCache.Limits limits = new RouteCache.Limits(Settings.integer("MERIDIAN_CACHE_LOCAL_ENTRIES", 10_000),
-        Settings.integer("MERIDIAN_CACHE_MAX_BODY", 1024 * 1024), Settings.duration("MERIDIAN_CACHE_MAX_KEEP", "24h").toMillis());
+    private final RouteCache.Limits limits = new RouteCache.Limits(Settings.bytes("MERIDIAN_CACHE_MAX_BODY", "1m"),
+        Settings.duration("MERIDIAN_CACHE_MAX_KEEP", "24h").toMillis());
+    /** The fast tier of every cached API on this node, in one budget of bytes. */
+    private final LocalTier localTier = new LocalTier(Settings.bytes("MERIDIAN_CACHE_LOCAL_BYTES", "64m"));
     /**
      * How long the cluster keeps a generation after its last bump: past the longest an entry is
      * kept (so every entry it refused is gone), plus slack for a fill that raced the bump.
      */
     private final Duration retention = Duration.ofMillis(limits.maxKeepMillis()).plus(RETENTION_SLACK);
-    /** URL tags invalidated by unsafe requests, not bumped yet: many requests to one URL cost one bump. */
-    private final java.util.Set<String> pendingUrls = ConcurrentHashMap.newKeySet();
-    /** APIs with more URLs pending than {@link #MAX_PENDING_URLS}: invalidated whole instead. */
-    private final java.util.Set<String> overflowed = ConcurrentHashMap.newKeySet();
+    /** URLs ({@link UrlGenerations#hash}) invalidated by unsafe requests, not bumped yet: many requests to one URL cost one bump. */
+    private final java.util.Set<Long> pendingUrls = ConcurrentHashMap.newKeySet();
+    /** Buckets to invalidate whole: their URLs came while {@link #MAX_PENDING_URLS} were pending. */
+    private final java.util.Set<Integer> pendingBuckets = ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.atomic.AtomicBoolean flushScheduled = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile long lastRefreshNanos;
     private volatile long lastFullRefreshNanos;
+    /** Wall clock of the last read of the cluster's generations: the next reads what changed since. */
+    private volatile long lastReadMillis;
     private volatile long lastMembership;
     private ScheduledExecutorService timer;
     private AutoCloseable handler;
@@ -93,7 +103,7 @@ public final class CacheComponent implements ResponseCache {
         handler = store.onBroadcast(this::onBroadcast); // first: no raise can fall between load and handler
         lastRefreshNanos = System.nanoTime();
         lastMembership = store.membershipVersion();
-        fullRefresh(lastRefreshNanos);
+        refresh(lastRefreshNanos, true);
         // a node cut off or paused during an invalidation missed its broadcast: it learns it here
         timer.scheduleWithFixedDelay(this::refreshGenerations, 1, 1, TimeUnit.SECONDS);
         timer.scheduleWithFixedDelay(this::retireGone, 5, 5, TimeUnit.SECONDS);
@@ -108,10 +118,10 @@ public final class CacheComponent implements ResponseCache {
     }
 
     /**
-     * Every second: a full read of the cluster's generations when the last one is 30 s old, or at
-     * once when this node was paused or the cluster changed (a member left or joined, a split
-     * cluster merged); each also forgets what the cluster forgot. (A full read is
-     * proportional to the generations the cluster holds, which retention bounds.)
+     * Every second: at once when this node was paused or the cluster changed (a member left or
+     * joined, a split cluster merged), a full read of the cluster's generations; otherwise every
+     * 30 s a read of only those that changed since the last read (filtered where they live, so a
+     * node copies what moved, not every generation). Each also forgets what is past retention.
      */
     private void refreshGenerations() {
         long now = System.nanoTime();
@@ -119,27 +129,35 @@ public final class CacheComponent implements ResponseCache {
         lastRefreshNanos = now;
         long membership = store.membershipVersion();
         boolean moved = membership != lastMembership;
-        if (late || moved || now - lastFullRefreshNanos >= FULL_REFRESH_NANOS) {
-            if (late || moved) {
-                LOG.info("cache: {}; re-reading invalidation generations", late ? "this node was paused" : "the cluster changed");
-            }
+        if (late || moved) {
+            LOG.info("cache: {}; re-reading invalidation generations", late ? "this node was paused" : "the cluster changed");
             lastMembership = membership;
-            fullRefresh(now);
+            refresh(now, true);
+        } else if (now - lastFullRefreshNanos >= FULL_REFRESH_NANOS) {
+            refresh(now, false);
         }
     }
 
-    private void fullRefresh(long now) {
+    private void refresh(long nowNanos, boolean full) {
+        long nowMillis = System.currentTimeMillis();
+        long since = full || lastReadMillis == 0 ? 0 : lastReadMillis - CLOCK_SLACK_MILLIS;
         try {
-            Map<String, Long> all = store.generations();
-            generations.raiseAll(all);
-            int forgotten = generations.forgetExpired(all.keySet(), now, retention.toNanos());
-            if (forgotten > 0) {
-                LOG.debug("cache: {} generations past their retention forgotten", forgotten);
-            }
-            lastFullRefreshNanos = now;
+            generations.raiseAll(store.generations(since));
+            applyUrls(store.urlGenerations(since));
+            lastReadMillis = nowMillis;
+            lastFullRefreshNanos = nowNanos;
         } catch (RuntimeException e) {
             LOG.debug("cache generations not readable: {}", e.toString());
         }
+        int forgotten = generations.forgetExpired(nowNanos, retention.toNanos(), nowMillis);
+        if (forgotten > 0) {
+            LOG.debug("cache: {} generations past their retention forgotten", forgotten);
+        }
+    }
+
+    private void applyUrls(Map<Integer, long[]> changes) {
+        long now = System.currentTimeMillis();
+        changes.forEach((bucket, change) -> generations.urls().apply(bucket, change, now, retention.toMillis()));
     }
 
     @Override
@@ -162,7 +180,7 @@ public final class CacheComponent implements ResponseCache {
             RouteCache previous = c;
             CacheStats s = stats.computeIfAbsent(api.id(), id -> new CacheStats());
             c = CacheSupport.routeCache(api.id(), rules, store, generations, s, System::currentTimeMillis, limits,
-                this::invalidateUrlLater, tagCounts);
+                localTier, this::invalidateUrlLater, tagCounts);
             caches.put(api.id(), c);
             if (previous != null) {
                 CacheSupport.clearLocal(previous);
@@ -177,7 +195,7 @@ public final class CacheComponent implements ResponseCache {
                 RouteCache fresh = c;
                 timer.execute(() -> {
                     try {
-                        store.prepare(fresh.map(), rules.maxEntries());
+                        store.prepare(fresh.map(), rules.maxEntries(), 256L << 20); // TODO(merge rfc-rules): rules.maxBytes()
                     } catch (RuntimeException e) {
                         LOG.warn("cache map {} keeps the default bound: {}", fresh.map(), e.toString());
                     }
@@ -233,22 +251,31 @@ public final class CacheComponent implements ResponseCache {
             }
             names.add("api:" + api);
         }
+        Map<Integer, List<Long>> urls = new java.util.HashMap<>();
         for (String key : keys) {
             int q = key.indexOf('?');
-            names.add("tag:" + CacheSupport.urlTag(api, q < 0 ? key : key.substring(0, q), q < 0 ? null : key.substring(q + 1)));
+            long hash = CacheSupport.urlHash(api, q < 0 ? key : key.substring(0, q), q < 0 ? null : key.substring(q + 1));
+            urls.computeIfAbsent(UrlGenerations.bucket(hash), b -> new ArrayList<>()).add(hash);
             invalidated++; // a URL, all its variants
         }
         for (String tag : tags) {
             names.add("tag:" + tag);
         }
-        Map<String, Object> raised = new LinkedHashMap<>(store.bump(names, retention));
-        List<CacheStore.NodeReply> replies = announce(raised);
+        Map<String, Long> raised = store.bump(names, retention);
+        Map<Integer, long[]> raisedUrls = urls.isEmpty() ? Map.of() : store.bumpUrls(arrays(urls), java.util.Set.of(), retention);
+        List<CacheStore.NodeReply> replies = announce(raised, raisedUrls, true);
         long tookMs = (System.nanoTime() - start) / 1_000_000;
         for (CacheStore.NodeReply r : replies) {
             invalidated += counted(r.reply());
         }
-        purgeLater(apiCache, raised);
+        purgeLater(apiCache, raised, raisedUrls);
         return new Invalidation(invalidated, tookMs, replies);
+    }
+
+    private static Map<Integer, long[]> arrays(Map<Integer, ? extends java.util.Collection<Long>> byBucket) {
+        Map<Integer, long[]> out = new java.util.HashMap<>();
+        byBucket.forEach((b, hashes) -> out.put(b, hashes.stream().mapToLong(Long::longValue).toArray()));
+        return out;
     }
 
     /**
@@ -257,21 +284,20 @@ public final class CacheComponent implements ResponseCache {
      * thread — an API's own map for a whole-API or URL invalidation, every cached API's map for
      * tags. Entries stored after the invalidation carry the new generations and stay.
      */
-    private void purgeLater(RouteCache apiCache, Map<String, Object> raised) {
+    private void purgeLater(RouteCache apiCache, Map<String, Long> raised, Map<Integer, long[]> raisedUrls) {
         long apiGeneration = 0;
         Map<String, Long> tags = new java.util.HashMap<>();
-        for (Map.Entry<String, Object> r : raised.entrySet()) {
-            long g = ((Number) r.getValue()).longValue();
+        for (Map.Entry<String, Long> r : raised.entrySet()) {
             if (r.getKey().startsWith("tag:")) {
-                tags.put(r.getKey().substring(4), g);
+                tags.put(r.getKey().substring(4), r.getValue());
             } else {
-                apiGeneration = g;
+                apiGeneration = r.getValue();
             }
         }
-        long api = apiGeneration;
+        Invalidated covered = new Invalidated(apiGeneration, tags, raisedUrls);
         List<RouteCache> targets = apiCache != null ? List.of(apiCache) : List.copyOf(caches.values());
         for (RouteCache c : targets) {
-            timer.execute(() -> purging(c.map(), () -> store.purge(c.map(), api, tags)));
+            timer.execute(() -> purging(c.map(), () -> store.purge(c.map(), covered)));
         }
     }
 
@@ -291,14 +317,17 @@ public final class CacheComponent implements ResponseCache {
      * RFC 9111 §4.4: a successful unsafe request invalidates its URL. Off the request path, and
      * not waited for: bumped in the cluster and raised on every node as an invalidation is, in
      * batches, so that a burst of writes to one URL costs one bump and a flood of writes to
-     * distinct URLs a round trip per batch (past {@value #MAX_PENDING_URLS} pending URLs, their
-     * APIs are invalidated whole instead of queueing more).
+     * distinct URLs a round trip per batch. Memory stays bounded whatever the traffic: past
+     * {@value #MAX_PENDING_URLS} pending URLs, a new one invalidates its whole URL bucket
+     * ({@link UrlGenerations}: a few dozen URLs of any API) instead of queueing; traffic never
+     * invalidates a whole API.
      */
     private void invalidateUrlLater(String apiId, String path, String rawQuery) {
-        if (pendingUrls.size() >= MAX_PENDING_URLS) {
-            overflowed.add(apiId);
+        long hash = CacheSupport.urlHash(apiId, path, rawQuery);
+        if (pendingUrls.size() < MAX_PENDING_URLS || pendingUrls.contains(hash)) {
+            pendingUrls.add(hash);
         } else {
-            pendingUrls.add(CacheSupport.urlTag(apiId, path, rawQuery));
+            pendingBuckets.add(UrlGenerations.bucket(hash));
         }
         if (flushScheduled.compareAndSet(false, true)) {
             timer.execute(this::flushUrls);
@@ -307,51 +336,59 @@ public final class CacheComponent implements ResponseCache {
 
     private void flushUrls() {
         flushScheduled.set(false); // a URL added from here on schedules another flush
-        while (!pendingUrls.isEmpty() || !overflowed.isEmpty()) {
-            List<String> names = new ArrayList<>();
-            for (java.util.Iterator<String> it = overflowed.iterator(); it.hasNext(); ) {
-                String apiId = it.next();
-                it.remove();
-                names.add("api:" + apiId);
-                LOG.warn("cache of API {}: more than {} URLs written at once; invalidating the whole API", apiId, MAX_PENDING_URLS);
-            }
-            for (java.util.Iterator<String> it = pendingUrls.iterator(); it.hasNext() && names.size() < URL_BATCH; ) {
-                names.add("tag:" + it.next());
+        while (!pendingUrls.isEmpty() || !pendingBuckets.isEmpty()) {
+            java.util.Set<Integer> whole = new java.util.HashSet<>();
+            for (java.util.Iterator<Integer> it = pendingBuckets.iterator(); it.hasNext(); ) {
+                whole.add(it.next());
                 it.remove();
             }
-            Map<String, Long> bumped;
+            Map<Integer, List<Long>> hashes = new java.util.HashMap<>();
+            int n = 0;
+            for (java.util.Iterator<Long> it = pendingUrls.iterator(); it.hasNext() && n < URL_BATCH; n++) {
+                long h = it.next();
+                it.remove();
+                hashes.computeIfAbsent(UrlGenerations.bucket(h), b -> new ArrayList<>()).add(h);
+            }
+            Map<Integer, long[]> bumped;
             try {
-                bumped = store.bump(names, retention);
+                bumped = store.bumpUrls(arrays(hashes), whole, retention);
             } catch (RuntimeException e) {
                 // nothing raised: the URLs wait for the next try (they are refused nowhere yet)
-                LOG.warn("invalidating {} URLs after unsafe requests failed; retrying in 1 s", names.size(), e);
-                for (String name : names) {
-                    if (name.startsWith("tag:")) {
-                        pendingUrls.add(name.substring(4));
-                    } else {
-                        overflowed.add(name.substring(4));
-                    }
-                }
+                LOG.warn("invalidating {} URLs after unsafe requests failed; retrying in 1 s", n + whole.size(), e);
+                hashes.values().forEach(pendingUrls::addAll);
+                pendingBuckets.addAll(whole);
                 if (flushScheduled.compareAndSet(false, true)) {
                     timer.schedule(this::flushUrls, 1, TimeUnit.SECONDS);
                 }
                 return;
             }
-            generations.raiseAll(bumped);
+            if (!whole.isEmpty()) {
+                LOG.warn("cache: more than {} URLs written at once; {} URL buckets invalidated whole", MAX_PENDING_URLS,
+                    whole.size());
+            }
+            applyUrls(bumped);
             try {
-                // nodes that miss it learn the bump at their next full read of the generations
-                announce(bumped);
+                // nodes that miss it learn the bump at their next read of what changed
+                announce(Map.of(), bumped, false);
             } catch (RuntimeException e) {
-                LOG.warn("announcing {} URL invalidations failed; nodes learn them at their next full read", names.size(), e);
+                LOG.warn("announcing {} URL invalidations failed; nodes learn them at their next read", n, e);
             }
         }
     }
 
-    /** Raises {@code bumped} on every live node (each sweeps its fast tier) and answers their acknowledgements. */
-    private List<CacheStore.NodeReply> announce(Map<String, ?> bumped) {
+    /**
+     * Raises generations on every live node and answers their acknowledgements; with
+     * {@code sweep}, each node also drops the entries they cover from its fast tier (an
+     * invalidation by the admin API; the URLs that traffic invalidates are refused at lookup).
+     */
+    private List<CacheStore.NodeReply> announce(Map<String, Long> bumped, Map<Integer, long[]> urls, boolean sweep) {
         Map<String, Object> message = new LinkedHashMap<>();
         message.put("op", "raise");
         message.put("generations", bumped);
+        Map<String, Object> byBucket = new LinkedHashMap<>();
+        urls.forEach((b, change) -> byBucket.put(Integer.toString(b), java.util.Arrays.stream(change).boxed().toList()));
+        message.put("urls", byBucket);
+        message.put("sweep", sweep);
         return store.broadcast(new String(Json.write(message), StandardCharsets.UTF_8), ACK_TIMEOUT);
     }
 
@@ -386,9 +423,17 @@ public final class CacheComponent implements ResponseCache {
             if ("raise".equals(op)) {
                 Map<String, Object> raised = (Map<String, Object>) m.get("generations");
                 raised.forEach((k, v) -> generations.raise(k, ((Number) v).longValue()));
+                Object urls = m.get("urls");
+                if (urls instanceof Map<?, ?> byBucket) {
+                    long now = System.currentTimeMillis();
+                    byBucket.forEach((b, change) -> generations.urls().apply(Integer.parseInt((String) b),
+                        ((List<Number>) change).stream().mapToLong(Number::longValue).toArray(), now, retention.toMillis()));
+                }
                 long dropped = 0;
-                for (RouteCache c : caches.values()) {
-                    dropped += CacheSupport.sweep(c);
+                if (!Boolean.FALSE.equals(m.get("sweep"))) {
+                    for (RouteCache c : caches.values()) {
+                        dropped += CacheSupport.sweep(c);
+                    }
                 }
                 long counted = 0;
                 for (String name : raised.keySet()) {
@@ -429,6 +474,16 @@ public final class CacheComponent implements ResponseCache {
         out.put("node", Settings.nodeName());
         out.put("region", Settings.string("MERIDIAN_REGION", "default"));
         out.put("apis", apis);
+        Map<String, Object> local = new LinkedHashMap<>();
+        local.put("bytes", localTier.bytes());
+        local.put("maxBytes", localTier.maxBytes());
+        local.put("entries", localTier.entries());
+        out.put("local", local);
+        Map<String, Object> held = new LinkedHashMap<>();
+        held.put("named", generations.size());
+        held.put("urls", generations.urls().size());
+        held.put("pendingUrls", pendingUrls.size());
+        out.put("generations", held);
         return out;
     }
 

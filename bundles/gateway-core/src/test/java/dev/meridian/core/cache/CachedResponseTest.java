@@ -39,15 +39,27 @@ class CachedResponseTest {
 
     @Test
     void should_tell_from_the_bytes_whether_an_invalidation_covers_an_entry() {
-        byte[] bytes = sample().encode();
-        assertFalse(CachedResponse.coveredBy(bytes, 42, Map.of()));
-        assertTrue(CachedResponse.coveredBy(bytes, 43, Map.of()), "api generation moved on");
-        assertFalse(CachedResponse.coveredBy(bytes, 0, Map.of("orders", 3L)), "same generation: stored after it");
-        assertTrue(CachedResponse.coveredBy(bytes, 0, Map.of("orders", 4L)));
-        assertTrue(CachedResponse.coveredBy(bytes, 0, Map.of("customer:7", 1L)));
-        assertFalse(CachedResponse.coveredBy(bytes, 0, Map.of("other", 9L)));
-        assertFalse(CachedResponse.coveredBy(CachedResponse.encodeVaryMarker(List.of("accept"), T), 99, Map.of()));
-        assertFalse(CachedResponse.coveredBy(new byte[] {1, 2, 3}, 99, Map.of()));
+        long url = UrlGenerations.hash("url:orders /orders/1");
+        int bucket = UrlGenerations.bucket(url);
+        byte[] bytes = sample().withGenerations(sample().tagGenerations(), 42, 5).encode();
+        assertFalse(CachedResponse.coveredBy(bytes, raised(42, Map.of(), Map.of())));
+        assertTrue(CachedResponse.coveredBy(bytes, raised(43, Map.of(), Map.of())), "api generation moved on");
+        assertFalse(CachedResponse.coveredBy(bytes, raised(0, Map.of("orders", 3L), Map.of())), "same generation: stored after it");
+        assertTrue(CachedResponse.coveredBy(bytes, raised(0, Map.of("orders", 4L), Map.of())));
+        assertTrue(CachedResponse.coveredBy(bytes, raised(0, Map.of("customer:7", 1L), Map.of())));
+        assertFalse(CachedResponse.coveredBy(bytes, raised(0, Map.of("other", 9L), Map.of())));
+        byte[] withUrl = new CachedResponse(200, List.of(), new byte[0], T, T, 0, 1, 0, false, List.of(), Map.of(), 0, url, 5).encode();
+        assertTrue(CachedResponse.coveredBy(withUrl, raised(0, Map.of(), Map.of(bucket, new long[] {0, url, 6}))), "its URL");
+        assertFalse(CachedResponse.coveredBy(withUrl, raised(0, Map.of(), Map.of(bucket, new long[] {0, url + 1, 6}))),
+            "another URL of its bucket");
+        assertTrue(CachedResponse.coveredBy(withUrl, raised(0, Map.of(), Map.of(bucket, new long[] {7}))), "its bucket's floor");
+        assertFalse(CachedResponse.coveredBy(withUrl, raised(0, Map.of(), Map.of(bucket + 1, new long[] {7}))), "another bucket");
+        assertFalse(CachedResponse.coveredBy(CachedResponse.encodeVaryMarker(List.of("accept"), T), raised(99, Map.of(), Map.of())));
+        assertFalse(CachedResponse.coveredBy(new byte[] {1, 2, 3}, raised(99, Map.of(), Map.of())));
+    }
+
+    private static Invalidated raised(long api, Map<String, Long> tags, Map<Integer, long[]> urls) {
+        return new Invalidated(api, tags, urls);
     }
 
     @Test
@@ -107,9 +119,9 @@ class CachedResponseTest {
     @Test
     void should_reject_an_unknown_format_version() {
         byte[] bytes = sample().encode();
-        bytes[2] = 2;
+        bytes[2] = 1; // the format before URL generations: refused (the entry is dropped and fetched anew)
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CachedResponse.decode(bytes));
-        assertTrue(e.getMessage().contains("version 2"), e.getMessage());
+        assertTrue(e.getMessage().contains("version 1"), e.getMessage());
     }
 
     @Test
@@ -118,7 +130,7 @@ class CachedResponseTest {
         byte[] magic = bytes.clone();
         magic[0] = 'M';
         assertThrows(IllegalArgumentException.class, () -> CachedResponse.decode(magic));
-        int flagsAt = 3 + 4 + 6 * 8;
+        int flagsAt = 3 + 4 + 8 * 8;
         byte[] flags = bytes.clone();
         flags[flagsAt] = 4;
         assertThrows(IllegalArgumentException.class, () -> CachedResponse.decode(flags));

@@ -42,7 +42,7 @@ class RouteCacheTest {
         }
 
         @Override
-        public void prepare(String map, long maxEntries) {
+        public void prepare(String map, long maxEntries, long maxBytes) {
         }
 
         @Override
@@ -58,9 +58,8 @@ class RouteCacheTest {
 
 
         @Override
-        public void purge(String map, long apiGeneration, Map<String, Long> raisedTags) {
-            entries.entrySet().removeIf(e -> e.getKey().startsWith(map + "/")
-                && CachedResponse.coveredBy(e.getValue(), apiGeneration, raisedTags));
+        public void purge(String map, Invalidated raised) {
+            entries.entrySet().removeIf(e -> e.getKey().startsWith(map + "/") && CachedResponse.coveredBy(e.getValue(), raised));
         }
 
         @Override
@@ -83,9 +82,54 @@ class RouteCacheTest {
             return 0;
         }
 
+        final Map<Integer, long[]> urls = new ConcurrentHashMap<>();
+
         @Override
-        public Map<String, Long> generations() {
-            return Map.copyOf(generations);
+        public Map<String, Long> generations(long sinceMillis) {
+            Map<String, Long> out = new java.util.HashMap<>();
+            generations.forEach((k, v) -> {
+                if (v >= sinceMillis) {
+                    out.put(k, v);
+                }
+            });
+            return out;
+        }
+
+        @Override
+        public Map<Integer, long[]> urlGenerations(long sinceMillis) {
+            Map<Integer, long[]> out = new java.util.HashMap<>();
+            urls.forEach((b, record) -> {
+                if (record[0] >= sinceMillis) {
+                    out.put(b, UrlGenerations.changeOf(record));
+                }
+            });
+            return out;
+        }
+
+        @Override
+        public Map<Integer, long[]> bumpUrls(Map<Integer, long[]> hashes, Set<Integer> whole, Duration retention) {
+            Map<Integer, long[]> out = new java.util.HashMap<>();
+            Set<Integer> keys = new java.util.HashSet<>(hashes.keySet());
+            keys.addAll(whole);
+            for (Integer b : keys) {
+                long[][] bumped = UrlGenerations.bump(urls.get(b), hashes.getOrDefault(b, new long[0]), whole.contains(b),
+                    wallClock, retention.toMillis());
+                if (bumped[0] == null) {
+                    urls.remove(b);
+                } else {
+                    urls.put(b, bumped[0]);
+                }
+                out.put(b, bumped[1]);
+            }
+            return out;
+        }
+
+        /** Invalidates one URL in the cluster and answers the change a node applies. */
+        void bumpUrl(Generations on, String urlTag) {
+            long h = UrlGenerations.hash(urlTag);
+            int b = UrlGenerations.bucket(h);
+            long[] change = bumpUrls(Map.of(b, new long[] {h}), Set.of(), Duration.ofHours(1)).get(b);
+            on.urls().apply(b, change, wallClock, Duration.ofHours(1).toMillis());
         }
 
         @Override
@@ -123,12 +167,13 @@ class RouteCacheTest {
     private static final long MAX_KEEP_MILLIS = 3_600_000;
     private final MemoryStore store = new MemoryStore();
     private final Generations generations = new Generations();
+    private final LocalTier localTier = new LocalTier(64L << 20);
     private final AtomicLong now = new AtomicLong(1_000_000);
     private static final HeaderView NO_HEADERS = name -> List.of();
 
     private RouteCache cache(Map<String, Object> block) {
         RouteCache c = new RouteCache("orders", CacheRules.of(block).orElseThrow(), store, generations, new CacheStats(), now::get,
-            new RouteCache.Limits(100, 1024 * 1024, MAX_KEEP_MILLIS), (api, path, query) -> { }, new TagCounts(100));
+            new RouteCache.Limits(1024 * 1024, MAX_KEEP_MILLIS), localTier, (api, path, query) -> { }, new TagCounts(100));
         c.markReady();
         return c;
     }
@@ -205,10 +250,11 @@ class RouteCacheTest {
         fill(lookup(other, "/orders/7", NO_HEADERS), "seven");
         generations.raise("api:orders", store.bump("api:orders"));
         assertInstanceOf(Lookup.Miss.class, lookup(other, "/orders/7", NO_HEADERS), "a whole API");
-        String url = other.urlTag("/orders/8", null);
         fill(lookup(other, "/orders/8", NO_HEADERS), "eight");
-        generations.raise("tag:" + url, store.bump("tag:" + url));
+        fill(lookup(other, "/orders/88", NO_HEADERS), "eighty-eight");
+        store.bumpUrl(generations, other.urlTag("/orders/8", null));
         assertInstanceOf(Lookup.Miss.class, lookup(other, "/orders/8", NO_HEADERS), "one URL");
+        assertInstanceOf(Lookup.Hit.class, lookup(other, "/orders/88", NO_HEADERS), "and no other");
     }
 
     @Test
@@ -233,7 +279,7 @@ class RouteCacheTest {
     void should_store_across_a_refresh_that_raises_nothing() {
         RouteCache c = cache(Map.of("ttl", "30s"));
         Lookup miss = lookup(c, "/orders/13", NO_HEADERS);
-        generations.raiseAll(store.generations()); // the periodic refresh re-reads what is known
+        generations.raiseAll(store.generations(0)); // the periodic refresh re-reads what is known
         fill(miss, "thirteen");
         assertInstanceOf(Lookup.Hit.class, lookup(c, "/orders/13", NO_HEADERS));
     }
@@ -300,10 +346,8 @@ class RouteCacheTest {
         store.forget("tag:order:21");
         long retention = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(MAX_KEEP_MILLIS + 600_000);
         long learned = System.nanoTime();
-        assertEquals(0, generations.forgetExpired(Set.of("tag:order:21"), learned + retention, retention),
-            "the cluster still has it (a read that predates its expiry): kept");
-        assertEquals(0, generations.forgetExpired(Set.of(), learned + retention / 2, retention), "within its retention: kept");
-        assertEquals(1, generations.forgetExpired(Set.of(), learned + retention, retention));
+        assertEquals(0, generations.forgetExpired(learned + retention / 2, retention, store.wallClock), "within its retention: kept");
+        assertEquals(1, generations.forgetExpired(learned + retention, retention, store.wallClock));
         assertEquals(0, generations.get("tag:order:21"));
         Lookup hit = lookup(c, "/orders/21", NO_HEADERS);
         assertEquals("after", new String(((Lookup.Hit) hit).entry().body(), java.nio.charset.StandardCharsets.UTF_8),
@@ -312,5 +356,85 @@ class RouteCacheTest {
         store.wallClock += 86_400_000;
         generations.raise("tag:order:21", store.bump("tag:order:21"));
         assertInstanceOf(Lookup.Miss.class, lookup(c, "/orders/21", NO_HEADERS), "a later bump refuses what the earlier value allowed");
+    }
+
+    @Test
+    void should_store_answers_while_other_urls_tags_and_apis_are_invalidated() {
+        RouteCache c = cache(Map.of("ttl", "30s", "tags", List.of("order:{path.2}")));
+        Lookup miss = lookup(c, "/orders/30", NO_HEADERS);
+        for (int i = 0; i < 50; i++) {
+            store.bumpUrl(generations, c.urlTag("/orders/other-" + i, null)); // writes to other URLs
+        }
+        generations.raise("tag:order:31", store.bump("tag:order:31"));
+        generations.raise("api:billing", store.bump("api:billing"));
+        fill(miss, "thirty", "Cache-Tag", "unrelated");
+        assertInstanceOf(Lookup.Hit.class, lookup(c, "/orders/30", NO_HEADERS),
+            "only what this answer depends on may refuse it (the epoch of every generation did before)");
+    }
+
+    @Test
+    void should_not_store_an_answer_fetched_across_an_invalidation_of_its_url_or_a_tag_it_names() {
+        RouteCache c = cache(Map.of("ttl", "30s"));
+        Lookup miss = lookup(c, "/orders/32", NO_HEADERS);
+        store.bumpUrl(generations, c.urlTag("/orders/32", null));
+        fill(miss, "fetched before the write answered");
+        assertInstanceOf(Lookup.Miss.class, lookup(c, "/orders/32", NO_HEADERS));
+        Lookup tagged = lookup(c, "/orders/33", NO_HEADERS);
+        generations.raise("tag:product-9", store.bump("tag:product-9"));
+        fill(tagged, "names the tag invalidated meanwhile", "Cache-Tag", "product-9");
+        assertInstanceOf(Lookup.Miss.class, lookup(c, "/orders/33", NO_HEADERS));
+    }
+
+    @Test
+    void should_stop_waiting_for_a_stuck_leader_and_fetch_itself() {
+        RouteCache c = cache(Map.of("ttl", "30s"));
+        String key = c.key("GET", "/orders/34", null, NO_HEADERS, null);
+        Lookup leader = c.lookup(key, "/orders/34", null, NO_HEADERS, 200).toCompletableFuture().join();
+        long start = System.nanoTime();
+        Lookup follower = c.lookup(key, "/orders/34", null, NO_HEADERS, 200).toCompletableFuture().join();
+        long waited = (System.nanoTime() - start) / 1_000_000;
+        assertInstanceOf(Lookup.Miss.class, follower, "fetches itself");
+        assertTrue(waited >= 150 && waited < 5_000, "waited " + waited + " ms");
+        fill(follower, "from the follower");
+        assertInstanceOf(Lookup.Hit.class, lookup(c, "/orders/34", NO_HEADERS), "and may store");
+        ((Lookup.Miss) leader).fill().release();
+    }
+
+    @Test
+    void should_answer_only_if_cached_from_the_cache_or_not_at_all() {
+        RouteCache c = cache(Map.of("ttl", "30s"));
+        HeaderView onlyIfCached = name -> name.equalsIgnoreCase("Cache-Control") ? List.of("only-if-cached") : List.of();
+        assertInstanceOf(Lookup.NotCached.class, lookup(c, "/orders/35", onlyIfCached), "RFC 9111 5.2.1.7: 504, no upstream");
+        fill(lookup(c, "/orders/35", NO_HEADERS), "thirty-five");
+        assertInstanceOf(Lookup.Hit.class, lookup(c, "/orders/35", onlyIfCached));
+    }
+
+    @Test
+    void should_serve_stale_while_revalidating_in_the_background_within_the_window_only() {
+        RouteCache c = cache(Map.of("ttl", "0s"));
+        fill(lookup(c, "/orders/36", NO_HEADERS), "v1", "Cache-Control", "max-age=2, stale-while-revalidate=10", "ETag", "\"1\"");
+        now.addAndGet(5_000);
+        Lookup first = lookup(c, "/orders/36", NO_HEADERS);
+        Lookup.Refresh refresh = assertInstanceOf(Lookup.Refresh.class, first, "stale, and one background refresh");
+        assertEquals("\"1\"", refresh.fill().revalidating().etag(), "conditional on its validator");
+        assertInstanceOf(Lookup.Stale.class, lookup(c, "/orders/36", NO_HEADERS), "no second refresh meanwhile");
+        refresh.fill().release();
+        now.addAndGet(10_000);
+        assertInstanceOf(Lookup.Miss.class, lookup(c, "/orders/36", NO_HEADERS), "past the window: a normal miss");
+    }
+
+    @Test
+    void should_offer_a_stale_entry_for_upstream_errors_within_stale_if_error_only() {
+        RouteCache c = cache(Map.of("ttl", "0s"));
+        fill(lookup(c, "/orders/37", NO_HEADERS), "v1", "Cache-Control", "max-age=2, stale-if-error=10");
+        now.addAndGet(5_000);
+        Lookup.Miss miss = assertInstanceOf(Lookup.Miss.class, lookup(c, "/orders/37", NO_HEADERS));
+        assertEquals("v1", new String(miss.fill().staleIfError().body(), java.nio.charset.StandardCharsets.UTF_8));
+        now.addAndGet(10_000);
+        assertNull(miss.fill().staleIfError(), "past its window");
+        miss.fill().release();
+        fill(lookup(c, "/orders/38", NO_HEADERS), "v1", "Cache-Control", "max-age=2, stale-if-error=60, must-revalidate");
+        now.addAndGet(5_000);
+        assertNull(((Lookup.Miss) lookup(c, "/orders/38", NO_HEADERS)).fill().staleIfError(), "never with must-revalidate");
     }
 }
