@@ -78,7 +78,8 @@ public final class CacheControl {
     }
 
     /**
-     * Parses all {@code Cache-Control} field lines of a message.
+     * Parses all {@code Cache-Control} field lines of a message. For the directives that govern
+     * a response use {@link #forResponse(HeaderView)}, which applies the targeted fields first.
      *
      * @param fieldValues the field lines, as from {@link HeaderView#values(String)}; null
      *     elements are skipped
