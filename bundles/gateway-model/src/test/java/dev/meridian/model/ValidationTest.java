@@ -119,6 +119,15 @@ class ValidationTest {
         arguments("cache: {maxEntries: 100000001}", "cache.maxEntries",
             "between 1 and 100000000"),
         arguments("cache: {maxEntries: 1e3}", "cache.maxEntries", "expected an integer"),
+        arguments("cache: {maxBytes: 64M}", "cache.maxBytes", "expected a size such as 64m"),
+        arguments("cache: {maxBytes: '1.5g'}", "cache.maxBytes", "expected a size such as 64m"),
+        arguments("cache: {maxBytes: -1}", "cache.maxBytes", "between 1m and 1024g"),
+        arguments("cache: {maxBytes: 1048575}", "cache.maxBytes", "between 1m and 1024g"),
+        arguments("cache: {maxBytes: 1023k}", "cache.maxBytes", "between 1m and 1024g"),
+        arguments("cache: {maxBytes: 1025g}", "cache.maxBytes", "between 1m and 1024g"),
+        arguments("cache: {maxBytes: 2.5}", "cache.maxBytes", "expected a size such as 64m"),
+        arguments("cache: {maxBytes: true}", "cache.maxBytes", "expected a size such as 64m"),
+        arguments("cache: {storeSetCookie: 'yes'}", "cache.storeSetCookie", "expected true or false"),
         arguments("extra: 1", "extra", "unknown field"));
   }
 
@@ -180,16 +189,28 @@ class ValidationTest {
           shared: false
           tags: ["orders", "line:{path.2}", "customer:{query.customer}", "{header.X-Tenant}"]
           maxEntries: 100000
+          maxBytes: 65536k
+          storeSetCookie: true
         """.strip()));
 
     Map<String, Object> cache = api.cache();
     assertEquals(List.of("ttl", "respectCacheControl", "grace", "ttlByStatus", "key", "shared",
-        "tags", "maxEntries"), List.copyOf(cache.keySet()));
+        "tags", "maxEntries", "maxBytes", "storeSetCookie"), List.copyOf(cache.keySet()));
+    assertEquals("64m", cache.get("maxBytes"));
+    assertEquals(true, cache.get("storeSetCookie"));
     assertEquals("0s", cache.get("ttl"));
     assertEquals("10s", cache.get("grace"));
     assertEquals(Map.of("200", "1m", "404", "5s"), cache.get("ttlByStatus"));
     assertEquals(100000L, cache.get("maxEntries"));
     assertEquals(false, cache.get("shared"));
+  }
+
+  @Test
+  void should_accept_max_bytes_as_bytes_or_a_size_in_canonical_form() throws DefinitionException {
+    assertEquals("1m", yaml(minimalWith("cache: {maxBytes: 1048576}")).cache().get("maxBytes"));
+    assertEquals("1024g", yaml(minimalWith("cache: {maxBytes: 1024g}")).cache().get("maxBytes"));
+    assertEquals("1048577", yaml(minimalWith("cache: {maxBytes: 1048577}")).cache().get("maxBytes"));
+    assertEquals("2g", yaml(minimalWith("cache: {maxBytes: '2048m'}")).cache().get("maxBytes"));
   }
 
   @Test

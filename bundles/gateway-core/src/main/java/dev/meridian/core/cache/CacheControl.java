@@ -2,23 +2,39 @@ package dev.meridian.core.cache;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
- * The directives of the {@code Cache-Control} field lines of one request or response (RFC 9111
- * §5.2), parsed tolerantly: directive names in any case, values as tokens or quoted strings
- * (commas inside quotes do not split), unknown directives and garbage ignored, the first
- * occurrence of a repeated directive wins. A delta-seconds directive with an invalid or missing
- * value counts as present with value 0 (for {@code max-age} and {@code s-maxage} that makes the
- * response stale, RFC 9111 §4.2.1); values above 2147483648 are clamped to it (§1.2.2). The
+ * The cache directives of one request or response (RFC 9111 §5.2).
+ *
+ * <p>{@link #parse(List)} reads {@code Cache-Control} field lines tolerantly: directive names in
+ * any case, values as tokens or quoted strings (commas inside quotes do not split), unknown
+ * directives and garbage ignored, the first occurrence of a repeated directive wins (RFC 9111
+ * §4.2.1). A delta-seconds directive whose value is invalid or missing, or that is malformed (a
+ * space before or after its {@code =}, or more text before the next comma) counts as present
+ * with value 0: for {@code max-age} and {@code s-maxage} that makes the response stale, as RFC
+ * 9111 §4.2.1 encourages for invalid freshness information. Leading zeros are valid ({@code
+ * max-age=003600} is 3600, §1.2.2); values above 2147483648 are clamped to it (§1.2.2). The
  * qualified forms {@code no-cache="field"} and {@code private="field"} are treated as the
- * unqualified directives.
+ * unqualified directives (allowed by §5.2.2.4 and §5.2.2.7).
+ *
+ * <p>{@link #forResponse(HeaderView)} is the entry point for every response-side decision: it
+ * applies the targeted fields of RFC 9213 before {@code Cache-Control}.
  *
  * <p>Immutable and thread-safe. Delta accessors return seconds, or -1 when absent.
  */
 public final class CacheControl {
 
+    /** The field targeted at Meridian alone; it takes precedence over every other (RFC 9213 §2.2). */
+    public static final String MERIDIAN_CACHE_CONTROL = "Meridian-Cache-Control";
+    /** The field targeted at CDN caches (RFC 9213 §3), which Meridian is one of. */
+    public static final String CDN_CACHE_CONTROL = "CDN-Cache-Control";
+    /** Meridian's target list (RFC 9213 §2.2), most applicable first. */
+    public static final List<String> TARGET_LIST = List.of(MERIDIAN_CACHE_CONTROL, CDN_CACHE_CONTROL);
+
     /** No directive at all. */
-    public static final CacheControl NONE = new CacheControl(0, new long[] {-1, -1, -1, -1, -1, -1});
+    public static final CacheControl NONE = new CacheControl(0, new long[] {-1, -1, -1, -1, -1, -1}, Fields.CACHE_CONTROL);
 
     static final long MAX_DELTA_SECONDS = 2_147_483_648L;
 
@@ -38,7 +54,8 @@ public final class CacheControl {
     private static final int STALE_WHILE_REVALIDATE = 4;
     private static final int STALE_IF_ERROR = 5;
 
-    private static final CacheControl PRAGMA_NO_CACHE = new CacheControl(NO_CACHE, new long[] {-1, -1, -1, -1, -1, -1});
+    private static final CacheControl PRAGMA_NO_CACHE =
+        new CacheControl(NO_CACHE, new long[] {-1, -1, -1, -1, -1, -1}, Fields.PRAGMA);
 
     private final int flags;
     private final long maxAge;
@@ -47,8 +64,9 @@ public final class CacheControl {
     private final long minFresh;
     private final long staleWhileRevalidate;
     private final long staleIfError;
+    private final String field;
 
-    private CacheControl(int flags, long[] deltas) {
+    private CacheControl(int flags, long[] deltas, String field) {
         this.flags = flags;
         this.maxAge = deltas[MAX_AGE];
         this.sMaxAge = deltas[S_MAXAGE];
@@ -56,10 +74,12 @@ public final class CacheControl {
         this.minFresh = deltas[MIN_FRESH];
         this.staleWhileRevalidate = deltas[STALE_WHILE_REVALIDATE];
         this.staleIfError = deltas[STALE_IF_ERROR];
+        this.field = field;
     }
 
     /**
-     * Parses all {@code Cache-Control} field lines of a message.
+     * Parses all {@code Cache-Control} field lines of a message. For the directives that govern
+     * a response use {@link #forResponse(HeaderView)}, which applies the targeted fields first.
      *
      * @param fieldValues the field lines, as from {@link HeaderView#values(String)}; null
      *     elements are skipped
@@ -93,18 +113,20 @@ public final class CacheControl {
                     p++;
                 }
                 int nameLength = p - nameStart;
-                while (p < len && Tokens.ows(line.charAt(p))) {
-                    p++;
+                boolean malformed = false;
+                if (p < len && Tokens.ows(line.charAt(p))) {
+                    int q = Tokens.skipOws(line, p, len);
+                    malformed = q < len && line.charAt(q) != ','; // "max-age =1", "max-age 1"
+                    p = q;
                 }
                 int valueStart = -1;
                 int valueEnd = -1;
                 boolean escaped = false;
-                if (p < len && line.charAt(p) == '=') {
+                if (!malformed && p < len && line.charAt(p) == '=') {
                     p++;
-                    while (p < len && Tokens.ows(line.charAt(p))) {
-                        p++;
-                    }
-                    if (p < len && line.charAt(p) == '"') {
+                    if (p < len && Tokens.ows(line.charAt(p))) {
+                        malformed = true; // "max-age= 1"
+                    } else if (p < len && line.charAt(p) == '"') {
                         valueStart = ++p;
                         while (p < len && (c = line.charAt(p)) != '"') {
                             if (c == '\\') {
@@ -122,11 +144,17 @@ public final class CacheControl {
                         }
                         valueEnd = p;
                     }
+                    if (!malformed) {
+                        int q = Tokens.skipOws(line, Math.min(p, len), len);
+                        malformed = q < len && line.charAt(q) != ','; // "max-age=1 trailing"
+                    }
                 }
-                p = skipToComma(line, p);
+                p = skipToComma(line, Math.min(p, len));
                 int flag = flag(line, nameStart, nameLength);
                 if (flag != 0) {
-                    flags |= flag;
+                    if (!(malformed && flag == PUBLIC)) { // a malformed public grants nothing
+                        flags |= flag;
+                    }
                     continue;
                 }
                 int delta = delta(line, nameStart, nameLength);
@@ -137,9 +165,11 @@ public final class CacheControl {
                     deltas = new long[] {-1, -1, -1, -1, -1, -1};
                 }
                 if (deltas[delta] != -1) {
-                    continue; // the first occurrence wins
+                    continue; // the first occurrence wins (RFC 9111 §4.2.1)
                 }
-                if (valueStart < 0) {
+                if (malformed) {
+                    deltas[delta] = 0;
+                } else if (valueStart < 0) {
                     deltas[delta] = delta == MAX_STALE ? Long.MAX_VALUE : 0;
                 } else {
                     deltas[delta] = escaped ? 0 : deltaSeconds(line, valueStart, valueEnd);
@@ -149,7 +179,74 @@ public final class CacheControl {
         if (flags == 0 && deltas == null) {
             return NONE;
         }
-        return new CacheControl(flags, deltas == null ? NONE.deltas() : deltas);
+        return new CacheControl(flags, deltas == null ? NONE.deltas() : deltas, Fields.CACHE_CONTROL);
+    }
+
+    /**
+     * The directives that govern Meridian's handling of {@code response} (RFC 9213 §2.2): those of
+     * the first field of {@link #TARGET_LIST} ({@code Meridian-Cache-Control}, then {@code
+     * CDN-Cache-Control}) that is present, a valid RFC 8941 Dictionary, not empty, and whose
+     * known directives have the types RFC 9213 §2.1 infers; otherwise {@code Cache-Control} as
+     * {@link #parse(List)} reads it. When a targeted field is used, {@code Cache-Control} is
+     * ignored entirely, and {@code Expires} too ({@link #targeted()}; see {@link
+     * Freshness#lifetimeMillis}).
+     *
+     * <p>In a targeted field, {@code max-age}, {@code s-maxage}, {@code stale-while-revalidate}
+     * and {@code stale-if-error} must be non-negative Integers (above 2147483648 clamped);
+     * {@code no-store}, {@code must-revalidate}, {@code proxy-revalidate}, {@code public} and
+     * {@code no-transform} must be Boolean true; {@code no-cache} and {@code private} Boolean
+     * true or a String (a field list, treated as unqualified). Any other type for these makes the
+     * whole field invalid, as a parse error does ({@code max-age="60"} is not consumed, §2.1).
+     * Parameters and unknown directives are ignored; a repeated directive keeps its last value
+     * (RFC 8941 §4.2.2). Request-only directives ({@code max-stale}, {@code min-fresh}, {@code
+     * only-if-cached}) are ignored there.
+     *
+     * @return never null; {@link #NONE} when no field says anything
+     */
+    public static CacheControl forResponse(HeaderView response) {
+        for (String name : TARGET_LIST) {
+            List<String> lines = response.values(name);
+            if (lines.isEmpty()) {
+                continue;
+            }
+            CacheControl targeted = targeted(name, lines);
+            if (targeted != null) {
+                return targeted;
+            }
+        }
+        return parse(response.values(Fields.CACHE_CONTROL));
+    }
+
+    /** A targeted field's directives, or null when it is invalid or empty. */
+    private static CacheControl targeted(String name, List<String> lines) {
+        Optional<Map<String, StructuredFields.Member>> parsed = StructuredFields.parseDictionary(lines);
+        if (parsed.isEmpty() || parsed.get().isEmpty()) {
+            return null;
+        }
+        int flags = 0;
+        long[] deltas = {-1, -1, -1, -1, -1, -1};
+        for (Map.Entry<String, StructuredFields.Member> member : parsed.get().entrySet()) {
+            String key = member.getKey();
+            Object value = member.getValue() instanceof StructuredFields.Item item ? item.value() : null;
+            int flag = flag(key, 0, key.length());
+            int delta = delta(key, 0, key.length());
+            if (flag == ONLY_IF_CACHED || delta == MAX_STALE || delta == MIN_FRESH) {
+                continue; // request directives
+            }
+            if (flag != 0) {
+                boolean fieldList = (flag == NO_CACHE || flag == PRIVATE) && value instanceof String;
+                if (!Boolean.TRUE.equals(value) && !fieldList) {
+                    return null;
+                }
+                flags |= flag;
+            } else if (delta >= 0) {
+                if (!(value instanceof Long seconds) || seconds < 0) {
+                    return null;
+                }
+                deltas[delta] = Math.min(seconds, MAX_DELTA_SECONDS);
+            }
+        }
+        return new CacheControl(flags, deltas, name);
     }
 
     /**
@@ -170,6 +267,22 @@ public final class CacheControl {
             }
         }
         return NONE;
+    }
+
+    /**
+     * The field these directives were read from: {@code Cache-Control} (also for {@link #NONE}),
+     * {@code Pragma}, or one of {@link #TARGET_LIST}.
+     */
+    public String field() {
+        return field;
+    }
+
+    /**
+     * Whether these directives come from a targeted field (RFC 9213): then {@code Cache-Control}
+     * and {@code Expires} of the response do not count.
+     */
+    public boolean targeted() {
+        return !field.equals(Fields.CACHE_CONTROL) && !field.equals(Fields.PRAGMA);
     }
 
     public boolean noStore() {
@@ -241,17 +354,17 @@ public final class CacheControl {
     @Override
     public boolean equals(Object o) {
         return o instanceof CacheControl other && flags == other.flags
-            && Arrays.equals(deltas(), other.deltas());
+            && Arrays.equals(deltas(), other.deltas()) && field.equals(other.field);
     }
 
     @Override
     public int hashCode() {
-        return 31 * flags + Arrays.hashCode(deltas());
+        return (31 * flags + Arrays.hashCode(deltas())) * 31 + field.hashCode();
     }
 
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder("CacheControl[");
+        StringBuilder sb = new StringBuilder(targeted() ? field + "[" : "CacheControl[");
         String[] names = {"no-store", "no-cache", "private", "public", "must-revalidate", "proxy-revalidate",
             "only-if-cached", "no-transform"};
         for (int i = 0; i < names.length; i++) {

@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 import dev.meridian.model.Durations;
+import dev.meridian.model.Sizes;
 
 /**
  * One API's cache configuration (CONTRACT §6), read once from the definition's validated
@@ -35,23 +36,29 @@ import dev.meridian.model.Durations;
  * @param shared one entry for all consumers; default false (the consumer is part of the key)
  * @param tagTemplates tag templates, see {@link CacheTags}; default empty
  * @param maxEntries approximate cluster-wide entry limit; default 100000
+ * @param maxBytes approximate cluster-wide limit of the bytes stored for the API; default 256 MiB
+ * @param storeSetCookie store responses that carry {@code Set-Cookie} (with their {@code
+ *     Set-Cookie} lines, served to every client that gets the entry); default false: such
+ *     responses are not stored (CONTRACT §6)
  */
 public record CacheRules(Duration ttl, Duration grace, Map<Integer, Duration> ttlByStatus,
     boolean respectCacheControl, List<String> keyParts, boolean shared, List<String> tagTemplates,
-    long maxEntries) {
+    long maxEntries, long maxBytes, boolean storeSetCookie) {
 
     static final String HEADER_PREFIX = "header:";
 
     private static final Duration DEFAULT_TTL = Duration.ofSeconds(30);
     private static final List<String> DEFAULT_KEY = List.of("method", "path", "query");
     private static final long DEFAULT_MAX_ENTRIES = 100_000;
+    /** The default of {@link #maxBytes()}: 256 MiB. */
+    public static final long DEFAULT_MAX_BYTES = 256L << 20;
     private static final int VERSION_HEX_CHARS = 12;
 
     /**
      * Validates and copies.
      *
      * @throws IllegalArgumentException for a negative duration, a status outside 100..999, an
-     *     unknown, empty or duplicate key part, or {@code maxEntries < 1}
+     *     unknown, empty or duplicate key part, {@code maxEntries < 1} or {@code maxBytes < 1}
      * @throws NullPointerException for a null component or element
      */
     public CacheRules {
@@ -85,12 +92,24 @@ public record CacheRules(Duration ttl, Duration grace, Map<Integer, Duration> tt
         if (maxEntries < 1) {
             throw new IllegalArgumentException("maxEntries: must be at least 1: " + maxEntries);
         }
+        if (maxBytes < 1) {
+            throw new IllegalArgumentException("maxBytes: must be at least 1: " + maxBytes);
+        }
+    }
+
+    /** The rules without the later components: {@link #DEFAULT_MAX_BYTES} and no {@code Set-Cookie} storage. */
+    public CacheRules(Duration ttl, Duration grace, Map<Integer, Duration> ttlByStatus, boolean respectCacheControl,
+        List<String> keyParts, boolean shared, List<String> tagTemplates, long maxEntries) {
+        this(ttl, grace, ttlByStatus, respectCacheControl, keyParts, shared, tagTemplates, maxEntries,
+            DEFAULT_MAX_BYTES, false);
     }
 
     /**
      * The rules of a validated {@code cache:} block ({@code ApiDefinition#cache()}): durations
      * in short form ({@code "30s"}) or as {@link Duration}, {@code ttlByStatus} keyed by status
-     * strings or numbers, {@code maxEntries} any {@link Number}. Unknown fields are ignored.
+     * strings or numbers, {@code maxEntries} any {@link Number}, {@code maxBytes} a {@link
+     * Number} of bytes or a size string such as {@code "64m"} ({@link Sizes}). Unknown fields are
+     * ignored.
      *
      * @return empty when the block is empty (the API has no cache)
      * @throws IllegalArgumentException naming the field when a value has the wrong type or range
@@ -118,6 +137,7 @@ public record CacheRules(Duration ttl, Duration grace, Map<Integer, Duration> tt
         if (maxEntries != null && !(maxEntries instanceof Number)) {
             throw new IllegalArgumentException("maxEntries: expected a number");
         }
+        Object maxBytes = cacheBlock.get("maxBytes");
         return Optional.of(new CacheRules(
             cacheBlock.containsKey("ttl") ? duration(cacheBlock.get("ttl"), "ttl") : DEFAULT_TTL,
             cacheBlock.containsKey("grace") ? duration(cacheBlock.get("grace"), "grace") : Duration.ZERO,
@@ -126,14 +146,22 @@ public record CacheRules(Duration ttl, Duration grace, Map<Integer, Duration> tt
             strings(cacheBlock, "key", DEFAULT_KEY),
             bool(cacheBlock, "shared", false),
             strings(cacheBlock, "tags", List.of()),
-            maxEntries == null ? DEFAULT_MAX_ENTRIES : ((Number) maxEntries).longValue()));
+            maxEntries == null ? DEFAULT_MAX_ENTRIES : ((Number) maxEntries).longValue(),
+            maxBytes == null ? DEFAULT_MAX_BYTES : size(maxBytes, "maxBytes"),
+            bool(cacheBlock, "storeSetCookie", false)));
     }
 
     /**
      * A short, stable fingerprint (the first 12 hex digits of a SHA-256) of the rules that decide
-     * keys and lifetimes: ttl, grace, ttlByStatus, respectCacheControl, keyParts (header names
-     * lower-cased) and shared — not tags nor maxEntries. Equal rules give equal versions in every
-     * JVM, so entries stored under other rules can be told apart.
+     * keys, lifetimes and who may see an entry: ttl, grace, ttlByStatus, respectCacheControl,
+     * keyParts (header names lower-cased), shared and storeSetCookie — not tags, maxEntries nor
+     * maxBytes. Equal rules give equal versions in every JVM, so entries stored under other rules
+     * can be told apart.
+     *
+     * <p>storeSetCookie is part of it for the reason shared is: turning it off must stop the
+     * {@code Set-Cookie} lines already stored from being served to anyone at once (a new
+     * version starts an empty map), not when those entries expire. It enters the fingerprint
+     * only when true, so that rules written before it existed keep their version.
      *
      * <p>Computed on each call (a record holds no derived state; it costs one small digest):
      * compute it once per compiled route, not per request.
@@ -152,6 +180,9 @@ public record CacheRules(Duration ttl, Duration grace, Map<Integer, Duration> tt
             field(canonical, "part", part.startsWith(HEADER_PREFIX) ? part.toLowerCase(Locale.ROOT) : part);
         }
         field(canonical, "shared", Boolean.toString(shared));
+        if (storeSetCookie) {
+            field(canonical, "storeSetCookie", "true");
+        }
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256")
                 .digest(canonical.toString().getBytes(StandardCharsets.UTF_8));
@@ -216,6 +247,20 @@ public record CacheRules(Duration ttl, Duration grace, Map<Integer, Duration> tt
             }
         }
         throw new IllegalArgumentException(field + ": expected a duration such as 30s");
+    }
+
+    private static long size(Object value, String field) {
+        if (value instanceof Number n && !(value instanceof Double || value instanceof Float)) {
+            return n.longValue();
+        }
+        if (value instanceof String s) {
+            try {
+                return Sizes.parse(s);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(field + ": " + e.getMessage(), e);
+            }
+        }
+        throw new IllegalArgumentException(field + ": expected a size such as 64m");
     }
 
     private static boolean bool(Map<String, Object> block, String field, boolean absent) {

@@ -24,6 +24,8 @@ final class Fields {
     static final String LAST_MODIFIED = "Last-Modified";
     static final String PRAGMA = "Pragma";
     static final String SET_COOKIE = "Set-Cookie";
+    /** Obsolete (RFC 2965), but it sets cookies all the same: treated as {@link #SET_COOKIE}. */
+    static final String SET_COOKIE2 = "Set-Cookie2";
     static final String SURROGATE_KEY = "Surrogate-Key";
     static final String VARY = "Vary";
 
@@ -40,9 +42,11 @@ final class Fields {
     }
 
     /**
-     * Whether a field never enters the cache: hop-by-hop fields (RFC 9110 §7.6.1: Connection,
-     * Keep-Alive, Proxy-*, TE, Trailer, Transfer-Encoding, Upgrade) and Age, which the cache
-     * computes itself.
+     * Whether a field never enters the cache (RFC 9111 §3.1): the connection-specific fields of
+     * RFC 9110 §7.6.1 (Connection, Keep-Alive, Proxy-Connection, TE, Transfer-Encoding, Upgrade),
+     * every {@code Proxy-*} field (Proxy-Authenticate, Proxy-Authentication-Info and
+     * Proxy-Authorization belong to the proxy a response came through, §3.1), Trailer (a stored
+     * body is whole, it has no trailer section) and Age, which the cache computes itself.
      */
     static boolean hopByHopOrAge(String name) {
         switch (name.length()) {
@@ -66,8 +70,11 @@ final class Fields {
     }
 
     /**
-     * The fields of {@code fields} that may be stored: without hop-by-hop fields, Age, and the
-     * fields that a Connection header names. Immutable result.
+     * The fields of {@code fields} that may be stored: every end-to-end field as received, in
+     * order, including unknown ones, {@code Content-*}, {@code Content-Location}, security
+     * headers and {@code Set-Cookie} (whether a response with {@code Set-Cookie} is stored at
+     * all is {@link Storability}'s decision) — without the fields of {@link #hopByHopOrAge} and
+     * those that a Connection field names (RFC 9110 §7.6.1). Immutable result.
      */
     static List<Map.Entry<String, String>> storable(List<Map.Entry<String, String>> fields) {
         List<String> connectionOptions = null;

@@ -5,7 +5,11 @@ import java.time.ZoneOffset;
 
 /**
  * HTTP-date (RFC 9110 §5.6.7) parsing and formatting by hand: no formatter, no exception and no
- * allocation on the parse path. Stateless.
+ * allocation on the parse path. Day names, month names and {@code GMT} are matched
+ * case-insensitively: RFC 9110 makes HTTP-date case-sensitive, but RFC 9111 §4.2 asks a cache
+ * recipient to match date values case-insensitively. Anything else (another zone such as
+ * {@code UTC}, a two-digit year in IMF-fixdate, a missing comma, extra spaces, dashes, a
+ * one-digit hour) is invalid. Stateless.
  */
 final class HttpDates {
 
@@ -52,7 +56,7 @@ final class HttpDates {
     private static long imfFixdate(String s, int p) {
         if (indexOf(DAYS, s, p, 3) < 0 || s.charAt(p + 4) != ' ' || s.charAt(p + 7) != ' '
             || s.charAt(p + 11) != ' ' || s.charAt(p + 16) != ' ' || s.charAt(p + 25) != ' '
-            || !s.startsWith("GMT", p + 26)) {
+            || !s.regionMatches(true, p + 26, "GMT", 0, 3)) {
             return INVALID;
         }
         int day = digits(s, p + 5, 2);
@@ -68,7 +72,7 @@ final class HttpDates {
         }
         int q = comma + 1;
         if (s.charAt(q) != ' ' || s.charAt(q + 3) != '-' || s.charAt(q + 7) != '-' || s.charAt(q + 10) != ' '
-            || s.charAt(q + 19) != ' ' || !s.startsWith("GMT", q + 20)) {
+            || s.charAt(q + 19) != ' ' || !s.regionMatches(true, q + 20, "GMT", 0, 3)) {
             return INVALID;
         }
         int day = digits(s, q + 1, 2);
@@ -196,10 +200,10 @@ final class HttpDates {
         return value;
     }
 
-    /** The index of the name in {@code names} equal (case-sensitively) to {@code s[at, at+len)}, or -1. */
+    /** The index of the name in {@code names} equal (ignoring case) to {@code s[at, at+len)}, or -1. */
     private static int indexOf(String[] names, String s, int at, int len) {
         for (int i = 0; i < names.length; i++) {
-            if (names[i].length() == len && s.startsWith(names[i], at)) {
+            if (names[i].length() == len && s.regionMatches(true, at, names[i], 0, len)) {
                 return i;
             }
         }

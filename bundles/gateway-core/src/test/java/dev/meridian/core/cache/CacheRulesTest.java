@@ -51,6 +51,8 @@ class CacheRulesTest {
         assertEquals(false, rules.shared());
         assertEquals(List.of(), rules.tagTemplates());
         assertEquals(100_000L, rules.maxEntries());
+        assertEquals(256L << 20, rules.maxBytes());
+        assertEquals(false, rules.storeSetCookie());
     }
 
     @Test
@@ -58,12 +60,36 @@ class CacheRulesTest {
         String yaml = "id: orders\nbasePath: /orders\nupstream: {url: 'http://127.0.0.1:9000'}\n"
             + "cache:\n  ttl: 1m\n  grace: 10s\n  respectCacheControl: false\n  ttlByStatus: {\"404\": 5s, \"200\": 250ms}\n"
             + "  key: [path, method, \"header:Accept\"]\n  shared: true\n  tags: [orders, \"c:{query.c}\"]\n"
-            + "  maxEntries: 500\n";
+            + "  maxEntries: 500\n  maxBytes: 64m\n  storeSetCookie: true\n";
         ApiDefinition api = DefinitionParser.parseOne(yaml.getBytes(StandardCharsets.UTF_8), Format.YAML);
         CacheRules rules = CacheRules.of(api.cache()).orElseThrow();
         assertEquals(new CacheRules(Duration.ofMinutes(1), Duration.ofSeconds(10),
             Map.of(404, Duration.ofSeconds(5), 200, Duration.ofMillis(250)), false,
-            List.of("path", "method", "header:Accept"), true, List.of("orders", "c:{query.c}"), 500), rules);
+            List.of("path", "method", "header:Accept"), true, List.of("orders", "c:{query.c}"), 500, 64L << 20, true),
+            rules);
+    }
+
+    @Test
+    void should_read_max_bytes_as_a_number_of_bytes_or_a_size() {
+        assertEquals(64L << 20, rules(with("maxBytes", "64m")).maxBytes());
+        assertEquals(1L << 30, rules(with("maxBytes", "1g")).maxBytes());
+        assertEquals(5_000_000L, rules(with("maxBytes", 5_000_000L)).maxBytes());
+        assertEquals(5_000_000L, rules(with("maxBytes", 5_000_000)).maxBytes());
+        assertEquals(1536L, rules(with("maxBytes", "1536")).maxBytes());
+        for (Object bad : List.of("64M", "64 m", "-1", 1.5, true, "0")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> rules(with("maxBytes", bad)), String.valueOf(bad));
+            assertTrue(e.getMessage().startsWith("maxBytes"), e.getMessage());
+        }
+    }
+
+    @Test
+    void should_keep_constructing_rules_without_the_later_components() {
+        CacheRules old = new CacheRules(Duration.ofSeconds(30), Duration.ZERO, Map.of(), true,
+            List.of("method", "path", "query"), false, List.of(), 100_000);
+        assertEquals(defaults(), old);
+        assertEquals(CacheRules.DEFAULT_MAX_BYTES, old.maxBytes());
+        assertEquals(false, old.storeSetCookie());
     }
 
     @Test
@@ -78,6 +104,7 @@ class CacheRulesTest {
             () -> CacheRules.of(with("key", List.of("header:Accept", "header:accept"))));
         assertThrows(IllegalArgumentException.class, () -> CacheRules.of(with("ttlByStatus", Map.of("abc", "1s"))));
         assertThrows(IllegalArgumentException.class, () -> CacheRules.of(with("maxEntries", 0L)));
+        assertThrows(IllegalArgumentException.class, () -> CacheRules.of(with("storeSetCookie", "yes")));
     }
 
     @Test
@@ -97,6 +124,14 @@ class CacheRulesTest {
         String base = defaults().version();
         assertEquals(base, rules(with("tags", List.of("orders"))).version());
         assertEquals(base, rules(with("maxEntries", 5L)).version());
+        assertEquals(base, rules(with("maxBytes", "1g")).version());
+        assertEquals(base, rules(with("storeSetCookie", false)).version(), "rules written before it keep their version");
+    }
+
+    /** Turning storeSetCookie off must stop stored Set-Cookie lines from being served at once: a new map. */
+    @Test
+    void should_change_the_version_when_set_cookie_storage_is_turned_on_or_off() {
+        assertNotEquals(defaults().version(), rules(with("storeSetCookie", true)).version());
     }
 
     @Test

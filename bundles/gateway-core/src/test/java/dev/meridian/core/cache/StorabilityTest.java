@@ -86,9 +86,24 @@ class StorabilityTest {
             Headers.view("Cache-Control", "private")));
     }
 
+    /** CONTRACT §6: never cached unless configured; Set-Cookie2 sets cookies as well. */
     @Test
     void should_refuse_set_cookie() {
         assertEquals("set-cookie", refusal(Headers.view("Cache-Control", "public, max-age=60", "Set-Cookie", "a=b")));
+        assertEquals("set-cookie", refusal(Headers.view("Cache-Control", "max-age=60", "Set-Cookie2", "a=b")));
+        assertEquals("set-cookie", refusal(Headers.view("set-cookie", "a=b")));
+    }
+
+    /** storeSetCookie: true; cache-tests headers headers-store-Set-Cookie, headers-store-Set-Cookie2. */
+    @Test
+    void should_store_set_cookie_responses_when_configured() {
+        CacheRules store = rules("storeSetCookie", true);
+        assertNull(Storability.refusal(store, "GET", 200, REQUEST,
+            Headers.view("Cache-Control", "max-age=3600", "Set-Cookie", "a=b", "Set-Cookie", "c=d")));
+        assertNull(Storability.refusal(store, "GET", 200, REQUEST,
+            Headers.view("Cache-Control", "max-age=3600", "Set-Cookie2", "a=b")));
+        assertEquals("private", Storability.refusal(store, "GET", 200, REQUEST,
+            Headers.view("Cache-Control", "private", "Set-Cookie", "a=b")), "private still refuses");
     }
 
     @Test
@@ -140,6 +155,67 @@ class StorabilityTest {
         assertNull(Storability.refusal(grace, "GET", 200, REQUEST, Headers.view("Cache-Control", "max-age=0")));
         assertEquals("no-lifetime", Storability.refusal(grace, "GET", 200, REQUEST,
             Headers.view("Cache-Control", "max-age=0, must-revalidate")));
+    }
+
+    /**
+     * RFC 9111 §5.2.2.4 and §4.2.4: a no-cache response is never served without validation, so
+     * without a validator there is nothing grace could do with it.
+     */
+    @Test
+    void should_refuse_a_no_cache_response_without_a_validator_even_with_grace() {
+        assertEquals("no-lifetime", Storability.refusal(rules("grace", "10s"), "GET", 200, REQUEST,
+            Headers.view("Cache-Control", "no-cache")));
+    }
+
+    /** RFC 5861: a zero-lifetime response may still serve stale while revalidating or on errors. */
+    @Test
+    void should_store_a_zero_lifetime_response_that_stale_while_revalidate_or_stale_if_error_can_serve() {
+        assertNull(refusal(Headers.view("Cache-Control", "max-age=0, stale-while-revalidate=60")));
+        assertNull(refusal(Headers.view("Cache-Control", "max-age=0, stale-if-error=60")));
+        assertEquals("no-lifetime", refusal(Headers.view("Cache-Control", "max-age=0, must-revalidate, stale-if-error=60")));
+        assertEquals("no-lifetime", refusal(Headers.view("Cache-Control", "s-maxage=0, stale-while-revalidate=60")));
+    }
+
+    /**
+     * RFC 9213 §2.2: a valid targeted field decides instead of Cache-Control, for storing too;
+     * cache-tests cdn-cache-control cdn-no-store-cc-fresh, cdn-fresh-cc-nostore, cdn-private,
+     * cdn-cc-invalid-sh-type-unknown, cdn-cc-invalid-sh-type-wrong.
+     */
+    @Test
+    void should_decide_storage_by_the_targeted_field_first() {
+        assertEquals("no-store", refusal(Headers.view("Cache-Control", "max-age=10000", "CDN-Cache-Control", "no-store")));
+        assertNull(refusal(Headers.view("Cache-Control", "no-store", "CDN-Cache-Control", "max-age=10000")));
+        assertEquals("private", refusal(Headers.view("CDN-Cache-Control", "private", "Cache-Control", "max-age=10000")));
+        assertNull(refusal(Headers.view("Cache-Control", "private", "Meridian-Cache-Control", "max-age=60")));
+        assertEquals("no-store", refusal(Headers.view("Meridian-Cache-Control", "no-store",
+            "CDN-Cache-Control", "max-age=60")));
+        assertEquals("no-store", refusal(Headers.view("CDN-Cache-Control", "max-age=10000, &&&&&",
+            "Cache-Control", "no-store")), "an invalid field is ignored");
+        assertEquals("no-store", refusal(Headers.view("CDN-Cache-Control", "max-age=\"10000\"",
+            "Cache-Control", "no-store")), "so is one of the wrong type");
+        assertEquals("no-store", Storability.refusal(rules("respectCacheControl", false), "GET", 200, REQUEST,
+            Headers.view("CDN-Cache-Control", "no-store")));
+        assertEquals("no-lifetime", Storability.refusal(rules("ttl", "0s"), "GET", 200, REQUEST,
+            Headers.view("CDN-Cache-Control", "max-age=0", "Cache-Control", "max-age=60")));
+    }
+
+    /** RFC 9213 §2.2: with a targeted field, Expires is no permission to store a 500. */
+    @Test
+    void should_not_count_expires_as_permission_when_a_targeted_field_governs() {
+        HeaderView expires = Headers.view("Expires", "Sun, 06 Nov 2994 08:49:37 GMT");
+        assertNull(Storability.refusal(RULES, "GET", 500, REQUEST, expires));
+        assertEquals("status", Storability.refusal(RULES, "GET", 500, REQUEST,
+            Headers.view("Expires", "Sun, 06 Nov 2994 08:49:37 GMT", "CDN-Cache-Control", "none")));
+        assertNull(Storability.refusal(RULES, "GET", 500, REQUEST, Headers.view("CDN-Cache-Control", "max-age=5")));
+    }
+
+    /** RFC 9111 §3.5 consent read from the targeted field. */
+    @Test
+    void should_read_authorization_consent_from_the_targeted_field() {
+        CacheRules shared = rules("shared", true);
+        assertNull(Storability.refusal(shared, "GET", 200, AUTHORIZED, Headers.view("CDN-Cache-Control", "public")));
+        assertEquals("authorization", Storability.refusal(shared, "GET", 200, AUTHORIZED,
+            Headers.view("Cache-Control", "public", "CDN-Cache-Control", "max-age=60")));
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.meridian.model.ApiDefinition;
 import dev.meridian.model.Durations;
 import dev.meridian.model.PolicySpec;
 import dev.meridian.model.Problem;
+import dev.meridian.model.Sizes;
 import dev.meridian.model.Upstream;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -42,12 +43,14 @@ public final class DefinitionValidator {
   private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
   private static final long MAX_POOL = 10_000;
   private static final long MAX_CACHE_ENTRIES = 100_000_000;
+  private static final long MIN_CACHE_BYTES = 1L << 20;
+  private static final long MAX_CACHE_BYTES = 1L << 40;
   private static final Set<String> DEFINITION_FIELDS =
       Set.of("id", "basePath", "methods", "upstream", "policies", "cache");
   private static final Set<String> UPSTREAM_FIELDS = Set.of("url", "timeout", "pool");
   private static final Set<String> POOL_FIELDS = Set.of("maxConnections", "warm");
   private static final List<String> CACHE_FIELDS = List.of("ttl", "respectCacheControl", "grace",
-      "ttlByStatus", "key", "shared", "tags", "maxEntries");
+      "ttlByStatus", "key", "shared", "tags", "maxEntries", "maxBytes", "storeSetCookie");
   private static final Set<String> CACHE_FIELD_SET = Set.copyOf(CACHE_FIELDS);
   private static final Set<String> CACHE_KEY_PARTS = Set.of("method", "path", "query", "consumer");
   private static final String DURATION = "expected a duration such as 30s";
@@ -365,7 +368,8 @@ public final class DefinitionValidator {
       String fieldPath = Paths.field(path, field);
       Object checked = switch (field) {
         case "ttl", "grace" -> formatted(duration(v, fieldPath));
-        case "respectCacheControl", "shared" -> bool(v, fieldPath);
+        case "respectCacheControl", "shared", "storeSetCookie" -> bool(v, fieldPath);
+        case "maxBytes" -> size(v, fieldPath, MIN_CACHE_BYTES, MAX_CACHE_BYTES);
         case "ttlByStatus" -> ttlByStatus(v, fieldPath);
         case "key" -> cacheKey(v, fieldPath);
         case "tags" -> tags(v, fieldPath);
@@ -564,6 +568,34 @@ public final class DefinitionValidator {
       return null;
     }
     return value.get();
+  }
+
+  /**
+   * A size within {@code [min, max]} bytes: an integer number of bytes or a string such as
+   * {@code 64m} ({@link Sizes}); answered in {@link Sizes#format canonical form}.
+   */
+  private String size(Object value, String path, long min, long max) {
+    long bytes;
+    if (value instanceof String s) {
+      try {
+        bytes = Sizes.parse(s);
+      } catch (IllegalArgumentException e) {
+        report(path, "expected a size such as 64m (bytes, or a whole number of k, m or g)");
+        return null;
+      }
+    } else {
+      Optional<Long> integral = Values.integral(value);
+      if (integral.isEmpty()) {
+        report(path, "expected a size such as 64m (bytes, or a whole number of k, m or g)");
+        return null;
+      }
+      bytes = integral.get();
+    }
+    if (bytes < min || bytes > max) {
+      report(path, "must be between " + Sizes.format(min) + " and " + Sizes.format(max));
+      return null;
+    }
+    return Sizes.format(bytes);
   }
 
   private static String formatted(Duration d) {
