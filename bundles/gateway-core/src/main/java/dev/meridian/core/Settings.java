@@ -45,21 +45,10 @@ public final class Settings {
      * or {@code g} ({@code 64m} = 64 MiB).
      */
     public static long bytes(String env, String defaultValue) {
-        String v = string(env, defaultValue).toLowerCase(java.util.Locale.ROOT);
+        String v = string(env, defaultValue);
         try {
-            char unit = v.isEmpty() ? ' ' : v.charAt(v.length() - 1);
-            int shift = switch (unit) {
-                case 'k' -> 10;
-                case 'm' -> 20;
-                case 'g' -> 30;
-                default -> 0;
-            };
-            long n = Long.parseLong(shift == 0 ? v : v.substring(0, v.length() - 1).trim());
-            if (n < 0 || n > (Long.MAX_VALUE >> shift)) {
-                throw new NumberFormatException("out of range");
-            }
-            return n << shift;
-        } catch (NumberFormatException e) {
+            return dev.meridian.model.Sizes.parse(v.toLowerCase(java.util.Locale.ROOT));
+        } catch (RuntimeException e) {
             throw new IllegalArgumentException(env + " must be a size such as 65536, 512k or 64m, got '" + v + "'", e);
         }
     }

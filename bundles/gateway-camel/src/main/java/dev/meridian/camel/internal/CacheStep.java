@@ -103,7 +103,7 @@ final class CacheStep extends AsyncProcessorSupport {
             return null;
         }
         String method = f.method();
-        if (!method.equals("GET") && !method.equals("HEAD")) {
+        if (!method.equals("GET") && !method.equals("HEAD") || preconditioned(f)) {
             f.xCache = "BYPASS";
             f.cache.stats().countBypass();
             return null;
@@ -120,6 +120,17 @@ final class CacheStep extends AsyncProcessorSupport {
             f.xCache = "BYPASS";
             return null;
         }
+    }
+
+    /**
+     * A request with preconditions a cache does not evaluate ({@code If-Match},
+     * {@code If-Unmodified-Since}, {@code If-Range}: RFC 9110 §13.2.1) goes to the origin, which
+     * owns the current representation's state.
+     */
+    private static boolean preconditioned(Flight f) {
+        HttpFields h = f.effectiveRequestHeaders();
+        return h.contains(org.eclipse.jetty.http.HttpHeader.IF_MATCH) || h.contains(org.eclipse.jetty.http.HttpHeader.IF_UNMODIFIED_SINCE)
+            || h.contains(org.eclipse.jetty.http.HttpHeader.IF_RANGE);
     }
 
     private static void settle(Flight f, CompletableFuture<Lookup> done) {
@@ -187,7 +198,7 @@ final class CacheStep extends AsyncProcessorSupport {
             Flight f = (Flight) exchange.getIn().getBody();
             if (f.fill != null && f.cached == null && upstreamFailed(f)) {
                 // RFC 5861 §4: an expired entry within its stale-if-error window answers instead
-                CachedResponse stale = f.fill.staleIfError();
+                CachedResponse stale = f.fill.staleIfError(f.status);
                 if (stale != null) {
                     if (f.upstreamBody != null) {
                         f.upstreamBody.fail(new IllegalStateException("answered from the cache (stale-if-error)"));
@@ -211,7 +222,9 @@ final class CacheStep extends AsyncProcessorSupport {
                         org.eclipse.jetty.io.Content.Source.consumeAll(f.upstreamBody, org.eclipse.jetty.util.Callback.NOOP);
                         f.upstreamBody = null;
                     }
-                    answer(f, merged, 0, "MISS");
+                    // its age is the 304's (Date, Age): a 304 that comes through another cache is not new
+                    answer(f, merged, dev.meridian.core.cache.Freshness.currentAgeMillis(merged.correctedInitialAgeMillis(),
+                        merged.responseTimeMillis(), System.currentTimeMillis()), "MISS");
                 }
             }
             callback.done(true);

@@ -167,7 +167,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             upstream.refresh(f, refresh);
         }
         if (f.cached != null) {
-            out.put(HttpHeader.AGE, Long.toString(f.cachedAgeMillis / 1000));
+            out.put(HttpHeader.AGE, dev.meridian.core.cache.Freshness.ageFieldValue(f.cachedAgeMillis));
             // (when the cache revalidated, the conditions in the request are its own, not the client's)
             if (f.status == 200 && !f.revalidating && dev.meridian.core.cache.Conditionals.notModified(f::headers, f.cached)) {
                 // the client holds this very response (its If-None-Match / If-Modified-Since): 304

@@ -6,7 +6,7 @@ import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 
-/** Header rules of a proxy: hop-by-hop fields (RFC 9110 §7.6.1) never cross it. */
+/** Header rules of a proxy: hop-by-hop fields (RFC 9110 §7.6.1) and {@code Proxy-*} fields never cross it. */
 final class Headers {
 
     private static final Set<HttpHeader> HOP_BY_HOP = Set.of(HttpHeader.CONNECTION, HttpHeader.KEEP_ALIVE,
@@ -38,6 +38,10 @@ final class Headers {
         HttpHeader h = field.getHeader();
         if (h != null && HOP_BY_HOP.contains(h)) {
             return true;
+        }
+        String name = field.getName();
+        if (name.length() > 6 && name.regionMatches(true, 0, "Proxy-", 0, 6)) {
+            return true; // Proxy-Authentication-Info and the like answer the proxy, not the client
         }
         if (tokens != null) {
             for (String t : tokens) {

@@ -168,7 +168,7 @@ public record CachedResponse(int status, List<Map.Entry<String, String>> headers
      * This response updated by a 304 to a conditional request (RFC 9111 §4.3.4, §3.2): every
      * stored field the 304 also carries is replaced by the 304's lines (in the place of its
      * first stored occurrence), fields only in the 304 are appended; hop-by-hop fields, Age,
-     * Content-Length and Set-Cookie of the 304 are not taken. Age and lifetime are recomputed
+     * Content-Length, and Set-Cookie unless the rules store it, of the 304 are not taken. Age and lifetime are recomputed
      * from the 304 ({@code Date} and {@code Age} of the 304 itself) and the merged fields; grace
      * and {@code mustRevalidate} from {@code rules}; body, status, vary names and generations are
      * kept.
@@ -198,7 +198,10 @@ public record CachedResponse(int status, List<Map.Entry<String, String>> headers
         Map<String, List<Map.Entry<String, String>>> byName = new LinkedHashMap<>();
         for (Map.Entry<String, String> field : Fields.storable(update)) {
             String name = field.getKey();
-            if (name.equalsIgnoreCase(Fields.CONTENT_LENGTH) || name.equalsIgnoreCase(Fields.SET_COOKIE)) {
+            // RFC 9111 §3.2: every field but the framing ones (Content-Length; Transfer-Encoding is
+            // hop-by-hop); Set-Cookie only where the API stores it at all
+            if (name.equalsIgnoreCase(Fields.CONTENT_LENGTH)
+                || !rules.storeSetCookie() && (name.equalsIgnoreCase(Fields.SET_COOKIE) || name.equalsIgnoreCase("Set-Cookie2"))) {
                 continue;
             }
             byName.computeIfAbsent(name.toLowerCase(Locale.ROOT), k -> new ArrayList<>(1)).add(field);
@@ -223,8 +226,7 @@ public record CachedResponse(int status, List<Map.Entry<String, String>> headers
         }
         List<Map.Entry<String, String>> fields = Collections.unmodifiableList(merged);
         HeaderView view = new FieldList(fields);
-        long age = Freshness.correctedInitialAgeMillis(notModifiedHeaders.first(Fields.DATE),
-            notModifiedHeaders.first(Fields.AGE), requestTimeMillis, responseTimeMillis);
+        long age = Freshness.correctedInitialAgeMillis(notModifiedHeaders, requestTimeMillis, responseTimeMillis);
         return new CachedResponse(status, fields, body, requestTimeMillis, responseTimeMillis, age,
             Freshness.lifetimeMillis(rules, status, view), rules.grace().toMillis(),
             Freshness.mustRevalidate(rules, view), varyNames, tagGenerations, apiGeneration, urlHash, urlGeneration);

@@ -78,12 +78,12 @@ public final class Fill {
 
     /**
      * The expired entry that may answer instead of a failed upstream (RFC 5861 stale-if-error):
-     * a connection failure or timeout, or a 500, 502, 503 or 504 answer. Null when there is none
-     * or its window has passed.
+     * {@code status} is the upstream's 500, 502, 503 or 504, or 502/504 for a connection failure
+     * or timeout. Null when there is none, or neither its window nor the request's allows it.
      */
-    public CachedResponse staleIfError() {
+    public CachedResponse staleIfError(int status) {
         CachedResponse e = staleIfError;
-        return e != null && cache.mayServeOnError(e) ? e : null;
+        return e != null && cache.mayServeOnError(e, status, request) ? e : null;
     }
 
     /**

@@ -166,23 +166,21 @@ public final class RouteCache {
                 return CompletableFuture.completedFuture(new Lookup.Hit(entry, age));
             }
             stale = entry;
-            if (!entry.mustRevalidate() && !cc.noCache()) {
-                long past = age - entry.lifetimeMillis();
-                boolean refreshing = inFlight.containsKey(key);
-                if (past < entry.graceMillis() && refreshing) {
-                    stats.stale.increment();
+            boolean refreshing = inFlight.containsKey(key);
+            if (refreshing && Freshness.mayServeStale(age, entry.lifetimeMillis(), entry.graceMillis(), entry.mustRevalidate(), cc)) {
+                // within the configured grace while another request refreshes it
+                stats.stale.increment();
+                return CompletableFuture.completedFuture(new Lookup.Stale(entry, age));
+            }
+            if (Freshness.mayServeStale(age, entry.lifetimeMillis(), staleWhileRevalidateMillis(entry), entry.mustRevalidate(), cc)) {
+                // RFC 5861 §3: served stale while one background request revalidates it
+                stats.stale.increment();
+                if (refreshing) {
                     return CompletableFuture.completedFuture(new Lookup.Stale(entry, age));
                 }
-                if (rules.respectCacheControl() && past < staleWhileRevalidateMillis(entry) && cc.maxAge() < 0) {
-                    // RFC 5861 §3: served stale while one background request revalidates it
-                    stats.stale.increment();
-                    if (refreshing) {
-                        return CompletableFuture.completedFuture(new Lookup.Stale(entry, age));
-                    }
-                    Fill fill = lead(key, path, rawQuery, request, now);
-                    fill.revalidating = entry.etag() != null || entry.lastModified() != null ? entry : null;
-                    return CompletableFuture.completedFuture(new Lookup.Refresh(entry, age, fill));
-                }
+                Fill fill = lead(key, path, rawQuery, request, now);
+                fill.revalidating = entry.etag() != null || entry.lastModified() != null ? entry : null;
+                return CompletableFuture.completedFuture(new Lookup.Refresh(entry, age, fill));
             }
         }
         if (cc.onlyIfCached()) {
@@ -235,21 +233,28 @@ public final class RouteCache {
     }
 
     /** The entry's {@code stale-while-revalidate} window in milliseconds, 0 when none (RFC 5861 §3). */
-    private static long staleWhileRevalidateMillis(CachedResponse e) {
-        long s = CacheControl.parse(e.headerView().values(Fields.CACHE_CONTROL)).staleWhileRevalidate();
-        return s <= 0 ? 0 : s * 1000;
+    private long staleWhileRevalidateMillis(CachedResponse e) {
+        return Freshness.staleWhileRevalidateMillis(rules, e.headerView());
     }
 
     /** The entry's {@code stale-if-error} window in milliseconds, 0 when none (RFC 5861 §4). */
-    private static long staleIfErrorMillis(CachedResponse e) {
-        long s = CacheControl.parse(e.headerView().values(Fields.CACHE_CONTROL)).staleIfError();
-        return s <= 0 ? 0 : s * 1000;
+    private long staleIfErrorMillis(CachedResponse e) {
+        return Freshness.staleIfErrorMillis(rules, e.headerView());
     }
 
-    /** Whether an expired entry may still answer for a failed upstream now (RFC 5861 §4; never with must-revalidate). */
-    boolean mayServeOnError(CachedResponse e) {
-        return rules.respectCacheControl() && !e.mustRevalidate() && past(e, clock.getAsLong()) < staleIfErrorMillis(e)
-            && valid(e);
+    /**
+     * Whether an expired entry may answer now for a failed upstream ({@code status}: 500, 502,
+     * 503 or 504, the latter two also for a connection failure or timeout), by its own
+     * {@code stale-if-error} or the request's (RFC 5861 §4); never one that must be revalidated
+     * or that an invalidation covers.
+     */
+    boolean mayServeOnError(CachedResponse e, int status, HeaderView request) {
+        if (!rules.respectCacheControl()) {
+            return false;
+        }
+        long age = Freshness.currentAgeMillis(e.correctedInitialAgeMillis(), e.responseTimeMillis(), clock.getAsLong());
+        return Freshness.mayServeStaleOnError(age, e.lifetimeMillis(), staleIfErrorMillis(e), e.mustRevalidate(),
+            CacheControl.parseRequest(request), status) && valid(e);
     }
 
     private Lookup miss(Fill fill) {
@@ -426,7 +431,6 @@ public final class RouteCache {
             long responseTime = clock.getAsLong();
             long lifetime = Freshness.lifetimeMillis(rules, status, response);
             long grace = rules.grace().toMillis();
-            CacheControl cc = rules.respectCacheControl() ? CacheControl.parse(response.values("Cache-Control")) : CacheControl.NONE;
             List<String> vary = CacheKeys.varyNames(response);
             Map<String, Long> tagGenerations = new LinkedHashMap<>(fill.tagGenerations);
             for (String t : responseTags) {
@@ -435,9 +439,10 @@ public final class RouteCache {
             CachedResponse entry = new CachedResponse(status, CachedResponse.storableHeaders(headers), body,
                 fill.requestTimeMillis, responseTime,
                 Freshness.correctedInitialAgeMillis(response, fill.requestTimeMillis, responseTime),
-                lifetime, grace, Freshness.mustRevalidate(cc) || cc.noCache(), vary, tagGenerations,
+                lifetime, grace, Freshness.mustRevalidate(rules, response), vary, tagGenerations,
                 fill.apiGeneration, fill.urlHash, fill.urlGeneration);
-            long keepMillis = Math.min(maxKeepMillis - (responseTime - fill.requestTimeMillis), keepMillis(entry, responseTime));
+            long keepMillis = Math.min(maxKeepMillis - (responseTime - fill.requestTimeMillis), keepMillis(entry, responseTime,
+                Math.max(staleWhileRevalidateMillis(entry), staleIfErrorMillis(entry))));
             if (keepMillis <= 0) {
                 return; // its request started longer ago than any entry may be kept
             }
@@ -459,14 +464,13 @@ public final class RouteCache {
     }
 
     /**
-     * How long the map keeps an entry: to the end of its grace (or of its stale-while-revalidate
-     * or stale-if-error window, when longer), and, when it has a validator, {@link #KEEP_MILLIS}
+     * How long the map keeps an entry: to the end of its grace (or of {@code staleWindow}, its
+     * stale-while-revalidate or stale-if-error window, when longer), and, when it has a validator, {@link #KEEP_MILLIS}
      * longer, so that an expired entry can still be renewed by a 304 instead of fetched whole
      * (Varnish calls this "keep").
      */
-    static long keepMillis(CachedResponse entry, long now) {
+    static long keepMillis(CachedResponse entry, long now, long staleWindow) {
         long until = entry.staleUntilMillis();
-        long staleWindow = Math.max(staleWhileRevalidateMillis(entry), staleIfErrorMillis(entry));
         until = Math.max(until, entry.expiresAtMillis() + staleWindow);
         if (entry.etag() != null || entry.lastModified() != null) {
             until = Math.max(until, entry.expiresAtMillis() + KEEP_MILLIS);
@@ -488,7 +492,8 @@ public final class RouteCache {
                     current.put(t, generations.get(Generations.tag(t)));
                 }
                 merged = merged.withGenerations(current, fill.apiGeneration, fill.urlGeneration);
-                long keepMillis = Math.max(1, Math.min(maxKeepMillis - (now - fill.requestTimeMillis), keepMillis(merged, now)));
+                long keepMillis = Math.max(1, Math.min(maxKeepMillis - (now - fill.requestTimeMillis), keepMillis(merged, now,
+                    Math.max(staleWhileRevalidateMillis(merged), staleIfErrorMillis(merged)))));
                 String key = merged.varyNames().isEmpty() ? fill.key : CacheKeys.varyKey(fill.key, merged.varyNames(), fill.request);
                 store.put(map, key, merged.encode(), keepMillis);
                 remember(key, merged, merged.weight());

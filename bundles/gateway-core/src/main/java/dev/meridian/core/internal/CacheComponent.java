@@ -195,7 +195,7 @@ public final class CacheComponent implements ResponseCache {
                 RouteCache fresh = c;
                 timer.execute(() -> {
                     try {
-                        store.prepare(fresh.map(), rules.maxEntries(), 256L << 20); // TODO(merge rfc-rules): rules.maxBytes()
+                        store.prepare(fresh.map(), rules.maxEntries(), rules.maxBytes());
                     } catch (RuntimeException e) {
                         LOG.warn("cache map {} keeps the default bound: {}", fresh.map(), e.toString());
                     }

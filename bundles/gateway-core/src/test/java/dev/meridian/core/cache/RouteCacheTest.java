@@ -429,12 +429,13 @@ class RouteCacheTest {
         fill(lookup(c, "/orders/37", NO_HEADERS), "v1", "Cache-Control", "max-age=2, stale-if-error=10");
         now.addAndGet(5_000);
         Lookup.Miss miss = assertInstanceOf(Lookup.Miss.class, lookup(c, "/orders/37", NO_HEADERS));
-        assertEquals("v1", new String(miss.fill().staleIfError().body(), java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals("v1", new String(miss.fill().staleIfError(503).body(), java.nio.charset.StandardCharsets.UTF_8));
+        assertNull(miss.fill().staleIfError(404), "not an error stale-if-error covers");
         now.addAndGet(10_000);
-        assertNull(miss.fill().staleIfError(), "past its window");
+        assertNull(miss.fill().staleIfError(503), "past its window");
         miss.fill().release();
         fill(lookup(c, "/orders/38", NO_HEADERS), "v1", "Cache-Control", "max-age=2, stale-if-error=60, must-revalidate");
         now.addAndGet(5_000);
-        assertNull(((Lookup.Miss) lookup(c, "/orders/38", NO_HEADERS)).fill().staleIfError(), "never with must-revalidate");
+        assertNull(((Lookup.Miss) lookup(c, "/orders/38", NO_HEADERS)).fill().staleIfError(503), "never with must-revalidate");
     }
 }
