@@ -38,6 +38,13 @@ class DrainE2EIT {
         upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
         upstream.setExecutor(Executors.newFixedThreadPool(4));
         upstream.createContext("/", ex -> {
+            if (ex.getRequestURI().getPath().endsWith("/stuck")) {
+                try {
+                    TimeUnit.SECONDS.sleep(60); // never answers within the API's timeout
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             if (ex.getRequestURI().getPath().endsWith("/slow")) {
                 SLOW_ARRIVED.countDown();
                 try {
@@ -71,11 +78,20 @@ class DrainE2EIT {
     @Test
     void should_finish_in_flight_requests_and_turn_unready_when_terminated() throws Exception {
         HttpResponse<String> put = node.send("PUT", "/api/v1/apis/drain", "application/yaml", String.join("\n",
-            "id: drain", "basePath: /drain", "upstream:", "  url: http://127.0.0.1:" + upstream.getAddress().getPort(), ""));
+            "id: drain", "basePath: /drain", "upstream:", "  url: http://127.0.0.1:" + upstream.getAddress().getPort(),
+            "  timeout: 4s", ""));
         assertEquals(200, put.statusCode(), put.body());
 
-        try (KeepAliveClient client = new KeepAliveClient(node.httpPort)) {
+        try (KeepAliveClient client = new KeepAliveClient(node.httpPort); KeepAliveClient other = new KeepAliveClient(node.httpPort)) {
             assertEquals(200, client.get("/drain/fast").status());
+            // a request whose upstream never answers: the drain waits for it no longer than its deadline
+            CompletableFuture<KeepAliveClient.Reply> stuck = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return other.getAllowingClose("/drain/stuck");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
             CompletableFuture<KeepAliveClient.Reply> slow = CompletableFuture.supplyAsync(() -> {
                 try {
                     return client.getAllowingClose("/drain/slow");
@@ -85,6 +101,7 @@ class DrainE2EIT {
             });
             assertTrue(SLOW_ARRIVED.await(10, TimeUnit.SECONDS), "slow request reached the upstream");
             ProcessHandle jvm = node.jvm();
+            long destroyedAt = System.nanoTime();
             jvm.destroy();
 
             Awaitility.await("readiness 503").atMost(Duration.ofSeconds(5)).ignoreExceptions()
@@ -93,7 +110,11 @@ class DrainE2EIT {
             assertEquals(200, reply.status());
             assertEquals("done", reply.body());
             assertEquals("close", reply.headers().get("connection"));
+            assertEquals(504, stuck.get(20, TimeUnit.SECONDS).status(), "answered at its upstream timeout");
             assertTrue(jvm.onExit().get(60, TimeUnit.SECONDS) != null);
+            long drainMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - destroyedAt);
+            System.out.printf("drain: node exited %d ms after SIGTERM%n", drainMs);
+            assertTrue(drainMs < 20_000, "the drain (timeout 30 s) did not wait past the stuck request's deadline: " + drainMs);
         }
     }
 }
