@@ -14,9 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -128,32 +126,35 @@ class CacheFloodE2EIT {
         assertEquals("HIT", get("/flooded/item/8").headers().firstValue("X-Cache").orElse(""), "and nothing else");
     }
 
-    /** {@code n} POSTs to random query strings of the cached API, 64 in flight, every one answered 200. */
+    /** {@code n} POSTs to random query strings of the cached API over 32 keep-alive connections, every one answered 200. */
     private static void flood(int n) throws Exception {
-        Semaphore inFlight = new Semaphore(64);
+        int connections = 32;
+        AtomicLong left = new AtomicLong(n);
         AtomicLong ok = new AtomicLong();
         ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-        List<CompletableFuture<?>> last = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            inFlight.acquire();
-            String q = Long.toHexString(ThreadLocalRandom.current().nextLong());
-            CompletableFuture<?> f = HTTP.sendAsync(HttpRequest.newBuilder(URI.create(node.trafficUrl("/flooded/write?r=" + q)))
-                    .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString("x")).build(),
-                    HttpResponse.BodyHandlers.discarding())
-                .whenComplete((r, e) -> {
-                    inFlight.release();
-                    if (e != null || r.statusCode() != 200) {
-                        failures.add(e != null ? e.toString() : "status " + r.statusCode());
-                    } else {
-                        ok.incrementAndGet();
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < connections; c++) {
+            Thread t = new Thread(() -> {
+                try (KeepAliveClient client = new KeepAliveClient(node.httpPort)) {
+                    while (left.getAndDecrement() > 0) {
+                        String q = Long.toHexString(ThreadLocalRandom.current().nextLong());
+                        KeepAliveClient.Reply r = client.send("POST", "/flooded/write?r=" + q, "x");
+                        if (r.status() == 200) {
+                            ok.incrementAndGet();
+                        } else {
+                            failures.add("status " + r.status());
+                        }
                     }
-                });
-            if (n - i <= 64) {
-                last.add(f);
-            }
+                } catch (IOException | RuntimeException e) {
+                    failures.add(e.toString());
+                }
+            }, "flood-" + c);
+            t.start();
+            threads.add(t);
         }
-        CompletableFuture.allOf(last.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-        inFlight.acquire(64);
+        for (Thread t : threads) {
+            t.join(TimeUnit.MINUTES.toMillis(3));
+        }
         assertTrue(failures.isEmpty(), failures.size() + " failed, first " + failures.peek());
         assertEquals(n, ok.get());
     }

@@ -38,6 +38,15 @@ final class KeepAliveClient implements AutoCloseable {
         return exchange(path, false);
     }
 
+    /** A request with a small body (any method) on this connection. */
+    Reply send(String method, String path, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        out.write((method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: " + bytes.length + "\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
+        out.write(bytes);
+        return read(false);
+    }
+
     /** As {@link #get}, but a {@code Connection: close} answer is returned instead of failing. */
     Reply getAllowingClose(String path) throws IOException {
         return exchange(path, true);
@@ -45,6 +54,10 @@ final class KeepAliveClient implements AutoCloseable {
 
     private Reply exchange(String path, boolean closeAllowed) throws IOException {
         out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        return read(closeAllowed);
+    }
+
+    private Reply read(boolean closeAllowed) throws IOException {
         out.flush();
         String statusLine = line();
         if (statusLine == null) {
