@@ -10,6 +10,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -114,16 +115,17 @@ final class ScriptedUpstream implements AutoCloseable {
      * @param chunkExtension written after each chunk size (e.g. {@code ;ext=1}), or empty
      * @param hangUp close the connection instead of answering
      * @param date add {@code Date: now} unless a {@code Date} field is given
+     * @param delay how long the origin takes before it answers
      */
     record Answer(List<Interim> interims, int status, String reason, List<Field> fields, byte[] body,
-                  boolean chunked, String chunkExtension, List<Field> trailers, boolean hangUp, boolean date) {
+                  boolean chunked, String chunkExtension, List<Field> trailers, boolean hangUp, boolean date, Duration delay) {
 
         static Answer ok(String body) {
             return status(200, "OK").withBody(body);
         }
 
         static Answer status(int status, String reason) {
-            return new Answer(List.of(), status, reason, List.of(), new byte[0], false, "", List.of(), false, true);
+            return new Answer(List.of(), status, reason, List.of(), new byte[0], false, "", List.of(), false, true, Duration.ZERO);
         }
 
         static Answer notModified() {
@@ -132,39 +134,44 @@ final class ScriptedUpstream implements AutoCloseable {
 
         /** Reads the request and closes the connection without a byte of answer. */
         static Answer disconnect() {
-            return new Answer(List.of(), 0, "", List.of(), new byte[0], false, "", List.of(), true, false);
+            return new Answer(List.of(), 0, "", List.of(), new byte[0], false, "", List.of(), true, false, Duration.ZERO);
         }
 
         Answer with(String name, String value) {
             List<Field> f = new ArrayList<>(fields);
             f.add(Field.of(name, value));
-            return new Answer(interims, status, reason, List.copyOf(f), body, chunked, chunkExtension, trailers, hangUp, date);
+            return new Answer(interims, status, reason, List.copyOf(f), body, chunked, chunkExtension, trailers, hangUp, date, delay);
         }
 
         Answer withBody(String text) {
             return new Answer(interims, status, reason, fields, text.getBytes(StandardCharsets.ISO_8859_1), chunked,
-                chunkExtension, trailers, hangUp, date);
+                chunkExtension, trailers, hangUp, date, delay);
+        }
+
+        /** Answers after {@code latency}, as a real origin takes time (the connection's thread waits). */
+        Answer withLatency(Duration latency) {
+            return new Answer(interims, status, reason, fields, body, chunked, chunkExtension, trailers, hangUp, date, latency);
         }
 
         Answer withoutDate() {
-            return new Answer(interims, status, reason, fields, body, chunked, chunkExtension, trailers, hangUp, false);
+            return new Answer(interims, status, reason, fields, body, chunked, chunkExtension, trailers, hangUp, false, delay);
         }
 
         /** Sends the body in three chunks (two when short), each size line followed by {@code extension}. */
         Answer chunked(String extension) {
-            return new Answer(interims, status, reason, fields, body, true, extension, trailers, hangUp, date);
+            return new Answer(interims, status, reason, fields, body, true, extension, trailers, hangUp, date, delay);
         }
 
         Answer withTrailer(String name, String value) {
             List<Field> t = new ArrayList<>(trailers);
             t.add(Field.of(name, value));
-            return new Answer(interims, status, reason, fields, body, true, chunkExtension, List.copyOf(t), hangUp, date);
+            return new Answer(interims, status, reason, fields, body, true, chunkExtension, List.copyOf(t), hangUp, date, delay);
         }
 
         Answer withInterim(int interimStatus, String interimReason, Field... interimFields) {
             List<Interim> i = new ArrayList<>(interims);
             i.add(new Interim(interimStatus, interimReason, List.of(interimFields)));
-            return new Answer(List.copyOf(i), status, reason, fields, body, chunked, chunkExtension, trailers, hangUp, date);
+            return new Answer(List.copyOf(i), status, reason, fields, body, chunked, chunkExtension, trailers, hangUp, date, delay);
         }
 
         boolean has(String name) {
@@ -308,6 +315,9 @@ final class ScriptedUpstream implements AutoCloseable {
                 int nth = counts.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
                 Script script = scripts.get(path);
                 Answer a = script == null ? NOT_FOUND : script.answer(r, nth);
+                if (!a.delay().isZero()) {
+                    Thread.sleep(a.delay().toMillis()); // the origin's own latency, not a test waiting
+                }
                 if (a.hangUp()) {
                     return;
                 }
@@ -317,6 +327,8 @@ final class ScriptedUpstream implements AutoCloseable {
                     return;
                 }
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (SocketException e) {
             // the gateway closed the connection, or close() did
         } catch (IOException | RuntimeException e) {
