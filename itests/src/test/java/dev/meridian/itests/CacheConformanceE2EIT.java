@@ -10,6 +10,7 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import java.io.IOException;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
@@ -87,7 +88,7 @@ class CacheConformanceE2EIT {
 
     private static Response send(String method, String path, String body) throws IOException {
         try (RawHttpClient c = new RawHttpClient(HTTP)) {
-            return c.send(method, path, List.of(of("Content-Type", "text/plain")), body.getBytes());
+            return c.send(method, path, List.of(of("Content-Type", "text/plain")), body.getBytes(StandardCharsets.US_ASCII));
         }
     }
 
