@@ -89,6 +89,9 @@ public final class DataPlaneComponent {
             client.setExecutor(threads);
             client.setFollowRedirects(false);
             client.setUserAgentField(null);
+            // A proxy keeps no cookies: Jetty's client would store every upstream Set-Cookie and send
+            // it along with later requests of any client to that upstream.
+            client.setHttpCookieStore(new org.eclipse.jetty.http.HttpCookieStore.Empty());
             client.getContentDecoderFactories().clear();
             client.setMaxConnectionsPerDestination(256);
             client.setMaxRequestsQueuedPerDestination(8192);

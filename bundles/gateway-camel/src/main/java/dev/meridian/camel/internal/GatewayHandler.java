@@ -183,7 +183,15 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         }
         Content.Source body = f.upstreamBody;
         if (f.cache != null && f.status < 400 && unsafe(f.request.getMethod())) {
-            invalidateAfterUnsafe(f);
+            // the writer is answered once no node serves what it changed (read-your-writes on any
+            // node), waiting at most UNSAFE_WAIT: past it the invalidation goes on in the background
+            java.util.concurrent.CompletableFuture<Void> invalidated = invalidateAfterUnsafe(f);
+            if (!invalidated.isDone()) {
+                Content.Source answer = body;
+                invalidated.copy().completeOnTimeout(null, UNSAFE_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)
+                    .whenCompleteAsync((v, e) -> Content.copy(answer, response, done), f.request.getComponents().getExecutor());
+                return;
+            }
         }
         if (f.fill != null) {
             // decided at the headers: an answer that may not be stored is not copied either
@@ -204,11 +212,11 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
      * request's host, or the upstream's, whose paths map back under the API's basePath), in
      * whichever cached API serves them. Nothing else.
      */
-    private void invalidateAfterUnsafe(Flight f) {
-        f.cache.unsafeRequestSucceeded(f.path, f.query);
+    private java.util.concurrent.CompletableFuture<Void> invalidateAfterUnsafe(Flight f) {
+        java.util.concurrent.CompletableFuture<Void> all = f.cache.unsafeRequestSucceeded(f.path, f.query).toCompletableFuture();
         HttpFields answer = f.upstreamHeaders;
         if (answer == null) {
-            return;
+            return all;
         }
         for (HttpHeader h : LOCATIONS) {
             String value = answer.get(h);
@@ -225,11 +233,15 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             if (route != null && rc != null && !route.api().cache().isEmpty()) {
                 dev.meridian.core.cache.RouteCache cache = rc.forApi(route.api());
                 if (cache != null) {
-                    cache.unsafeRequestSucceeded(target[0], target[1]);
+                    all = all.thenCombine(cache.unsafeRequestSucceeded(target[0], target[1]), (a, b) -> null);
                 }
             }
         }
+        return all;
     }
+
+    /** The longest a writer waits for the invalidation of what it wrote (normally a few milliseconds). */
+    private static final long UNSAFE_WAIT_MILLIS = 2_000;
 
     private static final HttpHeader[] LOCATIONS = {HttpHeader.LOCATION, HttpHeader.CONTENT_LOCATION};
 

@@ -11,8 +11,8 @@ import dev.meridian.core.cache.Fill;
 
 /**
  * The upstream's body on its way to the client, copied aside for the cache: the client gets
- * every chunk as it arrives (back-pressure unchanged), and when the last one has passed the
- * copy is stored. A body longer than the cache's limit, or one that fails, releases the fill.
+ * every chunk as it arrives (back-pressure unchanged); once the whole body has arrived the copy
+ * is stored, and the last chunk reaches the client when the cluster holds the entry. A body longer than the cache's limit, or one that fails, releases the fill.
  * Called by one reader at a time (Jetty's {@code Content.copy}).
  */
 final class TeeSource implements Content.Source {
@@ -26,6 +26,9 @@ final class TeeSource implements Content.Source {
     private byte[] copy;
     private int length;
     private boolean finished;
+    /** The last chunk, held back from the client until the cluster holds the entry; and that store. */
+    private Content.Chunk held;
+    private java.util.concurrent.CompletableFuture<Void> storing;
 
     /** @param declared the upstream's {@code Content-Length}, or -1 */
     TeeSource(Content.Source in, Fill fill, int status, List<Map.Entry<String, String>> headers, long max, long declared) {
@@ -40,6 +43,14 @@ final class TeeSource implements Content.Source {
 
     @Override
     public Content.Chunk read() {
+        if (held != null) {
+            if (!storing.isDone()) {
+                return null; // demand() resumes the copy once the entry is stored
+            }
+            Content.Chunk last = held;
+            held = null;
+            return last;
+        }
         Content.Chunk chunk = in.read();
         if (chunk == null || finished) {
             return chunk;
@@ -67,7 +78,14 @@ final class TeeSource implements Content.Source {
             finished = true;
             byte[] body = length == copy.length ? copy : Arrays.copyOf(copy, length);
             copy = null;
-            fill.store(status, headers, body);
+            java.util.concurrent.CompletableFuture<Void> stored = fill.store(status, headers, body).toCompletableFuture();
+            if (!stored.isDone()) {
+                // the client gets its last bytes once any node can answer the same request from the
+                // cluster (a millisecond on a LAN), at most STORE_WAIT_MILLIS later
+                storing = stored.copy().completeOnTimeout(null, STORE_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+                held = chunk;
+                return null;
+            }
         }
         return chunk;
     }
@@ -82,19 +100,36 @@ final class TeeSource implements Content.Source {
 
     @Override
     public void demand(Runnable demandCallback) {
+        if (held != null) {
+            storing.whenComplete((v, e) -> demandCallback.run());
+            return;
+        }
         in.demand(demandCallback);
     }
+
+    /** The longest a client's last bytes wait for the cluster to hold its answer. */
+    private static final long STORE_WAIT_MILLIS = 1_000;
 
     @Override
     public void fail(Throwable failure) {
         giveUp();
+        releaseHeld();
         in.fail(failure);
     }
 
     @Override
     public void fail(Throwable failure, boolean last) {
         giveUp();
+        releaseHeld();
         in.fail(failure, last);
+    }
+
+    private void releaseHeld() {
+        Content.Chunk c = held;
+        held = null;
+        if (c != null) {
+            c.release();
+        }
     }
 
     @Override

@@ -135,8 +135,9 @@ final class HazelcastCacheStore implements CacheStore {
     }
 
     @Override
-    public void put(String map, String key, byte[] value, long ttlMillis) {
-        map(map).setAsync(key, value, Math.max(1, ttlMillis), TimeUnit.MILLISECONDS);
+    public CompletionStage<Void> put(String map, String key, byte[] value, long ttlMillis) {
+        return map(map).setAsync(key, value, Math.max(1, ttlMillis), TimeUnit.MILLISECONDS)
+            .exceptionally(failure -> null); // a lost write is a later miss
     }
 
     @Override
@@ -173,6 +174,19 @@ final class HazelcastCacheStore implements CacheStore {
             LOG.debug("cache map {} keeps its first bound: {}", map, e.getMessage());
         }
         configured.add(map);
+    }
+
+    @Override
+    public void remove(String map, String key, byte[] expected) {
+        IMap<String, byte[]> m = map(map);
+        // conditional on the bytes (compared in serialized form where the entry lives); off the caller's thread
+        callbacks.execute(() -> {
+            try {
+                m.remove(key, expected);
+            } catch (RuntimeException e) {
+                LOG.debug("removing a refused cache entry of {} failed: {}", map, e.toString());
+            }
+        });
     }
 
     @Override

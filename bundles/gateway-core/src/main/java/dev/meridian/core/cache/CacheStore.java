@@ -34,12 +34,19 @@ public interface CacheStore {
 
     /**
      * Stores an entry with a time to live (least recently used evicted first past the map's
-     * bound). Non-blocking, fire and forget: a lost write is a later miss.
+     * bound). Non-blocking; the stage completes once the entry is readable from every node (a
+     * failed write completes it too: a lost write is a later miss).
      */
-    void put(String map, String key, byte[] value, long ttlMillis);
+    CompletionStage<Void> put(String map, String key, byte[] value, long ttlMillis);
 
     /** Removes one entry. Non-blocking. */
     void remove(String map, String key);
+
+    /**
+     * Removes one entry if it still holds exactly {@code expected} (an entry found invalidated,
+     * which another node may have replaced meanwhile with a valid one). Non-blocking.
+     */
+    void remove(String map, String key, byte[] expected);
 
     /**
      * Removes, cluster-wide, the entries of a map that an invalidation covers

@@ -59,10 +59,15 @@ public final class Fill {
         return Storability.refusal(cache.rules(), method, status, request, response);
     }
 
-    /** Stores the complete upstream answer (headers as received, body whole); then releases the waiters. */
-    public void store(int status, List<Map.Entry<String, String>> headers, byte[] body) {
+    /**
+     * Stores the complete upstream answer (headers as received, body whole); then releases the
+     * waiters. The stage completes once every node can read the entry (at once when it was not
+     * stored): hold the client's last bytes until then, and a client that asks another node right
+     * after its answer hits there.
+     */
+    public java.util.concurrent.CompletionStage<Void> store(int status, List<Map.Entry<String, String>> headers, byte[] body) {
         try {
-            cache.store(this, status, headers, body);
+            return cache.store(this, status, headers, body);
         } finally {
             done.complete(null);
         }

@@ -63,10 +63,13 @@ public final class RouteCache {
         }
     }
 
-    /** Invalidates one URL of an API everywhere, asynchronously (after a successful unsafe request). */
+    /**
+     * Invalidates one URL of an API everywhere (after a successful unsafe request), batched with
+     * others; the stage completes once every live node has it (or the batch failed and is retried).
+     */
     @FunctionalInterface
     public interface UrlInvalidator {
-        void invalidate(String apiId, String path, String rawQuery);
+        CompletionStage<Void> invalidate(String apiId, String path, String rawQuery);
     }
 
     private final UrlInvalidator unsafe;
@@ -294,14 +297,27 @@ public final class RouteCache {
             if (here instanceof VaryMarker marker) {
                 String variant = CacheKeys.varyKey(key, marker.names(), request);
                 Object v = local.get(variant);
-                if (v instanceof CachedResponse e) {
-                    return CompletableFuture.completedFuture(checked(variant, e));
+                if (v instanceof CachedResponse e && valid(e)) {
+                    return CompletableFuture.completedFuture(e);
                 }
+                dropRefusedLocal(variant, v);
                 return fetch(variant, request, false);
             }
-            return CompletableFuture.completedFuture(checked(key, (CachedResponse) here));
+            CachedResponse e = (CachedResponse) here;
+            if (valid(e)) {
+                return CompletableFuture.completedFuture(e);
+            }
+            // this node's copy is invalidated; the cluster's map may hold a newer one by now
+            dropRefusedLocal(key, e);
         }
         return fetch(key, request, true);
+    }
+
+    private void dropRefusedLocal(String key, Object value) {
+        if (value instanceof CachedResponse) {
+            stats.invalidated.increment();
+            forgetLocal(key);
+        }
     }
 
     private CompletionStage<CachedResponse> fetch(String key, HeaderView request, boolean mayBeMarker) {
@@ -333,11 +349,14 @@ public final class RouteCache {
                     return fetch(CacheKeys.varyKey(key, names, request), request, false);
                 }
                 CachedResponse e = CachedResponse.decode(bytes);
-                CachedResponse ok = checked(key, e);
-                if (ok != null) {
-                    remember(key, ok, ok.weight());
+                if (!valid(e)) {
+                    // covered by an invalidation: dropped, unless another node replaced it meanwhile
+                    stats.invalidated.increment();
+                    store.remove(map, key, bytes);
+                    return CompletableFuture.<CachedResponse>completedFuture(null);
                 }
-                return CompletableFuture.completedFuture(ok);
+                remember(key, e, e.weight());
+                return CompletableFuture.completedFuture(e);
             } catch (IllegalArgumentException malformed) {
                 LOG.warn("dropping an unreadable cache entry of API {}: {}", apiId, malformed.getMessage());
                 store.remove(map, key);
@@ -356,17 +375,6 @@ public final class RouteCache {
             o = local.get(CacheKeys.varyKey(key, marker.names(), request));
         }
         return o instanceof CachedResponse e && valid(e) ? e : null;
-    }
-
-    /** The entry unless an invalidation since its request covers it (then it is dropped everywhere it is). */
-    private CachedResponse checked(String key, CachedResponse e) {
-        if (valid(e)) {
-            return e;
-        }
-        stats.invalidated.increment();
-        forgetLocal(key);
-        store.remove(map, key);
-        return null;
     }
 
     private boolean valid(CachedResponse e) {
@@ -421,12 +429,14 @@ public final class RouteCache {
         return false;
     }
 
-    void store(Fill fill, int status, List<Map.Entry<String, String>> headers, byte[] body) {
+    /** Stores a fill's answer; the stage completes once the cluster holds it (at once when nothing is stored). */
+    CompletionStage<Void> store(Fill fill, int status, List<Map.Entry<String, String>> headers, byte[] body) {
+        CompletionStage<Void> stored = CompletableFuture.completedFuture(null);
         try {
             HeaderView response = HeaderView.of(headers);
             List<String> responseTags = CacheTags.fromResponse(response);
             if (raced(fill, responseTags)) {
-                return; // an invalidation of this answer's API, URL or tags ran while it was fetched
+                return stored; // an invalidation of this answer's API, URL or tags ran while it was fetched
             }
             long responseTime = clock.getAsLong();
             long lifetime = Freshness.lifetimeMillis(rules, status, response);
@@ -444,20 +454,22 @@ public final class RouteCache {
             long keepMillis = Math.min(maxKeepMillis - (responseTime - fill.requestTimeMillis), keepMillis(entry, responseTime,
                 Math.max(staleWhileRevalidateMillis(entry), staleIfErrorMillis(entry))));
             if (keepMillis <= 0) {
-                return; // its request started longer ago than any entry may be kept
+                return stored; // its request started longer ago than any entry may be kept
             }
             String key = fill.key;
             if (!vary.isEmpty()) {
-                store.put(map, key, CachedResponse.encodeVaryMarker(vary, entry.staleUntilMillis()), keepMillis);
+                stored = store.put(map, key, CachedResponse.encodeVaryMarker(vary, entry.staleUntilMillis()), keepMillis);
                 remember(key, new VaryMarker(vary), 128);
                 key = CacheKeys.varyKey(key, vary, fill.request);
             }
-            store.put(map, key, entry.encode(), keepMillis);
+            stored = stored.thenCombine(store.put(map, key, entry.encode(), keepMillis), (a, b) -> null);
             remember(key, entry, entry.weight());
             tagCounts.add(new ArrayList<>(tagGenerations.keySet()));
             stats.stored.increment();
+            return stored;
         } catch (RuntimeException e) {
             LOG.warn("storing a response of API {} failed", apiId, e);
+            return stored;
         } finally {
             release(fill);
         }
@@ -515,11 +527,13 @@ public final class RouteCache {
 
     /**
      * A request with an unsafe method ({@code POST}, {@code PUT}, {@code DELETE}, ...) got a
-     * non-error answer: its URL's entries are invalidated on every node, in the background
-     * (RFC 9111 §4.4). Cheap on the caller's thread.
+     * non-error answer: its URL's entries are invalidated on every node (RFC 9111 §4.4), batched
+     * with other writes. Cheap on the caller's thread; the stage completes when every live node
+     * refuses the URL's entries, so the writer can be answered after that (read-your-writes on
+     * any node).
      */
-    public void unsafeRequestSucceeded(String path, String rawQuery) {
-        unsafe.invalidate(apiId, path, rawQuery);
+    public CompletionStage<Void> unsafeRequestSucceeded(String path, String rawQuery) {
+        return unsafe.invalidate(apiId, path, rawQuery);
     }
 
     /** The tag naming one URL of an API (with all its variants): what {@link UrlGenerations#hash} hashes. */

@@ -80,10 +80,13 @@ public final class CacheComponent implements ResponseCache {
      * kept (so every entry it refused is gone), plus slack for a fill that raced the bump.
      */
     private final Duration retention = Duration.ofMillis(limits.maxKeepMillis()).plus(RETENTION_SLACK);
-    /** URLs ({@link UrlGenerations#hash}) invalidated by unsafe requests, not bumped yet: many requests to one URL cost one bump. */
-    private final java.util.Set<Long> pendingUrls = ConcurrentHashMap.newKeySet();
+    /**
+     * URLs ({@link UrlGenerations#hash}) invalidated by unsafe requests, not bumped yet, each with
+     * the stage its writers wait for: many requests to one URL cost one bump.
+     */
+    private final ConcurrentHashMap<Long, java.util.concurrent.CompletableFuture<Void>> pendingUrls = new ConcurrentHashMap<>();
     /** Buckets to invalidate whole: their URLs came while {@link #MAX_PENDING_URLS} were pending. */
-    private final java.util.Set<Integer> pendingBuckets = ConcurrentHashMap.newKeySet();
+    private final ConcurrentHashMap<Integer, java.util.concurrent.CompletableFuture<Void>> pendingBuckets = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicBoolean flushScheduled = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile long lastRefreshNanos;
     private volatile long lastFullRefreshNanos;
@@ -322,41 +325,52 @@ public final class CacheComponent implements ResponseCache {
      * ({@link UrlGenerations}: a few dozen URLs of any API) instead of queueing; traffic never
      * invalidates a whole API.
      */
-    private void invalidateUrlLater(String apiId, String path, String rawQuery) {
+    private java.util.concurrent.CompletionStage<Void> invalidateUrlLater(String apiId, String path, String rawQuery) {
         long hash = CacheSupport.urlHash(apiId, path, rawQuery);
-        if (pendingUrls.size() < MAX_PENDING_URLS || pendingUrls.contains(hash)) {
-            pendingUrls.add(hash);
-        } else {
-            pendingBuckets.add(UrlGenerations.bucket(hash));
+        java.util.concurrent.CompletableFuture<Void> done = pendingUrls.get(hash);
+        if (done == null) {
+            done = pendingUrls.size() < MAX_PENDING_URLS
+                ? pendingUrls.computeIfAbsent(hash, h -> new java.util.concurrent.CompletableFuture<>())
+                : pendingBuckets.computeIfAbsent(UrlGenerations.bucket(hash), b -> new java.util.concurrent.CompletableFuture<>());
         }
         if (flushScheduled.compareAndSet(false, true)) {
             timer.execute(this::flushUrls);
         }
+        return done;
+    }
+
+    /** {@code later}'s waiters complete with {@code pending} (a URL queued again while its failed batch waits to retry). */
+    private static java.util.concurrent.CompletableFuture<Void> chain(java.util.concurrent.CompletableFuture<Void> pending,
+                                                                     java.util.concurrent.CompletableFuture<Void> later) {
+        pending.whenComplete((v, e) -> later.complete(null));
+        return pending;
     }
 
     private void flushUrls() {
         flushScheduled.set(false); // a URL added from here on schedules another flush
         while (!pendingUrls.isEmpty() || !pendingBuckets.isEmpty()) {
-            java.util.Set<Integer> whole = new java.util.HashSet<>();
-            for (java.util.Iterator<Integer> it = pendingBuckets.iterator(); it.hasNext(); ) {
-                whole.add(it.next());
-                it.remove();
+            Map<Integer, java.util.concurrent.CompletableFuture<Void>> whole = new java.util.HashMap<>();
+            for (Integer b : List.copyOf(pendingBuckets.keySet())) {
+                whole.put(b, pendingBuckets.remove(b));
             }
+            Map<Long, java.util.concurrent.CompletableFuture<Void>> taken = new java.util.HashMap<>();
             Map<Integer, List<Long>> hashes = new java.util.HashMap<>();
-            int n = 0;
-            for (java.util.Iterator<Long> it = pendingUrls.iterator(); it.hasNext() && n < URL_BATCH; n++) {
+            for (java.util.Iterator<Long> it = pendingUrls.keySet().iterator(); it.hasNext() && taken.size() < URL_BATCH; ) {
                 long h = it.next();
-                it.remove();
-                hashes.computeIfAbsent(UrlGenerations.bucket(h), b -> new ArrayList<>()).add(h);
+                java.util.concurrent.CompletableFuture<Void> waiting = pendingUrls.remove(h);
+                if (waiting != null) {
+                    taken.put(h, waiting);
+                    hashes.computeIfAbsent(UrlGenerations.bucket(h), b -> new ArrayList<>()).add(h);
+                }
             }
             Map<Integer, long[]> bumped;
             try {
-                bumped = store.bumpUrls(arrays(hashes), whole, retention);
+                bumped = store.bumpUrls(arrays(hashes), whole.keySet(), retention);
             } catch (RuntimeException e) {
                 // nothing raised: the URLs wait for the next try (they are refused nowhere yet)
-                LOG.warn("invalidating {} URLs after unsafe requests failed; retrying in 1 s", n + whole.size(), e);
-                hashes.values().forEach(pendingUrls::addAll);
-                pendingBuckets.addAll(whole);
+                LOG.warn("invalidating {} URLs after unsafe requests failed; retrying in 1 s", taken.size() + whole.size(), e);
+                taken.forEach((h, f) -> pendingUrls.merge(h, f, CacheComponent::chain));
+                whole.forEach((b, f) -> pendingBuckets.merge(b, f, CacheComponent::chain));
                 if (flushScheduled.compareAndSet(false, true)) {
                     timer.schedule(this::flushUrls, 1, TimeUnit.SECONDS);
                 }
@@ -371,8 +385,10 @@ public final class CacheComponent implements ResponseCache {
                 // nodes that miss it learn the bump at their next read of what changed
                 announce(Map.of(), bumped, false);
             } catch (RuntimeException e) {
-                LOG.warn("announcing {} URL invalidations failed; nodes learn them at their next read", n, e);
+                LOG.warn("announcing {} URL invalidations failed; nodes learn them at their next read", taken.size(), e);
             }
+            taken.values().forEach(f -> f.complete(null));
+            whole.values().forEach(f -> f.complete(null));
         }
     }
 

@@ -46,9 +46,15 @@ class RouteCacheTest {
         }
 
         @Override
-        public void put(String map, String key, byte[] value, long ttlMillis) {
+        public CompletionStage<Void> put(String map, String key, byte[] value, long ttlMillis) {
             entries.put(map + "/" + key, value);
             ttls.put(map + "/" + key, ttlMillis);
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public void remove(String map, String key, byte[] expected) {
+            entries.remove(map + "/" + key, expected);
         }
 
         @Override
@@ -173,7 +179,7 @@ class RouteCacheTest {
 
     private RouteCache cache(Map<String, Object> block) {
         RouteCache c = new RouteCache("orders", CacheRules.of(block).orElseThrow(), store, generations, new CacheStats(), now::get,
-            new RouteCache.Limits(1024 * 1024, MAX_KEEP_MILLIS), localTier, (api, path, query) -> { }, new TagCounts(100));
+            new RouteCache.Limits(1024 * 1024, MAX_KEEP_MILLIS), localTier, (api, path, query) -> CompletableFuture.completedFuture(null), new TagCounts(100));
         c.markReady();
         return c;
     }
