@@ -101,16 +101,14 @@ public final class EngineComponent implements GatewayEngine {
             type -> pending.status(type) == TypeStatus.PENDING);
     }
 
+    /** @param context null without a framework (unit tests): then no bundle declarations are watched */
     @Activate
     void activate(BundleContext context) {
-        activate();
-        policyBundles = new PolicyBundles(context, pending);
-        policyBundles.open();
-    }
-
-    /** Without the framework (unit tests): no bundle declarations are watched. */
-    void activate() {
         executor.scheduleWithFixedDelay(this::retire, 100, 100, TimeUnit.MILLISECONDS);
+        if (context != null) {
+            policyBundles = new PolicyBundles(context, pending);
+            policyBundles.open();
+        }
     }
 
     @Deactivate

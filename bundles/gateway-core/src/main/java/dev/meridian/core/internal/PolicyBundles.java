@@ -36,7 +36,9 @@ import dev.meridian.policy.api.PolicyFactory;
  * {@code <property name="meridian.policy.type" .../>}), readable before the bundle is resolved.
  * Every lifecycle event of such a bundle — installed, updated, resolved, starting, refreshed,
  * uninstalled — marks its types as on their way ({@link PendingTypes#changed}); stopping it on
- * purpose ({@code bundle:stop}: no longer persistently started) withdraws them. Synchronous, so
+ * purpose ({@code bundle:stop}, or uninstalling it while active: no longer persistently started)
+ * withdraws them, and what happens to it until it is started again brings nothing back. Karaf's
+ * feature deployer, FileInstall's updates, refreshes and {@code bundle:restart} stop transiently. Synchronous, so
  * a type is marked before the framework moves on; the work per event is a map lookup (the
  * descriptors are read once per bundle revision).
  */
@@ -52,6 +54,8 @@ final class PolicyBundles implements SynchronousBundleListener {
     private final BundleContext context;
     private final PendingTypes pending;
     private final Map<Long, Declared> declared = new ConcurrentHashMap<>();
+    /** Bundles stopped on purpose and not started since: their refreshes and uninstall bring nothing back. */
+    private final Set<Long> stopped = ConcurrentHashMap.newKeySet();
 
     PolicyBundles(BundleContext context, PendingTypes pending) {
         this.context = context;
@@ -101,15 +105,21 @@ final class PolicyBundles implements SynchronousBundleListener {
         if (types.isEmpty()) {
             return;
         }
-        boolean onPurpose = (event.getType() == BundleEvent.STOPPING || event.getType() == BundleEvent.STOPPED)
-            && stoppedOnPurpose(b);
-        for (String type : types) {
-            if (onPurpose) {
-                pending.withdrawn(type);
-            } else {
-                pending.changed(type, b.getSymbolicName(), b.getVersion().toString());
-            }
+        long id = b.getBundleId();
+        int kind = event.getType();
+        if ((kind == BundleEvent.STOPPING || kind == BundleEvent.STOPPED) && stoppedOnPurpose(b)) {
+            stopped.add(id);
+            types.forEach(pending::withdrawn);
+            return;
         }
+        if (kind == BundleEvent.STARTING || kind == BundleEvent.STARTED) {
+            stopped.remove(id);
+        }
+        boolean stillStopped = kind == BundleEvent.UNINSTALLED ? stopped.remove(id) : stopped.contains(id);
+        if (stillStopped) {
+            return; // refreshed, updated or uninstalled while stopped on purpose: nothing comes back
+        }
+        types.forEach(type -> pending.changed(type, b.getSymbolicName(), b.getVersion().toString()));
     }
 
     /**
@@ -186,7 +196,8 @@ final class PolicyBundles implements SynchronousBundleListener {
 
     /** The values of {@code meridian.policy.type} properties in one DS component descriptor. */
     static Set<String> declaredTypes(InputStream xml) throws IOException, SAXException, ParserConfigurationException {
-        DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+        // the JDK's parser, whatever the thread's context class loader would find
+        DocumentBuilderFactory f = DocumentBuilderFactory.newDefaultInstance();
         f.setNamespaceAware(true);
         f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
         f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);

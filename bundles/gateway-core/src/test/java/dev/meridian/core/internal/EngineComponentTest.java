@@ -56,7 +56,7 @@ class EngineComponentTest {
     @BeforeEach
     void start() {
         engine = new EngineComponent();
-        engine.activate();
+        engine.activate(null);
     }
 
     @AfterEach
@@ -366,7 +366,7 @@ class EngineComponentTest {
     @Test
     void should_fail_a_publish_when_a_pending_type_does_not_come_back_within_the_wait() throws Exception {
         EngineComponent shortWait = new EngineComponent(Duration.ofMillis(400));
-        shortWait.activate();
+        shortWait.activate(null);
         try {
             FakeFactory factory = new FakeFactory("limit");
             shortWait.unbindPolicyFactory(factory, bind(shortWait, factory, null, null));

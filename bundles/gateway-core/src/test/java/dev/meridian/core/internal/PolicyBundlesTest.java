@@ -108,6 +108,31 @@ class PolicyBundlesTest {
     }
 
     @Test
+    void should_keep_types_absent_when_a_bundle_stopped_on_purpose_is_refreshed_or_uninstalled() throws Exception {
+        PolicyBundles bundles = new PolicyBundles(context(), pending);
+        Bundle b = bundle(7, Bundle.RESOLVED, false, "OSGI-INF/dev.meridian.policy.setheaders.SetHeadersFactory.xml");
+        bundles.bundleChanged(new BundleEvent(BundleEvent.STOPPED, b));
+
+        bundles.bundleChanged(new BundleEvent(BundleEvent.UNRESOLVED, b));
+        bundles.bundleChanged(new BundleEvent(BundleEvent.RESOLVED, b));
+        bundles.bundleChanged(new BundleEvent(BundleEvent.UNINSTALLED, b));
+
+        assertEquals(TypeStatus.ABSENT, pending.status("set-headers"));
+    }
+
+    @Test
+    void should_mark_types_pending_again_when_a_bundle_stopped_on_purpose_starts() throws Exception {
+        PolicyBundles bundles = new PolicyBundles(context(), pending);
+        bundles.bundleChanged(new BundleEvent(BundleEvent.STOPPED,
+            bundle(7, Bundle.RESOLVED, false, "OSGI-INF/dev.meridian.policy.setheaders.SetHeadersFactory.xml")));
+
+        bundles.bundleChanged(new BundleEvent(BundleEvent.STARTING,
+            bundle(7, Bundle.STARTING, true, "OSGI-INF/dev.meridian.policy.setheaders.SetHeadersFactory.xml")));
+
+        assertEquals(TypeStatus.PENDING, pending.status("set-headers"));
+    }
+
+    @Test
     void should_keep_types_pending_when_their_bundle_is_stopped_transiently() throws Exception {
         PolicyBundles bundles = new PolicyBundles(context(), pending);
         Bundle b = bundle(7, Bundle.RESOLVED, true, "OSGI-INF/dev.meridian.policy.setheaders.SetHeadersFactory.xml");
