@@ -212,7 +212,7 @@ class ClusterE2EIT {
                 } catch (java.io.IOException | InterruptedException e) {
                     throw new java.util.concurrent.CompletionException(e);
                 }
-            });
+            }, task -> new Thread(task, "cn1-waiting-apply").start());
             Awaitility.await("the apply on cn1 waits for cn2").during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
                 .until(() -> !apply.isDone());
         } finally {

@@ -206,8 +206,8 @@ class HotApplyZeroLossE2EIT {
 
     /**
      * Applies every ~0.2 s from another thread while the set-headers bundle is replaced every way
-     * a platform team does it: stopped transiently (an apply that lands then must wait for it,
-     * not answer 422), {@code bundle:update}, {@code bundle:refresh}, its jar dropped into
+     * a platform team does it: stopped transiently (an apply, a validate, {@code gateway:apply}
+     * and a dropped definition that land then must wait for it, not answer 422), {@code bundle:update}, {@code bundle:refresh}, its jar dropped into
      * {@code deploy/} with the same version (FileInstall updates it in place) and with a new one,
      * and its feature upgraded to a newer version. Every apply answers 200, no request fails, no
      * keep-alive connection closes.
@@ -243,22 +243,30 @@ class HotApplyZeroLossE2EIT {
 
             // down on purpose for a while, but transiently (as an update or a refresh does): an
             // apply that lands now waits for the type instead of answering 422
+            // (so do a validate, the shell's gateway:apply and a definition dropped into deploy/)
             long provided = providedCount(installed);
+            Path shellFile = work.resolve("waits-shell.yaml");
+            Files.writeString(shellFile, definition("waits-shell", "/waits-shell", "/w", 1));
+            Path deployedDefinition = node.home.resolve("deploy").resolve("waits-deploy.api.yaml");
             node.shell("bundle:stop -t dev.meridian.policy.set-headers");
             long start = System.nanoTime();
-            java.util.concurrent.CompletableFuture<HttpResponse<String>> waiting = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                try {
-                    return node.send("PUT", "/api/v1/apis/waits", "application/yaml", definition("waits", "/waits", "/w", 1));
-                } catch (IOException | InterruptedException e) {
-                    throw new java.util.concurrent.CompletionException(e);
-                }
-            });
+            var waiting = async(() -> node.send("PUT", "/api/v1/apis/waits", "application/yaml", definition("waits", "/waits", "/w", 1)));
+            var validating = async(() -> node.send("POST", "/api/v1/validate", "application/yaml", definition("waits-v", "/waits-v", "/w", 1)));
+            var shelling = async(() -> node.shell("gateway:apply " + shellFile));
+            dropInto(definition("waits-deploy", "/waits-deploy", "/w", 1), deployedDefinition);
             Awaitility.await("the apply waits for set-headers").during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
-                .until(() -> !waiting.isDone());
+                .until(() -> !waiting.isDone() && !validating.isDone() && !shelling.isDone());
             node.shell("bundle:start dev.meridian.policy.set-headers");
             HttpResponse<String> waited = waiting.get(20, TimeUnit.SECONDS);
             long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertEquals(200, waited.statusCode(), waited.body());
+            HttpResponse<String> validated = validating.get(20, TimeUnit.SECONDS);
+            assertEquals(200, validated.statusCode(), validated.body());
+            String shelled = shelling.get(20, TimeUnit.SECONDS);
+            assertTrue(shelled.contains("Applied revision"), shelled);
+            Awaitility.await("the dropped definition applied").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                .until(() -> node.send("GET", "/api/v1/apis/waits-deploy", null, null).statusCode() == 200);
+            Files.delete(deployedDefinition);
             awaitProvided(installed, provided);
             applier.awaitMore(3);
 
@@ -400,6 +408,28 @@ class HotApplyZeroLossE2EIT {
             }
         }
         return out;
+    }
+
+    /** Runs a blocking call on a thread of its own (the test thread goes on while it waits). */
+    private static <T> java.util.concurrent.CompletableFuture<T> async(java.util.concurrent.Callable<T> call) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return call.call();
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, task -> {
+            Thread t = new Thread(task, "waiting-call");
+            t.setDaemon(true);
+            t.start();
+        });
+    }
+
+    /** Writes next to the deploy folder and moves it in, so FileInstall never sees half a file. */
+    private static void dropInto(String content, Path target) throws IOException {
+        Path tmp = WORK.resolve(target.getFileName() + ".tmp");
+        Files.writeString(tmp, content);
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Copies next to the deploy folder and moves it in, so FileInstall never sees half a jar. */
