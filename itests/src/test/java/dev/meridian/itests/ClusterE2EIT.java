@@ -197,6 +197,66 @@ class ClusterE2EIT {
     }
 
     @Test
+    @Order(46)
+    void should_wait_for_a_policy_bundle_being_replaced_on_another_node_instead_of_refusing() throws Exception {
+        MeridianNode replacing = NODES.get(1);
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> apply;
+        // stopped transiently, as an update, a refresh or a feature upgrade does: on its way, not absent
+        replacing.shell("bundle:stop -t dev.meridian.policy.set-headers");
+        try {
+            Awaitility.await("cn2 lists set-headers as pending").atMost(Duration.ofSeconds(5)).ignoreExceptions()
+                .until(() -> entryOf(NODES.get(0), "cn2").contains("\"status\":\"pending\""));
+            apply = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return NODES.get(0).send("PUT", "/api/v1/apis/swap-wait", "application/yaml", api("swap-wait", "1"));
+                } catch (java.io.IOException | InterruptedException e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            }, task -> new Thread(task, "cn1-waiting-apply").start());
+            Awaitility.await("the apply on cn1 waits for cn2").during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+                .until(() -> !apply.isDone());
+        } finally {
+            replacing.shell("bundle:start dev.meridian.policy.set-headers");
+        }
+        HttpResponse<String> waited = apply.get(20, TimeUnit.SECONDS);
+        assertEquals(200, waited.statusCode(), waited.body());
+
+        // bundle:update on cn2 while cn1 applies in a loop: every apply answers 200
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicInteger answered = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ConcurrentLinkedQueue<String> refused = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        Thread applier = new Thread(() -> {
+            for (int shape = 1; running.get(); shape++) {
+                try {
+                    HttpResponse<String> r = NODES.get(0).send("PUT", "/api/v1/apis/swap-burst", "application/yaml",
+                        api("swap-burst", Integer.toString(shape)));
+                    if (r.statusCode() != 200) {
+                        refused.add(r.statusCode() + " " + r.body());
+                    }
+                    answered.incrementAndGet();
+                } catch (java.io.IOException | InterruptedException e) {
+                    refused.add(e.toString());
+                    return;
+                }
+            }
+        }, "cn1-applier");
+        applier.start();
+        try {
+            for (int i = 0; i < 3; i++) {
+                int before = answered.get();
+                replacing.shell("bundle:update dev.meridian.policy.set-headers");
+                Awaitility.await("applies go on").atMost(Duration.ofSeconds(30)).until(() -> answered.get() >= before + 3);
+            }
+        } finally {
+            running.set(false);
+            applier.join(TimeUnit.SECONDS.toMillis(30));
+        }
+        assertTrue(refused.isEmpty(), refused.size() + " of " + answered.get() + " applies refused: " + refused.stream().limit(5).toList());
+        Awaitility.await("cn2 ready").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+            .until(() -> "ready".equals(listing(NODES.get(0)).get("cn2")));
+    }
+
+    @Test
     @Order(50)
     void should_refuse_a_node_whose_name_is_taken() throws Exception {
         try (MeridianNode duplicate = new MeridianNode("cn2", WORK.resolve("dup"), 26140, 26141, 26142, "cluster-secret")) {

@@ -7,8 +7,10 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -31,7 +33,8 @@ import com.sun.net.httpserver.HttpServer;
  * a steady stream over keep-alive connections they never reopen; meanwhile 50+ revisions are
  * applied, an API is added and deleted, a rollback happens and the set-headers bundle is updated
  * three times. Not one request may fail, not one connection may close, and the last shape must
- * be served.
+ * be served. And while the set-headers bundle is replaced every other way (deploy folder drops,
+ * refresh, feature upgrade), every apply naming it answers 200.
  */
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class HotApplyZeroLossE2EIT {
@@ -103,75 +106,337 @@ class HotApplyZeroLossE2EIT {
         assertEquals(200, r.statusCode(), r.body());
     }
 
+    /**
+     * Keep-alive clients that send a steady stream to {@code /orders} until stopped; a failure is
+     * a wrong status or body, a revision going backwards, or a connection the server closed.
+     */
+    private static final class Load implements AutoCloseable {
+        final AtomicBoolean running = new AtomicBoolean(true);
+        final AtomicLong ok = new AtomicLong();
+        final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+        final List<Long> revisionsSeen = new CopyOnWriteArrayList<>();
+        final List<Thread> threads = new java.util.ArrayList<>();
+        final int clients;
+
+        Load(int clients) {
+            this.clients = clients;
+            for (int i = 0; i < clients; i++) {
+                Thread t = new Thread(this::run, "client-" + i);
+                t.start();
+                threads.add(t);
+            }
+        }
+
+        private void run() {
+            try (KeepAliveClient c = new KeepAliveClient(node.httpPort)) {
+                long lastRevision = 0;
+                while (running.get()) {
+                    KeepAliveClient.Reply r = c.get("/orders/items/42?q=1");
+                    long rev = Long.parseLong(r.headers().getOrDefault("x-meridian-revision", "-1"));
+                    if (r.status() != 200 || !r.body().equals("{\"path\":\"/v1/items/42\"}") || rev < lastRevision) {
+                        failures.add("status " + r.status() + " rev " + rev + " after " + lastRevision + " body " + r.body());
+                    } else {
+                        ok.incrementAndGet();
+                    }
+                    lastRevision = rev;
+                }
+                revisionsSeen.add(lastRevision);
+            } catch (IOException | RuntimeException e) {
+                failures.add(Thread.currentThread().getName() + ": " + e);
+            }
+        }
+
+        /** Waits until {@code n} more requests succeeded. */
+        void awaitMore(long n) {
+            long before = ok.get();
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> ok.get() >= before + n);
+        }
+
+        /** Stops the clients and waits for them (bounded). */
+        @Override
+        public void close() throws InterruptedException {
+            running.set(false);
+            for (Thread t : threads) {
+                t.join(TimeUnit.SECONDS.toMillis(20));
+            }
+        }
+    }
+
     @Test
     void should_fail_no_request_and_close_no_connection_while_applying_and_updating_policy_bundles() throws Exception {
         put("orders", definition("orders", "/orders", "/v1", 1));
-        int clients = 4;
-        AtomicBoolean running = new AtomicBoolean(true);
-        AtomicLong ok = new AtomicLong();
-        ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-        List<Long> revisionsSeen = new CopyOnWriteArrayList<>();
-        List<Thread> threads = new java.util.ArrayList<>();
-        for (int i = 0; i < clients; i++) {
-            Thread t = new Thread(() -> {
-                try (KeepAliveClient c = new KeepAliveClient(node.httpPort)) {
-                    long lastRevision = 0;
-                    while (running.get()) {
-                        KeepAliveClient.Reply r = c.get("/orders/items/42?q=1");
-                        long rev = Long.parseLong(r.headers().getOrDefault("x-meridian-revision", "-1"));
-                        if (r.status() != 200 || !r.body().equals("{\"path\":\"/v1/items/42\"}") || rev < lastRevision) {
-                            failures.add("status " + r.status() + " rev " + rev + " after " + lastRevision + " body " + r.body());
-                        } else {
-                            ok.incrementAndGet();
-                        }
-                        lastRevision = rev;
-                    }
-                    revisionsSeen.add(lastRevision);
-                } catch (IOException | RuntimeException e) {
-                    failures.add(Thread.currentThread().getName() + ": " + e);
-                }
-            }, "client-" + i);
-            t.start();
-            threads.add(t);
-        }
-        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> ok.get() > 200);
-
+        Load load = new Load(4);
         int bundleUpdates = 0;
-        for (int shape = 2; shape <= 52; shape++) {
-            put("orders", definition("orders", "/orders", "/v1", shape));
-            if (shape % 15 == 0) {
-                String out = node.shell("bundle:update -r dev.meridian.policy.set-headers");
-                bundleUpdates++;
-                assertTrue(failures.isEmpty(), "after bundle update: " + failures + " " + out);
+        try {
+            load.awaitMore(200);
+            for (int shape = 2; shape <= 52; shape++) {
+                put("orders", definition("orders", "/orders", "/v1", shape));
+                if (shape % 15 == 0) {
+                    String out = node.shell("bundle:update -r dev.meridian.policy.set-headers");
+                    bundleUpdates++;
+                    assertTrue(load.failures.isEmpty(), "after bundle update: " + load.failures + " " + out);
+                }
+                if (shape == 20) {
+                    put("billing", definition("billing", "/billing", "/b", shape));
+                }
+                if (shape == 30) {
+                    assertEquals(200, node.send("DELETE", "/api/v1/apis/billing", null, null).statusCode());
+                }
+                if (shape == 40) {
+                    HttpResponse<String> rb = node.send("POST", "/api/v1/rollback", "application/json", "{\"to\": 2}");
+                    assertEquals(200, rb.statusCode(), rb.body());
+                }
             }
-            if (shape == 20) {
-                put("billing", definition("billing", "/billing", "/b", shape));
-            }
-            if (shape == 30) {
-                assertEquals(200, node.send("DELETE", "/api/v1/apis/billing", null, null).statusCode());
-            }
-            if (shape == 40) {
-                HttpResponse<String> rb = node.send("POST", "/api/v1/rollback", "application/json", "{\"to\": 2}");
-                assertEquals(200, rb.statusCode(), rb.body());
-            }
-        }
-        long before = ok.get();
-        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> ok.get() > before + 200);
-        running.set(false);
-        for (Thread t : threads) {
-            t.join(TimeUnit.SECONDS.toMillis(20));
+            load.awaitMore(200);
+        } finally {
+            load.close();
         }
 
-        assertTrue(failures.isEmpty(), "failed requests: " + failures.size() + " first: " + failures.stream().limit(5).toList());
+        assertTrue(load.failures.isEmpty(), "failed requests: " + load.failures.size() + " first: " + load.failures.stream().limit(5).toList());
         assertEquals(3, bundleUpdates);
-        assertEquals(clients, revisionsSeen.size(), "every client finished on its original connection");
+        assertEquals(load.clients, load.revisionsSeen.size(), "every client finished on its original connection");
         HttpResponse<String> last = node.get(node.trafficUrl("/orders/x"), false);
         assertEquals(200, last.statusCode());
         assertEquals("52", last.headers().firstValue("X-Shape").orElse(null));
         String revision = last.headers().firstValue("X-Meridian-Revision").orElseThrow();
         assertTrue(Long.parseLong(revision) >= 54, "revision " + revision);
         System.out.printf("zero-loss run: %d requests ok over %d keep-alive connections, %d revisions, %d bundle updates%n",
-            ok.get(), clients, Long.parseLong(revision), bundleUpdates);
+            load.ok.get(), load.clients, Long.parseLong(revision), bundleUpdates);
+    }
+
+    /**
+     * Applies every ~0.2 s from another thread while the set-headers bundle is replaced every way
+     * a platform team does it: stopped transiently (an apply, a validate, {@code gateway:apply}
+     * and a dropped definition that land then must wait for it, not answer 422), {@code bundle:update}, {@code bundle:refresh}, its jar dropped into
+     * {@code deploy/} with the same version (FileInstall updates it in place) and with a new one,
+     * and its feature upgraded to a newer version. Every apply answers 200, no request fails, no
+     * keep-alive connection closes.
+     */
+    @Test
+    void should_answer_every_apply_while_policy_bundles_are_dropped_updated_refreshed_and_upgraded() throws Exception {
+        Path jar = Paths.get(System.getProperty("meridian.setheaders.jar"));
+        String installed = bundleVersion(jar);
+        String[] v = installed.split("\\.");
+        String dropped = v[0] + "." + v[1] + "." + (Integer.parseInt(v[2]) + 1);
+        String upgraded = v[0] + "." + v[1] + "." + (Integer.parseInt(v[2]) + 2);
+        Path work = Files.createDirectories(WORK.resolve("bundle-swaps").toAbsolutePath());
+        Path droppedJar = reversioned(jar, dropped, work.resolve("set-headers-" + dropped + ".jar"));
+        Path upgradedJar = reversioned(jar, upgraded, work.resolve("set-headers-" + upgraded + ".jar"));
+        Path features = work.resolve("set-headers-upgrade-features.xml");
+        Files.writeString(features, String.join("\n",
+            "<features name=\"meridian-e2e-upgrade\" xmlns=\"http://karaf.apache.org/xmlns/features/v1.6.0\">",
+            "  <feature name=\"meridian-policy-set-headers\" version=\"" + upgraded + "\" description=\"set-headers, re-versioned\">",
+            "    <feature>scr</feature>",
+            "    <feature>meridian-policy-api</feature>",
+            "    <bundle start-level=\"78\">" + upgradedJar.toUri() + "</bundle>",
+            "  </feature>",
+            "</features>", ""));
+
+        put("orders", definition("orders", "/orders", "/v1", 1));
+        Load load = new Load(4);
+        Applier applier = new Applier();
+        Thread applying = new Thread(applier, "applier");
+        applying.start();
+        try {
+            load.awaitMore(200);
+            applier.awaitMore(3);
+
+            // down on purpose for a while, but transiently (as an update or a refresh does): an
+            // apply that lands now waits for the type instead of answering 422
+            // (so do a validate, the shell's gateway:apply and a definition dropped into deploy/)
+            long provided = providedCount(installed);
+            Path shellFile = work.resolve("waits-shell.yaml");
+            Files.writeString(shellFile, definition("waits-shell", "/waits-shell", "/w", 1));
+            Path deployedDefinition = node.home.resolve("deploy").resolve("waits-deploy.api.yaml");
+            node.shell("bundle:stop -t dev.meridian.policy.set-headers");
+            long start = System.nanoTime();
+            var waiting = async(() -> node.send("PUT", "/api/v1/apis/waits", "application/yaml", definition("waits", "/waits", "/w", 1)));
+            var validating = async(() -> node.send("POST", "/api/v1/validate", "application/yaml", definition("waits-v", "/waits-v", "/w", 1)));
+            var shelling = async(() -> node.shell("gateway:apply " + shellFile));
+            dropInto(definition("waits-deploy", "/waits-deploy", "/w", 1), deployedDefinition);
+            Awaitility.await("the apply waits for set-headers").during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+                .until(() -> !waiting.isDone() && !validating.isDone() && !shelling.isDone());
+            node.shell("bundle:start dev.meridian.policy.set-headers");
+            HttpResponse<String> waited = waiting.get(20, TimeUnit.SECONDS);
+            long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertEquals(200, waited.statusCode(), waited.body());
+            HttpResponse<String> validated = validating.get(20, TimeUnit.SECONDS);
+            assertEquals(200, validated.statusCode(), validated.body());
+            String shelled = shelling.get(20, TimeUnit.SECONDS);
+            assertTrue(shelled.contains("Applied revision"), shelled);
+            Awaitility.await("the dropped definition applied").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                .until(() -> node.send("GET", "/api/v1/apis/waits-deploy", null, null).statusCode() == 200);
+            Files.delete(deployedDefinition);
+            awaitProvided(installed, provided);
+            applier.awaitMore(3);
+
+            provided = providedCount(installed);
+            node.shell("bundle:update dev.meridian.policy.set-headers");
+            awaitProvided(installed, provided);
+            applier.awaitMore(3);
+
+            provided = providedCount(installed);
+            node.shell("bundle:refresh dev.meridian.policy.set-headers");
+            awaitProvided(installed, provided);
+            applier.awaitMore(3);
+
+            // the case first seen: the same jar copied into deploy/ (same name and version: updated in place)
+            Path deployed = node.home.resolve("deploy").resolve("set-headers.jar");
+            provided = providedCount(installed);
+            dropInto(jar, deployed);
+            awaitProvided(installed, provided);
+            applier.awaitMore(3);
+
+            provided = providedCount(dropped);
+            dropInto(droppedJar, deployed);
+            awaitProvided(dropped, provided);
+            applier.awaitMore(3);
+
+            // last: the features service then owns the bundle again (the jar stays in deploy/:
+            // deleting it would make FileInstall uninstall the bundle it updated)
+            provided = providedCount(upgraded);
+            node.shell("feature:repo-add " + features.toUri());
+            String out = node.shell("feature:install -u meridian-policy-set-headers/" + upgraded);
+            awaitProvided(upgraded, provided);
+            applier.awaitMore(3);
+            load.awaitMore(200);
+
+            applier.stop(applying);
+            load.close();
+            assertTrue(applier.refused.isEmpty(), applier.refused.size() + " of " + applier.answered.get() + " applies refused: "
+                + applier.refused.stream().limit(5).toList() + " " + out);
+            assertTrue(load.failures.isEmpty(), "failed requests: " + load.failures.size() + " first: "
+                + load.failures.stream().limit(5).toList());
+            assertEquals(load.clients, load.revisionsSeen.size(), "every client finished on its original connection");
+            HttpResponse<String> last = node.get(node.trafficUrl("/churn/x"), false);
+            assertEquals(200, last.statusCode(), last.body());
+            assertEquals(Integer.toString(applier.lastShape), last.headers().firstValue("X-Shape").orElse(null));
+            assertTrue(node.send("GET", "/api/v1/plugins", null, null).body()
+                .contains("\"type\":\"set-headers\",\"bundle\":\"dev.meridian.policy.set-headers\",\"version\":\"" + upgraded + "\",\"active\":true"));
+            System.out.printf("bundle swaps: %d applies all 200 (slowest %d ms; the one during the transient stop %d ms), "
+                + "%d requests ok over %d keep-alive connections%n", applier.answered.get(), applier.slowestMs.get(), waitedMs,
+                load.ok.get(), load.clients);
+        } finally {
+            applier.stop(applying);
+            load.close();
+        }
+    }
+
+    /** PUTs the API {@code churn} with a new shape every ~0.2 s and records every answer that is not 200. */
+    private static final class Applier implements Runnable {
+        final AtomicBoolean running = new AtomicBoolean(true);
+        final AtomicLong answered = new AtomicLong();
+        final AtomicLong slowestMs = new AtomicLong();
+        final ConcurrentLinkedQueue<String> refused = new ConcurrentLinkedQueue<>();
+        volatile int lastShape;
+
+        @Override
+        public void run() {
+            int shape = 0;
+            long next = System.nanoTime();
+            while (running.get()) {
+                shape++;
+                long start = System.nanoTime();
+                try {
+                    HttpResponse<String> r = node.send("PUT", "/api/v1/apis/churn", "application/yaml",
+                        definition("churn", "/churn", "/c", shape));
+                    if (r.statusCode() == 200) {
+                        lastShape = shape;
+                    } else {
+                        refused.add(r.statusCode() + " " + r.body());
+                    }
+                } catch (IOException e) {
+                    refused.add(e.toString());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                slowestMs.accumulateAndGet(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), Math::max);
+                answered.incrementAndGet();
+                next += TimeUnit.MILLISECONDS.toNanos(200);
+                java.util.concurrent.locks.LockSupport.parkNanos(Math.max(0, next - System.nanoTime())); // the pace, not a wait for a condition
+            }
+        }
+
+        void awaitMore(long n) {
+            long before = answered.get();
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> answered.get() >= before + n);
+        }
+
+        void stop(Thread thread) throws InterruptedException {
+            running.set(false);
+            thread.join(TimeUnit.SECONDS.toMillis(40));
+        }
+    }
+
+    /** How often the node logged that set-headers of {@code version} was bound. */
+    private static long providedCount(String version) throws IOException {
+        String line = "policy type 'set-headers' provided by dev.meridian.policy.set-headers " + version;
+        Path log = node.home.resolve("data/log/karaf.log");
+        try (java.util.stream.Stream<String> lines = Files.lines(log)) {
+            return lines.filter(l -> l.endsWith(line)).count();
+        }
+    }
+
+    private static void awaitProvided(String version, long before) {
+        Awaitility.await("set-headers " + version + " bound again").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+            .until(() -> providedCount(version) > before);
+    }
+
+    private static String bundleVersion(Path jar) throws IOException {
+        try (java.util.jar.JarFile in = new java.util.jar.JarFile(jar.toFile())) {
+            return in.getManifest().getMainAttributes().getValue("Bundle-Version");
+        }
+    }
+
+    /** A copy of {@code jar} whose manifest says {@code Bundle-Version: version}. */
+    private static Path reversioned(Path jar, String version, Path out) throws IOException {
+        try (java.util.jar.JarFile in = new java.util.jar.JarFile(jar.toFile())) {
+            java.util.jar.Manifest manifest = new java.util.jar.Manifest(in.getManifest());
+            manifest.getMainAttributes().putValue("Bundle-Version", version);
+            try (java.util.jar.JarOutputStream o = new java.util.jar.JarOutputStream(Files.newOutputStream(out), manifest)) {
+                for (java.util.jar.JarEntry e : java.util.Collections.list(in.entries())) {
+                    if (e.getName().equalsIgnoreCase(java.util.jar.JarFile.MANIFEST_NAME) || e.getName().equalsIgnoreCase("META-INF/")) {
+                        continue;
+                    }
+                    o.putNextEntry(new java.util.jar.JarEntry(e.getName()));
+                    try (java.io.InputStream is = in.getInputStream(e)) {
+                        is.transferTo(o);
+                    }
+                    o.closeEntry();
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Runs a blocking call on a thread of its own (the test thread goes on while it waits). */
+    private static <T> java.util.concurrent.CompletableFuture<T> async(java.util.concurrent.Callable<T> call) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return call.call();
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, task -> {
+            Thread t = new Thread(task, "waiting-call");
+            t.setDaemon(true);
+            t.start();
+        });
+    }
+
+    /** Writes next to the deploy folder and moves it in, so FileInstall never sees half a file. */
+    private static void dropInto(String content, Path target) throws IOException {
+        Path tmp = WORK.resolve(target.getFileName() + ".tmp");
+        Files.writeString(tmp, content);
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Copies next to the deploy folder and moves it in, so FileInstall never sees half a jar. */
+    private static void dropInto(Path jar, Path target) throws IOException {
+        Path tmp = WORK.resolve(target.getFileName() + ".tmp");
+        Files.copy(jar, tmp, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     @Test

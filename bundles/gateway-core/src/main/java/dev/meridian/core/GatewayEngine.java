@@ -1,7 +1,9 @@
 package dev.meridian.core;
 
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 import org.osgi.annotation.versioning.ProviderType;
@@ -23,7 +25,7 @@ public interface GatewayEngine {
 
     /**
      * Checks that every policy of {@code apis} names a type provided on this node and that its
-     * configuration is valid for that type.
+     * configuration is valid for that type. Does not wait: see {@link #awaitTypes}.
      */
     void validate(Collection<ApiDefinition> apis) throws ValidationException;
 
@@ -31,9 +33,38 @@ public interface GatewayEngine {
      * Compiles {@code state} off to the side and publishes it, unless a newer revision is already
      * published (then the future completes with the newer table). Runs on the engine's executor.
      * Fails with {@link ValidationException} when the state cannot be compiled on this node; the
-     * current table keeps serving.
+     * current table keeps serving. A compile that fails only because a type is
+     * {@link TypeStatus#PENDING} is tried again when the type is back, within the type wait
+     * ({@code MERIDIAN_TYPE_WAIT}).
      */
     CompletableFuture<RouteTable> publish(GatewayState state);
+
+    /** Whether a policy type can be used on this node. */
+    enum TypeStatus {
+        /** A factory of the type is registered. */
+        PROVIDED,
+        /**
+         * Not registered now, but on its way: its bundle is being updated, refreshed, upgraded,
+         * installed or started, or its factory went away less than the type wait ago. Wait for it.
+         */
+        PENDING,
+        /** Not provided and not on its way: never installed, stopped on purpose, or gone for longer than the type wait. */
+        ABSENT
+    }
+
+    /** Whether {@code type} is provided here, on its way, or absent. Cheap; never blocks. */
+    TypeStatus typeStatus(String type);
+
+    /**
+     * Completes once none of {@code types} is {@link TypeStatus#PENDING} on this node (each is
+     * provided or absent), or once {@code timeout} has passed, with those of {@code types} not
+     * provided then. Completes at once when none is pending. Never completes exceptionally;
+     * nothing polls while it waits.
+     */
+    CompletableFuture<Set<String>> awaitTypes(Collection<String> types, Duration timeout);
+
+    /** The {@link TypeStatus#PENDING} types, each with the bundle it is expected from; not in {@link #plugins()}. */
+    List<PluginInfo> pendingPlugins();
 
     /** Node state: starting until the first publish, degraded while a used policy type is missing. */
     NodeState nodeState();

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 import dev.meridian.core.ApiMetrics;
 import dev.meridian.core.GatewayState;
@@ -35,10 +36,13 @@ final class Compiler {
 
     private final PolicyRegistry registry;
     private final Function<String, ApiMetrics> metrics;
+    private final Predicate<String> pending;
 
-    Compiler(PolicyRegistry registry, Function<String, ApiMetrics> metrics) {
+    /** @param pending whether a type that is not provided is being installed or replaced (see {@link PendingTypes}) */
+    Compiler(PolicyRegistry registry, Function<String, ApiMetrics> metrics, Predicate<String> pending) {
         this.registry = registry;
         this.metrics = metrics;
+        this.pending = pending;
     }
 
     /** Checks types and configurations; problems are prefixed {@code [i].} when there are several APIs. */
@@ -52,7 +56,7 @@ final class Compiler {
                 String at = prefix + "policies[" + j + "]";
                 Optional<PolicyRegistry.Provider> provider = registry.provider(spec.type());
                 if (provider.isEmpty()) {
-                    problems.add(new Problem(at + ".type", "no installed bundle provides policy type '" + spec.type() + "'"));
+                    problems.add(new Problem(at + ".type", missing(spec.type())));
                     continue;
                 }
                 try {
@@ -95,11 +99,16 @@ final class Compiler {
         return new Result(new RouteTable(state.revision(), generation, routes), Map.copyOf(compiled), List.copyOf(missing));
     }
 
+    private String missing(String type) {
+        String message = "no installed bundle provides policy type '" + type + "'";
+        return pending.test(type) ? message + " (a bundle providing it is being installed or replaced and is not back yet)" : message;
+    }
+
     private Compiled compileOne(PolicySpec spec, Compiled old, List<String> missing) throws PolicyConfigException {
         Optional<PolicyRegistry.Provider> provider = registry.provider(spec.type());
         if (provider.isEmpty()) {
             if (old == null) {
-                throw new PolicyConfigException("type", "no installed bundle provides policy type '" + spec.type() + "'");
+                throw new PolicyConfigException("type", missing(spec.type()));
             }
             if (!missing.contains(spec.type())) {
                 missing.add(spec.type());

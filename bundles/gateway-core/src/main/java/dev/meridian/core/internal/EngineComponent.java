@@ -1,5 +1,6 @@
 package dev.meridian.core.internal;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -12,10 +13,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
@@ -30,10 +34,12 @@ import org.slf4j.LoggerFactory;
 
 import dev.meridian.core.ApiMetrics;
 import dev.meridian.core.GatewayEngine;
+import dev.meridian.core.GatewayEngine.TypeStatus;
 import dev.meridian.core.GatewayState;
 import dev.meridian.core.NodeState;
 import dev.meridian.core.PluginInfo;
 import dev.meridian.core.RouteTable;
+import dev.meridian.core.Settings;
 import dev.meridian.core.ValidationException;
 import dev.meridian.model.ApiDefinition;
 import dev.meridian.model.PolicySpec;
@@ -45,6 +51,10 @@ import dev.meridian.policy.api.PolicyFactory;
  * The engine: build, publish, retire. Every compile runs on one executor thread, never on a DS
  * or caller thread; the route table is published with one volatile write; tables replaced are
  * kept until their in-flight requests finish.
+ *
+ * <p>A policy type whose bundle is being updated, refreshed or upgraded is <em>pending</em>
+ * ({@link PendingTypes}, {@code MERIDIAN_TYPE_WAIT} [10s]), not absent: a publish that needs it
+ * waits for it instead of failing, and the manager waits before it validates.
  */
 @Component(service = GatewayEngine.class, immediate = true)
 public final class EngineComponent implements GatewayEngine {
@@ -58,31 +68,55 @@ public final class EngineComponent implements GatewayEngine {
 
     private final PolicyRegistry registry = new PolicyRegistry();
     private final Map<String, ApiMetrics> metrics = new ConcurrentHashMap<>();
-    private final Compiler compiler = new Compiler(registry, id -> metrics.computeIfAbsent(id, ApiMetrics::new));
     private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "meridian-engine");
         t.setDaemon(true);
         return t;
     });
+    private final Duration typeWait;
+    private final PendingTypes pending;
+    private final Compiler compiler;
+    private PolicyBundles policyBundles;
     private final List<RouteTable> retiring = new ArrayList<>(); // engine thread only
     private final AtomicLong generation = new AtomicLong();
     private final LongAdder publishes = new LongAdder();
     private final LongAdder retired = new LongAdder();
     private final LongAdder unmatched = new LongAdder();
-    private final java.util.concurrent.atomic.AtomicInteger retiringCount = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger retiringCount = new AtomicInteger();
 
     private volatile Published published = new Published(GatewayState.EMPTY, RouteTable.empty(), Map.of(), List.of());
     private volatile boolean ready;
     private volatile boolean draining;
     private volatile boolean trafficPortOpen;
 
+    public EngineComponent() {
+        this(Settings.duration("MERIDIAN_TYPE_WAIT", "10s"));
+    }
+
+    /** @param typeWait how long a policy type being replaced is waited for ({@code MERIDIAN_TYPE_WAIT}) */
+    EngineComponent(Duration typeWait) {
+        this.typeWait = typeWait;
+        this.pending = new PendingTypes(type -> registry.provider(type).isPresent(), typeWait, System::nanoTime, executor);
+        this.compiler = new Compiler(registry, id -> metrics.computeIfAbsent(id, ApiMetrics::new),
+            type -> pending.status(type) == TypeStatus.PENDING);
+    }
+
+    /** @param context null without a framework (unit tests): then no bundle declarations are watched */
     @Activate
-    void activate() {
+    void activate(BundleContext context) {
         executor.scheduleWithFixedDelay(this::retire, 100, 100, TimeUnit.MILLISECONDS);
+        if (context != null) {
+            policyBundles = new PolicyBundles(context, pending);
+            policyBundles.open();
+        }
     }
 
     @Deactivate
     void deactivate() {
+        if (policyBundles != null) {
+            policyBundles.close();
+        }
+        pending.close();
         executor.shutdownNow();
     }
 
@@ -96,6 +130,7 @@ public final class EngineComponent implements GatewayEngine {
             ranking instanceof Integer i ? i : 0,
             bundle == null ? "unknown" : bundle.getSymbolicName(),
             bundle == null ? "0" : bundle.getVersion().toString()));
+        pending.providersChanged();
         LOG.info("policy type '{}' provided by {} {}", type, bundle == null ? "?" : bundle.getSymbolicName(),
             bundle == null ? "" : bundle.getVersion());
         executor.execute(() -> recompileFor(type));
@@ -103,8 +138,21 @@ public final class EngineComponent implements GatewayEngine {
 
     void unbindPolicyFactory(PolicyFactory factory, ServiceReference<PolicyFactory> ref) {
         String type = typeOf(factory, ref);
+        Bundle bundle = ref.getBundle();
+        boolean onPurpose = PolicyBundles.stoppedOnPurpose(bundle);
+        if (!onPurpose) {
+            // marked before it is removed: nobody sees the type absent in between
+            pending.changed(type, bundle == null ? "unknown" : bundle.getSymbolicName(),
+                bundle == null ? "0" : bundle.getVersion().toString());
+        }
         registry.remove(factory, type);
-        LOG.info("policy type '{}' factory from {} went away", type, ref.getBundle() == null ? "?" : ref.getBundle().getSymbolicName());
+        if (onPurpose) {
+            pending.withdrawn(type);
+        } else {
+            pending.providersChanged();
+        }
+        LOG.info("policy type '{}' factory from {} went away{}", type, bundle == null ? "?" : bundle.getSymbolicName(),
+            onPurpose ? " (bundle stopped)" : "");
         executor.execute(() -> recompileFor(type));
     }
 
@@ -134,17 +182,60 @@ public final class EngineComponent implements GatewayEngine {
     @Override
     public CompletableFuture<RouteTable> publish(GatewayState state) {
         CompletableFuture<RouteTable> result = new CompletableFuture<>();
-        executor.execute(() -> {
-            try {
-                result.complete(doPublish(state));
-            } catch (ValidationException e) {
-                result.completeExceptionally(e);
-            } catch (RuntimeException e) {
-                LOG.error("publish of revision {} failed", state.revision(), e);
-                result.completeExceptionally(e);
-            }
-        });
+        long deadline = System.nanoTime() + typeWait.toNanos();
+        executor.execute(() -> attemptPublish(state, result, deadline));
         return result;
+    }
+
+    /** One compile; when it fails for a type being replaced, again once the type is back (until {@code deadline}). */
+    private void attemptPublish(GatewayState state, CompletableFuture<RouteTable> result, long deadline) {
+        try {
+            result.complete(doPublish(state));
+        } catch (ValidationException e) {
+            Set<String> waitFor = pendingTypesOf(state);
+            long left = deadline - System.nanoTime();
+            if (waitFor.isEmpty() || left <= 0) {
+                result.completeExceptionally(e);
+                return;
+            }
+            LOG.info("revision {} waits up to {} ms for policy types being replaced: {}", state.revision(),
+                TimeUnit.NANOSECONDS.toMillis(left), waitFor);
+            pending.await(waitFor, Duration.ofNanos(left)).thenRun(() -> {
+                try {
+                    executor.execute(() -> attemptPublish(state, result, deadline));
+                } catch (RejectedExecutionException stopped) {
+                    result.completeExceptionally(e);
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.error("publish of revision {} failed", state.revision(), e);
+            result.completeExceptionally(e);
+        }
+    }
+
+    private Set<String> pendingTypesOf(GatewayState state) {
+        Set<String> out = new HashSet<>();
+        state.apis().values().forEach(api -> api.policies().forEach(p -> {
+            if (pending.status(p.type()) == TypeStatus.PENDING) {
+                out.add(p.type());
+            }
+        }));
+        return out;
+    }
+
+    @Override
+    public TypeStatus typeStatus(String type) {
+        return pending.status(type);
+    }
+
+    @Override
+    public CompletableFuture<Set<String>> awaitTypes(Collection<String> types, Duration timeout) {
+        return pending.await(types, timeout);
+    }
+
+    @Override
+    public List<PluginInfo> pendingPlugins() {
+        return pending.plugins();
     }
 
     private RouteTable doPublish(GatewayState state) throws ValidationException {

@@ -14,7 +14,9 @@ import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
+import java.lang.reflect.Proxy;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +27,10 @@ import org.junit.jupiter.api.Test;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
+import org.osgi.framework.Version;
+import org.osgi.framework.startlevel.BundleStartLevel;
 
+import dev.meridian.core.GatewayEngine.TypeStatus;
 import dev.meridian.core.GatewayState;
 import dev.meridian.core.NodeState;
 import dev.meridian.core.PluginInfo;
@@ -51,7 +56,7 @@ class EngineComponentTest {
     @BeforeEach
     void start() {
         engine = new EngineComponent();
-        engine.activate();
+        engine.activate(null);
     }
 
     @AfterEach
@@ -283,6 +288,123 @@ class EngineComponentTest {
         assertSame(serving, engine.current());
     }
 
+    // ---- policy types being replaced -------------------------------------------------------
+
+    @Test
+    void should_report_a_type_pending_after_its_factory_unbinds_and_provided_once_it_binds_again() {
+        FakeFactory factory = new FakeFactory("limit");
+        ServiceReference<PolicyFactory> ref = bind(factory);
+        assertEquals(TypeStatus.PROVIDED, engine.typeStatus("limit"));
+
+        engine.unbindPolicyFactory(factory, ref);
+
+        assertEquals(TypeStatus.PENDING, engine.typeStatus("limit"));
+        assertEquals(List.of("limit"), engine.pendingPlugins().stream().map(PluginInfo::type).toList());
+        assertTrue(engine.plugins().isEmpty(), engine.plugins()::toString);
+        bind(new FakeFactory("limit"));
+        assertEquals(TypeStatus.PROVIDED, engine.typeStatus("limit"));
+        assertEquals(List.of(), engine.pendingPlugins());
+    }
+
+    @Test
+    void should_not_wait_for_a_type_that_was_never_provided() throws Exception {
+        long start = System.nanoTime();
+
+        Set<String> missing = engine.awaitTypes(List.of("typo"), Duration.ofSeconds(10)).get(1, TimeUnit.SECONDS);
+        ValidationException e = assertThrows(ValidationException.class,
+            () -> engine.validate(List.of(api("orders", "/orders", "typo", ""))));
+
+        assertEquals(Set.of("typo"), missing);
+        assertEquals(TypeStatus.ABSENT, engine.typeStatus("typo"));
+        assertEquals("no installed bundle provides policy type 'typo'", e.problems().get(0).message());
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1), "a typo is refused at once");
+    }
+
+    @Test
+    void should_say_in_a_validation_problem_that_a_type_is_being_replaced() throws Exception {
+        FakeFactory factory = new FakeFactory("limit");
+        engine.unbindPolicyFactory(factory, bind(factory));
+
+        ValidationException e = assertThrows(ValidationException.class,
+            () -> engine.validate(List.of(api("orders", "/orders", "limit", "max: 1"))));
+
+        assertTrue(e.problems().get(0).message().contains("being installed or replaced"), e.problems()::toString);
+    }
+
+    @Test
+    void should_complete_a_wait_for_a_pending_type_once_it_binds() throws Exception {
+        FakeFactory factory = new FakeFactory("limit");
+        engine.unbindPolicyFactory(factory, bind(factory));
+        CompletableFuture<Set<String>> wait = engine.awaitTypes(List.of("limit"), Duration.ofSeconds(10));
+
+        await().during(Duration.ofMillis(200)).atMost(WAIT).until(() -> !wait.isDone());
+        bind(new FakeFactory("limit"));
+
+        assertEquals(Set.of(), wait.get(1, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void should_publish_a_revision_that_needs_a_pending_type_once_the_type_is_back() throws Exception {
+        FakeFactory old = new FakeFactory("limit");
+        ServiceReference<PolicyFactory> ref = bind(old);
+        publish(GatewayState.of(1, List.of(api("orders", "/orders", "limit", "max: 5"))));
+        engine.unbindPolicyFactory(old, ref);
+
+        CompletableFuture<RouteTable> waiting = engine.publish(GatewayState.of(2, List.of(api("orders", "/orders", "limit", "max: 7"))));
+
+        await().during(Duration.ofMillis(300)).atMost(WAIT).until(() -> !waiting.isDone());
+        assertEquals(1, engine.current().revision());
+        FakeFactory replacement = new FakeFactory("limit");
+        bind(replacement);
+        RouteTable table = waiting.get(5, TimeUnit.SECONDS);
+        assertEquals(2, table.revision());
+        assertEquals(2, engine.current().revision());
+        assertSame(replacement, ((FakePolicy) table.match("/orders").policy(0)).factory);
+        assertEquals(7L, ((FakePolicy) table.match("/orders").policy(0)).config.get("max"));
+    }
+
+    @Test
+    void should_fail_a_publish_when_a_pending_type_does_not_come_back_within_the_wait() throws Exception {
+        EngineComponent shortWait = new EngineComponent(Duration.ofMillis(400));
+        shortWait.activate(null);
+        try {
+            FakeFactory factory = new FakeFactory("limit");
+            shortWait.unbindPolicyFactory(factory, bind(shortWait, factory, null, null));
+            long start = System.nanoTime();
+
+            CompletableFuture<RouteTable> failed = shortWait.publish(GatewayState.of(1, List.of(api("orders", "/orders", "limit", ""))));
+
+            ExecutionException e = assertThrows(ExecutionException.class, () -> failed.get(5, TimeUnit.SECONDS));
+            assertInstanceOf(ValidationException.class, e.getCause());
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(tookMs >= 300 && tookMs < 4000, "failed after " + tookMs + " ms");
+            assertEquals(TypeStatus.ABSENT, shortWait.typeStatus("limit"));
+        } finally {
+            shortWait.deactivate();
+        }
+    }
+
+    @Test
+    void should_report_a_type_absent_at_once_when_its_bundle_is_stopped_on_purpose() {
+        FakeFactory factory = new FakeFactory("limit");
+        ServiceReference<PolicyFactory> ref = bind(engine, factory, null, stoppingBundle(false));
+
+        engine.unbindPolicyFactory(factory, ref);
+
+        assertEquals(TypeStatus.ABSENT, engine.typeStatus("limit"));
+    }
+
+    @Test
+    void should_report_a_type_pending_when_its_bundle_is_stopped_for_an_update() {
+        FakeFactory factory = new FakeFactory("limit");
+        ServiceReference<PolicyFactory> ref = bind(engine, factory, null, stoppingBundle(true));
+
+        engine.unbindPolicyFactory(factory, ref);
+
+        assertEquals(TypeStatus.PENDING, engine.typeStatus("limit"));
+        assertEquals(List.of(new PluginInfo("limit", "dev.example.limit", "1.2.3", false)), engine.pendingPlugins());
+    }
+
     // ---- retire and node state -------------------------------------------------------------
 
     @Test
@@ -360,15 +482,39 @@ class EngineComponentTest {
     }
 
     private ServiceReference<PolicyFactory> bind(FakeFactory factory, Integer ranking) {
+        return bind(engine, factory, ranking, null);
+    }
+
+    private ServiceReference<PolicyFactory> bind(EngineComponent target, FakeFactory factory, Integer ranking, Bundle bundle) {
         Hashtable<String, Object> props = new Hashtable<>();
         props.put(PolicyFactory.TYPE_PROPERTY, factory.type());
         props.put(Constants.SERVICE_ID, nextServiceId++);
         if (ranking != null) {
             props.put(Constants.SERVICE_RANKING, ranking);
         }
-        FakeReference ref = new FakeReference(props);
-        engine.bindPolicyFactory(factory, ref);
+        FakeReference ref = new FakeReference(props, bundle);
+        target.bindPolicyFactory(factory, ref);
         return ref;
+    }
+
+    /** A bundle in STOPPING: {@code persistentlyStarted} false is {@code bundle:stop}, true an update or refresh. */
+    private static Bundle stoppingBundle(boolean persistentlyStarted) {
+        BundleStartLevel level = (BundleStartLevel) Proxy.newProxyInstance(EngineComponentTest.class.getClassLoader(),
+            new Class<?>[] {BundleStartLevel.class}, (proxy, method, args) -> switch (method.getName()) {
+                case "isPersistentlyStarted" -> persistentlyStarted;
+                default -> throw new UnsupportedOperationException(method.getName());
+            });
+        return (Bundle) Proxy.newProxyInstance(EngineComponentTest.class.getClassLoader(), new Class<?>[] {Bundle.class},
+            (proxy, method, args) -> switch (method.getName()) {
+                case "getState" -> Bundle.STOPPING;
+                case "getSymbolicName" -> "dev.example.limit";
+                case "getVersion" -> new Version(1, 2, 3);
+                case "adapt" -> args[0] == BundleStartLevel.class ? level : null;
+                case "hashCode" -> 1;
+                case "equals" -> proxy == args[0];
+                case "toString" -> "dev.example.limit";
+                default -> throw new UnsupportedOperationException(method.getName());
+            });
     }
 
     private static List<String> paths(ValidationException e) {
@@ -435,12 +581,14 @@ class EngineComponentTest {
         }
     }
 
-    /** The service properties DS hands to a bind method; no bundle. */
+    /** The service properties DS hands to a bind method, and the providing bundle (or none). */
     private static final class FakeReference implements ServiceReference<PolicyFactory> {
         private final Hashtable<String, Object> props;
+        private final Bundle bundle;
 
-        FakeReference(Hashtable<String, Object> props) {
+        FakeReference(Hashtable<String, Object> props, Bundle bundle) {
             this.props = props;
+            this.bundle = bundle;
         }
 
         @Override
@@ -455,7 +603,7 @@ class EngineComponentTest {
 
         @Override
         public Bundle getBundle() {
-            return null;
+            return bundle;
         }
 
         @Override

@@ -10,9 +10,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 
 import org.apache.felix.fileinstall.ArtifactInstaller;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +36,11 @@ import dev.meridian.model.Json;
  * {@code *.api.yaml} / {@code *.api.json} file is applied (one revision per change of the file),
  * a broken file is logged and changes nothing, a deleted file deletes the APIs it defined. Which
  * file defined which APIs is remembered under the data dir, so deletes work after a restart.
+ *
+ * <p>Files are applied in the order FileInstall reports them, on a thread of this installer, not
+ * on FileInstall's: an apply may wait for a policy type whose bundle is being replaced
+ * ({@code MERIDIAN_TYPE_WAIT}), and FileInstall restarts a jar it updates only after the
+ * installers of the same scan return — waiting on its thread would wait for ourselves.
  */
 @Component(service = ArtifactInstaller.class, immediate = true)
 public final class DeployFolderInstaller implements ArtifactInstaller {
@@ -40,6 +50,22 @@ public final class DeployFolderInstaller implements ArtifactInstaller {
     @Reference
     private GatewayAdmin admin;
 
+    private ExecutorService worker;
+
+    @Activate
+    void activate() {
+        worker = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "meridian-deploy");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Deactivate
+    void deactivate() {
+        worker.shutdownNow();
+    }
+
     @Override
     public boolean canHandle(File artifact) {
         String n = artifact.getName();
@@ -48,16 +74,34 @@ public final class DeployFolderInstaller implements ArtifactInstaller {
 
     @Override
     public void install(File artifact) {
-        apply(artifact);
+        submit(artifact, () -> apply(artifact));
     }
 
     @Override
     public void update(File artifact) {
-        apply(artifact);
+        submit(artifact, () -> apply(artifact));
     }
 
     @Override
-    public synchronized void uninstall(File artifact) {
+    public void uninstall(File artifact) {
+        submit(artifact, () -> remove(artifact));
+    }
+
+    private void submit(File artifact, Runnable task) {
+        try {
+            worker.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    LOG.error("deploy: processing {} failed", artifact.getName(), e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            LOG.warn("deploy: {} not processed, the installer is stopping", artifact.getName());
+        }
+    }
+
+    private void remove(File artifact) {
         Map<String, List<String>> index = readIndex();
         List<String> ids = index.remove(artifact.getName());
         if (ids == null) {
@@ -75,7 +119,7 @@ public final class DeployFolderInstaller implements ArtifactInstaller {
         writeIndex(index);
     }
 
-    private synchronized void apply(File artifact) {
+    private void apply(File artifact) {
         try {
             byte[] body = Files.readAllBytes(artifact.toPath());
             Format format = artifact.getName().endsWith(".json") ? Format.JSON : Format.YAML;

@@ -3,6 +3,7 @@ package dev.meridian.manager.internal;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -11,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +27,7 @@ import org.osgi.service.component.annotations.Reference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.meridian.cluster.ClusterNode;
 import dev.meridian.cluster.ClusterUnavailableException;
 import dev.meridian.cluster.CommittedRevision;
 import dev.meridian.cluster.RevisionLog;
@@ -67,6 +71,8 @@ public final class ManagerComponent implements GatewayAdmin {
     private ManagerMetrics metrics;
 
     private RevisionStore store;
+    /** How long an apply waits for a policy type being replaced, here or on a live node ({@code MERIDIAN_TYPE_WAIT}). */
+    private Duration typeWait = Duration.ofSeconds(10);
     private volatile GatewayState current = GatewayState.EMPTY;
     private final java.util.concurrent.ScheduledExecutorService sync = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "meridian-revision-sync");
@@ -77,6 +83,7 @@ public final class ManagerComponent implements GatewayAdmin {
 
     @Activate
     void activate() throws Exception {
+        typeWait = Settings.duration("MERIDIAN_TYPE_WAIT", "10s");
         AdminIdentity.ensure(dataDir());
         store = new RevisionStore(dataDir().resolve("revisions"));
         subscription = log.onCommitted(revision -> sync.execute(() -> adoptQuietly(revision)));
@@ -272,10 +279,13 @@ public final class ManagerComponent implements GatewayAdmin {
 
     @Override
     public Change validate(List<ApiDefinition> apis, boolean prune) throws AdminException {
+        // a dry run answers what the apply would: types being replaced are waited for, here and on live nodes
+        awaitTypes(typesOf(apis), System.nanoTime() + typeWait.toNanos());
         GatewayState base = current;
         Map<String, ApiDefinition> next = merge(base, apis, prune);
         checkBasePaths(next);
         validateOnEngine(apis);
+        checkTypesOnLiveNodes(apis);
         return diff(base, next, base.revision(), false);
     }
 
@@ -329,7 +339,7 @@ public final class ManagerComponent implements GatewayAdmin {
     }
 
     @Override
-    public List<dev.meridian.cluster.ClusterNode> cluster() {
+    public List<ClusterNode> cluster() {
         return status.cluster();
     }
 
@@ -352,11 +362,95 @@ public final class ManagerComponent implements GatewayAdmin {
         }
     }
 
+    /** Leaves the commit function (and so the cluster's lock) when a policy type the change needs is on its way. */
+    private static final class TypesPending extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final transient Set<String> types;
+
+        TypesPending(Set<String> types) {
+            super("policy types being replaced: " + types, null, false, false);
+            this.types = types;
+        }
+    }
+
     /**
      * Computes the next state from the cluster's newest one under the commit lock, validates it,
      * commits it, writes it durably here, publishes it and waits until this node serves it.
+     *
+     * <p>A policy type the change needs that is being replaced (here or on a live node) is waited
+     * for, within one deadline ({@code MERIDIAN_TYPE_WAIT}), never while holding the cluster-wide
+     * lock (every other apply of the cluster would queue behind it): first before taking it; and
+     * if under the lock a type turns out pending, the attempt leaves, waits, and tries again. At
+     * the deadline the checks decide, and a type still missing is refused with 422.
      */
     private Change commit(UnaryOperator<GatewayState> mutation, Actor actor, OptionalLong ifMatch) throws AdminException {
+        long deadline = System.nanoTime() + typeWait.toNanos();
+        awaitTypes(typesChangedBy(mutation), deadline);
+        while (true) {
+            try {
+                return commitOnce(mutation, actor, ifMatch, deadline);
+            } catch (TypesPending p) {
+                LOG.info("{} waits for policy types being installed or replaced: {}", actor.source(), p.types);
+                awaitTypes(p.types, deadline);
+            }
+        }
+    }
+
+    /** The policy types of the APIs {@code mutation} would add or change in this node's current state (a guess: the lock decides). */
+    private Set<String> typesChangedBy(UnaryOperator<GatewayState> mutation) {
+        GatewayState base = current;
+        try {
+            GatewayState next = mutation.apply(base);
+            return typesOf(next.apis().values().stream().filter(api -> !api.equals(base.apis().get(api.id()))).toList());
+        } catch (RuntimeException refusedOrDecidedUnderTheLock) {
+            return Set.of();
+        }
+    }
+
+    private static Set<String> typesOf(List<ApiDefinition> apis) {
+        Set<String> types = new TreeSet<>();
+        apis.forEach(api -> api.policies().forEach(p -> types.add(p.type())));
+        return types;
+    }
+
+    /** Those of the types of {@code apis} that are on their way here or on a live node. */
+    private Set<String> pendingTypes(List<ApiDefinition> apis) {
+        Set<String> named = typesOf(apis);
+        if (named.isEmpty()) {
+            return Set.of();
+        }
+        Set<String> pending = new TreeSet<>(status.pendingOnLiveNodes(named));
+        named.stream().filter(t -> engine.typeStatus(t) == GatewayEngine.TypeStatus.PENDING).forEach(pending::add);
+        return pending;
+    }
+
+    /**
+     * Waits, until {@code deadline} ({@link System#nanoTime()}) at the latest, until none of
+     * {@code types} is pending on this node or on a live node. Returns at once when none is.
+     */
+    private void awaitTypes(Set<String> types, long deadline) throws AdminException {
+        if (types.isEmpty()) {
+            return;
+        }
+        try {
+            long left = deadline - System.nanoTime();
+            if (left > 0) {
+                engine.awaitTypes(types, Duration.ofNanos(left)).get(left + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
+            }
+            left = deadline - System.nanoTime();
+            if (left > 0) {
+                status.awaitTypesOnLiveNodes(types, deadline).get(left + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AdminException(500, "interrupted while waiting for policy types " + types);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("waiting for policy types {} ended early ({}); the checks decide", types, e.toString());
+        }
+    }
+
+    private Change commitOnce(UnaryOperator<GatewayState> mutation, Actor actor, OptionalLong ifMatch, long deadline)
+        throws AdminException {
         Change[] outcome = new Change[1];
         Optional<CommittedRevision> committed;
         try {
@@ -377,6 +471,10 @@ public final class ManagerComponent implements GatewayAdmin {
                 try {
                     checkBasePaths(next);
                     List<ApiDefinition> changedApis = next.values().stream().filter(api -> !api.equals(base.apis().get(api.id()))).toList();
+                    Set<String> pending = pendingTypes(changedApis);
+                    if (!pending.isEmpty() && System.nanoTime() - deadline < 0) {
+                        throw new TypesPending(pending); // releases the lock; commit() waits and comes back
+                    }
                     validateOnEngine(changedApis);
                     checkTypesOnLiveNodes(changedApis);
                 } catch (AdminException e) {
@@ -444,23 +542,35 @@ public final class ManagerComponent implements GatewayAdmin {
         }
     }
 
-    /** CONTRACT §3: an apply naming a policy type that some live node lacks is rejected, naming the nodes. */
+    /**
+     * CONTRACT §3: an apply naming a policy type that some live node lacks is rejected, naming the
+     * nodes. A node where the type is still on its way (the caller waited for it) is named as such.
+     */
     private void checkTypesOnLiveNodes(List<ApiDefinition> apis) throws AdminException {
         List<Problem> problems = new ArrayList<>();
-        List<dev.meridian.cluster.ClusterNode> nodes = status.cluster();
+        List<ClusterNode> nodes = status.cluster();
         for (int i = 0; i < apis.size(); i++) {
             ApiDefinition api = apis.get(i);
             for (int j = 0; j < api.policies().size(); j++) {
                 String type = api.policies().get(j).type();
-                List<String> lacking = nodes.stream()
+                List<ClusterNode> lacking = nodes.stream()
                     .filter(n -> !n.state().equals("unreachable"))
-                    .filter(n -> n.plugins().stream().noneMatch(p -> type.equals(p.get("type"))))
-                    .map(dev.meridian.cluster.ClusterNode::name)
+                    .filter(n -> !n.provides(type))
                     .toList();
                 if (!lacking.isEmpty()) {
                     String prefix = apis.size() > 1 ? "[" + api.id() + "]." : "";
+                    List<String> absent = lacking.stream().filter(n -> !n.awaits(type)).map(ClusterNode::name).toList();
+                    List<String> replacing = lacking.stream().filter(n -> n.awaits(type)).map(ClusterNode::name).toList();
+                    List<String> parts = new ArrayList<>();
+                    if (!absent.isEmpty()) {
+                        parts.add("is not installed on node(s) " + String.join(", ", absent));
+                    }
+                    if (!replacing.isEmpty()) {
+                        parts.add("is still being installed or replaced after " + typeWait.toMillis() + " ms on node(s) "
+                            + String.join(", ", replacing));
+                    }
                     problems.add(new Problem(prefix + "policies[" + j + "].type",
-                        "policy type '" + type + "' is not installed on node(s) " + String.join(", ", lacking)));
+                        "policy type '" + type + "' " + String.join("; ", parts)));
                 }
             }
         }

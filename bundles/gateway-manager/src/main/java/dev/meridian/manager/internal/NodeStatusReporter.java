@@ -1,7 +1,14 @@
 package dev.meridian.manager.internal;
 
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -18,11 +25,14 @@ import org.slf4j.LoggerFactory;
 import dev.meridian.cluster.ClusterMembership;
 import dev.meridian.cluster.ClusterNode;
 import dev.meridian.core.GatewayEngine;
+import dev.meridian.core.PluginInfo;
 
 /**
  * Publishes this node's status (revision served, state, policy types) to the cluster within
- * 20 ms of a change of revision or state, and at least every 5 s, and answers the cluster listing. Without a
- * cluster bundle the listing is this node alone.
+ * 20 ms of a change of revision, state or policy types, and at least every 5 s, and answers the
+ * cluster listing. Without a cluster bundle the listing is this node alone. A policy type whose
+ * bundle is being replaced here is listed {@code "status":"pending"}, so that other nodes wait for
+ * it instead of refusing it ({@link #awaitTypesOnLiveNodes}).
  */
 @Component(service = NodeStatusReporter.class, immediate = true)
 public final class NodeStatusReporter {
@@ -42,6 +52,12 @@ public final class NodeStatusReporter {
     private long lastGeneration = -1;
     private String lastState = "";
     private ClusterNode.Failure lastFailure;
+    private List<PluginInfo> lastPlugins = List.of();
+    /** Callers waiting for types that some live node lists as pending; checked on every tick. */
+    private final List<TypeWait> waits = new CopyOnWriteArrayList<>();
+
+    private record TypeWait(Set<String> types, long deadline, CompletableFuture<Void> done) {
+    }
     /** The newest revision this node could not serve, and why; shown while it serves an older one. */
     private volatile ClusterNode.Failure failure;
 
@@ -52,29 +68,40 @@ public final class NodeStatusReporter {
             t.setDaemon(true);
             return t;
         });
-        timer.scheduleWithFixedDelay(this::publishIfChanged, 0, 20, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::tick, 0, 20, TimeUnit.MILLISECONDS);
     }
 
     @Deactivate
     void deactivate() {
         timer.shutdownNow();
+        waits.forEach(w -> w.done().complete(null));
+        waits.clear();
+    }
+
+    private void tick() {
+        publishIfChanged();
+        checkWaits();
     }
 
     ClusterNode localStatus() {
-        List<Map<String, String>> plugins = engine.plugins().stream()
-            .filter(p -> p.active())
-            .map(p -> {
-                Map<String, String> m = new java.util.LinkedHashMap<>();
-                m.put("type", p.type());
-                m.put("bundle", p.bundle());
-                m.put("version", p.version());
-                return m;
-            })
-            .toList();
+        List<Map<String, String>> plugins = new ArrayList<>();
+        engine.plugins().stream().filter(PluginInfo::active).forEach(p -> plugins.add(entry(p, false)));
+        engine.pendingPlugins().forEach(p -> plugins.add(entry(p, true)));
         long served = engine.current().revision();
         ClusterNode.Failure f = failure;
         return new ClusterNode(identity.name(), identity.region(), identity.address(), served,
             engine.nodeState().wireName(), plugins, f != null && f.revision() > served ? f : null);
+    }
+
+    private static Map<String, String> entry(PluginInfo p, boolean pending) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("type", p.type());
+        m.put("bundle", p.bundle());
+        m.put("version", p.version());
+        if (pending) {
+            m.put(ClusterNode.PLUGIN_STATUS, ClusterNode.PENDING);
+        }
+        return m;
     }
 
     /** Records that {@code revision} cannot be served here; published within 20 ms, cleared once a revision as new is served. */
@@ -94,13 +121,17 @@ public final class NodeStatusReporter {
             long generation = engine.current().generation();
             String state = engine.nodeState().wireName();
             ClusterNode.Failure f = failure;
+            List<PluginInfo> plugins = new ArrayList<>(engine.plugins());
+            plugins.addAll(engine.pendingPlugins());
             boolean due = System.nanoTime() - lastPublishNanos > TimeUnit.SECONDS.toNanos(5);
-            if (!due && generation == lastGeneration && state.equals(lastState) && f == lastFailure) {
+            if (!due && generation == lastGeneration && state.equals(lastState) && f == lastFailure
+                && plugins.equals(lastPlugins)) {
                 return;
             }
             lastGeneration = generation;
             lastState = state;
             lastFailure = f;
+            lastPlugins = plugins;
             ClusterNode now = localStatus();
             if (!now.equals(lastPublished) || due) {
                 m.publishLocalStatus(now);
@@ -109,6 +140,61 @@ public final class NodeStatusReporter {
             }
         } catch (RuntimeException e) {
             LOG.warn("publishing node status to the cluster failed", e);
+        }
+    }
+
+    /** The names of the live nodes (this one included) that list {@code type} as pending, not usable yet. */
+    static List<String> awaiting(List<ClusterNode> nodes, String type) {
+        return nodes.stream().filter(n -> !n.state().equals("unreachable")).filter(n -> n.awaits(type))
+            .map(ClusterNode::name).toList();
+    }
+
+    /** Those of {@code types} that some live node lists as pending. */
+    Set<String> pendingOnLiveNodes(Collection<String> types) {
+        List<ClusterNode> nodes = cluster();
+        Set<String> out = new TreeSet<>();
+        types.forEach(t -> {
+            if (!awaiting(nodes, t).isEmpty()) {
+                out.add(t);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Completes once no live node lists any of {@code types} as pending (each is usable or absent
+     * there), or at {@code deadlineNanos} ({@link System#nanoTime()}). Checked on this reporter's
+     * 20 ms tick, which reads the replicated listing from memory; the caller's thread only waits.
+     */
+    CompletableFuture<Void> awaitTypesOnLiveNodes(Collection<String> types, long deadlineNanos) {
+        if (types.isEmpty() || pendingOnLiveNodes(types).isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        TypeWait w = new TypeWait(Set.copyOf(types), deadlineNanos, new CompletableFuture<>());
+        waits.add(w);
+        if (timer == null || timer.isShutdown()) {
+            waits.remove(w);
+            w.done().complete(null);
+        }
+        return w.done();
+    }
+
+    private void checkWaits() {
+        if (waits.isEmpty()) {
+            return;
+        }
+        try {
+            List<ClusterNode> nodes = cluster();
+            long now = System.nanoTime();
+            for (TypeWait w : waits) {
+                boolean settled = w.types().stream().allMatch(t -> awaiting(nodes, t).isEmpty());
+                if (settled || now - w.deadline() >= 0) {
+                    waits.remove(w);
+                    w.done().complete(null);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("checking policy types on the cluster's nodes failed", e);
         }
     }
 
