@@ -35,7 +35,8 @@ import dev.meridian.core.cache.CacheStore;
 /**
  * The shared response cache over Hazelcast: one {@code IMap<String, byte[]>} per API and
  * cache-settings version ({@code meridian.cache.<name>}), one synchronous backup so losing a
- * node loses no entry, LRU-bounded per member. Generations are a small map
+ * node loses no entry, LRU-bounded per member in entries (by Hazelcast) and bytes
+ * ({@link ByteBound}). Generations are a small map
  * updated by an entry processor (atomic on the key's owner, no lock). Broadcasts run a task on
  * every member through a Hazelcast executor; the task finds this node's handler in the
  * instance's user context, so no static state is needed.
@@ -58,6 +59,7 @@ final class HazelcastCacheStore implements CacheStore {
     private final IMap<Integer, long[]> urlGenerations;
     private final Set<String> configured = ConcurrentHashMap.newKeySet();
     private final ConcurrentMap<String, IMap<String, byte[]>> maps = new ConcurrentHashMap<>();
+    private final ByteBound bytes;
 
     private final java.util.concurrent.atomic.AtomicLong membershipVersion = new java.util.concurrent.atomic.AtomicLong();
 
@@ -66,6 +68,7 @@ final class HazelcastCacheStore implements CacheStore {
         this.member = member;
         this.generations = hazelcast.getMap(GENERATIONS);
         this.urlGenerations = hazelcast.getMap(URL_GENERATIONS);
+        this.bytes = new ByteBound(hazelcast, PREFIX, member, ByteBound.Limits.DEFAULT);
         hazelcast.getCluster().addMembershipListener(new com.hazelcast.cluster.MembershipListener() {
             @Override
             public void memberAdded(com.hazelcast.cluster.MembershipEvent event) {
@@ -131,6 +134,7 @@ final class HazelcastCacheStore implements CacheStore {
     }
 
     void close() {
+        bytes.close();
         callbacks.shutdown();
     }
 
@@ -140,19 +144,25 @@ final class HazelcastCacheStore implements CacheStore {
             .exceptionally(failure -> null); // a lost write is a later miss
     }
 
+    /**
+     * Both bounds: entries by Hazelcast ({@link #bound}), bytes by {@link ByteBound} on every
+     * member (recorded cluster-wide, so members that never serve the API enforce it too).
+     */
     @Override
     public void prepare(String map, long maxEntries, long maxBytes) {
         if (!configured.contains(map)) {
             bound(map, maxEntries);
         }
+        bytes.bound(map, maxBytes);
     }
 
     /**
-     * Adds the map's eviction bound to the cluster's configuration before its first write. The
+     * Adds the map's entry bound to the cluster's configuration before its first write. The
      * bound is per member (Hazelcast's {@code PER_NODE}), so {@code maxEntries} is divided by the
      * members there are now: approximate, as CONTRACT §6 says. A later, different
      * {@code maxEntries} for the same settings version keeps the first bound (Hazelcast refuses
-     * to change a map's configuration); it applies from the next settings version.
+     * to change a map's configuration); it applies from the next settings version. The LRU policy
+     * also makes each entry's record keep its last access time, which {@link ByteBound} reads.
      */
     private void bound(String map, long maxEntries) {
         if (!member) {
@@ -266,6 +276,7 @@ final class HazelcastCacheStore implements CacheStore {
 
     @Override
     public void destroy(String map) {
+        bytes.forget(map);
         IMap<String, byte[]> m = maps.remove(map);
         (m != null ? m : hazelcast.<String, byte[]>getMap(PREFIX + map)).destroy();
         configured.remove(map);
@@ -282,7 +293,8 @@ final class HazelcastCacheStore implements CacheStore {
             return new long[] {0, 0};
         }
         com.hazelcast.map.LocalMapStats stats = map(map).getLocalMapStats();
-        return new long[] {stats.getExpirationCount(), stats.getEvictionCount()};
+        // Hazelcast counts its own (entry bound) evictions; IMap.evict for bytes is not among them
+        return new long[] {stats.getExpirationCount(), stats.getEvictionCount() + bytes.evictions(map)};
     }
 
     @Override

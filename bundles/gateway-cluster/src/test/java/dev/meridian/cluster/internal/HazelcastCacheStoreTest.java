@@ -22,6 +22,7 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
 
 import dev.meridian.core.cache.CachedResponse;
 import dev.meridian.core.cache.Invalidated;
@@ -170,6 +171,165 @@ class HazelcastCacheStoreTest {
         Map<Integer, long[]> whole = store.bumpUrls(Map.of(), java.util.Set.of(b1), Duration.ofHours(1));
         assertTrue(UrlGenerations.generationIn(whole.get(b1), h1) > UrlGenerations.generationIn(changes.get(b1), h1),
             "a whole bucket rises above its URLs");
+    }
+
+    // --- the byte bound (cache.maxBytes): ByteBound beside Hazelcast's entry bound ---
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HazelcastCacheStoreTest.class);
+    private static final long MIB = 1L << 20;
+
+    @Test
+    void should_keep_owned_bytes_within_max_bytes_and_count_the_evictions_when_filled_past_it() {
+        String map = "bytes.v1";
+        long maxBytes = 4 * MIB;
+        store.prepare(map, 100_000, maxBytes);
+        int written = 400;
+        long start = System.nanoTime();
+        for (int i = 0; i < written; i++) {
+            store.put(map, "k" + i, value(i, (10 + (i * 7) % 41) * 1024), 600_000); // 10-50 KiB, ~12 MiB in all
+        }
+        List<String> timeline = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Awaitility.await("owned bytes back within the bound").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+            .until(() -> {
+                // every write landed (held or evicted) before the bytes are read, not after
+                boolean landed = store.entries(map) + store.localRemovals(map)[1] == written;
+                long owned = ownedBytes(hazelcast, map);
+                timeline.add((System.nanoTime() - start) / 1_000_000 + "ms=" + owned);
+                return landed && owned <= maxBytes;
+            });
+        // it stays there, and was not emptied to get there: a pass evicts to 15/16 of the budget
+        Awaitility.await("settled").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
+            .until(() -> {
+                long owned = ownedBytes(hazelcast, map);
+                timeline.add((System.nanoTime() - start) / 1_000_000 + "ms=" + owned);
+                return owned <= maxBytes && owned >= maxBytes * 2 / 3;
+            });
+        LOG.info("byte bound {} B, owned bytes over time: {}", maxBytes, timeline);
+        long[] removed = store.localRemovals(map);
+        assertTrue(removed[1] > 0, "evictions for bytes are counted: " + java.util.Arrays.toString(removed));
+        assertEquals(written, store.entries(map) + removed[1], "every entry not held was evicted, and counted once");
+        assertEquals(0, removed[0], "none expired");
+        store.destroy(map);
+    }
+
+    @Test
+    void should_evict_the_least_recently_read_entries_first_when_over_max_bytes() throws Exception {
+        // 6,000 entries: a pass places its cut from a sample of about 512 of them
+        String map = "bytes-lru.v1";
+        long maxBytes = 8 * MIB;
+        int size = 2 * 1024;
+        store.prepare(map, 100_000, maxBytes);
+        IMap<String, byte[]> raw = hazelcast.getMap(HazelcastCacheStore.PREFIX + map);
+        for (int i = 0; i < 3000; i++) {
+            raw.set("old" + i, value(i, size)); // ~6.4 MB with Hazelcast's overhead: within the bound
+        }
+        long coldest = java.util.stream.IntStream.range(0, 3000)
+            .mapToLong(i -> raw.getEntryView("old" + i).getLastAccessTime()).max().orElseThrow();
+        List<String> hot = java.util.stream.IntStream.range(0, 300).mapToObj(i -> "old" + i).toList();
+        // Hazelcast keeps access times to the second: read the hot ones until theirs is later
+        Awaitility.await("hot entries read after the cold ones were last used").atMost(Duration.ofSeconds(10))
+            .pollInterval(Duration.ofMillis(200)).until(() -> {
+                for (String key : hot) {
+                    assertFalse(store.get(map, key).toCompletableFuture().get(10, TimeUnit.SECONDS) == null, key);
+                }
+                return hot.stream().allMatch(key -> raw.getEntryView(key).getLastAccessTime() > coldest);
+            });
+        for (int i = 0; i < 3000; i++) {
+            store.put(map, "new" + i, value(i, size), 600_000); // ~12.8 MB in all: over the bound
+        }
+        long start = System.nanoTime();
+        List<String> timeline = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Awaitility.await("back within the bound").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+            .until(() -> {
+                boolean landed = store.entries(map) + store.localRemovals(map)[1] == 6000;
+                long owned = ownedBytes(hazelcast, map);
+                timeline.add((System.nanoTime() - start) / 1_000_000 + "ms=" + owned);
+                return landed && owned <= maxBytes;
+            });
+        LOG.info("byte bound {} B, 6,000 entries, owned bytes over time: {}", maxBytes, timeline);
+        for (String key : hot) {
+            assertTrue(raw.containsKey(key), "a recently read entry stays: " + key);
+        }
+        for (int i = 0; i < 3000; i++) {
+            assertTrue(raw.containsKey("new" + i), "a recently written entry stays: new" + i);
+        }
+        long coldGone = java.util.stream.IntStream.range(300, 3000).filter(i -> !raw.containsKey("old" + i)).count();
+        assertTrue(coldGone > 1000, "the cold ones went: " + coldGone);
+        assertEquals(coldGone, store.localRemovals(map)[1], "only cold ones went, each counted");
+        store.destroy(map);
+    }
+
+    @Test
+    void should_keep_the_entry_bound_when_the_byte_bound_is_far() {
+        String map = "bytes-entries.v1";
+        store.prepare(map, 1000, 1L << 30);
+        for (int i = 0; i < 3000; i++) {
+            store.put(map, "e" + i, value(i, 100), 600_000);
+        }
+        Awaitility.await("written").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+            .until(() -> store.entries(map) + store.localRemovals(map)[1] == 3000);
+        assertEquals(3000, store.entries(map) + store.localRemovals(map)[1], "and nothing evicted since");
+        assertTrue(store.entries(map) <= 1000, "entries: " + store.entries(map));
+        assertTrue(store.entries(map) > 500, "entries: " + store.entries(map));
+        assertEquals(hazelcast.getMap(HazelcastCacheStore.PREFIX + map).getLocalMapStats().getEvictionCount(),
+            store.localRemovals(map)[1], "Hazelcast evicted for entries, nothing was evicted for bytes");
+        store.destroy(map);
+    }
+
+    @Test
+    void should_split_max_bytes_over_the_members_and_bound_each_when_only_one_node_prepared() {
+        HazelcastInstance second = Hazelcast.newHazelcastInstance(config());
+        HazelcastCacheStore secondStore = new HazelcastCacheStore(second, true); // never prepares the map
+        String map = "bytes-two.v1";
+        long maxBytes = 4 * MIB;
+        try {
+            Awaitility.await("partitions settled").atMost(Duration.ofSeconds(30))
+                .until(() -> hazelcast.getCluster().getMembers().size() == 2 && hazelcast.getPartitionService().isClusterSafe());
+            store.prepare(map, 100_000, maxBytes);
+            for (int i = 0; i < 400; i++) {
+                store.put(map, "k" + i, value(i, (10 + (i * 7) % 41) * 1024), 600_000);
+            }
+            List<String> timeline = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Awaitility.await("each member within half the bound").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    boolean landed = store.entries(map) + store.localRemovals(map)[1] + secondStore.localRemovals(map)[1] == 400;
+                    long one = ownedBytes(hazelcast, map);
+                    long two = ownedBytes(second, map);
+                    timeline.add(one + "+" + two);
+                    return landed && one <= maxBytes / 2 && two <= maxBytes / 2;
+                });
+            LOG.info("byte bound {} B over two members, owned bytes over time: {}", maxBytes, timeline);
+            assertTrue(secondStore.localRemovals(map)[1] > 0, "the member that never prepared the map bounded it too");
+            assertTrue(store.localRemovals(map)[1] > 0);
+            store.destroy(map);
+        } finally {
+            secondStore.close();
+            second.shutdown();
+        }
+    }
+
+    @Test
+    void should_stop_bounding_a_map_when_it_is_destroyed() {
+        String map = "bytes-gone.v1";
+        store.prepare(map, 100_000, MIB);
+        store.put(map, "k", value(0, 1024), 600_000);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> store.entries(map) == 1);
+        assertTrue(hazelcast.getReplicatedMap(ByteBound.BOUNDS).containsKey(map));
+        store.destroy(map);
+        assertFalse(hazelcast.getReplicatedMap(ByteBound.BOUNDS).containsKey(map), "the bound is dropped cluster-wide");
+        String name = HazelcastCacheStore.PREFIX + map;
+        Awaitility.await("not brought back by a pass").during(Duration.ofMillis(2500)).atMost(Duration.ofSeconds(5))
+            .until(() -> hazelcast.getDistributedObjects().stream().noneMatch(o -> o.getName().equals(name)));
+    }
+
+    private static long ownedBytes(HazelcastInstance member, String map) {
+        return member.getMap(HazelcastCacheStore.PREFIX + map).getLocalMapStats().getOwnedEntryMemoryCost();
+    }
+
+    private static byte[] value(int seed, int size) {
+        byte[] v = new byte[size];
+        new java.util.Random(seed).nextBytes(v);
+        return v;
     }
 
     private static CachedResponse entry(String tag, long generation) {
