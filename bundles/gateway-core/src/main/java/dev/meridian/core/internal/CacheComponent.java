@@ -87,7 +87,12 @@ public final class CacheComponent implements ResponseCache {
     private final ConcurrentHashMap<Long, java.util.concurrent.CompletableFuture<Void>> pendingUrls = new ConcurrentHashMap<>();
     /** Buckets to invalidate whole: their URLs came while {@link #MAX_PENDING_URLS} were pending. */
     private final ConcurrentHashMap<Integer, java.util.concurrent.CompletableFuture<Void>> pendingBuckets = new ConcurrentHashMap<>();
-    private final java.util.concurrent.atomic.AtomicBoolean flushScheduled = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Flushes of pending URL invalidations running: up to {@value #FLUSHES} overlap their round trips. */
+    private final java.util.concurrent.atomic.AtomicInteger flushing = new java.util.concurrent.atomic.AtomicInteger();
+    private static final int FLUSHES = 4;
+    /** After a failed batch, no flush starts before this ({@link System#nanoTime}). */
+    private volatile long retryAt = System.nanoTime();
+    private java.util.concurrent.ExecutorService flusher;
     private volatile long lastRefreshNanos;
     private volatile long lastFullRefreshNanos;
     /** Wall clock of the last read of the cluster's generations: the next reads what changed since. */
@@ -103,6 +108,12 @@ public final class CacheComponent implements ResponseCache {
             t.setDaemon(true);
             return t;
         });
+        java.util.concurrent.atomic.AtomicInteger flushThreads = new java.util.concurrent.atomic.AtomicInteger();
+        flusher = Executors.newFixedThreadPool(FLUSHES, r -> {
+            Thread t = new Thread(r, "meridian-cache-flush-" + flushThreads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
         handler = store.onBroadcast(this::onBroadcast); // first: no raise can fall between load and handler
         lastRefreshNanos = System.nanoTime();
         lastMembership = store.membershipVersion();
@@ -115,6 +126,7 @@ public final class CacheComponent implements ResponseCache {
     @Deactivate
     void deactivate() throws Exception {
         timer.shutdownNow();
+        flusher.shutdownNow();
         if (handler != null) {
             handler.close();
         }
@@ -333,9 +345,7 @@ public final class CacheComponent implements ResponseCache {
                 ? pendingUrls.computeIfAbsent(hash, h -> new java.util.concurrent.CompletableFuture<>())
                 : pendingBuckets.computeIfAbsent(UrlGenerations.bucket(hash), b -> new java.util.concurrent.CompletableFuture<>());
         }
-        if (flushScheduled.compareAndSet(false, true)) {
-            timer.execute(this::flushUrls);
-        }
+        startFlush();
         return done;
     }
 
@@ -346,8 +356,32 @@ public final class CacheComponent implements ResponseCache {
         return pending;
     }
 
+    /** Starts one more flush unless {@value #FLUSHES} run: writers wait for theirs, so round trips overlap. */
+    private void startFlush() {
+        if (System.nanoTime() - retryAt < 0) {
+            return; // the cluster refused the last batch; a retry is scheduled
+        }
+        int n;
+        while ((n = flushing.get()) < FLUSHES) {
+            if (flushing.compareAndSet(n, n + 1)) {
+                flusher.execute(this::flushUrls);
+                return;
+            }
+        }
+    }
+
     private void flushUrls() {
-        flushScheduled.set(false); // a URL added from here on schedules another flush
+        try {
+            flushBatches();
+        } finally {
+            flushing.decrementAndGet();
+        }
+        if (!pendingUrls.isEmpty() || !pendingBuckets.isEmpty()) {
+            startFlush(); // URLs queued after this flush's last look
+        }
+    }
+
+    private void flushBatches() {
         while (!pendingUrls.isEmpty() || !pendingBuckets.isEmpty()) {
             Map<Integer, java.util.concurrent.CompletableFuture<Void>> whole = new java.util.HashMap<>();
             for (Integer b : List.copyOf(pendingBuckets.keySet())) {
@@ -364,6 +398,7 @@ public final class CacheComponent implements ResponseCache {
                 }
             }
             Map<Integer, long[]> bumped;
+            long started = System.nanoTime();
             try {
                 bumped = store.bumpUrls(arrays(hashes), whole.keySet(), retention);
             } catch (RuntimeException e) {
@@ -371,9 +406,8 @@ public final class CacheComponent implements ResponseCache {
                 LOG.warn("invalidating {} URLs after unsafe requests failed; retrying in 1 s", taken.size() + whole.size(), e);
                 taken.forEach((h, f) -> pendingUrls.merge(h, f, CacheComponent::chain));
                 whole.forEach((b, f) -> pendingBuckets.merge(b, f, CacheComponent::chain));
-                if (flushScheduled.compareAndSet(false, true)) {
-                    timer.schedule(this::flushUrls, 1, TimeUnit.SECONDS);
-                }
+                retryAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(1); // no flush starts before then
+                timer.schedule(this::startFlush, 1, TimeUnit.SECONDS);
                 return;
             }
             if (!whole.isEmpty()) {
@@ -381,11 +415,16 @@ public final class CacheComponent implements ResponseCache {
                     whole.size());
             }
             applyUrls(bumped);
+            long bumpedAt = System.nanoTime();
             try {
                 // nodes that miss it learn the bump at their next read of what changed
                 announce(Map.of(), bumped, false);
             } catch (RuntimeException e) {
                 LOG.warn("announcing {} URL invalidations failed; nodes learn them at their next read", taken.size(), e);
+            }
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("cache: {} URLs invalidated (bump {} us, announce {} us)", taken.size(),
+                    (bumpedAt - started) / 1000, (System.nanoTime() - bumpedAt) / 1000);
             }
             taken.values().forEach(f -> f.complete(null));
             whole.values().forEach(f -> f.complete(null));
