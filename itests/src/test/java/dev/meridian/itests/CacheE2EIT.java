@@ -344,13 +344,52 @@ class CacheE2EIT {
             });
     }
 
-    /** The bounded API's line of {@code GET /api/v1/cache/stats}: entries, then evictions expired, size, invalidated. */
-    private static Matcher boundedStats() throws Exception {
+    @Test
+    @Order(76)
+    void should_bound_an_api_in_bytes_cluster_wide_least_recently_used_first() throws Exception {
+        String api = String.join("\n", "id: weighed", "basePath: /weighed",
+            "upstream: { url: 'http://127.0.0.1:" + upstream.port() + "/' }",
+            "cache: { ttl: 60s, maxBytes: 1m }", "");
+        HttpResponse<String> applied = NODES.get(0).send("PUT", "/api/v1/apis/weighed?wait=all", "application/yaml", api);
+        assertEquals(200, applied.statusCode(), applied.body());
+        int stored = 240; // 16 KiB each: 3.75 MiB into a 1 MiB bound
+        for (int i = 0; i < stored; i++) {
+            HttpResponse<String> r = get(NODES.get(i % 3), "/weighed/big/w" + i);
+            assertEquals(200, r.statusCode());
+            assertEquals(16 * 1024, r.body().length());
+            if (i >= stored - 8) {
+                assertEquals("HIT", xCache(get(NODES.get((i + 1) % 3), "/weighed/big/w" + i)), "recently stored, read again");
+            }
+        }
+        // every member trims its own entries to its share of maxBytes about once a second
+        Awaitility.await("within maxBytes").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500))
+            .until(() -> Long.parseLong(statsOf("weighed").group(1)) * 16 * 1024 <= 1_200_000);
+        Matcher m = statsOf("weighed");
+        long entries = Long.parseLong(m.group(1));
+        long size = Long.parseLong(m.group(3));
+        System.out.printf("weighed API: %d entries of 16 KiB kept of %d stored (maxBytes 1 MiB), %d size evictions%n",
+            entries, stored, size);
+        assertTrue(entries >= 32, "trimmed to its bound, not emptied: " + entries);
+        assertTrue(size >= stored - entries - 10, "size evictions " + size);
+        int before = upstream.total();
+        for (int i = stored - 8; i < stored; i++) {
+            assertEquals("HIT", xCache(get(NODES.get(i % 3), "/weighed/big/w" + i)), "the most recently used stay: w" + i);
+        }
+        assertEquals(before, upstream.total());
+    }
+
+    /** An API's line of {@code GET /api/v1/cache/stats}: entries, then evictions expired, size, invalidated. */
+    private static Matcher statsOf(String id) throws Exception {
         HttpResponse<String> s = NODES.get(0).get(NODES.get(0).adminUrl("/api/v1/cache/stats"), true);
-        Matcher m = Pattern.compile("\"api\":\"bounded\"[^{]*\"entries\":(\\d+),\"localEntries\":\\d+,"
+        Matcher m = Pattern.compile("\"api\":\"" + id + "\"[^{]*\"entries\":(\\d+),\"localEntries\":\\d+,"
             + "\"evictions\":\\{\"expired\":(\\d+),\"size\":(\\d+),\"invalidated\":(\\d+)\\}").matcher(s.body());
         assertTrue(m.find(), s.body());
         return m;
+    }
+
+    /** The bounded API's line of {@code GET /api/v1/cache/stats}. */
+    private static Matcher boundedStats() throws Exception {
+        return statsOf("bounded");
     }
 
     @Test

@@ -14,7 +14,7 @@ import com.sun.net.httpserver.HttpServer;
 
 /**
  * An upstream on loopback that counts the requests it gets per path and answers by path:
- * {@code /item/..} cacheable (200, {@code Cache-Tag: upstream-tag}), {@code /short/..}
+ * {@code /item/..} cacheable (200, {@code Cache-Tag: upstream-tag}), {@code /big/..} a 16 KiB body, {@code /short/..}
  * {@code max-age=2}, {@code /slow/..} after 400 ms, {@code /cookie} with {@code Set-Cookie},
  * {@code /private}, {@code /nostore}, {@code /etag/..} ({@code ETag: "v1"}, {@code max-age=2},
  * 304 to {@code If-None-Match: "v1"}; two seconds, as {@code Date} has one-second resolution and an
@@ -70,6 +70,14 @@ final class CountingUpstream implements AutoCloseable {
             h.add("Cache-Control", "no-store");
         } else if (path.startsWith("/item/")) {
             h.add("Cache-Tag", "upstream-tag");
+        } else if (path.startsWith("/big/")) {
+            byte[] big = new byte[16 * 1024];
+            java.util.Arrays.fill(big, (byte) 'b');
+            ex.sendResponseHeaders(200, big.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(big);
+            }
+            return;
         } else if (path.startsWith("/etag/")) {
             h.add("ETag", "\"v1\"");
             h.add("Cache-Control", "max-age=2");
