@@ -187,6 +187,19 @@ final class HazelcastCacheStore implements CacheStore {
     }
 
     @Override
+    public void touch(String map, String key) {
+        IMap<String, byte[]> m = map(map);
+        // containsKey updates the entry's last access time where it lives and returns no value
+        callbacks.execute(() -> {
+            try {
+                m.containsKey(key);
+            } catch (RuntimeException e) {
+                LOG.debug("touching a cache entry of {} failed: {}", map, e.toString());
+            }
+        });
+    }
+
+    @Override
     public void remove(String map, String key, byte[] expected) {
         IMap<String, byte[]> m = map(map);
         // conditional on the bytes (compared in serialized form where the entry lives); off the caller's thread

@@ -39,6 +39,12 @@ public interface CacheStore {
      */
     CompletionStage<Void> put(String map, String key, byte[] value, long ttlMillis);
 
+    /**
+     * Marks an entry used, for the map's least-recently-used bounds, without reading it (a node
+     * answers hits from its own copy). Non-blocking, best effort.
+     */
+    void touch(String map, String key);
+
     /** Removes one entry. Non-blocking. */
     void remove(String map, String key);
 

@@ -62,6 +62,8 @@ public final class LocalTier {
         final long weight;
         /** Set by a hit, cleared by the evictor: a second chance. A plain race here only costs accuracy. */
         volatile boolean referenced;
+        /** When the cluster's copy was last marked used for this node's hits ({@link System#nanoTime}). */
+        volatile long touchedNanos;
         volatile boolean removed;
 
         Node(Segment owner, String key, Object value, long weight) {
@@ -69,6 +71,7 @@ public final class LocalTier {
             this.key = key;
             this.value = value;
             this.weight = weight;
+            this.touchedNanos = System.nanoTime();
         }
     }
 
@@ -97,6 +100,24 @@ public final class LocalTier {
          * Stores {@code value}, replacing what {@code key} held, then evicts past the budget. A
          * value heavier than an eighth of the budget is not kept here (it would push out many).
          */
+        /**
+         * Whether the hits this node answers from {@code key} should now be told to the cluster's
+         * copy (at most once per {@code everyNanos}): the cluster's bounds evict least recently
+         * used entries, and without it the hottest entries, answered here, would look coldest there.
+         */
+        public boolean touchDue(String key, long nowNanos, long everyNanos) {
+            Node n = map.get(key);
+            if (n == null) {
+                return false;
+            }
+            long last = n.touchedNanos;
+            if (nowNanos - last < everyNanos) {
+                return false;
+            }
+            n.touchedNanos = nowNanos; // a race lets two threads touch: harmless
+            return true;
+        }
+
         public void put(String key, Object value, long weight) {
             if (weight > maxBytes / 8) {
                 remove(key);

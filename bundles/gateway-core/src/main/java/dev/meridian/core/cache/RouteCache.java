@@ -298,6 +298,7 @@ public final class RouteCache {
                 String variant = CacheKeys.varyKey(key, marker.names(), request);
                 Object v = local.get(variant);
                 if (v instanceof CachedResponse e && valid(e)) {
+                    touch(variant);
                     return CompletableFuture.completedFuture(e);
                 }
                 dropRefusedLocal(variant, v);
@@ -305,12 +306,22 @@ public final class RouteCache {
             }
             CachedResponse e = (CachedResponse) here;
             if (valid(e)) {
+                touch(key);
                 return CompletableFuture.completedFuture(e);
             }
             // this node's copy is invalidated; the cluster's map may hold a newer one by now
             dropRefusedLocal(key, e);
         }
         return fetch(key, request, true);
+    }
+
+    /** How often this node tells the cluster that it answers hits from its copy of an entry. */
+    private static final long TOUCH_EVERY_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    private void touch(String key) {
+        if (local.touchDue(key, System.nanoTime(), TOUCH_EVERY_NANOS)) {
+            store.touch(map, key);
+        }
     }
 
     private void dropRefusedLocal(String key, Object value) {

@@ -52,6 +52,13 @@ class RouteCacheTest {
             return CompletableFuture.completedFuture(null);
         }
 
+        int touches;
+
+        @Override
+        public void touch(String map, String key) {
+            touches++;
+        }
+
         @Override
         public void remove(String map, String key, byte[] expected) {
             entries.remove(map + "/" + key, expected);
@@ -443,5 +450,16 @@ class RouteCacheTest {
         fill(lookup(c, "/orders/38", NO_HEADERS), "v1", "Cache-Control", "max-age=2, stale-if-error=60, must-revalidate");
         now.addAndGet(5_000);
         assertNull(((Lookup.Miss) lookup(c, "/orders/38", NO_HEADERS)).fill().staleIfError(503), "never with must-revalidate");
+    }
+
+    @Test
+    void should_tell_the_cluster_now_and_then_that_a_fast_tier_entry_is_used() {
+        RouteCache c = cache(Map.of("ttl", "30s"));
+        fill(lookup(c, "/orders/39", NO_HEADERS), "thirty-nine");
+        int before = store.touches;
+        for (int i = 0; i < 100; i++) {
+            assertInstanceOf(Lookup.Hit.class, lookup(c, "/orders/39", NO_HEADERS));
+        }
+        assertTrue(store.touches - before <= 1, "at most once per 5 s, not per hit: " + (store.touches - before));
     }
 }
