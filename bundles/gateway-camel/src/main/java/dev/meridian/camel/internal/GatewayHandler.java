@@ -125,6 +125,10 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         if (f.fill != null && (f.rejection != null || f.cached != null)) {
             f.fill.release();
         }
+        if (f.refresh != null && f.rejection != null) {
+            f.refresh.release(); // a stale answer replaced by a rejection: no background refresh either
+            f.refresh = null;
+        }
         if (f.rejection != null) {
             f.rejection.headers().forEach(out::put);
             HttpFields extra = f.effectiveResponseHeaders();
@@ -198,7 +202,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             String refusal = f.fill.refusal(f.request.getMethod(), f.status, CacheStep.view(f.upstreamHeaders));
             if (refusal == null) {
                 body = new TeeSource(body, f.fill, f.status, CacheStep.fieldList(f.upstreamHeaders), f.cache.maxBody(),
-                    f.upstreamHeaders.getLongField(HttpHeader.CONTENT_LENGTH));
+                    f.upstreamHeaders.getLongField(HttpHeader.CONTENT_LENGTH), f.request.getComponents().getExecutor());
             } else {
                 f.fill.release();
             }

@@ -23,6 +23,8 @@ final class TeeSource implements Content.Source {
     private final List<Map.Entry<String, String>> headers;
     private final long max;
     private final long declared;
+    /** Where the copy resumes once the entry is stored (not the cluster's callback thread). */
+    private final java.util.concurrent.Executor executor;
     private byte[] copy;
     private int length;
     private boolean finished;
@@ -30,8 +32,13 @@ final class TeeSource implements Content.Source {
     private Content.Chunk held;
     private java.util.concurrent.CompletableFuture<Void> storing;
 
-    /** @param declared the upstream's {@code Content-Length}, or -1 */
-    TeeSource(Content.Source in, Fill fill, int status, List<Map.Entry<String, String>> headers, long max, long declared) {
+    /**
+     * @param declared the upstream's {@code Content-Length}, or -1
+     * @param executor where the copy resumes once the entry is stored
+     */
+    TeeSource(Content.Source in, Fill fill, int status, List<Map.Entry<String, String>> headers, long max, long declared,
+              java.util.concurrent.Executor executor) {
+        this.executor = executor;
         this.in = in;
         this.fill = fill;
         this.status = status;
@@ -101,7 +108,7 @@ final class TeeSource implements Content.Source {
     @Override
     public void demand(Runnable demandCallback) {
         if (held != null) {
-            storing.whenComplete((v, e) -> demandCallback.run());
+            storing.whenCompleteAsync((v, e) -> demandCallback.run(), executor);
             return;
         }
         in.demand(demandCallback);

@@ -39,6 +39,8 @@ final class UpstreamCall extends AsyncProcessorSupport {
 
     static final long MAX_BODY = 10L * 1024 * 1024;
     private static final String FLIGHT = "meridian.flight";
+    private static final HttpHeader[] CONDITIONS = {HttpHeader.IF_NONE_MATCH, HttpHeader.IF_MODIFIED_SINCE,
+        HttpHeader.IF_MATCH, HttpHeader.IF_UNMODIFIED_SINCE, HttpHeader.IF_RANGE, HttpHeader.RANGE};
 
     private final HttpClient client;
 
@@ -90,16 +92,18 @@ final class UpstreamCall extends AsyncProcessorSupport {
     void refresh(Flight f, Fill fill) {
         org.eclipse.jetty.client.Request up = request(f, "GET");
         CachedResponse stored = fill.revalidating();
-        if (stored != null && f.header("If-None-Match").isEmpty() && f.header("If-Modified-Since").isEmpty()) {
-            up.headers(h -> {
-                if (stored.etag() != null) {
-                    h.put(HttpHeader.IF_NONE_MATCH, stored.etag());
-                }
-                if (stored.lastModified() != null) {
-                    h.put(HttpHeader.IF_MODIFIED_SINCE, stored.lastModified());
-                }
-            });
-        }
+        up.headers(h -> {
+            // the cache's own request: the client's preconditions are not its own
+            for (HttpHeader condition : CONDITIONS) {
+                h.remove(condition);
+            }
+            if (stored != null && stored.etag() != null) {
+                h.put(HttpHeader.IF_NONE_MATCH, stored.etag());
+            }
+            if (stored != null && stored.lastModified() != null) {
+                h.put(HttpHeader.IF_MODIFIED_SINCE, stored.lastModified());
+            }
+        });
         int max = (int) Math.min(Integer.MAX_VALUE - 8, f.cache == null ? 1 << 20 : f.cache.maxBody());
         up.timeout(f.route.api().upstream().timeout().toMillis(), TimeUnit.MILLISECONDS)
             .send(new org.eclipse.jetty.client.BufferingResponseListener(max) {
