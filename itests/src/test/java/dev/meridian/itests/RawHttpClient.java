@@ -226,16 +226,7 @@ final class RawHttpClient implements AutoCloseable {
 
     /** One line without its CRLF, bytes as ISO-8859-1 chars; null at end of stream. */
     private String line() throws IOException {
-        StringBuilder sb = new StringBuilder();
-        int c;
-        while ((c = in.read()) != -1) {
-            if (c == '\n') {
-                int len = sb.length();
-                return len > 0 && sb.charAt(len - 1) == '\r' ? sb.substring(0, len - 1) : sb.toString();
-            }
-            sb.append((char) c);
-        }
-        return sb.length() == 0 ? null : sb.toString();
+        return HttpLines.read(in);
     }
 
     @Override

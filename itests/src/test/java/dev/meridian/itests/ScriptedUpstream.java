@@ -383,16 +383,7 @@ final class ScriptedUpstream implements AutoCloseable {
     }
 
     private static String line(InputStream in) throws IOException {
-        StringBuilder sb = new StringBuilder();
-        int c;
-        while ((c = in.read()) != -1) {
-            if (c == '\n') {
-                int len = sb.length();
-                return len > 0 && sb.charAt(len - 1) == '\r' ? sb.substring(0, len - 1) : sb.toString();
-            }
-            sb.append((char) c);
-        }
-        return sb.length() == 0 ? null : sb.toString();
+        return HttpLines.read(in);
     }
 
     @Override
