@@ -47,6 +47,11 @@ public interface GatewayAdmin {
     /** Policy types on this node. */
     List<PluginInfo> plugins();
 
+    /** Policy types on their way to this node (their bundle being installed, updated or refreshed). */
+    default List<PluginInfo> pendingPlugins() {
+        return List.of();
+    }
+
     /** Every node of the cluster with the revision it serves (this node alone without a cluster). */
     List<dev.meridian.cluster.ClusterNode> cluster();
 

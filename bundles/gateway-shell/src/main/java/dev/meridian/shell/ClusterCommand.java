@@ -34,6 +34,7 @@ public class ClusterCommand extends GatewayCommand {
     }
 
     static String describe(Map<String, String> plugin) {
-        return plugin.get("type") + "@" + plugin.get("version");
+        String pending = "pending".equals(plugin.get("status")) ? " (pending)" : "";
+        return plugin.get("type") + "@" + plugin.get("version") + pending;
     }
 }

@@ -253,6 +253,15 @@ public final class AdminServlet extends HttpServlet {
             m.put("active", p.active());
             out.add(m);
         }
+        for (PluginInfo p : admin.pendingPlugins()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("type", p.type());
+            m.put("bundle", p.bundle());
+            m.put("version", p.version());
+            m.put("active", false);
+            m.put("status", "pending"); // being installed or replaced: an apply naming it waits for it
+            out.add(m);
+        }
         return out;
     }
 

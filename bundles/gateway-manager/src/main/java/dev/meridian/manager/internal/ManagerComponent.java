@@ -339,6 +339,11 @@ public final class ManagerComponent implements GatewayAdmin {
     }
 
     @Override
+    public List<PluginInfo> pendingPlugins() {
+        return engine.pendingPlugins();
+    }
+
+    @Override
     public List<ClusterNode> cluster() {
         return status.cluster();
     }
