@@ -8,8 +8,8 @@ import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 
-import dev.meridian.core.cache.CacheStore;
-import dev.meridian.core.cache.ResponseCache;
+import dev.meridian.cache.CacheStore;
+import dev.meridian.cache.ResponseCache;
 import dev.meridian.manager.AdminException;
 
 /**

@@ -9,7 +9,7 @@ import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.table.ShellTable;
 
-import dev.meridian.core.cache.CacheReports;
+import dev.meridian.cache.CacheReports;
 import dev.meridian.manager.AdminException;
 
 /** {@code gateway:cache-stats [--by api|node|region]}: cache counters across the cluster (as {@code GET /api/v1/cache/stats}). */
@@ -26,7 +26,7 @@ public class CacheStatsCommand extends GatewayCommand {
         if (!CacheReports.VIEWS.contains(by)) {
             throw new AdminException(400, "--by must be api, node or region");
         }
-        dev.meridian.core.cache.ResponseCache responseCache = cache();
+        dev.meridian.cache.ResponseCache responseCache = cache();
         Map<String, Object> report = CacheReports.report(responseCache.clusterStats(), responseCache.entries(), by);
         ShellTable table = new ShellTable();
         if (!by.equals("api")) {

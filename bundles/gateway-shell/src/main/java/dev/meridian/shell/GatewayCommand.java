@@ -30,7 +30,7 @@ abstract class GatewayCommand implements Action {
 
     /** The response cache; absent on a node without the cluster's store. */
     @Reference(optional = true)
-    dev.meridian.core.cache.ResponseCache cache;
+    dev.meridian.cache.ResponseCache cache;
 
     @Override
     public Object execute() {
@@ -47,7 +47,7 @@ abstract class GatewayCommand implements Action {
     abstract void run(PrintStream out) throws AdminException;
 
     /** The response cache, or 503 as the admin API answers when it is not running here. */
-    dev.meridian.core.cache.ResponseCache cache() throws AdminException {
+    dev.meridian.cache.ResponseCache cache() throws AdminException {
         if (cache == null) {
             throw new AdminException(503, "the response cache is not running on this node");
         }

@@ -12,9 +12,9 @@ import org.eclipse.jetty.http.HttpFields;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.meridian.core.cache.CachedResponse;
-import dev.meridian.core.cache.HeaderView;
-import dev.meridian.core.cache.Lookup;
+import dev.meridian.cache.CachedResponse;
+import dev.meridian.cache.HeaderView;
+import dev.meridian.cache.Lookup;
 import dev.meridian.policy.api.Decision;
 import dev.meridian.policy.api.PolicyRequest;
 
@@ -22,7 +22,7 @@ import dev.meridian.policy.api.PolicyRequest;
  * The cache lookup, between the request phase (so authentication runs first and the consumer it
  * identified is in the key, CONTRACT §6) and the upstream call. A hit or stale answer fills the
  * flight as if the upstream had answered, so the response phase runs on it too; a miss carries
- * the {@link dev.meridian.core.cache.Fill} that stores the upstream's answer. Non-blocking: a
+ * the {@link dev.meridian.cache.Fill} that stores the upstream's answer. Non-blocking: a
  * lookup answered by this node's fast tier continues on the same thread.
  */
 final class CacheStep extends AsyncProcessorSupport {
@@ -207,7 +207,7 @@ final class CacheStep extends AsyncProcessorSupport {
                     f.fill.release();
                     f.fill = null;
                     f.rejection = null;
-                    long age = dev.meridian.core.cache.Freshness.currentAgeMillis(stale.correctedInitialAgeMillis(),
+                    long age = dev.meridian.cache.Freshness.currentAgeMillis(stale.correctedInitialAgeMillis(),
                         stale.responseTimeMillis(), System.currentTimeMillis());
                     answer(f, stale, age, "STALE");
                     callback.done(true);
@@ -223,7 +223,7 @@ final class CacheStep extends AsyncProcessorSupport {
                         f.upstreamBody = null;
                     }
                     // its age is the 304's (Date, Age): a 304 that comes through another cache is not new
-                    answer(f, merged, dev.meridian.core.cache.Freshness.currentAgeMillis(merged.correctedInitialAgeMillis(),
+                    answer(f, merged, dev.meridian.cache.Freshness.currentAgeMillis(merged.correctedInitialAgeMillis(),
                         merged.responseTimeMillis(), System.currentTimeMillis()), "MISS");
                 }
             }

@@ -46,7 +46,7 @@ public final class DataPlaneComponent {
     @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
         policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC,
         policyOption = org.osgi.service.component.annotations.ReferencePolicyOption.GREEDY)
-    private volatile dev.meridian.core.cache.ResponseCache cache;
+    private volatile dev.meridian.cache.ResponseCache cache;
 
     private QueuedThreadPool threads;
     private HttpClient client;

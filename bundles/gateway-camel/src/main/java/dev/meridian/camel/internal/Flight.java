@@ -49,14 +49,14 @@ final class Flight implements PolicyRequest {
     long upstreamNanos;
 
     /** The API's cache, or null; what the lookup gave: an answer, or the fill of a miss. */
-    dev.meridian.core.cache.RouteCache cache;
-    dev.meridian.core.cache.CachedResponse cached;
+    dev.meridian.cache.RouteCache cache;
+    dev.meridian.cache.CachedResponse cached;
     long cachedAgeMillis;
-    dev.meridian.core.cache.Fill fill;
+    dev.meridian.cache.Fill fill;
     /** A lookup started before the pipeline ({@link CacheStep#answeredBeforePipeline}), finished by the cache step. */
-    java.util.concurrent.CompletableFuture<dev.meridian.core.cache.Lookup> lookup;
+    java.util.concurrent.CompletableFuture<dev.meridian.cache.Lookup> lookup;
     /** A stale answer is being served: this fill refreshes it in the background (stale-while-revalidate). */
-    dev.meridian.core.cache.Fill refresh;
+    dev.meridian.cache.Fill refresh;
     /** The upstream request carries the cache's own validators (a 304 renews the stored entry). */
     boolean revalidating;
     /** {@code X-Cache}: HIT, MISS, STALE or BYPASS; null when the API has no cache. */

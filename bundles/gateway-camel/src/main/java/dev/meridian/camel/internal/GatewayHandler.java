@@ -38,14 +38,14 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private final GatewayEngine engine;
-    private final java.util.function.Supplier<dev.meridian.core.cache.ResponseCache> caches;
+    private final java.util.function.Supplier<dev.meridian.cache.ResponseCache> caches;
     private final AccessLog accessLog; // null = off
     private final UpstreamCall upstream;
     private final LongAdder inFlight = new LongAdder();
     private volatile Pipeline pipeline;
     private volatile boolean draining;
 
-    GatewayHandler(GatewayEngine engine, java.util.function.Supplier<dev.meridian.core.cache.ResponseCache> caches,
+    GatewayHandler(GatewayEngine engine, java.util.function.Supplier<dev.meridian.cache.ResponseCache> caches,
                    AccessLog accessLog, UpstreamCall upstream) {
         this.engine = engine;
         this.caches = caches;
@@ -90,7 +90,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         }
         Flight flight = new Flight(request, response, callback, table, route, path, uri.getQuery(), requestId, start);
         if (!route.api().cache().isEmpty()) {
-            dev.meridian.core.cache.ResponseCache rc = caches.get();
+            dev.meridian.cache.ResponseCache rc = caches.get();
             flight.cache = rc == null ? null : rc.forApi(route.api());
             if (route.policyCount() == 0 && CacheStep.answeredBeforePipeline(flight)) {
                 finish(flight, null);
@@ -166,14 +166,14 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         }
         if (f.refresh != null) {
             // stale-while-revalidate: this client gets the stale answer; the refresh runs without it
-            dev.meridian.core.cache.Fill refresh = f.refresh;
+            dev.meridian.cache.Fill refresh = f.refresh;
             f.refresh = null;
             upstream.refresh(f, refresh);
         }
         if (f.cached != null) {
-            out.put(HttpHeader.AGE, dev.meridian.core.cache.Freshness.ageFieldValue(f.cachedAgeMillis));
+            out.put(HttpHeader.AGE, dev.meridian.cache.Freshness.ageFieldValue(f.cachedAgeMillis));
             // (when the cache revalidated, the conditions in the request are its own, not the client's)
-            if (f.status == 200 && !f.revalidating && dev.meridian.core.cache.Conditionals.notModified(f::headers, f.cached)) {
+            if (f.status == 200 && !f.revalidating && dev.meridian.cache.Conditionals.notModified(f::headers, f.cached)) {
                 // the client holds this very response (its If-None-Match / If-Modified-Since): 304
                 response.setStatus(304);
                 out.remove(HttpHeader.CONTENT_LENGTH);
@@ -233,9 +233,9 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
                 continue;
             }
             Route route = f.table.match(target[0]);
-            dev.meridian.core.cache.ResponseCache rc = caches.get();
+            dev.meridian.cache.ResponseCache rc = caches.get();
             if (route != null && rc != null && !route.api().cache().isEmpty()) {
-                dev.meridian.core.cache.RouteCache cache = rc.forApi(route.api());
+                dev.meridian.cache.RouteCache cache = rc.forApi(route.api());
                 if (cache != null) {
                     all = all.thenCombine(cache.unsafeRequestSucceeded(target[0], target[1]), (a, b) -> null);
                 }

@@ -7,7 +7,7 @@ import java.util.Map;
 
 import org.eclipse.jetty.io.Content;
 
-import dev.meridian.core.cache.Fill;
+import dev.meridian.cache.Fill;
 
 /**
  * The upstream's body on its way to the client, copied aside for the cache: the client gets

@@ -23,8 +23,8 @@ import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.meridian.core.cache.CachedResponse;
-import dev.meridian.core.cache.Fill;
+import dev.meridian.cache.CachedResponse;
+import dev.meridian.cache.Fill;
 import dev.meridian.model.Upstream;
 import dev.meridian.policy.api.Decision;
 

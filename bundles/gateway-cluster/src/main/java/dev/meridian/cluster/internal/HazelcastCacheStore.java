@@ -30,7 +30,7 @@ import com.hazelcast.core.IExecutorService;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
 
-import dev.meridian.core.cache.CacheStore;
+import dev.meridian.cache.CacheStore;
 
 /**
  * The shared response cache over Hazelcast: one {@code IMap<String, byte[]>} per API and
@@ -42,13 +42,13 @@ import dev.meridian.core.cache.CacheStore;
  * instance's user context, so no static state is needed.
  */
 @org.osgi.annotation.bundle.Capability(namespace = "osgi.service",
-    attribute = "objectClass:List<String>=dev.meridian.core.cache.CacheStore") // registered by HazelcastMembership, not DS
+    attribute = "objectClass:List<String>=dev.meridian.cache.CacheStore") // registered by HazelcastMembership, not DS
 final class HazelcastCacheStore implements CacheStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(HazelcastCacheStore.class);
     static final String PREFIX = "meridian.cache.";
     static final String GENERATIONS = "meridian.cachemeta.generations";
-    /** URL buckets ({@link dev.meridian.core.cache.UrlGenerations}): {@code long[]} by bucket. */
+    /** URL buckets ({@link dev.meridian.cache.UrlGenerations}): {@code long[]} by bucket. */
     static final String URL_GENERATIONS = "meridian.cachemeta.urls";
     static final String EXECUTOR = "meridian.cachemeta.broadcast";
     static final String HANDLER = "meridian.cache.broadcast-handler";
@@ -224,7 +224,7 @@ final class HazelcastCacheStore implements CacheStore {
      * ({@code bench/invalidate.sh}), so it now uses about a sixth of the time it runs.
      */
     @Override
-    public void purge(String map, dev.meridian.core.cache.Invalidated raised) {
+    public void purge(String map, dev.meridian.cache.Invalidated raised) {
         IMap<String, byte[]> m = map(map);
         Covered covered = new Covered(raised.apiGeneration(), new HashMap<>(raised.tags()), new HashMap<>(raised.urls()));
         for (Object partitionKey : partitionKeys()) {
@@ -270,7 +270,7 @@ final class HazelcastCacheStore implements CacheStore {
         private final long apiGeneration;
         private final HashMap<String, Long> tags;
         private final HashMap<Integer, long[]> urls;
-        private transient dev.meridian.core.cache.Invalidated raised;
+        private transient dev.meridian.cache.Invalidated raised;
 
         Covered(long apiGeneration, HashMap<String, Long> tags, HashMap<Integer, long[]> urls) {
             this.apiGeneration = apiGeneration;
@@ -281,9 +281,9 @@ final class HazelcastCacheStore implements CacheStore {
         @Override
         public boolean apply(Map.Entry<String, byte[]> entry) {
             if (raised == null) {
-                raised = new dev.meridian.core.cache.Invalidated(apiGeneration, tags, urls);
+                raised = new dev.meridian.cache.Invalidated(apiGeneration, tags, urls);
             }
-            return dev.meridian.core.cache.CachedResponse.coveredBy(entry.getValue(), raised);
+            return dev.meridian.cache.CachedResponse.coveredBy(entry.getValue(), raised);
         }
     }
 
@@ -326,7 +326,7 @@ final class HazelcastCacheStore implements CacheStore {
         java.util.Collection<Map.Entry<Integer, long[]>> changed = sinceMillis <= 0 ? urlGenerations.entrySet()
             : urlGenerations.entrySet(new UrlsSince(sinceMillis));
         for (Map.Entry<Integer, long[]> e : changed) {
-            out.put(e.getKey(), dev.meridian.core.cache.UrlGenerations.changeOf(e.getValue()));
+            out.put(e.getKey(), dev.meridian.cache.UrlGenerations.changeOf(e.getValue()));
         }
         return out;
     }
@@ -409,7 +409,7 @@ final class HazelcastCacheStore implements CacheStore {
     }
 
     /**
-     * {@link dev.meridian.core.cache.UrlGenerations#bump} on one bucket's owner, with the caller's
+     * {@link dev.meridian.cache.UrlGenerations#bump} on one bucket's owner, with the caller's
      * clock (deterministic: the backup reaches the same record). The bucket is kept
      * {@code retentionMillis} after its last change; answers what nodes apply.
      */
@@ -430,7 +430,7 @@ final class HazelcastCacheStore implements CacheStore {
         @Override
         public long[] process(Map.Entry<Integer, long[]> entry) {
             long[] mine = hashes.getOrDefault(entry.getKey(), new long[0]);
-            long[][] bumped = dev.meridian.core.cache.UrlGenerations.bump(entry.getValue(), mine,
+            long[][] bumped = dev.meridian.cache.UrlGenerations.bump(entry.getValue(), mine,
                 whole.contains(entry.getKey()), nowMillis, retentionMillis);
             if (bumped[0] == null) {
                 entry.setValue(null);
@@ -520,7 +520,7 @@ final class HazelcastCacheStore implements CacheStore {
 
     /** Adds one (a missing value counts as 0); answers the new value. */
     /**
-     * Raises a generation to {@link dev.meridian.core.cache.Generations#next} with the caller's
+     * Raises a generation to {@link dev.meridian.cache.Generations#next} with the caller's
      * clock (which keeps it above its values before it was forgotten), which the map then keeps
      * {@code retentionMillis}. Deterministic: the backup runs it too and must reach the very
      * value the primary answered (with each replica reading its own clock, a promoted backup
@@ -538,7 +538,7 @@ final class HazelcastCacheStore implements CacheStore {
 
         @Override
         public Long process(Map.Entry<String, Long> entry) {
-            long next = dev.meridian.core.cache.Generations.next(entry.getValue(), nowMillis);
+            long next = dev.meridian.cache.Generations.next(entry.getValue(), nowMillis);
             ((com.hazelcast.map.ExtendedMapEntry<String, Long>) entry).setValue(next, retentionMillis, TimeUnit.MILLISECONDS);
             return next;
         }

@@ -73,7 +73,7 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
     private int majority;
     private boolean client;
     private long forgetAfterSeconds;
-    private org.osgi.framework.ServiceRegistration<dev.meridian.core.cache.CacheStore> cacheStore;
+    private org.osgi.framework.ServiceRegistration<dev.meridian.cache.CacheStore> cacheStore;
     private HazelcastCacheStore cache;
 
     @Activate
@@ -102,7 +102,7 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         head = hazelcast.getMap(HEAD_MAP);
         // the shared response cache lives in this member too (STYLE: one owner of Hazelcast)
         cache = new HazelcastCacheStore(hazelcast, !client);
-        cacheStore = context.registerService(dev.meridian.core.cache.CacheStore.class, cache, null);
+        cacheStore = context.registerService(dev.meridian.cache.CacheStore.class, cache, null);
         LOG.info("node {} joined cluster '{}' on {}:{} ({} members)", localName, settings.name(), settings.host(),
             settings.port(), hazelcast.getCluster().getMembers().size());
     }

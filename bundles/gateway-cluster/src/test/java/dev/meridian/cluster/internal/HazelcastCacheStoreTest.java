@@ -24,9 +24,9 @@ import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 
-import dev.meridian.core.cache.CachedResponse;
-import dev.meridian.core.cache.Invalidated;
-import dev.meridian.core.cache.UrlGenerations;
+import dev.meridian.cache.CachedResponse;
+import dev.meridian.cache.Invalidated;
+import dev.meridian.cache.UrlGenerations;
 
 /**
  * The cache store on a real Hazelcast member (one, on loopback, in this JVM): generations

@@ -58,7 +58,7 @@ public final class AdminServlet extends HttpServlet {
     private transient GatewayEngine engine;
     @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
         policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
-    private transient volatile dev.meridian.core.cache.ResponseCache cache;
+    private transient volatile dev.meridian.cache.ResponseCache cache;
 
     private final transient BasicAuth auth = new BasicAuth("karaf");
     private final transient NodeIdentity node = NodeIdentity.fromEnvironment();
@@ -125,8 +125,8 @@ public final class AdminServlet extends HttpServlet {
         }
     }
 
-    private dev.meridian.core.cache.ResponseCache cache() throws AdminException {
-        dev.meridian.core.cache.ResponseCache c = cache;
+    private dev.meridian.cache.ResponseCache cache() throws AdminException {
+        dev.meridian.cache.ResponseCache c = cache;
         if (c == null) {
             throw new AdminException(503, "the response cache is not running on this node (no cluster store)");
         }

@@ -5,8 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import dev.meridian.core.cache.CacheStore;
-import dev.meridian.core.cache.ResponseCache;
+import dev.meridian.cache.CacheStore;
+import dev.meridian.cache.ResponseCache;
 import dev.meridian.manager.AdminException;
 import dev.meridian.model.Problem;
 
@@ -104,9 +104,9 @@ final class CacheAdmin {
 
     static Map<String, Object> stats(ResponseCache cache, String by) throws AdminException {
         String view = by == null ? "api" : by;
-        if (!dev.meridian.core.cache.CacheReports.VIEWS.contains(view)) {
+        if (!dev.meridian.cache.CacheReports.VIEWS.contains(view)) {
             throw new AdminException(400, "by must be api, node or region");
         }
-        return dev.meridian.core.cache.CacheReports.report(cache.clusterStats(), cache.entries(), view);
+        return dev.meridian.cache.CacheReports.report(cache.clusterStats(), cache.entries(), view);
     }
 }

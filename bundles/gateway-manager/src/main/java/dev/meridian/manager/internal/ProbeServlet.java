@@ -38,7 +38,7 @@ public final class ProbeServlet extends HttpServlet {
 
     @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
         policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
-    private transient volatile dev.meridian.core.cache.ResponseCache cache;
+    private transient volatile dev.meridian.cache.ResponseCache cache;
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -103,7 +103,7 @@ public final class ProbeServlet extends HttpServlet {
     /** This node's cache counters per API (sum them across nodes, or read {@code /api/v1/cache/stats}). */
     @SuppressWarnings("unchecked")
     private void cacheMetrics(StringBuilder sb) {
-        dev.meridian.core.cache.ResponseCache c = cache;
+        dev.meridian.cache.ResponseCache c = cache;
         if (c == null) {
             return;
         }
