@@ -1,0 +1,285 @@
+package dev.meridian.core.flow;
+
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.meridian.core.Route;
+import dev.meridian.core.RouteTable;
+import dev.meridian.policy.api.PolicyRequest;
+import dev.meridian.policy.api.PolicyResponse;
+
+/**
+ * One request through the gateway, as every step sees it. Each part has one owner:
+ * <ul>
+ *   <li>the request's facts (method, path, query, route, table, id, client) are fixed when the
+ *       data plane makes the exchange;
+ *   <li>its header fields are what the upstream will receive: the request phase changes them
+ *       through {@link PolicyRequest};
+ *   <li>the answer ({@link #answer()}) is set by whichever step answers, replacing the one before
+ *       (whose body is then dropped here, its only owner);
+ *   <li>the policy chain's progress is the policy chain's ({@link PolicyChain});
+ *   <li>anything else a step keeps for later (the cache's lookup, say) lives in its own
+ *       {@link Slot}, which only that step knows.
+ * </ul>
+ * Used by one step at a time (steps hand over through their continuation); not thread-safe.
+ */
+public final class Exchange implements PolicyRequest {
+
+    private final RouteTable table;
+    private final Route route;
+    private final String method;
+    private final String path;
+    private final String query;
+    private final String requestId;
+    private final String clientAddress;
+    private final long startNanos;
+    private final Fields requestFields;
+    private Map<String, Object> attributes;
+    private Map<Slot<?>, Object> slots;
+    private Answer answer;
+    /** Extra fields the response phase set on a rejection. */
+    private Fields rejectionFields;
+    private long upstreamNanos;
+    /** Request-phase policies that ran: their response phases run, in reverse. Owned by {@link PolicyChain}. */
+    int policiesRun;
+
+    /**
+     * @param query the raw query without {@code ?}, or null
+     * @param requestFields the client's header fields, adapted (changes are what the upstream gets)
+     */
+    public Exchange(RouteTable table, Route route, String method, String path, String query, String requestId,
+                    String clientAddress, long startNanos, Fields requestFields) {
+        this.table = table;
+        this.route = route;
+        this.method = method;
+        this.path = path;
+        this.query = query;
+        this.requestId = requestId;
+        this.clientAddress = clientAddress;
+        this.startNanos = startNanos;
+        this.requestFields = requestFields;
+    }
+
+    /** A slot of step-owned state: a step keeps its key private, so no other step reads or writes it. */
+    public static final class Slot<T> {
+        private final String name;
+
+        public Slot(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    public <T> T get(Slot<T> slot) {
+        return slots == null ? null : (T) slots.get(slot);
+    }
+
+    public <T> void put(Slot<T> slot, T value) {
+        if (slots == null) {
+            slots = new IdentityHashMap<>(4);
+        }
+        slots.put(slot, value);
+    }
+
+    public RouteTable table() {
+        return table;
+    }
+
+    public Route route() {
+        return route;
+    }
+
+    public String requestId() {
+        return requestId;
+    }
+
+    public long startNanos() {
+        return startNanos;
+    }
+
+    /** The raw query, or null (the {@link PolicyRequest} view wraps it in an Optional). */
+    public String rawQuery() {
+        return query;
+    }
+
+    /** The request's header fields as the upstream will receive them. */
+    public Fields requestFields() {
+        return requestFields;
+    }
+
+    /** How long the upstream took to its response headers (0 when not called). */
+    public long upstreamNanos() {
+        return upstreamNanos;
+    }
+
+    public void upstreamNanos(long nanos) {
+        this.upstreamNanos = nanos;
+    }
+
+    /** The route's upstream timeout: the deadline of every wait of this request. */
+    public long timeoutMillis() {
+        return route.api().upstream().timeout().toMillis();
+    }
+
+    // ---- the answer
+
+    /** The current answer, or null while nothing answered. */
+    public Answer answer() {
+        return answer;
+    }
+
+    public boolean answered() {
+        return answer != null;
+    }
+
+    /** Whether the current answer is the gateway's own (a rejection). */
+    public boolean rejected() {
+        return answer instanceof Answer.Rejection;
+    }
+
+    /**
+     * Answers with {@code next}, replacing the current answer; an upstream body that will not be
+     * sent is dropped now.
+     */
+    public void answer(Answer next) {
+        if (answer instanceof Answer.Upstream up && next != answer) {
+            up.body().discard(new IllegalStateException("answered otherwise: " + next.status()));
+        }
+        if (!(next instanceof Answer.Rejection)) {
+            rejectionFields = null;
+        }
+        this.answer = next;
+    }
+
+    /** The fields of the current answer as the response phase sees them (a rejection's extras). */
+    public Fields responseFields() {
+        if (answer instanceof Answer.Upstream up) {
+            return up.headers();
+        }
+        if (answer instanceof Answer.Stored st) {
+            return st.headers();
+        }
+        if (rejectionFields == null) {
+            rejectionFields = new ListFields();
+        }
+        return rejectionFields;
+    }
+
+    /** Fields the response phase added to a rejection, or null. */
+    public Fields rejectionFields() {
+        return rejectionFields;
+    }
+
+    // ---- PolicyRequest
+
+    @Override
+    public String method() {
+        return method;
+    }
+
+    @Override
+    public String path() {
+        return path;
+    }
+
+    @Override
+    public Optional<String> query() {
+        return Optional.ofNullable(query);
+    }
+
+    @Override
+    public String apiId() {
+        return route.id();
+    }
+
+    @Override
+    public long revision() {
+        return table.revision();
+    }
+
+    @Override
+    public String clientAddress() {
+        return clientAddress;
+    }
+
+    @Override
+    public Optional<String> header(String name) {
+        return Optional.ofNullable(requestFields.first(name));
+    }
+
+    @Override
+    public List<String> headers(String name) {
+        return requestFields.all(name);
+    }
+
+    @Override
+    public void setHeader(String name, String value) {
+        requestFields.set(name, value);
+    }
+
+    @Override
+    public void addHeader(String name, String value) {
+        requestFields.add(name, value);
+    }
+
+    @Override
+    public void removeHeader(String name) {
+        requestFields.remove(name);
+    }
+
+    /** An attribute a policy set, without creating the map. */
+    public Object attribute(String name) {
+        return attributes == null ? null : attributes.get(name);
+    }
+
+    @Override
+    public Map<String, Object> attributes() {
+        if (attributes == null) {
+            attributes = new HashMap<>();
+        }
+        return attributes;
+    }
+
+    /** The answer as the response phase sees it. */
+    PolicyResponse responseView() {
+        return new PolicyResponse() {
+            @Override
+            public int status() {
+                return answer == null ? 0 : answer.status();
+            }
+
+            @Override
+            public Optional<String> header(String name) {
+                return Optional.ofNullable(responseFields().first(name));
+            }
+
+            @Override
+            public List<String> headers(String name) {
+                return responseFields().all(name);
+            }
+
+            @Override
+            public void setHeader(String name, String value) {
+                responseFields().set(name, value);
+            }
+
+            @Override
+            public void addHeader(String name, String value) {
+                responseFields().add(name, value);
+            }
+
+            @Override
+            public void removeHeader(String name) {
+                responseFields().remove(name);
+            }
+        };
+    }
+}

@@ -1,0 +1,127 @@
+package dev.meridian.core.flow;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.meridian.policy.api.Decision;
+import dev.meridian.policy.api.Policy;
+import dev.meridian.policy.api.PolicyResponse;
+
+/**
+ * The request and response phases of a route's policy chain. A policy answering
+ * {@link Decision.Pending} suspends the exchange without holding a thread; the chain resumes on
+ * the thread that completes the stage, or answers 504 at the route's upstream timeout when it
+ * never does. A policy that throws or returns null answers 500. Request phases run in order;
+ * the response phases of those that ran, in reverse, on every answer (rejections and hits too).
+ */
+public final class PolicyChain {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PolicyChain.class);
+    private static final Answer.Rejection POLICY_FAILED = new Answer.Rejection(500, "policy failed");
+    private static final Answer.Rejection POLICY_TIMED_OUT = new Answer.Rejection(504, "policy timed out");
+
+    private final Deadlines deadlines;
+
+    public PolicyChain(Deadlines deadlines) {
+        this.deadlines = deadlines;
+    }
+
+    /** The request phase: skipped once the exchange is answered (a rejection stops the chain). */
+    public Step requestPhase() {
+        return this::advanceRequest;
+    }
+
+    /** The response phase of the policies whose request phase ran. */
+    public Step responsePhase() {
+        return (e, next) -> e.policiesRun == 0 || advanceResponse(e, e.responseView(), e.policiesRun - 1, next);
+    }
+
+    /** Runs request phases from where the chain is; true when it ran to its end without suspending. */
+    private boolean advanceRequest(Exchange e, Step.Next next) {
+        while (!e.answered() && e.policiesRun < e.route().policyCount()) {
+            Policy policy = e.route().policy(e.policiesRun);
+            Decision d = call(e, policy, true, null);
+            e.policiesRun++;
+            if (d instanceof Decision.Pending p) {
+                whenDecided(e, p, (later, failure) -> {
+                    apply(e, resolve(e, later, failure));
+                    if (advanceRequest(e, next)) {
+                        next.run();
+                    }
+                });
+                return false;
+            }
+            apply(e, d);
+        }
+        return true;
+    }
+
+    private boolean advanceResponse(Exchange e, PolicyResponse view, int index, Step.Next next) {
+        for (int i = index; i >= 0; i--) {
+            Decision d = call(e, e.route().policy(i), false, view);
+            if (d instanceof Decision.Pending p) {
+                int rest = i - 1;
+                whenDecided(e, p, (later, failure) -> {
+                    apply(e, resolve(e, later, failure));
+                    if (advanceResponse(e, view, rest, next)) {
+                        next.run();
+                    }
+                });
+                return false;
+            }
+            apply(e, d);
+        }
+        return true;
+    }
+
+    /**
+     * Calls {@code then} once, with the stage's decision, or with a 504 when it has not completed
+     * within the route's upstream timeout: a policy that never answers must not hold the request
+     * (nor a drain waiting for it) forever.
+     */
+    private void whenDecided(Exchange e, Decision.Pending pending, BiConsumer<Decision, Throwable> then) {
+        AtomicBoolean once = new AtomicBoolean();
+        long timeout = e.timeoutMillis();
+        Deadlines.Scheduled task = deadlines.schedule(() -> {
+            if (once.compareAndSet(false, true)) {
+                LOG.warn("a policy of API {} did not decide within {} ms (request {}); answering 504", e.apiId(), timeout,
+                    e.requestId());
+                then.accept(Decision.reject(POLICY_TIMED_OUT.status(), POLICY_TIMED_OUT.message()), null);
+            }
+        }, timeout);
+        pending.stage().whenComplete((later, failure) -> {
+            if (once.compareAndSet(false, true)) {
+                task.cancel();
+                then.accept(later, failure);
+            }
+        });
+    }
+
+    private static Decision call(Exchange e, Policy policy, boolean request, PolicyResponse view) {
+        try {
+            Decision d = request ? policy.onRequest(e) : policy.onResponse(e, view);
+            return d == null ? Decision.reject(POLICY_FAILED.status(), POLICY_FAILED.message()) : d;
+        } catch (RuntimeException ex) {
+            LOG.error("policy {} of API {} failed in the {} phase (request {})", policy.getClass().getName(),
+                e.apiId(), request ? "request" : "response", e.requestId(), ex);
+            return Decision.reject(POLICY_FAILED.status(), POLICY_FAILED.message());
+        }
+    }
+
+    private static Decision resolve(Exchange e, Decision later, Throwable failure) {
+        if (failure != null || later == null || later instanceof Decision.Pending) {
+            LOG.error("asynchronous policy of API {} failed (request {})", e.apiId(), e.requestId(), failure);
+            return Decision.reject(POLICY_FAILED.status(), POLICY_FAILED.message());
+        }
+        return later;
+    }
+
+    private static void apply(Exchange e, Decision d) {
+        if (d instanceof Decision.Reject r) {
+            e.answer(new Answer.Rejection(r.status(), r.message(), r.headers()));
+        }
+    }
+}

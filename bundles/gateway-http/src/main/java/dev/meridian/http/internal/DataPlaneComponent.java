@@ -1,0 +1,265 @@
+package dev.meridian.http.internal;
+
+import java.time.Duration;
+
+import java.util.concurrent.TimeUnit;
+
+import org.eclipse.jetty.client.DuplexConnectionPool;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.Invocable;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.meridian.core.GatewayEngine;
+import dev.meridian.core.Route;
+import dev.meridian.core.RouteTable;
+import dev.meridian.core.Settings;
+import dev.meridian.core.flow.CacheSteps;
+import dev.meridian.core.flow.Pipeline;
+import dev.meridian.core.flow.PolicyChain;
+import dev.meridian.core.flow.Steps;
+import dev.meridian.core.flow.UpstreamClient;
+import dev.meridian.model.Durations;
+import dev.meridian.model.Upstream;
+
+/**
+ * Owns the data plane's HTTP: the Jetty 12 server on {@code MERIDIAN_HTTP_PORT}, the upstream
+ * client (registered as the {@link UpstreamClient} service), the handler and the access log; the
+ * steps each request runs come from core (policies), the cache bundle and the Camel pipeline,
+ * all as services. Sized from jvm-ceiling.md: one selector, a small pool with no reserved
+ * threads, client callbacks run on the selector (non-blocking).
+ */
+@Component(immediate = true)
+public final class DataPlaneComponent {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DataPlaneComponent.class);
+
+    @Reference
+    private GatewayEngine engine;
+
+    /** The Camel pipeline; while it is absent (its bundle being replaced) exchanges run their steps directly. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+        policyOption = ReferencePolicyOption.GREEDY)
+    private volatile Pipeline pipeline;
+
+    private QueuedThreadPool threads;
+    private HttpClient client;
+    private JettyUpstream upstream;
+    private PolicyChain policies;
+    /** The cache's part of each request, when the node has a cache (a cluster store); else none. */
+    private volatile CacheSteps cacheSteps = CacheSteps.NONE;
+    private ServiceRegistration<UpstreamClient> upstreamService;
+    private Server server;
+    private ServerConnector connector;
+    private GatewayHandler handler;
+    private AccessLog accessLog;
+    private volatile long warmedGeneration = -1;
+    private final java.util.Set<Upstream> warmed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+        policyOption = ReferencePolicyOption.GREEDY)
+    void bindCacheSteps(CacheSteps steps) {
+        cacheSteps = steps;
+        rebuildSteps();
+    }
+
+    void unbindCacheSteps(CacheSteps steps) {
+        if (cacheSteps == steps) {
+            cacheSteps = CacheSteps.NONE;
+            rebuildSteps();
+        }
+    }
+
+    /** The steps every request runs, with the cache there is now (in-flight exchanges keep theirs). */
+    private synchronized void rebuildSteps() {
+        GatewayHandler h = handler;
+        if (h != null) {
+            CacheSteps c = cacheSteps;
+            h.steps(new Steps(policies, c, upstream), c);
+        }
+    }
+
+    @Activate
+    void activate(BundleContext context) throws Exception {
+        String host = Settings.string("MERIDIAN_HTTP_HOST", "0.0.0.0");
+        int port = Settings.integer("MERIDIAN_HTTP_PORT", 8080);
+        // Small pool: every step is non-blocking, and on 2 cores 4 threads beat 8 or 16 (fewer hand-offs).
+        int maxThreads = Settings.integer("MERIDIAN_HTTP_THREADS", Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
+        Thread current = Thread.currentThread();
+        ClassLoader previous = current.getContextClassLoader();
+        current.setContextClassLoader(DataPlaneComponent.class.getClassLoader());
+        try {
+            threads = new QueuedThreadPool(maxThreads, Math.min(4, maxThreads));
+            threads.setReservedThreads(0);
+            threads.setName("meridian-http");
+
+            ClientConnector clientConnector = new ClientConnector();
+            clientConnector.setSelectors(1);
+            clientConnector.setExecutor(threads);
+            HttpClientTransportOverHTTP transport = new HttpClientTransportOverHTTP(clientConnector);
+            transport.setInvocationType(Invocable.InvocationType.NON_BLOCKING);
+            // Jetty's parser reuses header fields seen earlier on a connection, matching values
+            // case-insensitively: an upstream's "max-age=3600" came out as another answer's
+            // "MaX-aGe=3600". Values must reach clients byte for byte (and the cache must store them so).
+            transport.setHeaderCacheCaseSensitive(true);
+            // Requests are tagged with their Upstream record, so each upstream configuration gets
+            // its own pool with its own limit; a changed pool setting gets a fresh pool.
+            transport.setConnectionPoolFactory(destination -> new DuplexConnectionPool(destination,
+                destination.getOrigin().getTag() instanceof Upstream u ? u.maxConnections() : 256));
+            client = new HttpClient(transport);
+            client.setExecutor(threads);
+            client.setFollowRedirects(false);
+            client.setUserAgentField(null);
+            // A proxy keeps no cookies: Jetty's client would store every upstream Set-Cookie and send
+            // it along with later requests of any client to that upstream.
+            client.setHttpCookieStore(new org.eclipse.jetty.http.HttpCookieStore.Empty());
+            client.getContentDecoderFactories().clear();
+            client.setMaxConnectionsPerDestination(256);
+            client.setMaxRequestsQueuedPerDestination(8192);
+            client.setConnectTimeout(5_000);
+            client.setIdleTimeout(60_000);
+            client.setDestinationIdleTimeout(300_000);
+            client.start();
+
+            String accessLogSetting = Settings.string("MERIDIAN_ACCESS_LOG",
+                java.nio.file.Paths.get(System.getProperty("karaf.log", "data/log"), "access.log").toString());
+            accessLog = accessLogSetting.equalsIgnoreCase("off") ? null
+                : new AccessLog(java.nio.file.Paths.get(accessLogSetting), 64L * 1024 * 1024, 5);
+            // interim 103 answers of upstreams reach the client (Jetty's own handler drops them)
+            client.getProtocolHandlers().put(JettyUpstream.earlyHints());
+            upstream = new JettyUpstream(client, threads);
+            policies = new PolicyChain((action, delayMillis) -> {
+                org.eclipse.jetty.util.thread.Scheduler.Task task = client.getScheduler().schedule(action, delayMillis,
+                    TimeUnit.MILLISECONDS);
+                return task::cancel;
+            });
+            handler = new GatewayHandler(engine, accessLog, () -> pipeline);
+            rebuildSteps();
+
+            server = new Server(threads);
+            HttpConfiguration http = new HttpConfiguration();
+            http.setSendServerVersion(false);
+            http.setSendXPoweredBy(false);
+            http.setSendDateHeader(true);
+            // as on the client: a field cached from an earlier request must not lend its case to this one's
+            http.setHeaderCacheCaseSensitive(true);
+            // %2F stays encoded and is passed on as sent (CONTRACT §3)
+            http.setUriCompliance(UriCompliance.DEFAULT.with("meridian",
+                UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR, UriCompliance.Violation.AMBIGUOUS_PATH_ENCODING));
+            connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+            connector.setHost(host);
+            connector.setPort(port);
+            connector.setIdleTimeout(75_000);
+            connector.setAcceptQueueSize(4096);
+            server.addConnector(connector);
+            server.setHandler(handler);
+            server.start();
+        } finally {
+            current.setContextClassLoader(previous);
+        }
+        scheduleWarmUp();
+        upstreamService = context.registerService(UpstreamClient.class, upstream, null);
+        engine.trafficPortOpen(true);
+        LOG.info("Meridian traffic port listening on {}:{}", host, connector.getLocalPort());
+    }
+
+    /**
+     * {@code pool.warm}: when a new route table is published, opens that many connections to
+     * each upstream ahead of traffic. Checked every 250 ms on the client's scheduler.
+     */
+    private void scheduleWarmUp() {
+        client.getScheduler().schedule(() -> {
+            if (!client.isRunning()) {
+                return;
+            }
+            RouteTable table = engine.current();
+            if (table.generation() != warmedGeneration) {
+                warmedGeneration = table.generation();
+                for (Route route : table.routes()) {
+                    Upstream u = route.api().upstream();
+                    if (u.warm() > 0 && warmed.add(u)) {
+                        client.resolveDestination(client.newRequest(u.host(), u.port()).scheme(u.scheme()).tag(u))
+                            .getConnectionPool().preCreateConnections(u.warm())
+                            .whenComplete((v, failure) -> {
+                                if (failure != null) {
+                                    warmed.remove(u);
+                                    LOG.warn("warming {} connections to {} for API {} failed: {}", u.warm(), u.url(), route.id(),
+                                        failure.toString());
+                                }
+                            });
+                    }
+                }
+            }
+            scheduleWarmUp();
+        }, 250, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Drains as CONTRACT §2 says: readiness turns 503, responses carry {@code Connection: close}
+     * so keep-alive connections end between requests, new connections are refused once the
+     * drain delay has passed, in-flight requests finish, then the server stops.
+     */
+    @Deactivate
+    void deactivate() {
+        engine.startDraining();
+        if (handler != null) {
+            handler.drain();
+        }
+        try {
+            Duration delay = Durations.parse(Settings.string("MERIDIAN_DRAIN_DELAY", "1s"));
+            Duration timeout = Durations.parse(Settings.string("MERIDIAN_DRAIN_TIMEOUT", "30s"));
+            Thread.sleep(delay.toMillis());
+            if (connector != null) {
+                connector.shutdown();
+            }
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (handler != null && handler.inFlight() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            if (handler != null && handler.inFlight() > 0) {
+                LOG.warn("drain timeout: {} requests still in flight are cut", handler.inFlight());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        engine.trafficPortOpen(false);
+        if (upstreamService != null) {
+            upstreamService.unregister();
+        }
+        stopQuietly(server, "traffic server");
+        stopQuietly(client, "upstream client");
+        if (accessLog != null) {
+            accessLog.close();
+        }
+        stopQuietly(threads, "thread pool");
+        LOG.info("Meridian traffic port stopped");
+    }
+
+    private static void stopQuietly(org.eclipse.jetty.util.component.LifeCycle c, String what) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.stop();
+        } catch (Exception e) {
+            LOG.warn("stopping the {} failed", what, e);
+        }
+    }
+}

@@ -1,0 +1,304 @@
+package dev.meridian.http.internal;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.http.PreEncodedHttpField;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.URIUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.meridian.core.GatewayEngine;
+import dev.meridian.core.Route;
+import dev.meridian.core.RouteTable;
+import dev.meridian.core.flow.Answer;
+import dev.meridian.core.flow.CacheSteps;
+import dev.meridian.core.flow.Exchange;
+import dev.meridian.core.flow.Fields;
+import dev.meridian.core.flow.Pipeline;
+import dev.meridian.core.flow.Steps;
+
+/**
+ * The traffic port's only handler. Reads the current route table once per request and keeps it
+ * until the answer is written; routes; makes the request an {@link Exchange} and runs its steps
+ * (through the Camel pipeline when the route has policies, directly when it has nothing
+ * asynchronous to do); writes the answer the steps left: the upstream's streamed, a stored one,
+ * or a small JSON error.
+ */
+final class GatewayHandler extends Handler.Abstract.NonBlocking {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayHandler.class);
+    private static final HttpField JSON = new PreEncodedHttpField(HttpHeader.CONTENT_TYPE, "application/json");
+    private static final HttpField CLOSE = new PreEncodedHttpField(HttpHeader.CONNECTION, "close");
+    static final String REVISION = "X-Meridian-Revision";
+    static final String REQUEST_ID = "X-Request-Id";
+    static final String X_CACHE = "X-Cache";
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+    /** The server's own objects of a request, owned by this handler (the upstream client reads them). */
+    private static final Exchange.Slot<Jetty> JETTY = new Exchange.Slot<>("jetty");
+
+    private record Jetty(Request request, Response response, Callback callback) {
+    }
+
+    private final GatewayEngine engine;
+    private final AccessLog accessLog; // null = off
+    private final LongAdder inFlight = new LongAdder();
+    /** The steps and the cache's part of them, swapped together when the cache comes or goes. */
+    private volatile Steps steps;
+    private volatile CacheSteps cache = CacheSteps.NONE;
+    private final Supplier<Pipeline> pipeline;
+    private volatile boolean draining;
+
+    GatewayHandler(GatewayEngine engine, AccessLog accessLog, Supplier<Pipeline> pipeline) {
+        this.engine = engine;
+        this.accessLog = accessLog;
+        this.pipeline = pipeline;
+    }
+
+    /** The steps to run, and the cache they include (or {@link CacheSteps#NONE}). */
+    void steps(Steps steps, CacheSteps cache) {
+        this.cache = cache;
+        this.steps = steps;
+    }
+
+    void drain() {
+        draining = true;
+    }
+
+    long inFlight() {
+        return inFlight.sum();
+    }
+
+    static Request serverRequest(Exchange e) {
+        return e.get(JETTY).request;
+    }
+
+    static Response serverResponse(Exchange e) {
+        return e.get(JETTY).response;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        long start = System.nanoTime();
+        inFlight.increment();
+        RouteTable table = engine.current();
+        table.acquire();
+        String requestId = requestId(request.getHeaders());
+        HttpURI uri = request.getHttpURI();
+        String path = URIUtil.normalizePath(uri.getPath());
+        if (path == null || path.isEmpty() || path.charAt(0) != '/') {
+            local(request, response, callback, table, null, requestId, start, 400, "invalid path");
+            return true;
+        }
+        Route route = table.match(path);
+        if (route == null || !route.allows(request.getMethod())) {
+            engine.countUnmatched();
+            local(request, response, callback, table, null, requestId, start, 404, "no API matches " + request.getMethod() + " " + path);
+            return true;
+        }
+        if (request.getLength() > JettyUpstream.MAX_BODY) {
+            local(request, response, callback, table, route, requestId, start, 413, "request body larger than 10 MiB");
+            return true;
+        }
+        Exchange e = new Exchange(table, route, request.getMethod(), path, uri.getQuery(), requestId,
+            Request.getRemoteAddr(request), start, new JettyFields(request.getHeaders()));
+        e.put(JETTY, new Jetty(request, response, callback));
+        Steps run = steps;
+        CacheSteps c = cache;
+        if (route.policyCount() == 0) {
+            // nothing in the route may suspend on a policy: a hit is answered from memory at once,
+            // anything else runs its steps here, without a Camel exchange (jvm-ceiling.md: ~15 µs)
+            if (!route.api().cache().isEmpty() && c.answeredBeforePipeline(e)) {
+                finish(e, c, null);
+                return true;
+            }
+            run.runDirect(e, failure -> finish(e, c, failure));
+            return true;
+        }
+        Pipeline p = pipeline.get();
+        if (p == null) {
+            run.runDirect(e, failure -> finish(e, c, failure)); // the pipeline bundle is being replaced
+        } else {
+            p.run(e, run, failure -> finish(e, c, failure));
+        }
+        return true;
+    }
+
+    /** Answers once the steps are done; {@code failure}: what a step threw, if one did. */
+    private void finish(Exchange e, CacheSteps c, Throwable failure) {
+        if (failure != null) {
+            LOG.error("request {} of API {} failed", e.requestId(), e.apiId(), failure);
+            c.abandon(e);
+            e.answer(new Answer.Rejection(500, "internal error"));
+        }
+        CompletionStage<Void> ready = c.beforeWrite(e);
+        if (ready == null) {
+            write(e, c);
+        } else {
+            // the cache holds the answer back (a writer waits for its invalidation), on no thread
+            Request request = serverRequest(e);
+            ready.whenCompleteAsync((v, x) -> write(e, c), request.getComponents().getExecutor());
+        }
+    }
+
+    private void write(Exchange e, CacheSteps c) {
+        Jetty j = e.get(JETTY);
+        Response response = j.response;
+        Answer a = e.answer();
+        if (a == null) {
+            a = new Answer.Rejection(500, "internal error"); // a step broke its contract
+        }
+        HttpFields.Mutable out = response.getHeaders();
+        response.setStatus(a.status());
+        Callback done = completion(j.request, j.callback, e.table(), e.route(), e.requestId(), e.startNanos(), a.status(),
+            e.upstreamNanos());
+        String outcome = c.outcome(e);
+        if (a instanceof Answer.Rejection r) {
+            r.headers().forEach(out::put);
+            Fields extra = e.rejectionFields();
+            if (extra != null) {
+                extra.forEach((name, value) -> {
+                    if (!Headers.skipOnResponse(name)) {
+                        out.put(name, value);
+                    }
+                });
+            }
+            stamp(out, e.table(), e.requestId(), outcome);
+            out.put(JSON);
+            Content.Sink.write(response, true, ErrorBodies.json(r.message()), done);
+            return;
+        }
+        if (a instanceof Answer.Stored s) {
+            s.headers().forEach((name, value) -> {
+                if (name.equalsIgnoreCase("Date")) {
+                    out.put(name, value); // the stored Date (RFC 9110 §6.6.1), which Age completes
+                } else if (!Headers.skipOnResponse(name)) {
+                    out.add(name, value);
+                }
+            });
+            stamp(out, e.table(), e.requestId(), outcome);
+            boolean noBody = s.status() == 304 || "HEAD".equals(e.method());
+            response.write(true, noBody ? BufferUtil.EMPTY_BUFFER : ByteBuffer.wrap(s.body()), done);
+            return;
+        }
+        Answer.Upstream up = (Answer.Upstream) a;
+        HttpFields from = ((JettyFields) up.headers()).fields();
+        String[] tokens = Headers.connectionTokens(from);
+        for (HttpField field : from) {
+            if (Headers.isHopByHop(field, tokens)) {
+                continue;
+            }
+            if (field.getHeader() == HttpHeader.DATE) {
+                out.put(field); // the origin's (RFC 9110 §6.6.1)
+            } else if (!Headers.skipOnResponse(field)) {
+                out.add(field);
+            }
+        }
+        stamp(out, e.table(), e.requestId(), outcome);
+        Content.copy(((JettyBody) up.body()).source(), response, done);
+    }
+
+    private void local(Request request, Response response, Callback callback, RouteTable table, Route route,
+                       String requestId, long start, int status, String message) {
+        response.setStatus(status);
+        HttpFields.Mutable out = response.getHeaders();
+        stamp(out, table, requestId, null);
+        out.put(JSON);
+        Content.Sink.write(response, true, ErrorBodies.json(message),
+            completion(request, callback, table, route, requestId, start, status, 0));
+    }
+
+    private void stamp(HttpFields.Mutable out, RouteTable table, String requestId, String outcome) {
+        out.put(REVISION, Long.toString(table.revision()));
+        out.put(REQUEST_ID, requestId);
+        if (outcome != null) {
+            out.put(X_CACHE, outcome);
+        }
+        if (draining) {
+            out.put(CLOSE);
+        }
+    }
+
+    /** Bookkeeping once the response is written: metrics, access log, release of the table. */
+    private Callback completion(Request request, Callback callback, RouteTable table, Route route, String requestId,
+                                long start, int status, long upstreamNanos) {
+        return Callback.from(() -> {
+            done(request, table, route, requestId, start, status, upstreamNanos, null);
+            callback.succeeded();
+        }, failure -> {
+            done(request, table, route, requestId, start, status, upstreamNanos, failure);
+            callback.failed(failure);
+        });
+    }
+
+    private void done(Request request, RouteTable table, Route route, String requestId, long start, int status,
+                      long upstreamNanos, Throwable failure) {
+        long total = System.nanoTime() - start;
+        table.release();
+        inFlight.decrement();
+        if (route != null) {
+            route.metrics().record(status, total);
+        }
+        if (accessLog != null) {
+            StringBuilder line = new StringBuilder(220);
+            line.append(java.time.Instant.now()).append(" api=").append(route == null ? "-" : route.id())
+                .append(" rev=").append(table.revision())
+                .append(" method=").append(request.getMethod())
+                .append(" path=\"").append(request.getHttpURI().getPath())
+                .append("\" status=").append(status)
+                .append(" upstream_ms=");
+            millis(line, upstreamNanos).append(" total_ms=");
+            millis(line, total).append(" request_id=").append(requestId)
+                .append(" client=").append(Request.getRemoteAddr(request));
+            if (failure != null) {
+                line.append(" error=\"").append(failure).append('"');
+            }
+            accessLog.log(line.toString());
+        }
+    }
+
+    private static StringBuilder millis(StringBuilder sb, long nanos) {
+        long micros = nanos / 1000;
+        return sb.append(micros / 1000).append('.').append((micros % 1000) / 100);
+    }
+
+    /** The client's {@code X-Request-Id} when sane, else 32 random hex digits. */
+    private static String requestId(HttpFields headers) {
+        String given = headers.get(REQUEST_ID);
+        if (given != null && !given.isEmpty() && given.length() <= 200 && printable(given)) {
+            return given;
+        }
+        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        char[] id = new char[32];
+        long a = rnd.nextLong();
+        long b = rnd.nextLong();
+        for (int i = 0; i < 16; i++) {
+            id[i] = HEX[(int) (a >>> (i * 4)) & 0xf];
+            id[16 + i] = HEX[(int) (b >>> (i * 4)) & 0xf];
+        }
+        return new String(id);
+    }
+
+    private static boolean printable(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x21 || c > 0x7e) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,80 @@
+package dev.meridian.http.internal;
+
+import java.util.Set;
+
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+
+/** Header rules of a proxy: hop-by-hop fields (RFC 9110 §7.6.1) and {@code Proxy-*} fields never cross it. */
+final class Headers {
+
+    private static final Set<HttpHeader> HOP_BY_HOP = Set.of(HttpHeader.CONNECTION, HttpHeader.KEEP_ALIVE,
+        HttpHeader.PROXY_AUTHENTICATE, HttpHeader.PROXY_AUTHORIZATION, HttpHeader.TE, HttpHeader.TRAILER,
+        HttpHeader.TRANSFER_ENCODING, HttpHeader.UPGRADE, HttpHeader.PROXY_CONNECTION);
+
+    private Headers() {
+    }
+
+    /** Fields named by a {@code Connection} header other than keep-alive/close, or null when none. */
+    static String[] connectionTokens(HttpFields fields) {
+        if (!fields.contains(HttpHeader.CONNECTION)) {
+            return null;
+        }
+        java.util.List<String> tokens = new java.util.ArrayList<>();
+        for (String value : fields.getValuesList(HttpHeader.CONNECTION)) {
+            for (String token : value.split(",")) {
+                String t = token.trim();
+                if (!t.isEmpty() && !t.equalsIgnoreCase("keep-alive") && !t.equalsIgnoreCase("close")) {
+                    tokens.add(t);
+                }
+            }
+        }
+        return tokens.isEmpty() ? null : tokens.toArray(new String[0]);
+    }
+
+    /** True for fields a proxy must drop: hop-by-hop ones and those named in {@code tokens}. */
+    static boolean isHopByHop(HttpField field, String[] tokens) {
+        HttpHeader h = field.getHeader();
+        if (h != null && HOP_BY_HOP.contains(h)) {
+            return true;
+        }
+        String name = field.getName();
+        if (name.length() > 6 && name.regionMatches(true, 0, "Proxy-", 0, 6)) {
+            return true; // Proxy-Authentication-Info and the like answer the proxy, not the client
+        }
+        if (tokens != null) {
+            for (String t : tokens) {
+                if (t.equalsIgnoreCase(field.getName())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Request fields not forwarded besides hop-by-hop: Host, length and expectations, which the client sets itself. */
+    static boolean skipOnRequest(HttpField field) {
+        HttpHeader h = field.getHeader();
+        return h == HttpHeader.HOST || h == HttpHeader.CONTENT_LENGTH || h == HttpHeader.EXPECT
+            || h == HttpHeader.X_FORWARDED_PROTO || h == HttpHeader.X_FORWARDED_HOST;
+    }
+
+    /**
+     * Response fields replaced by the gateway's own: Server always; Date on the gateway's own
+     * answers (an upstream's answer, stored or not, keeps the origin's Date). And
+     * {@code Meridian-Cache-Control}, which is for Meridian's cache only.
+     */
+    static boolean skipOnResponse(HttpField field) {
+        HttpHeader h = field.getHeader();
+        return h == HttpHeader.DATE || h == HttpHeader.SERVER || h == null && field.is(MERIDIAN_CACHE_CONTROL);
+    }
+
+    /** {@link #skipOnResponse(HttpField)} by name. */
+    static boolean skipOnResponse(String name) {
+        return name.equalsIgnoreCase("Date") || name.equalsIgnoreCase("Server") || name.equalsIgnoreCase(MERIDIAN_CACHE_CONTROL);
+    }
+
+    /** Cache directives aimed at Meridian alone (like RFC 9213's targeted fields): used, never forwarded. */
+    static final String MERIDIAN_CACHE_CONTROL = "Meridian-Cache-Control";
+}

@@ -1,0 +1,307 @@
+package dev.meridian.http.internal;
+
+import java.net.ConnectException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.eclipse.jetty.client.BufferingResponseListener;
+import org.eclipse.jetty.client.ContentSourceRequestContent;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.meridian.core.flow.Answer;
+import dev.meridian.core.flow.Exchange;
+import dev.meridian.core.flow.Step;
+import dev.meridian.core.flow.UpstreamClient;
+import dev.meridian.model.Upstream;
+
+/**
+ * The upstream call over Jetty 12's async client: pooled keep-alive connections, the client's
+ * body streamed to the upstream, the upstream's handed on as a {@link JettyBody} so the handler
+ * streams it back with back-pressure. No thread waits for the upstream.
+ */
+final class JettyUpstream implements UpstreamClient {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JettyUpstream.class);
+
+    static final long MAX_BODY = 10L * 1024 * 1024;
+    private static final String EXCHANGE = "meridian.exchange";
+    private static final HttpHeader[] CONDITIONS = {HttpHeader.IF_NONE_MATCH, HttpHeader.IF_MODIFIED_SINCE,
+        HttpHeader.IF_MATCH, HttpHeader.IF_UNMODIFIED_SINCE, HttpHeader.IF_RANGE, HttpHeader.RANGE};
+
+    private final HttpClient client;
+    private final Executor executor;
+    private final Step call = this::send;
+
+    JettyUpstream(HttpClient client, Executor executor) {
+        this.client = client;
+        this.executor = executor;
+    }
+
+    @Override
+    public Step call() {
+        return call;
+    }
+
+    private boolean send(Exchange e, Step.Next next) {
+        if (e.answered()) {
+            return true;
+        }
+        Upstream u = e.route().api().upstream();
+        Request in = GatewayHandler.serverRequest(e);
+        org.eclipse.jetty.client.Request up = request(e, e.method());
+        if (hasBody(in)) {
+            up.body(new LimitedContent(in, MAX_BODY));
+        }
+        up.attribute(EXCHANGE, e); // for interim responses (103 Early Hints), forwarded to this exchange's client
+        Listener listener = new Listener(e, next, System.nanoTime(), executor);
+        listener.timeout = client.getScheduler().schedule(() -> up.abort(new UpstreamTimeout()),
+            u.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        up.onResponseContentSource(listener);
+        up.send(listener);
+        return false;
+    }
+
+    /** The upstream request of an exchange: target, method and the request fields as a proxy forwards them. */
+    private org.eclipse.jetty.client.Request request(Exchange e, String method) {
+        Upstream u = e.route().api().upstream();
+        HttpFields from = ((JettyFields) e.requestFields()).fields();
+        Request in = GatewayHandler.serverRequest(e);
+        return client.newRequest(u.host(), u.port())
+            .scheme(u.scheme())
+            .tag(u) // one connection pool per upstream configuration, sized by its pool.maxConnections
+            .method(method)
+            .path(targetPath(u.path(), e.route().basePath(), e.path(), e.rawQuery()))
+            .headers(h -> copyRequestHeaders(e, in, from, h));
+    }
+
+    @Override
+    public CompletionStage<Fetched> fetch(Exchange e, Map<String, String> conditions, int maxBody) {
+        CompletableFuture<Fetched> out = new CompletableFuture<>();
+        org.eclipse.jetty.client.Request up = request(e, "GET").headers(h -> {
+            // the cache's own request: the client's preconditions are not its own
+            for (HttpHeader condition : CONDITIONS) {
+                h.remove(condition);
+            }
+            conditions.forEach(h::put);
+        });
+        up.timeout(e.timeoutMillis(), TimeUnit.MILLISECONDS).send(new BufferingResponseListener(maxBody) {
+            @Override
+            public void onComplete(Result result) {
+                if (result.isFailed()) {
+                    out.completeExceptionally(result.getFailure());
+                    return;
+                }
+                Response r = result.getResponse();
+                List<Map.Entry<String, String>> fields = new ArrayList<>(r.getHeaders().size());
+                for (HttpField f : r.getHeaders()) {
+                    fields.add(Map.entry(f.getName(), f.getValue()));
+                }
+                out.complete(new Fetched(r.getStatus(), fields, getContent()));
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Forwards interim {@code 103 Early Hints} from the upstream to the exchange's client (RFC 9110
+     * §15.2: a proxy forwards 1xx responses), never to the cache. Registered on the client in
+     * place of Jetty's handler, which drops them.
+     */
+    static org.eclipse.jetty.client.ProtocolHandler earlyHints() {
+        return new org.eclipse.jetty.client.EarlyHintsProtocolHandler() {
+            @Override
+            protected void onEarlyHints(org.eclipse.jetty.client.Request request, HttpFields headers) {
+                if (!(request.getAttributes().get(EXCHANGE) instanceof Exchange e)) {
+                    return;
+                }
+                Request in = GatewayHandler.serverRequest(e);
+                if (in.getConnectionMetaData().getHttpVersion() != org.eclipse.jetty.http.HttpVersion.HTTP_1_1) {
+                    return; // HTTP/1.0 clients get no interim responses (RFC 9110 §15.2)
+                }
+                HttpFields.Mutable hints = HttpFields.build();
+                String[] tokens = Headers.connectionTokens(headers);
+                for (HttpField field : headers) {
+                    if (!Headers.isHopByHop(field, tokens) && field.getHeader() != HttpHeader.CONTENT_LENGTH) {
+                        hints.add(field);
+                    }
+                }
+                GatewayHandler.serverResponse(e).writeInterim(103, hints.asImmutable());
+            }
+        };
+    }
+
+    /** The upstream path: the upstream URL's path, then what follows the basePath, joined by exactly one slash. */
+    static String targetPath(String upstreamPath, String basePath, String path, String query) {
+        String rest = basePath.equals("/") ? path : path.substring(basePath.length());
+        String joined;
+        if (rest.isEmpty()) {
+            joined = upstreamPath.isEmpty() ? "/" : upstreamPath;
+        } else if (rest.equals("/") && !upstreamPath.isEmpty()) {
+            joined = upstreamPath + "/";
+        } else {
+            joined = upstreamPath + rest;
+        }
+        return query == null ? joined : joined + "?" + query;
+    }
+
+    private static boolean hasBody(Request in) {
+        return in.getLength() > 0 || in.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+    }
+
+    private static void copyRequestHeaders(Exchange e, Request in, HttpFields from, HttpFields.Mutable to) {
+        String[] tokens = Headers.connectionTokens(from);
+        String forwardedFor = null;
+        for (HttpField field : from) {
+            if (Headers.isHopByHop(field, tokens) || Headers.skipOnRequest(field)) {
+                continue;
+            }
+            if (field.getHeader() == HttpHeader.X_FORWARDED_FOR) {
+                forwardedFor = forwardedFor == null ? field.getValue() : forwardedFor + ", " + field.getValue();
+                continue;
+            }
+            if (field.is(GatewayHandler.REQUEST_ID)) {
+                continue;
+            }
+            to.add(field);
+        }
+        String clientAddress = e.clientAddress();
+        to.put(HttpHeader.X_FORWARDED_FOR, forwardedFor == null ? clientAddress : forwardedFor + ", " + clientAddress);
+        to.put(HttpHeader.X_FORWARDED_PROTO, in.isSecure() ? "https" : "http");
+        String host = in.getHeaders().get(HttpHeader.HOST);
+        if (host != null) {
+            to.put(HttpHeader.X_FORWARDED_HOST, host);
+        }
+        to.put(GatewayHandler.REQUEST_ID, e.requestId());
+    }
+
+    /** Thrown into an upstream exchange that passed its timeout before the response headers. */
+    static final class UpstreamTimeout extends TimeoutException {
+        private static final long serialVersionUID = 1L;
+
+        UpstreamTimeout() {
+            super("upstream timed out");
+        }
+    }
+
+    /** The client body was larger than allowed. */
+    static final class BodyTooLarge extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        BodyTooLarge() {
+            super("request body too large", null, false, false);
+        }
+    }
+
+    /** Streams the client's body to the upstream, failing once more than {@code limit} bytes arrived. */
+    private static final class LimitedContent extends ContentSourceRequestContent {
+        private final long limit;
+        private long seen;
+
+        LimitedContent(Request source, long limit) {
+            super(source, source.getHeaders().get(HttpHeader.CONTENT_TYPE));
+            this.limit = limit;
+        }
+
+        @Override
+        public Content.Chunk read() {
+            Content.Chunk chunk = super.read();
+            if (chunk != null && chunk.hasRemaining()) {
+                seen += chunk.remaining();
+                if (seen > limit) {
+                    chunk.release();
+                    BodyTooLarge tooLarge = new BodyTooLarge();
+                    super.fail(tooLarge);
+                    return Content.Chunk.from(tooLarge, true);
+                }
+            }
+            return chunk;
+        }
+    }
+
+    /**
+     * Receives the upstream's answer. Exactly one of "headers arrived" and "failed before
+     * headers" resumes the exchange (guarded by this AtomicBoolean).
+     */
+    private static final class Listener extends AtomicBoolean implements Response.ContentSourceListener, Response.CompleteListener {
+        private static final long serialVersionUID = 1L;
+
+        private final transient Exchange exchange;
+        private final transient Step.Next next;
+        private final long sentNanos;
+        private final transient Executor executor;
+        transient Scheduler.Task timeout;
+
+        Listener(Exchange exchange, Step.Next next, long sentNanos, Executor executor) {
+            this.exchange = exchange;
+            this.next = next;
+            this.sentNanos = sentNanos;
+            this.executor = executor;
+        }
+
+        @Override
+        public void onContentSource(Response response, Content.Source source) {
+            if (!compareAndSet(false, true)) {
+                source.fail(new IllegalStateException("exchange already answered"));
+                return;
+            }
+            timeout.cancel();
+            exchange.upstreamNanos(System.nanoTime() - sentNanos);
+            HttpFields headers = response.getHeaders();
+            exchange.answer(new Answer.Upstream(response.getStatus(), new JettyFields(headers),
+                new JettyBody(source, headers.getLongField(HttpHeader.CONTENT_LENGTH), executor)));
+            next.run();
+        }
+
+        @Override
+        public void onComplete(Result result) {
+            if (!result.isFailed() || !compareAndSet(false, true)) {
+                return;
+            }
+            timeout.cancel();
+            exchange.upstreamNanos(System.nanoTime() - sentNanos);
+            Throwable failure = result.getFailure();
+            Throwable cause = rootOf(failure);
+            Answer.Rejection answer;
+            if (cause instanceof UpstreamTimeout || cause instanceof TimeoutException) {
+                answer = new Answer.Rejection(504, "upstream timed out");
+            } else if (cause instanceof BodyTooLarge) {
+                answer = new Answer.Rejection(413, "request body larger than 10 MiB");
+            } else if (cause instanceof ConnectException) {
+                answer = new Answer.Rejection(502, "upstream refused the connection");
+            } else {
+                answer = new Answer.Rejection(502, "upstream failed");
+                LOG.debug("upstream call of API {} failed (request {})", exchange.apiId(), exchange.requestId(), failure);
+            }
+            exchange.answer(answer);
+            next.run();
+        }
+
+        private static Throwable rootOf(Throwable t) {
+            Throwable c = t;
+            for (int i = 0; i < 8 && c.getCause() != null && c.getCause() != c; i++) {
+                if (c instanceof UpstreamTimeout || c instanceof BodyTooLarge) {
+                    return c;
+                }
+                c = c.getCause();
+            }
+            return c;
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.meridian.http.internal;
+
+import static dev.meridian.http.internal.JettyUpstream.targetPath;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+class JettyUpstreamTest {
+
+    @ParameterizedTest(name = "upstream ''{0}'' base ''{1}'' path ''{2}'' -> ''{3}''")
+    @CsvSource(delimiter = '|', emptyValue = "", value = {
+        // upstream | basePath         | request path          | target
+        "''         | /orders          | /orders               | /",
+        "''         | /orders          | /orders/              | /",
+        "''         | /orders          | /orders/a/b           | /a/b",
+        "/v1        | /orders          | /orders               | /v1",
+        "/v1        | /orders          | /orders/              | /v1/",
+        "/v1        | /orders          | /orders/a/b           | /v1/a/b",
+        "/v1/api    | /orders/special  | /orders/special/1     | /v1/api/1",
+        "''         | /                | /                     | /",
+        "''         | /                | /a/b                  | /a/b",
+        "/v1        | /                | /                     | /v1/",
+        "/v1        | /                | /a/b                  | /v1/a/b",
+    })
+    void should_join_upstream_path_and_remainder_with_exactly_one_slash(String upstream, String basePath, String path,
+                                                                        String expected) {
+        String target = targetPath(upstream, basePath, path, null);
+
+        assertEquals(expected, target);
+        assertFalse(target.contains("//"), target);
+    }
+
+    @Test
+    void should_keep_query_verbatim_when_present() {
+        assertEquals("/v1/a?x=%2F%20y&z=a+b&e=%E2%82%AC", targetPath("/v1", "/orders", "/orders/a", "x=%2F%20y&z=a+b&e=%E2%82%AC"));
+        assertEquals("/v1?q=1", targetPath("/v1", "/orders", "/orders", "q=1"));
+        assertEquals("/?q=1", targetPath("", "/orders", "/orders", "q=1"));
+        assertEquals("/?q=1", targetPath("", "/", "/", "q=1"));
+        assertEquals("/v1/?a=%26&a=%3D", targetPath("/v1", "/", "/", "a=%26&a=%3D"));
+    }
+
+    @Test
+    void should_keep_empty_query_when_request_had_a_bare_question_mark() {
+        assertEquals("/v1/a?", targetPath("/v1", "/orders", "/orders/a", ""));
+    }
+
+    @Test
+    void should_keep_encoded_characters_of_the_remainder() {
+        assertEquals("/v1/a%2Fb/c%20d", targetPath("/v1", "/orders", "/orders/a%2Fb/c%20d", null));
+    }
+}
