@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -64,6 +63,8 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
     static final String MAJORITY = "meridian-majority";
     /** Revisions kept in the cluster; every node keeps its whole history on disk. */
     static final int KEPT = 500;
+    /** How long a commit keeps computing again while other nodes commit first. */
+    static final int COMMIT_SECONDS = 15;
 
     private HazelcastInstance hazelcast;
     private com.hazelcast.replicatedmap.ReplicatedMap<String, String> nodes;
@@ -75,6 +76,12 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
     private long forgetAfterSeconds;
     private org.osgi.framework.ServiceRegistration<dev.meridian.core.cache.CacheStore> cacheStore;
     private HazelcastCacheStore cache;
+    private final List<Consumer<CommittedRevision>> committedListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.concurrent.ExecutorService headWriter = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "meridian-revision-head");
+        t.setDaemon(true);
+        return t;
+    });
 
     @Activate
     void activate(org.osgi.framework.BundleContext context) {
@@ -98,7 +105,7 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         majority = client ? 1 : settings.members().size() / 2 + 1; // a client counts the members it reaches
         nodes = hazelcast.getReplicatedMap(NODES_MAP);
         revisions = hazelcast.getMap(REVISIONS_MAP);
-        revisions.addEntryListener((EntryAddedListener<Long, String>) e -> remember(new CommittedRevision(e.getKey(), e.getValue())), true);
+        revisions.addEntryListener((EntryAddedListener<Long, String>) e -> announced(new CommittedRevision(e.getKey(), e.getValue())), true);
         head = hazelcast.getMap(HEAD_MAP);
         // the shared response cache lives in this member too (STYLE: one owner of Hazelcast)
         cache = new HazelcastCacheStore(hazelcast, !client);
@@ -189,6 +196,8 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
 
     @Deactivate
     void deactivate() {
+        headWriter.shutdownNow();
+        committedListeners.clear();
         if (hazelcast == null) {
             return;
         }
@@ -245,11 +254,16 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
     }
 
     // ---- RevisionLog
+    //
+    // The commit point is revisions.putIfAbsent(N + 1, payload): one round trip (with its
+    // synchronous backup), no lock. Whoever stores N + 1 first has committed it; the others are
+    // told by putIfAbsent's answer and compute again from N + 1. The head key is only a hint for
+    // readers (advanced after each commit, compare-and-set, never backwards); latest() reads it
+    // and then looks for newer numbers, so a head that lags by a commit is harmless.
 
     @Override
     public Optional<CommittedRevision> latest() {
-        Long h = head.get(HEAD);
-        return h == null ? Optional.empty() : get(h);
+        return newest();
     }
 
     @Override
@@ -262,43 +276,64 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
     public Optional<CommittedRevision> commit(Function<Optional<CommittedRevision>, Optional<String>> change)
         throws ClusterUnavailableException {
         checkMajority();
-        boolean locked;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(COMMIT_SECONDS);
         try {
-            // lease: a holder that dies mid-commit releases the lock after 30 s at the latest
-            locked = head.tryLock(HEAD, 15, TimeUnit.SECONDS, 30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ClusterUnavailableException("interrupted while waiting for the cluster's apply lock");
+            CommittedRevision seen = lastSeen;
+            Optional<CommittedRevision> base = seen != null ? Optional.of(seen) : newest();
+            while (true) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new ClusterUnavailableException("other nodes kept committing first for " + COMMIT_SECONDS
+                        + " s; try again");
+                }
+                long number = base.map(CommittedRevision::revision).orElse(0L) + 1;
+                Optional<String> payload;
+                try {
+                    payload = change.apply(base);
+                } catch (RuntimeException refusal) {
+                    Optional<CommittedRevision> newer = newerThan(number);
+                    if (newer.isEmpty()) {
+                        throw refusal; // decided on the newest revision
+                    }
+                    base = newer;
+                    continue;
+                }
+                if (payload.isEmpty()) {
+                    Optional<CommittedRevision> newer = newerThan(number);
+                    if (newer.isEmpty()) {
+                        return Optional.empty();
+                    }
+                    base = newer;
+                    continue;
+                }
+                java.util.concurrent.CompletableFuture<Long> headNow = head.getAsync(HEAD).toCompletableFuture();
+                String first = revisions.putIfAbsent(number, payload.get());
+                if (first != null) {
+                    // another node committed this number first: compute again on top of it
+                    CommittedRevision theirs = new CommittedRevision(number, first);
+                    remember(theirs);
+                    base = Optional.of(newestFrom(theirs));
+                    continue;
+                }
+                Long h = await(headNow);
+                if (h != null && h > number + KEPT / 2) {
+                    // the number was free only because it was pruned long ago: this node's idea of
+                    // the newest revision was far behind (cut off and back). Undo, start from the head.
+                    revisions.remove(number, payload.get());
+                    LOG.warn("revision {} was computed from a long outdated state (the cluster is at {}); computing again",
+                        number, h);
+                    base = newest();
+                    continue;
+                }
+                CommittedRevision committed = new CommittedRevision(number, payload.get());
+                remember(committed);
+                advanceHead(number);
+                if (number > KEPT) {
+                    revisions.deleteAsync(number - KEPT);
+                }
+                return Optional.of(committed);
+            }
         } catch (SplitBrainProtectionException e) {
             throw new ClusterUnavailableException("no majority of the cluster is reachable: " + e.getMessage());
-        }
-        if (!locked) {
-            throw new ClusterUnavailableException("the cluster's apply lock was not granted within 15 s");
-        }
-        try {
-            Optional<CommittedRevision> latest = latestUnderLock();
-            Optional<String> payload = change.apply(latest);
-            if (payload.isEmpty()) {
-                return Optional.empty();
-            }
-            long next = latest.map(CommittedRevision::revision).orElse(0L) + 1;
-            // both writes at once, both awaited before the lock is released: the next holder
-            // sees both; a reader without the lock may briefly find the head ahead of its
-            // payload, and then reads no newest revision (it retries a second later)
-            java.util.concurrent.CompletableFuture<Void> payloadWritten = revisions.setAsync(next, payload.get()).toCompletableFuture();
-            java.util.concurrent.CompletableFuture<Void> headWritten = head.setAsync(HEAD, next).toCompletableFuture();
-            await(payloadWritten);
-            await(headWritten);
-            CommittedRevision committed = new CommittedRevision(next, payload.get());
-            remember(committed);
-            if (next > KEPT) {
-                revisions.deleteAsync(next - KEPT);
-            }
-            return Optional.of(committed);
-        } catch (SplitBrainProtectionException e) {
-            throw new ClusterUnavailableException("no majority of the cluster is reachable: " + e.getMessage());
-        } finally {
-            head.unlock(HEAD);
         }
     }
 
@@ -312,29 +347,79 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         }
     }
 
-    /** The head under the commit lock: one read when the newest payload is already known here, two otherwise. */
-    private Optional<CommittedRevision> latestUnderLock() {
-        Long h = head.get(HEAD);
-        if (h == null) {
-            return Optional.empty();
-        }
-        CommittedRevision seen = lastSeen;
-        return seen != null && seen.revision() == h ? Optional.of(seen) : get(h);
+    /** Empty when no revision numbered {@code next} exists (what this node computed from is the newest); else the newest. */
+    private Optional<CommittedRevision> newerThan(long next) {
+        String payload = revisions.get(next);
+        return payload == null ? Optional.empty() : Optional.of(newestFrom(new CommittedRevision(next, payload)));
     }
 
-    private static void await(java.util.concurrent.CompletableFuture<Void> write) throws ClusterUnavailableException {
+    /** The cluster's newest: from the head (or what this node saw, if newer), then any numbers after it. */
+    private Optional<CommittedRevision> newest() {
+        Long h = head.get(HEAD);
+        CommittedRevision seen = lastSeen;
+        long start = Math.max(h == null ? 0 : h, seen == null ? 0 : seen.revision());
+        if (start == 0) {
+            String one = revisions.get(1L);
+            return one == null ? Optional.empty() : Optional.of(newestFrom(new CommittedRevision(1, one)));
+        }
+        CommittedRevision from = seen != null && seen.revision() == start ? seen : get(start).orElse(null);
+        if (from == null) {
+            return Optional.empty(); // the head's payload is gone: nothing readable (a caller retries later)
+        }
+        return Optional.of(newestFrom(from));
+    }
+
+    /** {@code from}, or the newest revision that follows it without a gap. */
+    private CommittedRevision newestFrom(CommittedRevision from) {
+        CommittedRevision newest = from;
+        while (true) {
+            String next = revisions.get(newest.revision() + 1);
+            if (next == null) {
+                remember(newest);
+                return newest;
+            }
+            newest = new CommittedRevision(newest.revision() + 1, next);
+        }
+    }
+
+    /** Moves the head hint to {@code number} unless it is already there or beyond; off the caller's thread. */
+    private void advanceHead(long number) {
         try {
-            write.get(30, TimeUnit.SECONDS);
+            headWriter.execute(() -> advanceHeadNow(number));
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            LOG.debug("head not advanced to {}: stopping", number);
+        }
+    }
+
+    private void advanceHeadNow(long number) {
+        try {
+            for (int attempt = 0; attempt < 100; attempt++) {
+                Long h = head.get(HEAD);
+                if (h != null && h >= number) {
+                    return;
+                }
+                if (h == null ? head.putIfAbsent(HEAD, number) == null : head.replace(HEAD, h, number)) {
+                    return;
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("head not advanced to {}: {}", number, e.toString());
+        }
+    }
+
+    private static Long await(java.util.concurrent.CompletableFuture<Long> read) throws ClusterUnavailableException {
+        try {
+            return read.get(30, TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
             if (e.getCause() instanceof SplitBrainProtectionException s) {
                 throw s;
             }
-            throw new ClusterUnavailableException("writing the revision failed: " + e.getCause());
+            throw new ClusterUnavailableException("reading the cluster's head revision failed: " + e.getCause());
         } catch (java.util.concurrent.TimeoutException e) {
-            throw new ClusterUnavailableException("writing the revision took more than 30 s");
+            throw new ClusterUnavailableException("reading the cluster's head revision took more than 30 s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ClusterUnavailableException("interrupted while writing the revision");
+            throw new ClusterUnavailableException("interrupted while reading the cluster's head revision");
         }
     }
 
@@ -349,25 +434,36 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
     @Override
     public void seed(CommittedRevision revision) {
         try {
-            commit(latest -> {
-                if (latest.isPresent() && latest.get().revision() >= revision.revision()) {
-                    return Optional.empty();
-                }
-                // store under its own number, not latest + 1: it is a revision that was committed before
-                revisions.set(revision.revision(), revision.payload());
-                head.set(HEAD, revision.revision());
-                return Optional.empty();
-            });
-        } catch (ClusterUnavailableException e) {
+            checkMajority();
+            Optional<CommittedRevision> newest = newest();
+            if (newest.isPresent() && newest.get().revision() >= revision.revision()) {
+                return;
+            }
+            // stored under its own number, not newest + 1: it is a revision that was committed before
+            revisions.putIfAbsent(revision.revision(), revision.payload());
+            advanceHeadNow(revision.revision());
+            remember(revision);
+        } catch (ClusterUnavailableException | RuntimeException e) {
             LOG.warn("revision {} held on disk could not be offered to the cluster: {}", revision.revision(), e.getMessage());
         }
     }
 
     @Override
     public AutoCloseable onCommitted(Consumer<CommittedRevision> listener) {
-        UUID id = revisions.addEntryListener((EntryAddedListener<Long, String>) e ->
-            listener.accept(new CommittedRevision(e.getKey(), e.getValue())), true);
-        return () -> revisions.removeEntryListener(id);
+        committedListeners.add(listener);
+        return () -> committedListeners.remove(listener);
+    }
+
+    /** One Hazelcast registration per node; each payload crosses the network once, whoever listens here. */
+    private void announced(CommittedRevision revision) {
+        remember(revision);
+        for (Consumer<CommittedRevision> l : committedListeners) {
+            try {
+                l.accept(revision);
+            } catch (RuntimeException e) {
+                LOG.error("a listener of committed revisions failed on revision {}", revision.revision(), e);
+            }
+        }
     }
 
     static String toJson(ClusterNode n) {
