@@ -134,6 +134,12 @@ final class RevisionStore {
         } catch (DefinitionException e) {
             throw new IOException("revision " + revision + " has an unreadable payload", e);
         }
+        appendPayload(info, payload);
+    }
+
+    /** Writes and syncs one revision whose history entry is known already (no parse); returns once it is durable. */
+    synchronized void appendPayload(RevisionInfo info, String payload) throws IOException {
+        long revision = info.revision();
         byte[] bytes = payload.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         Path target = file(revision);
         Path tmp = dir.resolve(target.getFileName() + ".tmp");

@@ -2,6 +2,7 @@ package dev.meridian.manager.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Field;
@@ -22,7 +23,9 @@ import dev.meridian.cluster.ClusterNode;
 import dev.meridian.core.GatewayEngine;
 import dev.meridian.core.NodeState;
 import dev.meridian.core.PluginInfo;
+import dev.meridian.core.GatewayState;
 import dev.meridian.core.RouteTable;
+import dev.meridian.core.TableListener;
 
 class NodeStatusReporterTest {
 
@@ -34,6 +37,8 @@ class NodeStatusReporterTest {
     private volatile List<PluginInfo> pending = List.of();
     private final FakeMembership membership = new FakeMembership();
     private final NodeStatusReporter reporter = new NodeStatusReporter();
+    private final List<TableListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile RouteTable served = RouteTable.empty();
 
     @BeforeEach
     void start() throws Exception {
@@ -41,8 +46,16 @@ class NodeStatusReporterTest {
             (proxy, method, args) -> switch (method.getName()) {
                 case "plugins" -> active;
                 case "pendingPlugins" -> pending;
-                case "current" -> RouteTable.empty();
+                case "current" -> served;
                 case "nodeState" -> NodeState.READY;
+                case "addListener" -> {
+                    listeners.add((TableListener) args[0]);
+                    yield null;
+                }
+                case "removeListener" -> {
+                    listeners.remove(args[0]);
+                    yield null;
+                }
                 default -> throw new UnsupportedOperationException(method.getName());
             });
         inject("engine", engine);
@@ -74,12 +87,35 @@ class NodeStatusReporterTest {
 
         active = List.of();
         pending = List.of(new PluginInfo("set-headers", "b", "1", false));
+        listeners.forEach(TableListener::nodeChanged); // as the engine tells it
 
         pendingPublished.get(1, TimeUnit.SECONDS); // not the 5 s heartbeat
         CompletableFuture<ClusterNode> backPublished = membership.next(n -> n.provides("set-headers"));
         active = List.of(new PluginInfo("set-headers", "b", "1", true));
         pending = List.of();
+        listeners.forEach(TableListener::nodeChanged);
         backPublished.get(1, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void should_publish_the_revision_served_when_the_engine_tells_of_a_swap() throws Exception {
+        membership.published.get(5, TimeUnit.SECONDS); // the first status
+        CompletableFuture<ClusterNode> seven = membership.next(n -> n.revision() == 7);
+
+        served = new RouteTable(7, 3, List.of());
+        listeners.forEach(l -> l.swapped(served, GatewayState.EMPTY.withRevision(7)));
+
+        assertEquals(7, seven.get(1, TimeUnit.SECONDS).revision()); // not the 5 s heartbeat
+    }
+
+    @Test
+    void should_not_publish_between_heartbeats_when_nothing_is_told() throws Exception {
+        membership.published.get(5, TimeUnit.SECONDS);
+        CompletableFuture<ClusterNode> any = membership.next(n -> true);
+
+        served = new RouteTable(8, 4, List.of()); // changed, but nobody told the reporter
+
+        assertThrows(java.util.concurrent.TimeoutException.class, () -> any.get(1, TimeUnit.SECONDS));
     }
 
     @Test
