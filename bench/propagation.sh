@@ -188,6 +188,14 @@ public class Propagation {
      */
     static long first(ExecutorService pool, HttpClient[] traffic, HttpClient admin, int adminPort) throws Exception {
         int n = traffic.length;
+        // this program's own HTTP clients are cold too (a fresh JVM): one request on each before t0,
+        // so that the figure is the gateway's first apply, not this JVM's first connection
+        for (int i = 0; i < n; i++) {
+            traffic[i].send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPorts[i] + "/prop/x")).GET().build(),
+                HttpResponse.BodyHandlers.discarding());
+        }
+        admin.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/api/v1/apis")).header("Authorization", auth)
+            .GET().build(), HttpResponse.BodyHandlers.discarding());
         AtomicLong target = new AtomicLong(UNKNOWN);
         long t0 = System.nanoTime();
         List<Future<Long>> seen = new ArrayList<>();

@@ -16,7 +16,8 @@ import dev.meridian.model.DefinitionException;
  * Start of a node: offers its newest durable revision to the cluster (after a full restart the
  * newest wins), then adopts the newest revision the cluster knows — or, when no member answers,
  * its own durable one — retrying while the policy bundles it needs are still starting, and marks
- * the node ready only once it serves it (CONTRACT §2). Runs on a thread of its own.
+ * the node ready only once it serves it (CONTRACT §2). Before that it runs the apply path once
+ * off to the side ({@link Warmup}). Runs on a thread of its own.
  */
 final class Restorer implements Runnable {
 
@@ -41,6 +42,7 @@ final class Restorer implements Runnable {
 
     @Override
     public void run() {
+        Warmup.run(engine);
         long pauseMs = 200;
         String lastReason = null;
         while (!Thread.currentThread().isInterrupted()) {

@@ -74,6 +74,11 @@ final class RevisionAdopter {
     /** A revision the cluster announced (or catch-up found): adopted without waiting; failures are logged and reported. */
     void adoptQuietly(CommittedRevision committed) {
         try {
+            ParsedRevision mine = expected;
+            if (mine.number() == committed.revision() && mine.number() > newest.number()
+                && mine.committed().payload().equals(committed.payload())) {
+                return; // committed here: the committing thread adopts it (and waits for it) right away
+            }
             if (committed.revision() <= newest.number() && committed.revision() <= history.latest()) {
                 republishIfBehind();
                 return;
