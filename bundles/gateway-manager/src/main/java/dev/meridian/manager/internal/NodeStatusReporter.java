@@ -111,9 +111,13 @@ public final class NodeStatusReporter {
 
     /** Publishes on the timer thread soon; requests made meanwhile are served by the same publish. */
     private void requestPublish() {
+        ScheduledExecutorService t = timer;
+        if (t == null) {
+            return; // not active: the first heartbeat publishes
+        }
         if (publishQueued.compareAndSet(false, true)) {
             try {
-                timer.execute(() -> {
+                t.execute(() -> {
                     publishQueued.set(false);
                     publishIfChanged();
                 });
