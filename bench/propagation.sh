@@ -12,8 +12,11 @@
 # Usage: bench/propagation.sh [APPLIES=200] [PAUSE_MS=20] [WARMUP=20] [TIMEOUT_MS=5000] [POLL_GAP_MS=0]
 #        POLL_GAP_MS: sleep between two polls of a node (0: back to back)
 #        COLD_BOOTS=N (env): instead, N times: boot three fresh nodes, time the first PUT ?wait=all and
-#        until all three serve it (the first apply after a cold boot; target 200 ms), stop them.
-#        Every normal run prints that FIRST line too, before its warm-up.
+#        until all three serve it (the first apply after a cold boot; target 200 ms), stop them;
+#        the pollers keep POLL_GAP_MS between polls as in a normal run. Every normal run prints
+#        that FIRST line too, before its warm-up.
+#        TARBALL=path (env): the distribution to run (default: karaf-assembly/target's), e.g. an
+#        older build to compare with in the same hour.
 # Needs: java 17 (JDK: the poller is a single-file source program), curl, a built distribution
 #        (mvn install -DskipTests).
 set -euo pipefail
@@ -27,7 +30,7 @@ admin_port() { echo $((35101 + $1 * 10)); }
 MEMBERS=127.0.0.1:5951,127.0.0.1:5952,127.0.0.1:5953
 
 for t in java curl; do command -v $t >/dev/null || { echo "$0: $t missing" >&2; exit 2; }; done
-tarball=$(ls "$repo"/karaf-assembly/target/meridian-*.tar.gz 2>/dev/null | head -1)
+tarball=${TARBALL:-$(ls "$repo"/karaf-assembly/target/meridian-*.tar.gz 2>/dev/null | head -1)}
 [[ -n $tarball ]] || { echo "$0: build first: mvn install -DskipTests" >&2; exit 2; }
 for i in "${NODES[@]}"; do
   for p in $(http_port $i) $(admin_port $i); do
@@ -317,7 +320,7 @@ if (( ${COLD_BOOTS:-0} > 0 )); then
   # Only the first apply after a cold boot, COLD_BOOTS times: fresh data dirs, boot, one PUT ?wait=all, stop.
   for run in $(seq "$COLD_BOOTS"); do
     boot_cluster
-    java "$work/Propagation.java" 0 0 0 "$timeout" "$PASSWORD" "$(ports http_port)" "$(ports admin_port)" 0 \
+    java "$work/Propagation.java" 0 0 0 "$timeout" "$PASSWORD" "$(ports http_port)" "$(ports admin_port)" "$gap" \
       | tee -a "$work/cold.txt"
     cleanup
   done
