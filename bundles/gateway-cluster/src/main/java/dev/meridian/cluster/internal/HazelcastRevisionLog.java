@@ -166,7 +166,21 @@ final class HazelcastRevisionLog implements RevisionLog, AutoCloseable {
                     continue;
                 }
                 java.util.concurrent.CompletableFuture<Long> headNow = head.getAsync(HEAD).toCompletableFuture();
-                String first = revisions.putIfAbsent(number, payload.get());
+                String first;
+                try {
+                    first = revisions.putIfAbsent(number, payload.get());
+                } catch (SplitBrainProtectionException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    // the answer was lost, not necessarily the write: what the number holds decides
+                    first = revisions.get(number);
+                    if (first == null) {
+                        throw e;
+                    }
+                    if (first.equals(payload.get())) {
+                        first = null; // ours: committed
+                    }
+                }
                 if (first != null) {
                     // another node committed this number first: compute again on top of it
                     CommittedRevision theirs = new CommittedRevision(number, first);
