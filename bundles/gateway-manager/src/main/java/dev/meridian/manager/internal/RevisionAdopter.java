@@ -20,8 +20,9 @@ import dev.meridian.model.DefinitionException;
  * Brings this node to a committed revision: publishes it to the engine unless a newer one was
  * adopted, writes it durably, and for a change made here waits until the node serves it. Holds
  * the newest revision adopted, parsed: the manager's current state, and the base the next change
- * here is computed from without reading the cluster again. Serialized: local commits, the
- * cluster's announcements, catch-up and restore all come through {@link #adopt}.
+ * here is computed from without reading the cluster again. Local commits, the cluster's
+ * announcements, catch-up and restore all come through {@link #adopt}: the choice of the newest
+ * and its hand-off to the engine are serialized, the durable writes are ordered by the history.
  *
  * <p>Publish first, then write: serving a revision newer than the durable one is allowed (never
  * an older one), and the fsync then overlaps the compile instead of delaying it. The caller of a
@@ -104,17 +105,24 @@ final class RevisionAdopter {
      * Writes {@code revision} durably and publishes it unless a newer one is adopted; with
      * {@code await}, returns once this node serves it (or throws why it cannot).
      */
-    synchronized void adopt(ParsedRevision revision, boolean await) throws AdminException, IOException {
+    void adopt(ParsedRevision revision, boolean await) throws AdminException, IOException {
         CompletableFuture<?> published = null;
-        ParsedRevision base = newest;
-        boolean fresh = revision.number() > base.number();
-        GatewayState state = base.state();
-        if (fresh) {
-            newest = revision;
-            state = revision.state();
-            published = engine.publish(state);
-        } else if (await || engine.current().revision() < base.number()) {
-            published = engine.publish(state); // waiting for it, or it failed before: again
+        boolean fresh;
+        GatewayState state;
+        synchronized (this) {
+            // only the choice of the newest and the hand-off to the engine are serialized here; the
+            // fsync below is not, so a revision announced while the one before is being synced is
+            // published at once (the history writes them in order: it has a lock of its own)
+            ParsedRevision base = newest;
+            fresh = revision.number() > base.number();
+            state = base.state();
+            if (fresh) {
+                newest = revision;
+                state = revision.state();
+                published = engine.publish(state);
+            } else if (await || engine.current().revision() < base.number()) {
+                published = engine.publish(state); // waiting for it, or it failed before: again
+            }
         }
         history.write(revision);
         if (published == null) {
