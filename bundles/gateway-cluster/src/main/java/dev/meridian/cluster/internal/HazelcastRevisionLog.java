@@ -3,7 +3,14 @@ package dev.meridian.cluster.internal;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -48,8 +55,8 @@ final class HazelcastRevisionLog implements RevisionLog, AutoCloseable {
     private final int majority;
     private final IMap<Long, String> revisions;
     private final IMap<String, Long> head;
-    private final List<Consumer<CommittedRevision>> committedListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final java.util.concurrent.ExecutorService headWriter = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+    private final List<Consumer<CommittedRevision>> committedListeners = new CopyOnWriteArrayList<>();
+    private final ExecutorService headWriter = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "meridian-revision-head");
         t.setDaemon(true);
         return t;
@@ -94,7 +101,7 @@ final class HazelcastRevisionLog implements RevisionLog, AutoCloseable {
             head.getAsync(warm).toCompletableFuture().get(5, TimeUnit.SECONDS);
             head.replace(warm, 0L, 1L);
             head.delete(warm);
-        } catch (RuntimeException | java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (RuntimeException | ExecutionException | TimeoutException e) {
             LOG.debug("commit path not warmed: {}", e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -165,7 +172,7 @@ final class HazelcastRevisionLog implements RevisionLog, AutoCloseable {
                     base = newer;
                     continue;
                 }
-                java.util.concurrent.CompletableFuture<Long> headNow = head.getAsync(HEAD).toCompletableFuture();
+                CompletableFuture<Long> headNow = head.getAsync(HEAD).toCompletableFuture();
                 String first;
                 try {
                     first = revisions.putIfAbsent(number, payload.get());
@@ -260,7 +267,7 @@ final class HazelcastRevisionLog implements RevisionLog, AutoCloseable {
     private void advanceHead(long number) {
         try {
             headWriter.execute(() -> advanceHeadNow(number));
-        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+        } catch (RejectedExecutionException stopping) {
             LOG.debug("head not advanced to {}: stopping", number);
         }
     }
@@ -286,10 +293,10 @@ final class HazelcastRevisionLog implements RevisionLog, AutoCloseable {
      * already, so a failed check must not report the commit as failed (it is skipped, as when the
      * cluster holds no head yet).
      */
-    private static Long headOrNull(java.util.concurrent.CompletableFuture<Long> read) {
+    private static Long headOrNull(CompletableFuture<Long> read) {
         try {
             return read.get(30, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             LOG.warn("the head could not be read alongside a commit ({}); the outdated-state check is skipped", e.toString());
             return null;
         } catch (InterruptedException e) {
