@@ -2,8 +2,10 @@ package dev.meridian.manager.internal;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,11 +14,14 @@ import dev.meridian.cluster.CommittedRevision;
 import dev.meridian.core.GatewayEngine;
 import dev.meridian.core.GatewayState;
 import dev.meridian.core.ValidationException;
+import dev.meridian.manager.AdminException;
 import dev.meridian.manager.RevisionInfo;
 import dev.meridian.model.ApiDefinition;
 import dev.meridian.model.DefinitionException;
 import dev.meridian.model.DefinitionParser;
 import dev.meridian.model.Format;
+import dev.meridian.model.Json;
+import dev.meridian.model.PolicySpec;
 
 /**
  * Runs the apply path once at start, off to the side and before the node reports ready, so that
@@ -47,12 +52,12 @@ final class Warmup {
         long start = System.nanoTime();
         try {
             ApiDefinition fromYaml = DefinitionParser.parseOne(YAML.getBytes(StandardCharsets.UTF_8), Format.YAML);
-            byte[] json = dev.meridian.model.Json.write(fromYaml.toTree());
+            byte[] json = Json.write(fromYaml.toTree());
             ApiDefinition fromJson = DefinitionParser.parseOne(json, Format.JSON);
             GatewayState base = GatewayState.EMPTY;
             GatewayState next = GatewayState.of(1, List.of(fromJson));
             var change = StateDiff.between(base, next.apis(), 1, true);
-            java.util.Set<dev.meridian.model.PolicySpec> specs = new java.util.HashSet<>(); // as the compile's map
+            Set<PolicySpec> specs = new HashSet<>(); // as the compile's map
             StateDiff.changedApis(base, next.apis()).forEach(api -> specs.addAll(api.policies()));
             RevisionInfo info = new RevisionInfo(1, Instant.now(), "warmup", "warmup", change.added(), change.updated(),
                 change.removed());
@@ -65,7 +70,7 @@ final class Warmup {
                 // the warm-up's type exists nowhere: the problems are the point
             }
             LOG.debug("apply path warmed in {} ms", (System.nanoTime() - start) / 1_000_000);
-        } catch (DefinitionException | RuntimeException | dev.meridian.manager.AdminException e) {
+        } catch (DefinitionException | RuntimeException | AdminException e) {
             LOG.warn("warming the apply path failed (the first apply will be slower): {}", e.toString());
         }
     }
