@@ -40,6 +40,8 @@ final class RevisionStore {
 
     private final Path dir;
     private final NavigableMap<Long, RevisionInfo> index = new TreeMap<>();
+    /** The index's last key, readable without the lock. */
+    private volatile long latest;
 
     RevisionStore(Path dir) throws IOException {
         this.dir = dir;
@@ -55,10 +57,12 @@ final class RevisionStore {
                 }
             }
         }
+        latest = index.isEmpty() ? 0 : index.lastKey();
     }
 
-    synchronized long latest() {
-        return index.isEmpty() ? 0 : index.lastKey();
+    /** The newest revision on disk (0 = none). Never waits for a write in progress (an fsync can take tens of ms). */
+    long latest() {
+        return latest;
     }
 
     synchronized List<RevisionInfo> list(int limit, long before) {
@@ -162,6 +166,7 @@ final class RevisionStore {
             LOG.debug("directory sync not supported for {}", dir, e);
         }
         index.put(revision, info);
+        latest = index.lastKey();
     }
 
     private Path file(long revision) {
