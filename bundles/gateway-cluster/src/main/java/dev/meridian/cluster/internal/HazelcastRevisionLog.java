@@ -6,9 +6,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -36,8 +33,8 @@ import dev.meridian.cluster.RevisionLog;
  * <p>The commit point is {@code revisions.putIfAbsent(N + 1, payload)}: one round trip (with its
  * synchronous backup), no lock. Whoever stores N + 1 first has committed it; the others are told
  * by putIfAbsent's answer and compute again from N + 1. The head key is only a hint for readers
- * (advanced after each commit, compare-and-set, never backwards); {@link #latest()} reads it and
- * then looks for newer numbers, so a head that lags by a commit is harmless.
+ * (set after each commit without waiting; after a seed, by compare-and-set, never backwards);
+ * {@link #latest()} reads it and then looks for newer numbers, so a head that lags is harmless.
  */
 final class HazelcastRevisionLog implements RevisionLog, AutoCloseable {
 
@@ -56,11 +53,6 @@ final class HazelcastRevisionLog implements RevisionLog, AutoCloseable {
     private final IMap<Long, String> revisions;
     private final IMap<String, Long> head;
     private final List<Consumer<CommittedRevision>> committedListeners = new CopyOnWriteArrayList<>();
-    private final ExecutorService headWriter = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "meridian-revision-head");
-        t.setDaemon(true);
-        return t;
-    });
     private UUID registration;
 
     /** @param majority members this node must see to commit (1 for a client, which counts the members it reaches) */
@@ -110,7 +102,6 @@ final class HazelcastRevisionLog implements RevisionLog, AutoCloseable {
 
     @Override
     public void close() {
-        headWriter.shutdownNow();
         committedListeners.clear();
         if (registration != null) {
             try {
@@ -207,7 +198,9 @@ final class HazelcastRevisionLog implements RevisionLog, AutoCloseable {
                 }
                 CommittedRevision committed = new CommittedRevision(number, payload.get());
                 remember(committed);
-                advanceHead(number);
+                // the hint, fire and forget: two commits racing may leave it one behind, which
+                // readers step over (they look for the numbers after it)
+                head.setAsync(HEAD, number);
                 if (number > KEPT) {
                     revisions.deleteAsync(number - KEPT);
                 }
@@ -263,15 +256,7 @@ final class HazelcastRevisionLog implements RevisionLog, AutoCloseable {
         }
     }
 
-    /** Moves the head hint to {@code number} unless it is already there or beyond; off the caller's thread. */
-    private void advanceHead(long number) {
-        try {
-            headWriter.execute(() -> advanceHeadNow(number));
-        } catch (RejectedExecutionException stopping) {
-            LOG.debug("head not advanced to {}: stopping", number);
-        }
-    }
-
+    /** Moves the head hint to {@code number} unless it is already there or beyond (after a seed, which may leave a gap below it). */
     private void advanceHeadNow(long number) {
         try {
             for (int attempt = 0; attempt < 100; attempt++) {
