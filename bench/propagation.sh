@@ -11,6 +11,12 @@
 #
 # Usage: bench/propagation.sh [APPLIES=200] [PAUSE_MS=20] [WARMUP=20] [TIMEOUT_MS=5000] [POLL_GAP_MS=0]
 #        POLL_GAP_MS: sleep between two polls of a node (0: back to back)
+#        COLD_BOOTS=N (env): instead, N times: boot three fresh nodes, time the first PUT ?wait=all and
+#        until all three serve it (the first apply after a cold boot; target 200 ms), stop them;
+#        the pollers keep POLL_GAP_MS between polls as in a normal run. Every normal run prints
+#        that FIRST line too, before its warm-up.
+#        TARBALL=path (env): the distribution to run (default: karaf-assembly/target's), e.g. an
+#        older build to compare with in the same hour.
 # Needs: java 17 (JDK: the poller is a single-file source program), curl, a built distribution
 #        (mvn install -DskipTests).
 set -euo pipefail
@@ -24,7 +30,7 @@ admin_port() { echo $((35101 + $1 * 10)); }
 MEMBERS=127.0.0.1:5951,127.0.0.1:5952,127.0.0.1:5953
 
 for t in java curl; do command -v $t >/dev/null || { echo "$0: $t missing" >&2; exit 2; }; done
-tarball=$(ls "$repo"/karaf-assembly/target/meridian-*.tar.gz 2>/dev/null | head -1)
+tarball=${TARBALL:-$(ls "$repo"/karaf-assembly/target/meridian-*.tar.gz 2>/dev/null | head -1)}
 [[ -n $tarball ]] || { echo "$0: build first: mvn install -DskipTests" >&2; exit 2; }
 for i in "${NODES[@]}"; do
   for p in $(http_port $i) $(admin_port $i); do
@@ -46,31 +52,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for i in "${NODES[@]}"; do
-  dir=$work/n$i
-  rm -rf "$dir" && mkdir -p "$dir"
-  tar xzf "$tarball" -C "$dir" --strip-components=1
-  MERIDIAN_NODE_NAME=pn$i MERIDIAN_HTTP_PORT=$(http_port $i) MERIDIAN_ADMIN_PORT=$(admin_port $i) MERIDIAN_SSH_PORT=0 \
-    MERIDIAN_ADMIN_PASSWORD=$PASSWORD MERIDIAN_CLUSTER_NAME=bench-prop MERIDIAN_CLUSTER_PORT=$((5950 + i)) \
-    MERIDIAN_CLUSTER_MEMBERS=$MEMBERS MERIDIAN_HEAP=${HEAP:-1g} KARAF_REDIRECT=$dir/console.log "$dir/bin/start" >/dev/null 2>&1
-done
-echo "# starting pn1..pn3 (up to 180 s)"
-deadline=$((SECONDS + 180))
-for i in "${NODES[@]}"; do
-  until curl -fs -o /dev/null "http://127.0.0.1:$(admin_port $i)/ready"; do
-    (( SECONDS < deadline )) || { echo "$0: pn$i not ready after 180 s; see $work/n$i/data/log" >&2; exit 1; }
-    sleep 0.5
-  done
-done
-listed=0
-for _ in $(seq 60); do
-  listed=$( (curl -fsS -u "admin:$PASSWORD" "http://127.0.0.1:$(admin_port 1)/api/v1/cluster" || true) \
-    | { grep -o '"name":"pn[123]"' || true; } | sort -u | wc -l)
-  (( listed == 3 )) && break; sleep 0.5
-done
-(( listed == 3 )) || { echo "$0: the cluster lists $listed of 3 nodes" >&2; exit 1; }
-echo "# cluster ready after $((SECONDS - deadline + 180)) s, 3 nodes listed"
-
+mkdir -p "$work"
 # The poller: one thread per node, each with its own HttpClient (HTTP/1.1 keep-alive).
 cat > "$work/Propagation.java" <<'JAVA'
 import java.net.URI;
@@ -104,7 +86,11 @@ public class Propagation {
             admin[i] = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         }
         ExecutorService pool = Executors.newFixedThreadPool(n);
-        long prev = put(admin[0], adminPorts[0], "init");
+        long prev = first(pool, traffic, admin[0], adminPorts[0]);
+        if (applies == 0) {
+            pool.shutdownNow();
+            return;
+        }
         double[][] lat = new double[n][applies];
         double[] putMs = new double[applies];
         int[] misses = new int[n];
@@ -199,6 +185,49 @@ public class Propagation {
             pct(puts, 0.5), pct(puts, 0.99), pct(bare, 0.5), pct(bare, 0.99), putFailures, p99 <= 50 && missTotal == 0 && putFailures == 0 ? "yes" : "no");
     }
 
+    /**
+     * The first apply after a cold boot: PUT ?wait=all through the first node while every node is
+     * polled from t0 on; prints how long the PUT took and when each node (and the last) served it.
+     */
+    static long first(ExecutorService pool, HttpClient[] traffic, HttpClient admin, int adminPort) throws Exception {
+        int n = traffic.length;
+        // this program's own HTTP clients are cold too (a fresh JVM): one request on each before t0,
+        // so that the figure is the gateway's first apply, not this JVM's first connection
+        for (int i = 0; i < n; i++) {
+            traffic[i].send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPorts[i] + "/prop/x")).GET().build(),
+                HttpResponse.BodyHandlers.discarding());
+        }
+        admin.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/api/v1/apis")).header("Authorization", auth)
+            .GET().build(), HttpResponse.BodyHandlers.discarding());
+        AtomicLong target = new AtomicLong(UNKNOWN);
+        long t0 = System.nanoTime();
+        List<Future<Long>> seen = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            final int node = i;
+            seen.add(pool.submit(() -> poll(traffic[node], httpPorts[node], t0, 0, target)));
+        }
+        long rev;
+        try {
+            rev = put(admin, adminPort, "init", "?wait=all");
+        } catch (Exception e) {
+            target.set(CANCEL);
+            throw e;
+        }
+        double putMs = (System.nanoTime() - t0) / 1e6;
+        target.set(rev);
+        double last = 0;
+        StringBuilder per = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            long ns = seen.get(i).get();
+            double ms = ns == MISS ? Double.NaN : ns / 1e6;
+            last = Double.isNaN(ms) || Double.isNaN(last) ? Double.NaN : Math.max(last, ms);
+            per.append(String.format(Locale.ROOT, " pn%d_ms=%.1f", i + 1, ms));
+        }
+        System.out.printf(Locale.ROOT, "FIRST apply after cold boot: revision=%d put_wait_all_ms=%.1f all_serve_ms=%.1f%s target_ms=200 pass=%s%n",
+            rev, putMs, last, per, putMs <= 200 && last <= 200 ? "yes" : "no");
+        return rev;
+    }
+
     /** Polls one node from t0 until it serves a revision >= target (known once the PUT answered). */
     static long poll(HttpClient client, int port, long t0, long before, AtomicLong target) {
         HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/prop/x"))
@@ -229,9 +258,13 @@ public class Propagation {
     }
 
     static long put(HttpClient client, int port, String shape) throws Exception {
+        return put(client, port, shape, "");
+    }
+
+    static long put(HttpClient client, int port, String shape, String query) throws Exception {
         String yaml = "id: prop\nbasePath: /prop\nupstream: { url: \"http://127.0.0.1:9\" }\npolicies:\n"
             + "  - type: set-headers\n    response: { set: { X-Shape: \"" + shape + "\" } }\n";
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/apis/prop"))
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/apis/prop" + query))
             .timeout(Duration.ofSeconds(30)).header("Authorization", auth).header("Content-Type", "application/yaml")
             .PUT(HttpRequest.BodyPublishers.ofString(yaml)).build();
         HttpResponse<String> r = client.send(req, HttpResponse.BodyHandlers.ofString());
@@ -254,8 +287,47 @@ public class Propagation {
 }
 JAVA
 
-echo "# load average before: $(cut -d" " -f1-3 /proc/loadavg)"
+boot_cluster() {
+  for i in "${NODES[@]}"; do
+    dir=$work/n$i
+    rm -rf "$dir" && mkdir -p "$dir"
+    tar xzf "$tarball" -C "$dir" --strip-components=1
+    MERIDIAN_NODE_NAME=pn$i MERIDIAN_HTTP_PORT=$(http_port $i) MERIDIAN_ADMIN_PORT=$(admin_port $i) MERIDIAN_SSH_PORT=0 \
+      MERIDIAN_ADMIN_PASSWORD=$PASSWORD MERIDIAN_CLUSTER_NAME=bench-prop MERIDIAN_CLUSTER_PORT=$((5950 + i)) \
+      MERIDIAN_CLUSTER_MEMBERS=$MEMBERS MERIDIAN_HEAP=${HEAP:-1g} KARAF_REDIRECT=$dir/console.log "$dir/bin/start" >/dev/null 2>&1
+  done
+  echo "# starting pn1..pn3 (up to 180 s)"
+  deadline=$((SECONDS + 180))
+  for i in "${NODES[@]}"; do
+    until curl -fs -o /dev/null "http://127.0.0.1:$(admin_port $i)/ready"; do
+      (( SECONDS < deadline )) || { echo "$0: pn$i not ready after 180 s; see $work/n$i/data/log" >&2; return 1; }
+      sleep 0.5
+    done
+  done
+  listed=0
+  for _ in $(seq 60); do
+    listed=$( (curl -fsS -u "admin:$PASSWORD" "http://127.0.0.1:$(admin_port 1)/api/v1/cluster" || true) \
+      | { grep -o '"name":"pn[123]"' || true; } | sort -u | wc -l)
+    (( listed == 3 )) && break; sleep 0.5
+  done
+  (( listed == 3 )) || { echo "$0: the cluster lists $listed of 3 nodes" >&2; return 1; }
+  echo "# cluster ready after $((SECONDS - deadline + 180)) s, 3 nodes listed"
+}
+
+
 ports() { local out=() i; for i in "${NODES[@]}"; do out+=($($1 $i)); done; (IFS=,; echo "${out[*]}"); }
+if (( ${COLD_BOOTS:-0} > 0 )); then
+  # Only the first apply after a cold boot, COLD_BOOTS times: fresh data dirs, boot, one PUT ?wait=all, stop.
+  for run in $(seq "$COLD_BOOTS"); do
+    boot_cluster
+    java "$work/Propagation.java" 0 0 0 "$timeout" "$PASSWORD" "$(ports http_port)" "$(ports admin_port)" "$gap" \
+      | tee -a "$work/cold.txt"
+    cleanup
+  done
+  exit 0
+fi
+boot_cluster
+echo "# load average before: $(cut -d" " -f1-3 /proc/loadavg)"
 echo "# $warmup warm-up applies, $applies measured (pause ${pause} ms, poll gap ${gap} ms, miss after ${timeout} ms), each followed by one PUT nobody polls"
 java "$work/Propagation.java" "$applies" "$pause" "$warmup" "$timeout" "$PASSWORD" "$(ports http_port)" "$(ports admin_port)" "$gap" \
   | tee "$work/result.txt"

@@ -7,25 +7,32 @@ import java.util.function.Function;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
- * The cluster-wide, strictly increasing sequence of revisions. Commits are serialized across
- * the cluster, so two applies made at the same moment on two nodes both land, one after the
- * other, each computed from the one before (no lost update).
+ * The cluster-wide, strictly increasing sequence of revisions. Each number is committed at most
+ * once, by whoever stores it first, and always computed from the number before it: two applies
+ * made at the same moment on two nodes both land, one after the other, each computed from the
+ * one before (no lost update, no gap).
  */
 @ProviderType
 public interface RevisionLog {
 
-    /** The newest committed revision, if the cluster holds any. */
+    /** The newest committed revision, if the cluster holds any. Reads the cluster. */
     Optional<CommittedRevision> latest();
 
     /** A committed revision still held by the cluster (the last few hundred are kept). */
     Optional<CommittedRevision> get(long revision);
 
     /**
-     * Under a cluster-wide lock: reads the newest revision, asks {@code change} for the next
-     * payload (empty = nothing to commit), stores it as number newest + 1, and returns it. An
-     * unchecked exception thrown by {@code change} propagates and commits nothing.
+     * Commits the next revision: asks {@code change} for the payload of the revision after the
+     * newest one it is given (empty = nothing to commit) and stores it as that number, unless
+     * another node stored that number first — then {@code change} is asked again, given the newer
+     * revision. So {@code change} may be called more than once and must only compute (no side
+     * effects that matter when its answer is thrown away). Its last answer is the outcome: the
+     * committed revision, or empty; an unchecked exception it throws propagates and commits
+     * nothing. Either is reported only once the revision {@code change} was given is known to be
+     * the cluster's newest, so a refusal or a "nothing to do" is never decided on a stale state.
      *
-     * @throws ClusterUnavailableException without a majority of the configured members
+     * @throws ClusterUnavailableException without a majority of the configured members, or when
+     *                                     other nodes kept committing first for 15 s
      */
     Optional<CommittedRevision> commit(Function<Optional<CommittedRevision>, Optional<String>> change)
         throws ClusterUnavailableException;

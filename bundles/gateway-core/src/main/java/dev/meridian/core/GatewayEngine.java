@@ -12,7 +12,8 @@ import dev.meridian.model.ApiDefinition;
 
 /**
  * The node's engine: compiles states into route tables and publishes them atomically. The data
- * plane reads {@link #current()}; the manager validates and publishes.
+ * plane reads {@link #current()} per request; the manager validates and publishes; whoever needs
+ * to react to a swap registers a {@link TableListener} instead of polling.
  */
 @ProviderType
 public interface GatewayEngine {
@@ -93,4 +94,14 @@ public interface GatewayEngine {
 
     /** Counts a request that matched no route. */
     void countUnmatched();
+
+    /**
+     * Tells {@code listener} of the current table (soon, on the engine thread) and then after every
+     * swap and every change of the node's state or policy types, until it is removed. See
+     * {@link TableListener} for the threading rules. Adding the same listener twice has no effect.
+     */
+    void addListener(TableListener listener);
+
+    /** Stops telling {@code listener}; a call already under way on the engine thread completes. */
+    void removeListener(TableListener listener);
 }

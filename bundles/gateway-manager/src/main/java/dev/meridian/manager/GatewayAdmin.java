@@ -1,19 +1,22 @@
 package dev.meridian.manager;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
 import org.osgi.annotation.versioning.ProviderType;
 
-import dev.meridian.core.GatewayState;
-import dev.meridian.core.PluginInfo;
 import dev.meridian.model.ApiDefinition;
 
 /**
- * Every change of the gateway's state goes through here, whichever way it came in (admin API,
- * shell, deploy folder). Each call that changes state creates exactly one durable revision,
- * synced to disk before it returns, and publishes it to the engine.
+ * The manager's API: every change of the gateway's state goes through here, whichever way it came
+ * in (admin API, shell, deploy folder), and so does every read other bundles make of the state,
+ * the history, the cluster and the response cache. Each call that changes state creates exactly
+ * one durable revision, synced to disk before it returns, and publishes it to the engine.
+ *
+ * <p>Only manager and model types cross this interface, so a client (the shell) depends on the
+ * manager alone, never on the engine or the cluster behind it.
  *
  * <p>{@code ifMatch}: when present and not the current revision, the call fails with 409.
  */
@@ -35,8 +38,8 @@ public interface GatewayAdmin {
     /** A new revision whose state equals revision {@code to}; 404 when unknown. */
     Change rollback(long to, Actor actor, OptionalLong ifMatch) throws AdminException;
 
-    /** The state this node's manager considers current. */
-    GatewayState current();
+    /** The state this node's manager considers current: the newest revision it adopted. */
+    State current();
 
     /** History, newest first: at most {@code limit} entries older than {@code before} (0 = no bound). */
     List<RevisionInfo> revisions(int limit, long before);
@@ -44,16 +47,28 @@ public interface GatewayAdmin {
     /** One revision and its full state. */
     Optional<Revision> revision(long n);
 
-    /** Policy types on this node. */
-    List<PluginInfo> plugins();
-
-    /** Policy types on their way to this node (their bundle being installed, updated or refreshed). */
-    default List<PluginInfo> pendingPlugins() {
-        return List.of();
-    }
+    /** Policy types on this node, then those on their way to it (their bundle being installed, updated or refreshed). */
+    List<Plugin> plugins();
 
     /** Every node of the cluster with the revision it serves (this node alone without a cluster). */
-    List<dev.meridian.cluster.ClusterNode> cluster();
+    List<Node> cluster();
+
+    /**
+     * Cache counters of CONTRACT §5 {@code GET /api/v1/cache/stats}, as its JSON tree: per API
+     * ({@code by} null or {@code api}), or grouped by {@code node} or {@code region}.
+     *
+     * @throws AdminException 400 for another {@code by}; 503 when the response cache does not run here
+     */
+    Map<String, Object> cacheStats(String by) throws AdminException;
+
+    /**
+     * Coordinated invalidation (CONTRACT §6): an API's whole cache ({@code keys} and {@code tags}
+     * empty), some of its URLs ({@code keys}), or {@code tags} across APIs ({@code api} null).
+     * Answers once every live node acknowledged or the wait for them ended.
+     *
+     * @throws AdminException 404 for an unknown API; 503 when the response cache does not run here
+     */
+    Invalidation invalidateCache(String api, List<String> keys, List<String> tags) throws AdminException;
 
     /** Who made a change and through which door (e.g. {@code admin-api}, {@code shell}, {@code deploy:orders.api.yaml}). */
     record Actor(String user, String source) {
@@ -61,5 +76,45 @@ public interface GatewayAdmin {
 
     /** A stored revision: its history entry and its state. */
     record Revision(RevisionInfo info, List<ApiDefinition> apis) {
+    }
+
+    /**
+     * A revision's state as the manager holds it.
+     *
+     * @param revision 0 = no state yet
+     * @param apis definitions by id, sorted by id, unmodifiable
+     */
+    record State(long revision, Map<String, ApiDefinition> apis) {
+    }
+
+    /**
+     * A policy type on a node.
+     *
+     * @param active whether its bundle is active (a removed bundle's last instance still serving is not)
+     * @param pending whether it is on its way, not usable yet: an apply naming it waits for it
+     */
+    record Plugin(String type, String bundle, String version, boolean active, boolean pending) {
+    }
+
+    /**
+     * One node of the cluster listing (CONTRACT §5 {@code GET /api/v1/cluster}).
+     *
+     * @param state {@code starting}, {@code ready}, {@code degraded}, {@code draining} or {@code unreachable}
+     * @param error why the node does not serve a newer revision it was given, or empty
+     */
+    record Node(String name, String region, String address, long revision, String state, List<Plugin> plugins,
+                String error) {
+    }
+
+    /**
+     * The outcome of a coordinated invalidation.
+     *
+     * @param nodes each live node's acknowledgement
+     */
+    record Invalidation(long invalidated, long tookMs, List<Ack> nodes) {
+
+        /** @param error empty when the node acknowledged after {@code millis}; else why it did not */
+        public record Ack(String node, long millis, String error) {
+        }
     }
 }

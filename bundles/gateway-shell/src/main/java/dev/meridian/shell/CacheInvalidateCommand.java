@@ -8,9 +8,8 @@ import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 
-import dev.meridian.cache.CacheStore;
-import dev.meridian.cache.ResponseCache;
 import dev.meridian.manager.AdminException;
+import dev.meridian.manager.GatewayAdmin;
 
 /**
  * {@code gateway:cache-invalidate --api orders [--key /orders/42 ...]} or
@@ -38,13 +37,10 @@ public class CacheInvalidateCommand extends GatewayCommand {
         if ((api == null) == t.isEmpty() || (api == null && !k.isEmpty())) {
             throw new AdminException(400, "use --api <id> [--key <path> ...] or --tag <tag> ...");
         }
-        if (api != null && !admin.current().apis().containsKey(api)) {
-            throw new AdminException(404, "no API with id '" + api + "'");
-        }
-        ResponseCache.Invalidation result = cache().invalidate(api, k, t);
+        GatewayAdmin.Invalidation result = admin.invalidateCache(api, k, t);
         out.println("invalidated " + result.invalidated() + " entries in " + result.tookMs() + " ms");
-        for (CacheStore.NodeReply r : result.nodes()) {
-            out.println("  " + r.node() + ": " + (r.error() == null ? "acknowledged after " + r.millis() + " ms" : "NOT acknowledged: " + r.error()));
+        for (GatewayAdmin.Invalidation.Ack r : result.nodes()) {
+            out.println("  " + r.node() + ": " + (r.error().isEmpty() ? "acknowledged after " + r.millis() + " ms" : "NOT acknowledged: " + r.error()));
         }
     }
 }

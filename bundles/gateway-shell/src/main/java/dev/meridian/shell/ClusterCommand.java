@@ -1,14 +1,13 @@
 package dev.meridian.shell;
 
 import java.io.PrintStream;
-import java.util.Map;
 import java.util.stream.Collectors;
 
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.table.ShellTable;
 
-import dev.meridian.cluster.ClusterNode;
+import dev.meridian.manager.GatewayAdmin;
 
 /** {@code gateway:cluster}: every node, the revision it serves and its state (as {@code GET /api/v1/cluster}). */
 @Command(scope = "gateway", name = "cluster", description = "Lists the cluster's nodes with the revision each serves.")
@@ -25,16 +24,14 @@ public class ClusterCommand extends GatewayCommand {
         table.column("STATE");
         table.column("PLUGINS");
         table.column("ERROR");
-        for (ClusterNode n : admin.cluster()) {
+        for (GatewayAdmin.Node n : admin.cluster()) {
             String plugins = n.plugins().stream().map(ClusterCommand::describe).collect(Collectors.joining(", "));
-            table.addRow().addContent(n.name(), n.region(), n.address(), n.revision(), n.state(), plugins,
-                n.error() == null ? "" : "cannot serve revision " + n.error().revision() + ": " + n.error().reason());
+            table.addRow().addContent(n.name(), n.region(), n.address(), n.revision(), n.state(), plugins, n.error());
         }
         table.print(out);
     }
 
-    static String describe(Map<String, String> plugin) {
-        String pending = "pending".equals(plugin.get("status")) ? " (pending)" : "";
-        return plugin.get("type") + "@" + plugin.get("version") + pending;
+    static String describe(GatewayAdmin.Plugin plugin) {
+        return plugin.type() + "@" + plugin.version() + (plugin.pending() ? " (pending)" : "");
     }
 }

@@ -12,8 +12,8 @@ import dev.meridian.manager.AdminException;
 import dev.meridian.manager.GatewayAdmin;
 
 /**
- * What every {@code gateway:} command shares: the admin service, the acting user, and one way
- * of reporting a refused call. Output goes to {@code System.out}, which Karaf routes to the
+ * What every {@code gateway:} command shares: the admin service (the manager's API, the only
+ * thing the commands talk to), the acting user, and one way of reporting a refused call. Output goes to {@code System.out}, which Karaf routes to the
  * calling session (console or ssh); {@link #execute()} returns {@code null} because Karaf does
  * not print return values over {@code ssh ... exec}.
  */
@@ -28,10 +28,6 @@ abstract class GatewayCommand implements Action {
     @Reference
     Session session;
 
-    /** The response cache; absent on a node without the cluster's store. */
-    @Reference(optional = true)
-    dev.meridian.cache.ResponseCache cache;
-
     @Override
     public Object execute() {
         PrintStream out = System.out;
@@ -45,14 +41,6 @@ abstract class GatewayCommand implements Action {
 
     /** Does the command's work, printing its result to {@code out}. */
     abstract void run(PrintStream out) throws AdminException;
-
-    /** The response cache, or 503 as the admin API answers when it is not running here. */
-    dev.meridian.cache.ResponseCache cache() throws AdminException {
-        if (cache == null) {
-            throw new AdminException(503, "the response cache is not running on this node");
-        }
-        return cache;
-    }
 
     /** The shell user (as logged in over ssh or at the console) making a change. */
     GatewayAdmin.Actor actor() {

@@ -6,7 +6,7 @@ import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.table.ShellTable;
 
-import dev.meridian.core.GatewayState;
+import dev.meridian.manager.GatewayAdmin;
 import dev.meridian.model.ApiDefinition;
 
 /** {@code gateway:list}: the APIs of the current revision. */
@@ -16,7 +16,7 @@ public class ListCommand extends GatewayCommand {
 
     @Override
     void run(PrintStream out) {
-        GatewayState state = admin.current();
+        GatewayAdmin.State state = admin.current();
         ShellTable table = new ShellTable();
         table.column("ID");
         table.column("BASE PATH");

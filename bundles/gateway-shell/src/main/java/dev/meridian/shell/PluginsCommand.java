@@ -6,9 +6,9 @@ import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.table.ShellTable;
 
-import dev.meridian.core.PluginInfo;
+import dev.meridian.manager.GatewayAdmin;
 
-/** {@code gateway:plugins}: the policy and transform types installed on this node. */
+/** {@code gateway:plugins}: the policy and transform types installed on this node, and those on their way (pending). */
 @Command(scope = "gateway", name = "plugins", description = "Lists the policy and transform types installed on this node.")
 @Service
 public class PluginsCommand extends GatewayCommand {
@@ -21,9 +21,9 @@ public class PluginsCommand extends GatewayCommand {
         table.column("VERSION");
         table.column("STATE");
         table.emptyTableText("No policy types installed");
-        for (PluginInfo plugin : admin.plugins()) {
+        for (GatewayAdmin.Plugin plugin : admin.plugins()) {
             table.addRow().addContent(plugin.type(), plugin.bundle(), plugin.version(),
-                    plugin.active() ? "active" : "inactive");
+                    plugin.pending() ? "pending" : plugin.active() ? "active" : "inactive");
         }
         table.print(out);
     }

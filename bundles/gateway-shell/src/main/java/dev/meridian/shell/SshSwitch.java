@@ -8,8 +8,6 @@ import org.osgi.service.component.annotations.Component;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.meridian.core.Settings;
-
 /**
  * {@code MERIDIAN_SSH_PORT=0} turns Karaf's ssh shell off (CONTRACT §2). {@code bin/karaf}
  * always passes {@code -Dkaraf.startRemoteShell=true} last on the command line, so the switch
@@ -21,9 +19,18 @@ public final class SshSwitch {
     private static final Logger LOG = LoggerFactory.getLogger(SshSwitch.class);
     static final String SSH_BUNDLE = "org.apache.karaf.shell.ssh";
 
+    /** {@code MERIDIAN_SSH_PORT}, else the system property {@code meridian.ssh.port} (as every {@code MERIDIAN_*} setting). */
+    static String sshPort() {
+        String v = System.getenv("MERIDIAN_SSH_PORT");
+        if (v == null || v.isBlank()) {
+            v = System.getProperty("meridian.ssh.port");
+        }
+        return v == null || v.isBlank() ? "8101" : v.trim();
+    }
+
     @Activate
     void activate(BundleContext context) {
-        if (!"0".equals(Settings.string("MERIDIAN_SSH_PORT", "8101"))) {
+        if (!"0".equals(sshPort())) {
             return;
         }
         for (Bundle b : context.getBundles()) {

@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.meridian.core.GatewayEngine;
 import dev.meridian.core.Settings;
+import dev.meridian.core.TableListener;
 import dev.meridian.cache.CacheRules;
 import dev.meridian.cache.CacheStats;
 import dev.meridian.cache.CacheStore;
@@ -120,11 +121,18 @@ public final class CacheComponent implements ResponseCache {
         refresh(lastRefreshNanos, true);
         // a node cut off or paused during an invalidation missed its broadcast: it learns it here
         timer.scheduleWithFixedDelay(this::refreshGenerations, 1, 1, TimeUnit.SECONDS);
-        timer.scheduleWithFixedDelay(this::retireGone, 5, 5, TimeUnit.SECONDS);
+        engine.addListener(retirer);
     }
+
+    /** Told of every swap: the caches of APIs the new state no longer caches are retired (on the timer). */
+    private final TableListener retirer = (table, state) -> {
+        Map<String, ApiDefinition> apis = state.apis();
+        timer.execute(() -> retireGone(apis));
+    };
 
     @Deactivate
     void deactivate() throws Exception {
+        engine.removeListener(retirer);
         timer.shutdownNow();
         flusher.shutdownNow();
         if (handler != null) {
@@ -223,9 +231,8 @@ public final class CacheComponent implements ResponseCache {
     }
 
     /** Maps of APIs no longer served (deleted, or cache removed) are dropped cluster-wide. */
-    private void retireGone() {
+    private void retireGone(Map<String, ApiDefinition> apis) {
         try {
-            Map<String, ApiDefinition> apis = engine.state().apis();
             for (Map.Entry<String, RouteCache> e : caches.entrySet()) {
                 ApiDefinition api = apis.get(e.getKey());
                 if (api == null || api.cache().isEmpty()) {
@@ -245,6 +252,9 @@ public final class CacheComponent implements ResponseCache {
 
     private void retire(String map) {
         timer.schedule(() -> {
+            if (caches.values().stream().anyMatch(c -> c.map().equals(map))) {
+                return; // the API came back with the same cache settings in the meantime: its map is in use again
+            }
             try {
                 store.destroy(map);
                 LOG.info("cache map {} dropped", map);

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -24,14 +23,9 @@ import com.hazelcast.client.config.ClientConfig;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
-import com.hazelcast.config.MapConfig;
-import com.hazelcast.config.SplitBrainProtectionConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.map.IMap;
-import com.hazelcast.map.listener.EntryAddedListener;
-import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 
 import dev.meridian.cluster.ClusterMembership;
 import dev.meridian.cluster.ClusterNode;
@@ -51,6 +45,7 @@ import dev.meridian.model.Json;
  * every partition; whether a
  * node is live is decided from Hazelcast's member list, so a killed node shows as unreachable.
  * A node whose name an older member already carries leaves the cluster at once (CONTRACT §2).
+ * The revision log lives in {@link HazelcastRevisionLog}, on this member.
  */
 @Component(service = {ClusterMembership.class, RevisionLog.class}, immediate = true)
 public final class HazelcastMembership implements ClusterMembership, RevisionLog {
@@ -58,17 +53,10 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
     private static final Logger LOG = LoggerFactory.getLogger(HazelcastMembership.class);
     static final String NODE_ATTRIBUTE = "meridian.node";
     static final String NODES_MAP = "meridian.nodes";
-    static final String REVISIONS_MAP = "meridian.revisions";
-    static final String HEAD_MAP = "meridian.head";
-    static final String HEAD = "head";
-    static final String MAJORITY = "meridian-majority";
-    /** Revisions kept in the cluster; every node keeps its whole history on disk. */
-    static final int KEPT = 500;
 
     private HazelcastInstance hazelcast;
     private com.hazelcast.replicatedmap.ReplicatedMap<String, String> nodes;
-    private IMap<Long, String> revisions;
-    private IMap<String, Long> head;
+    private HazelcastRevisionLog revisionLog;
     private String localName;
     private int majority;
     private boolean client;
@@ -97,9 +85,8 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         }
         majority = client ? 1 : settings.members().size() / 2 + 1; // a client counts the members it reaches
         nodes = hazelcast.getReplicatedMap(NODES_MAP);
-        revisions = hazelcast.getMap(REVISIONS_MAP);
-        revisions.addEntryListener((EntryAddedListener<Long, String>) e -> remember(new CommittedRevision(e.getKey(), e.getValue())), true);
-        head = hazelcast.getMap(HEAD_MAP);
+        revisionLog = new HazelcastRevisionLog(hazelcast, majority);
+        revisionLog.start();
         // the shared response cache lives in this member too (STYLE: one owner of Hazelcast)
         cache = new HazelcastCacheStore(hazelcast, !client);
         cacheStore = context.registerService(dev.meridian.cache.CacheStore.class, cache, null);
@@ -139,18 +126,7 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         NetworkConfig n = c.getNetworkConfig();
         n.setPort(s.port()).setPortAutoIncrement(false);
         n.getInterfaces().setEnabled(true).addInterface(s.host());
-        // Revisions: one synchronous and one asynchronous backup; no majority, no write.
-        // (A one-member cluster has nothing to protect, and Hazelcast's check reports failure there.)
-        int majority = s.members().size() / 2 + 1;
-        MapConfig revisionsConfig = new MapConfig(REVISIONS_MAP).setBackupCount(1).setAsyncBackupCount(1);
-        MapConfig headConfig = new MapConfig(HEAD_MAP).setBackupCount(1).setAsyncBackupCount(1);
-        if (majority > 1) {
-            c.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(MAJORITY, true, majority));
-            revisionsConfig.setSplitBrainProtectionName(MAJORITY);
-            headConfig.setSplitBrainProtectionName(MAJORITY);
-        }
-        c.addMapConfig(revisionsConfig);
-        c.addMapConfig(headConfig);
+        HazelcastRevisionLog.configure(c, s.members().size() / 2 + 1);
         HazelcastCacheStore.configure(c);
         JoinConfig j = n.getJoin();
         j.getMulticastConfig().setEnabled(false);
@@ -189,6 +165,9 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
 
     @Deactivate
     void deactivate() {
+        if (revisionLog != null) {
+            revisionLog.close();
+        }
         if (hazelcast == null) {
             return;
         }
@@ -244,130 +223,32 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         }
     }
 
-    // ---- RevisionLog
+    // ---- RevisionLog: see HazelcastRevisionLog
 
     @Override
     public Optional<CommittedRevision> latest() {
-        Long h = head.get(HEAD);
-        return h == null ? Optional.empty() : get(h);
+        return revisionLog.latest();
     }
 
     @Override
     public Optional<CommittedRevision> get(long revision) {
-        String payload = revisions.get(revision);
-        return payload == null ? Optional.empty() : Optional.of(new CommittedRevision(revision, payload));
+        return revisionLog.get(revision);
     }
 
     @Override
     public Optional<CommittedRevision> commit(Function<Optional<CommittedRevision>, Optional<String>> change)
         throws ClusterUnavailableException {
-        checkMajority();
-        boolean locked;
-        try {
-            // lease: a holder that dies mid-commit releases the lock after 30 s at the latest
-            locked = head.tryLock(HEAD, 15, TimeUnit.SECONDS, 30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ClusterUnavailableException("interrupted while waiting for the cluster's apply lock");
-        } catch (SplitBrainProtectionException e) {
-            throw new ClusterUnavailableException("no majority of the cluster is reachable: " + e.getMessage());
-        }
-        if (!locked) {
-            throw new ClusterUnavailableException("the cluster's apply lock was not granted within 15 s");
-        }
-        try {
-            Optional<CommittedRevision> latest = latestUnderLock();
-            Optional<String> payload = change.apply(latest);
-            if (payload.isEmpty()) {
-                return Optional.empty();
-            }
-            long next = latest.map(CommittedRevision::revision).orElse(0L) + 1;
-            // both writes at once, both awaited before the lock is released: the next holder
-            // sees both; a reader without the lock may briefly find the head ahead of its
-            // payload, and then reads no newest revision (it retries a second later)
-            java.util.concurrent.CompletableFuture<Void> payloadWritten = revisions.setAsync(next, payload.get()).toCompletableFuture();
-            java.util.concurrent.CompletableFuture<Void> headWritten = head.setAsync(HEAD, next).toCompletableFuture();
-            await(payloadWritten);
-            await(headWritten);
-            CommittedRevision committed = new CommittedRevision(next, payload.get());
-            remember(committed);
-            if (next > KEPT) {
-                revisions.deleteAsync(next - KEPT);
-            }
-            return Optional.of(committed);
-        } catch (SplitBrainProtectionException e) {
-            throw new ClusterUnavailableException("no majority of the cluster is reachable: " + e.getMessage());
-        } finally {
-            head.unlock(HEAD);
-        }
-    }
-
-    /** The newest revision seen here (committed here or announced by the cluster), to skip reading its payload again. */
-    private volatile CommittedRevision lastSeen;
-
-    private void remember(CommittedRevision r) {
-        CommittedRevision seen = lastSeen;
-        if (seen == null || r.revision() > seen.revision()) {
-            lastSeen = r;
-        }
-    }
-
-    /** The head under the commit lock: one read when the newest payload is already known here, two otherwise. */
-    private Optional<CommittedRevision> latestUnderLock() {
-        Long h = head.get(HEAD);
-        if (h == null) {
-            return Optional.empty();
-        }
-        CommittedRevision seen = lastSeen;
-        return seen != null && seen.revision() == h ? Optional.of(seen) : get(h);
-    }
-
-    private static void await(java.util.concurrent.CompletableFuture<Void> write) throws ClusterUnavailableException {
-        try {
-            write.get(30, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof SplitBrainProtectionException s) {
-                throw s;
-            }
-            throw new ClusterUnavailableException("writing the revision failed: " + e.getCause());
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new ClusterUnavailableException("writing the revision took more than 30 s");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ClusterUnavailableException("interrupted while writing the revision");
-        }
-    }
-
-    private void checkMajority() throws ClusterUnavailableException {
-        int size = hazelcast.getCluster().getMembers().size();
-        if (size < majority) {
-            throw new ClusterUnavailableException("this node reaches " + size + " of the cluster's members, a majority is "
-                + majority + "; changes are refused until it reaches more");
-        }
+        return revisionLog.commit(change);
     }
 
     @Override
     public void seed(CommittedRevision revision) {
-        try {
-            commit(latest -> {
-                if (latest.isPresent() && latest.get().revision() >= revision.revision()) {
-                    return Optional.empty();
-                }
-                // store under its own number, not latest + 1: it is a revision that was committed before
-                revisions.set(revision.revision(), revision.payload());
-                head.set(HEAD, revision.revision());
-                return Optional.empty();
-            });
-        } catch (ClusterUnavailableException e) {
-            LOG.warn("revision {} held on disk could not be offered to the cluster: {}", revision.revision(), e.getMessage());
-        }
+        revisionLog.seed(revision);
     }
 
     @Override
     public AutoCloseable onCommitted(Consumer<CommittedRevision> listener) {
-        UUID id = revisions.addEntryListener((EntryAddedListener<Long, String>) e ->
-            listener.accept(new CommittedRevision(e.getKey(), e.getValue())), true);
-        return () -> revisions.removeEntryListener(id);
+        return revisionLog.onCommitted(listener);
     }
 
     static String toJson(ClusterNode n) {

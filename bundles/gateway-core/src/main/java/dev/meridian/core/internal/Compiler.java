@@ -21,8 +21,13 @@ import dev.meridian.policy.api.PolicyConfigException;
 /**
  * Compiles a state into a route table. Policy instances of the previous table are reused when
  * their spec is unchanged and their factory is still the preferred one, or has gone away (a
- * removed bundle keeps its last instance serving, CONTRACT §4). Not thread-safe: used from the
- * engine's single executor.
+ * removed bundle keeps its last instance serving, CONTRACT §4).
+ *
+ * <p>Each policy is built once per apply: {@link #validate} builds the instances of the specs it
+ * checks (that is how a configuration is checked) and keeps them, keyed by spec, until the
+ * compile of that state takes them (or a bound pushes them out), instead of throwing them away
+ * and building them again. A kept instance is used only if its factory is still the preferred
+ * one. {@link #validate} may run on any thread; {@link #compile} runs on the engine's executor.
  */
 final class Compiler {
 
@@ -34,7 +39,12 @@ final class Compiler {
     record Result(RouteTable table, Map<PolicySpec, Compiled> compiled, List<String> missingTypes) {
     }
 
+    /** Validated instances kept for the compile that follows; more than this and the oldest go. */
+    static final int PREPARED_MAX = 256;
+
     private final PolicyRegistry registry;
+    /** Instances built by {@link #validate} and not yet taken by a compile, oldest first. Guarded by itself. */
+    private final Map<PolicySpec, Compiled> prepared = new java.util.LinkedHashMap<>();
     private final Function<String, ApiMetrics> metrics;
     private final Predicate<String> pending;
 
@@ -60,7 +70,8 @@ final class Compiler {
                     continue;
                 }
                 try {
-                    provider.get().factory().create(spec.config());
+                    Policy policy = provider.get().factory().create(spec.config());
+                    prepare(new Compiled(spec, provider.get(), policy));
                 } catch (PolicyConfigException e) {
                     e.problems().forEach(p -> problems.add(new Problem(p.path().isEmpty() ? at : at + "." + p.path(), p.message())));
                 } catch (RuntimeException e) {
@@ -118,6 +129,33 @@ final class Compiler {
         if (old != null && old.provider().factory() == provider.get().factory()) {
             return old;
         }
+        Compiled validated = takePrepared(spec);
+        if (validated != null && validated.provider().factory() == provider.get().factory()) {
+            return validated;
+        }
         return new Compiled(spec, provider.get(), provider.get().factory().create(spec.config()));
+    }
+
+    private void prepare(Compiled c) {
+        synchronized (prepared) {
+            prepared.remove(c.spec()); // re-inserted as the newest
+            prepared.put(c.spec(), c);
+            if (prepared.size() > PREPARED_MAX) {
+                prepared.remove(prepared.keySet().iterator().next());
+            }
+        }
+    }
+
+    private Compiled takePrepared(PolicySpec spec) {
+        synchronized (prepared) {
+            return prepared.remove(spec);
+        }
+    }
+
+    /** How many validated instances wait for their compile (tests). */
+    int preparedCount() {
+        synchronized (prepared) {
+            return prepared.size();
+        }
     }
 }

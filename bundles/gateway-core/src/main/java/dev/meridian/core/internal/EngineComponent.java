@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +41,7 @@ import dev.meridian.core.NodeState;
 import dev.meridian.core.PluginInfo;
 import dev.meridian.core.RouteTable;
 import dev.meridian.core.Settings;
+import dev.meridian.core.TableListener;
 import dev.meridian.core.ValidationException;
 import dev.meridian.model.ApiDefinition;
 import dev.meridian.model.PolicySpec;
@@ -55,6 +57,9 @@ import dev.meridian.policy.api.PolicyFactory;
  * <p>A policy type whose bundle is being updated, refreshed or upgraded is <em>pending</em>
  * ({@link PendingTypes}, {@code MERIDIAN_TYPE_WAIT} [10s]), not absent: a publish that needs it
  * waits for it instead of failing, and the manager waits before it validates.
+ *
+ * <p>{@link TableListener}s are told on the engine thread after each swap and after each change
+ * of the node's state or policy types; nobody needs to poll {@link #current()}.
  */
 @Component(service = GatewayEngine.class, immediate = true)
 public final class EngineComponent implements GatewayEngine {
@@ -83,6 +88,7 @@ public final class EngineComponent implements GatewayEngine {
     private final LongAdder retired = new LongAdder();
     private final LongAdder unmatched = new LongAdder();
     private final AtomicInteger retiringCount = new AtomicInteger();
+    private final Set<TableListener> listeners = new CopyOnWriteArraySet<>();
 
     private volatile Published published = new Published(GatewayState.EMPTY, RouteTable.empty(), Map.of(), List.of());
     private volatile boolean ready;
@@ -96,7 +102,8 @@ public final class EngineComponent implements GatewayEngine {
     /** @param typeWait how long a policy type being replaced is waited for ({@code MERIDIAN_TYPE_WAIT}) */
     EngineComponent(Duration typeWait) {
         this.typeWait = typeWait;
-        this.pending = new PendingTypes(type -> registry.provider(type).isPresent(), typeWait, System::nanoTime, executor);
+        this.pending = new PendingTypes(type -> registry.provider(type).isPresent(), typeWait, System::nanoTime, executor,
+            this::nodeChanged);
         this.compiler = new Compiler(registry, id -> metrics.computeIfAbsent(id, ApiMetrics::new),
             type -> pending.status(type) == TypeStatus.PENDING);
     }
@@ -131,6 +138,7 @@ public final class EngineComponent implements GatewayEngine {
             bundle == null ? "unknown" : bundle.getSymbolicName(),
             bundle == null ? "0" : bundle.getVersion().toString()));
         pending.providersChanged();
+        nodeChanged();
         LOG.info("policy type '{}' provided by {} {}", type, bundle == null ? "?" : bundle.getSymbolicName(),
             bundle == null ? "" : bundle.getVersion());
         executor.execute(() -> recompileFor(type));
@@ -151,6 +159,7 @@ public final class EngineComponent implements GatewayEngine {
         } else {
             pending.providersChanged();
         }
+        nodeChanged();
         LOG.info("policy type '{}' factory from {} went away{}", type, bundle == null ? "?" : bundle.getSymbolicName(),
             onPurpose ? " (bundle stopped)" : "");
         executor.execute(() -> recompileFor(type));
@@ -259,6 +268,7 @@ public final class EngineComponent implements GatewayEngine {
         }
         published = new Published(state, result.table(), result.compiled(), result.missingTypes());
         publishes.increment();
+        tell(l -> l.swapped(result.table(), state));
         retiring.add(current.table());
         retiringCount.set(retiring.size());
         if (!result.missingTypes().isEmpty()) {
@@ -312,16 +322,66 @@ public final class EngineComponent implements GatewayEngine {
     @Override
     public void startDraining() {
         draining = true;
+        nodeChanged();
     }
 
     @Override
     public void markReady() {
         ready = true;
+        nodeChanged();
     }
 
     @Override
     public void trafficPortOpen(boolean open) {
         trafficPortOpen = open;
+        nodeChanged();
+    }
+
+    @Override
+    public void addListener(TableListener listener) {
+        if (listeners.add(listener)) {
+            onEngineThread(() -> {
+                Published p = published;
+                if (listeners.contains(listener)) {
+                    tellOne(listener, l -> l.swapped(p.table(), p.state()));
+                }
+            });
+        }
+    }
+
+    @Override
+    public void removeListener(TableListener listener) {
+        listeners.remove(listener);
+    }
+
+    /** Tells the listeners, on the engine thread, that the node's state or policy types may have changed. */
+    private void nodeChanged() {
+        if (!listeners.isEmpty()) {
+            onEngineThread(() -> tell(TableListener::nodeChanged));
+        }
+    }
+
+    private void onEngineThread(Runnable task) {
+        try {
+            executor.execute(task);
+        } catch (RejectedExecutionException stopped) {
+            LOG.debug("engine stopped; listeners not told");
+        }
+    }
+
+    /** Engine thread only. */
+    private void tell(java.util.function.Consumer<TableListener> call) {
+        for (TableListener l : listeners) {
+            tellOne(l, call);
+        }
+    }
+
+    private static void tellOne(TableListener listener, java.util.function.Consumer<TableListener> call) {
+        try {
+            call.accept(listener);
+        } catch (RuntimeException e) {
+            LOG.error("table listener {} failed", listener, e);
+        }
     }
 
     @Override

@@ -26,7 +26,8 @@ import dev.meridian.core.PluginInfo;
  * factory went away during an update, a refresh or a feature upgrade, or the bundle is being
  * installed, resolved or started. Such a type is <em>pending</em>, not absent: whoever needs it
  * waits for it. A type nobody provided or declared, one whose bundle was stopped on purpose,
- * and one that did not come back within the bound are absent.
+ * and one that did not come back within the bound are absent. Whoever lists the pending types
+ * is told when the list may have changed (a change, a withdrawal, an expiry).
  *
  * <p>Waiters complete when none of their types is pending any more (each came back or turned
  * absent), or at their deadline; a bind, a change or a timer wakes them, never a polling loop.
@@ -45,6 +46,7 @@ final class PendingTypes {
     private final long windowNanos;
     private final LongSupplier clock;
     private final ScheduledExecutorService timer;
+    private final Runnable listChanged;
     private final Map<String, Change> changes = new HashMap<>(); // guarded by this
     private final List<Waiter> waiters = new ArrayList<>(); // guarded by this
     private ScheduledFuture<?> wake; // guarded by this
@@ -58,10 +60,17 @@ final class PendingTypes {
      * @param timer wakes waiters at expiries and deadlines
      */
     PendingTypes(Predicate<String> provided, Duration window, LongSupplier clock, ScheduledExecutorService timer) {
+        this(provided, window, clock, timer, () -> { });
+    }
+
+    /** @param listChanged told (outside the lock) when the pending types may have changed, also when one expires */
+    PendingTypes(Predicate<String> provided, Duration window, LongSupplier clock, ScheduledExecutorService timer,
+                 Runnable listChanged) {
         this.provided = provided;
         this.windowNanos = window.toNanos();
         this.clock = clock;
         this.timer = timer;
+        this.listChanged = listChanged;
     }
 
     /** A bundle that provides or declares {@code type} changed: its factory went, it is installed, updated, starting... */
@@ -70,6 +79,7 @@ final class PendingTypes {
             changes.put(type, new Change(clock.getAsLong(), bundle, version));
         }
         settle();
+        listChanged.run();
     }
 
     /** The bundle of {@code type} was stopped on purpose: absent from now on unless provided; nobody waits for it. */
@@ -78,6 +88,7 @@ final class PendingTypes {
             changes.remove(type);
         }
         settle();
+        listChanged.run();
     }
 
     /** A factory came or went. */
@@ -143,11 +154,20 @@ final class PendingTypes {
     /** Completes the waiters that are done and schedules the next wake-up for the others. */
     private void settle() {
         List<Waiter> done = new ArrayList<>();
+        boolean expired;
         synchronized (this) {
             long now = clock.getAsLong();
             long next = 0;
             boolean needWake = false;
-            prune(now);
+            expired = prune(now);
+            // the next expiry of a pending type: its listing changes then, waiter or not
+            for (Change c : changes.values()) {
+                long at = c.atNanos() + windowNanos;
+                if (!needWake || at - next < 0) {
+                    next = at;
+                    needWake = true;
+                }
+            }
             for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
                 Waiter w = it.next();
                 Long until = null;
@@ -171,6 +191,9 @@ final class PendingTypes {
             schedule(needWake, next, now);
         }
         done.forEach(w -> w.done().complete(missing(w.types())));
+        if (expired) {
+            listChanged.run();
+        }
     }
 
     /** A timer wake-up: the running task is no longer a wake-up to come, so settle() may schedule the next. */
@@ -190,8 +213,9 @@ final class PendingTypes {
         return c.atNanos() + windowNanos;
     }
 
-    private void prune(long now) {
-        changes.values().removeIf(c -> now - c.atNanos() >= windowNanos);
+    /** Forgets the changes older than the window; whether there were any. */
+    private boolean prune(long now) {
+        return changes.values().removeIf(c -> now - c.atNanos() >= windowNanos);
     }
 
     private void schedule(boolean needWake, long at, long now) {

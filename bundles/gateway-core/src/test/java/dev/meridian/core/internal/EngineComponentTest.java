@@ -473,6 +473,104 @@ class EngineComponentTest {
         engine.trafficPortOpen(true);
     }
 
+    // ---- listeners and building once ----------------------------------------------------------
+
+    @Test
+    void should_tell_a_listener_of_the_current_table_then_of_every_swap_on_the_engine_thread() throws Exception {
+        bind(new FakeFactory("limit"));
+        publish(GatewayState.of(1, List.of(api("orders", "/orders", "limit", "max: 1"))));
+        java.util.concurrent.BlockingQueue<String> told = new java.util.concurrent.LinkedBlockingQueue<>();
+        dev.meridian.core.TableListener listener = (table, state) ->
+            told.add(table.revision() + "/" + state.revision() + "@" + Thread.currentThread().getName());
+
+        engine.addListener(listener);
+        assertEquals("1/1@meridian-engine", told.poll(5, TimeUnit.SECONDS));
+        publish(GatewayState.of(2, List.of(api("orders", "/orders", "limit", "max: 2"))));
+        assertEquals("2/2@meridian-engine", told.poll(5, TimeUnit.SECONDS));
+
+        engine.removeListener(listener);
+        publish(GatewayState.of(3, List.of(api("orders", "/orders", "limit", "max: 3"))));
+        assertEquals(null, told.poll(200, TimeUnit.MILLISECONDS));
+    }
+
+    @Test
+    void should_tell_listeners_when_the_node_state_or_the_policy_types_change() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger changes = new java.util.concurrent.atomic.AtomicInteger();
+        engine.addListener(new dev.meridian.core.TableListener() {
+            @Override
+            public void swapped(RouteTable table, GatewayState state) {
+            }
+
+            @Override
+            public void nodeChanged() {
+                changes.incrementAndGet();
+            }
+        });
+        engine.markReady();
+        await().atMost(WAIT).until(() -> changes.get() >= 1);
+        bind(new FakeFactory("limit"));
+        await().atMost(WAIT).until(() -> changes.get() >= 2);
+        engine.startDraining();
+        await().atMost(WAIT).until(() -> changes.get() >= 3);
+    }
+
+    @Test
+    void should_keep_telling_other_listeners_when_one_throws() throws Exception {
+        java.util.concurrent.BlockingQueue<Long> told = new java.util.concurrent.LinkedBlockingQueue<>();
+        engine.addListener((table, state) -> {
+            throw new IllegalStateException("listener bug");
+        });
+        engine.addListener((table, state) -> told.add(table.revision()));
+        assertEquals(0L, told.poll(5, TimeUnit.SECONDS));
+        publish(GatewayState.of(1, List.of(api("a", "/a"))));
+        assertEquals(1L, told.poll(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void should_build_each_policy_once_when_a_validated_state_is_published() throws Exception {
+        CountingFactory factory = new CountingFactory("limit");
+        bind(factory);
+        ApiDefinition orders = api("orders", "/orders", "limit", "max: 5");
+
+        engine.validate(List.of(orders));
+        RouteTable table = publish(GatewayState.of(1, List.of(orders)));
+
+        assertEquals(1, factory.created.get(), "validate built it, the publish took that instance");
+        assertSame(factory.last, table.match("/orders").policy(0));
+    }
+
+    @Test
+    void should_build_again_when_the_factory_changed_between_validate_and_publish() throws Exception {
+        CountingFactory first = new CountingFactory("limit");
+        ServiceReference<PolicyFactory> ref = bind(first);
+        ApiDefinition orders = api("orders", "/orders", "limit", "max: 5");
+        engine.validate(List.of(orders));
+        engine.unbindPolicyFactory(first, ref);
+        CountingFactory second = new CountingFactory("limit");
+        bind(second);
+
+        RouteTable table = publish(GatewayState.of(1, List.of(orders)));
+
+        assertSame(second.last, table.match("/orders").policy(0), "never an instance of a factory that went away");
+    }
+
+    private static final class CountingFactory extends FakeFactory {
+        final java.util.concurrent.atomic.AtomicInteger created = new java.util.concurrent.atomic.AtomicInteger();
+        volatile Policy last;
+
+        CountingFactory(String type) {
+            super(type);
+        }
+
+        @Override
+        public Policy create(Map<String, Object> config) throws PolicyConfigException {
+            created.incrementAndGet();
+            Policy p = super.create(config);
+            last = p;
+            return p;
+        }
+    }
+
     private RouteTable publish(GatewayState state) throws Exception {
         return engine.publish(state).get(5, TimeUnit.SECONDS);
     }
@@ -538,7 +636,7 @@ class EngineComponentTest {
     }
 
     /** Accepts an optional integer {@code max}; {@code bad} is a problem of the whole entry. */
-    private static final class FakeFactory implements PolicyFactory {
+    private static class FakeFactory implements PolicyFactory {
         private final String type;
         volatile boolean explode;
 

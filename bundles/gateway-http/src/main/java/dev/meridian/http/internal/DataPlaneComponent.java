@@ -31,6 +31,7 @@ import dev.meridian.core.GatewayEngine;
 import dev.meridian.core.Route;
 import dev.meridian.core.RouteTable;
 import dev.meridian.core.Settings;
+import dev.meridian.core.TableListener;
 import dev.meridian.core.flow.CacheSteps;
 import dev.meridian.core.flow.Pipeline;
 import dev.meridian.core.flow.PolicyChain;
@@ -70,7 +71,6 @@ public final class DataPlaneComponent {
     private ServerConnector connector;
     private GatewayHandler handler;
     private AccessLog accessLog;
-    private volatile long warmedGeneration = -1;
     private final java.util.Set<Upstream> warmed = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -174,7 +174,7 @@ public final class DataPlaneComponent {
         } finally {
             current.setContextClassLoader(previous);
         }
-        scheduleWarmUp();
+        engine.addListener(warmer);
         upstreamService = context.registerService(UpstreamClient.class, upstream, null);
         engine.trafficPortOpen(true);
         LOG.info("Meridian traffic port listening on {}:{}", host, connector.getLocalPort());
@@ -182,33 +182,34 @@ public final class DataPlaneComponent {
 
     /**
      * {@code pool.warm}: when a new route table is published, opens that many connections to
-     * each upstream ahead of traffic. Checked every 250 ms on the client's scheduler.
+     * each upstream ahead of traffic. Told by the engine on its thread; the work runs on the
+     * client's executor (opening connections is asynchronous, but resolving a destination is not
+     * the engine thread's business).
      */
-    private void scheduleWarmUp() {
-        client.getScheduler().schedule(() -> {
-            if (!client.isRunning()) {
-                return;
+    private final TableListener warmer = (table, state) -> {
+        if (client.isRunning()) {
+            client.getExecutor().execute(() -> warm(table));
+        }
+    };
+
+    private void warm(RouteTable table) {
+        if (!client.isRunning()) {
+            return;
+        }
+        for (Route route : table.routes()) {
+            Upstream u = route.api().upstream();
+            if (u.warm() > 0 && warmed.add(u)) {
+                client.resolveDestination(client.newRequest(u.host(), u.port()).scheme(u.scheme()).tag(u))
+                    .getConnectionPool().preCreateConnections(u.warm())
+                    .whenComplete((v, failure) -> {
+                        if (failure != null) {
+                            warmed.remove(u);
+                            LOG.warn("warming {} connections to {} for API {} failed: {}", u.warm(), u.url(), route.id(),
+                                failure.toString());
+                        }
+                    });
             }
-            RouteTable table = engine.current();
-            if (table.generation() != warmedGeneration) {
-                warmedGeneration = table.generation();
-                for (Route route : table.routes()) {
-                    Upstream u = route.api().upstream();
-                    if (u.warm() > 0 && warmed.add(u)) {
-                        client.resolveDestination(client.newRequest(u.host(), u.port()).scheme(u.scheme()).tag(u))
-                            .getConnectionPool().preCreateConnections(u.warm())
-                            .whenComplete((v, failure) -> {
-                                if (failure != null) {
-                                    warmed.remove(u);
-                                    LOG.warn("warming {} connections to {} for API {} failed: {}", u.warm(), u.url(), route.id(),
-                                        failure.toString());
-                                }
-                            });
-                    }
-                }
-            }
-            scheduleWarmUp();
-        }, 250, TimeUnit.MILLISECONDS);
+        }
     }
 
     /**
@@ -218,6 +219,7 @@ public final class DataPlaneComponent {
      */
     @Deactivate
     void deactivate() {
+        engine.removeListener(warmer);
         engine.startDraining();
         if (handler != null) {
             handler.drain();

@@ -21,9 +21,7 @@ import org.osgi.service.component.annotations.Reference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.meridian.core.GatewayEngine;
-import dev.meridian.core.GatewayState;
-import dev.meridian.core.PluginInfo;
+import dev.meridian.cluster.ClusterNode;
 import dev.meridian.manager.AdminException;
 import dev.meridian.manager.Change;
 import dev.meridian.manager.GatewayAdmin;
@@ -54,11 +52,9 @@ public final class AdminServlet extends HttpServlet {
 
     @Reference
     private transient GatewayAdmin admin;
+    /** The cluster listing in its wire form, and what {@code ?wait=all} watches. */
     @Reference
-    private transient GatewayEngine engine;
-    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
-        policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
-    private transient volatile dev.meridian.cache.ResponseCache cache;
+    private transient NodeStatusReporter status;
 
     private final transient BasicAuth auth = new BasicAuth("karaf");
     private final transient NodeIdentity node = NodeIdentity.fromEnvironment();
@@ -77,7 +73,7 @@ public final class AdminServlet extends HttpServlet {
         try {
             Matcher m;
             if (path.equals("/apis") && method.equals("GET")) {
-                GatewayState s = admin.current();
+                GatewayAdmin.State s = admin.current();
                 json(resp, 200, Map.of("revision", s.revision(), "apis", s.apis().values().stream().map(ApiDefinition::toTree).toList()));
             } else if ((m = API.matcher(path)).matches()) {
                 api(req, resp, m.group(1), actor);
@@ -104,13 +100,13 @@ public final class AdminServlet extends HttpServlet {
             } else if (path.equals("/plugins") && method.equals("GET")) {
                 json(resp, 200, Map.of("nodes", List.of(Map.of("name", node.name(), "plugins", plugins()))));
             } else if (path.equals("/cache/invalidate") && method.equals("POST")) {
-                CacheAdmin.Answer a = CacheAdmin.invalidate(cache(), DefinitionParser.readTree(body(req), format(req)),
-                    id -> admin.current().apis().containsKey(id));
+                CacheAdmin.Request r = CacheAdmin.request(DefinitionParser.readTree(body(req), format(req)));
+                CacheAdmin.Answer a = CacheAdmin.answer(admin.invalidateCache(r.api(), r.keys(), r.tags()));
                 json(resp, a.status(), a.tree());
             } else if (path.equals("/cache/stats") && method.equals("GET")) {
-                json(resp, 200, CacheAdmin.stats(cache(), req.getParameter("by")));
+                json(resp, 200, admin.cacheStats(req.getParameter("by")));
             } else if (path.equals("/cluster") && method.equals("GET")) {
-                json(resp, 200, Map.of("nodes", admin.cluster().stream().map(dev.meridian.cluster.ClusterNode::toTree).toList()));
+                json(resp, 200, Map.of("nodes", status.cluster().stream().map(ClusterNode::toTree).toList()));
             } else {
                 error(resp, 404, "no such resource: " + method + " /api/v1" + path, List.of());
             }
@@ -123,14 +119,6 @@ public final class AdminServlet extends HttpServlet {
             LOG.error("admin call {} {} failed", method, path, e);
             error(resp, 500, "internal error: " + e.getMessage(), List.of());
         }
-    }
-
-    private dev.meridian.cache.ResponseCache cache() throws AdminException {
-        dev.meridian.cache.ResponseCache c = cache;
-        if (c == null) {
-            throw new AdminException(503, "the response cache is not running on this node (no cluster store)");
-        }
-        return c;
     }
 
     private void api(HttpServletRequest req, HttpServletResponse resp, String id, GatewayAdmin.Actor actor)
@@ -189,12 +177,12 @@ public final class AdminServlet extends HttpServlet {
         long start = System.nanoTime();
         long deadline = start + timeoutMs * 1_000_000;
         Map<String, Long> reachedMs = new LinkedHashMap<>();
-        List<dev.meridian.cluster.ClusterNode> nodes;
+        List<ClusterNode> nodes;
         while (true) {
-            nodes = admin.cluster();
+            nodes = status.cluster();
             boolean all = true;
             boolean waiting = false;
-            for (dev.meridian.cluster.ClusterNode n : nodes) {
+            for (ClusterNode n : nodes) {
                 if (n.revision() >= c.revision()) {
                     reachedMs.putIfAbsent(n.name(), (System.nanoTime() - start) / 1_000_000);
                 } else if (!n.state().equals("unreachable")) {
@@ -215,13 +203,13 @@ public final class AdminServlet extends HttpServlet {
             }
         }
         List<Map<String, Object>> out = new ArrayList<>();
-        for (dev.meridian.cluster.ClusterNode n : nodes) {
+        for (ClusterNode n : nodes) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", n.name());
             m.put("state", n.state());
             m.put("revision", n.revision());
             m.put("propagationMs", reachedMs.get(n.name()));
-            dev.meridian.cluster.ClusterNode.Failure failed = failedAt(n, c.revision());
+            ClusterNode.Failure failed = failedAt(n, c.revision());
             m.put("error", reachedMs.containsKey(n.name()) ? null
                 : n.state().equals("unreachable") ? "unreachable"
                 : failed != null ? "cannot serve revision " + failed.revision() + ": " + failed.reason()
@@ -233,7 +221,7 @@ public final class AdminServlet extends HttpServlet {
     }
 
     /** The node's failure to serve {@code revision} or a newer one, if it reported one. */
-    private static dev.meridian.cluster.ClusterNode.Failure failedAt(dev.meridian.cluster.ClusterNode n, long revision) {
+    private static ClusterNode.Failure failedAt(ClusterNode n, long revision) {
         return n.error() != null && n.error().revision() >= revision ? n.error() : null;
     }
 
@@ -245,21 +233,15 @@ public final class AdminServlet extends HttpServlet {
 
     private List<Map<String, Object>> plugins() {
         List<Map<String, Object>> out = new ArrayList<>();
-        for (PluginInfo p : admin.plugins()) {
+        for (GatewayAdmin.Plugin p : admin.plugins()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("type", p.type());
             m.put("bundle", p.bundle());
             m.put("version", p.version());
             m.put("active", p.active());
-            out.add(m);
-        }
-        for (PluginInfo p : admin.pendingPlugins()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("type", p.type());
-            m.put("bundle", p.bundle());
-            m.put("version", p.version());
-            m.put("active", false);
-            m.put("status", "pending"); // being installed or replaced: an apply naming it waits for it
+            if (p.pending()) {
+                m.put("status", "pending"); // being installed or replaced: an apply naming it waits for it
+            }
             out.add(m);
         }
         return out;

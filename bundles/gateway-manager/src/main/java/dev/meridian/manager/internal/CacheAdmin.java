@@ -8,20 +8,25 @@ import java.util.Map;
 import dev.meridian.cache.CacheStore;
 import dev.meridian.cache.ResponseCache;
 import dev.meridian.manager.AdminException;
+import dev.meridian.manager.GatewayAdmin;
 import dev.meridian.model.Problem;
 
 /**
- * The cache calls of the admin API (CONTRACT §5): invalidation requests checked and answered,
- * statistics summed per API, node or region. Shared by the servlet and {@code /metrics}.
+ * The cache calls of the manager (CONTRACT §5): invalidation requests checked, run and answered,
+ * statistics summed per API, node or region. Used by {@link GatewayAdmin}'s implementation (for the
+ * shell and the admin API alike) and the servlet's JSON answers.
  */
 final class CacheAdmin {
 
     private CacheAdmin() {
     }
 
-    /** {@code {"api"}}, {@code {"api","keys"}} or {@code {"tags"}}; answers 200, or 504 naming the nodes that did not acknowledge. */
-    @SuppressWarnings("unchecked")
-    static Answer invalidate(ResponseCache cache, Object body, java.util.function.Predicate<String> apiExists) throws AdminException {
+    /** An invalidation as the admin API receives it, checked. */
+    record Request(String api, List<String> keys, List<String> tags) {
+    }
+
+    /** {@code {"api"}}, {@code {"api","keys"}} or {@code {"tags"}}, checked (422 with each problem's path). */
+    static Request request(Object body) throws AdminException {
         if (!(body instanceof Map<?, ?> map)) {
             throw new AdminException(422, "invalid invalidation", List.of(new Problem("", "expected an object with api, keys or tags")));
         }
@@ -54,17 +59,32 @@ final class CacheAdmin {
         if (!problems.isEmpty()) {
             throw new AdminException(422, "invalid invalidation", problems);
         }
-        if (api != null && !apiExists.test((String) api)) {
+        return new Request((String) api, keys, tags);
+    }
+
+    /** Runs an invalidation on the cache: 404 for an unknown API. */
+    static GatewayAdmin.Invalidation invalidate(ResponseCache cache, String api, List<String> keys, List<String> tags,
+                                                java.util.function.Predicate<String> apiExists) throws AdminException {
+        if (api != null && !apiExists.test(api)) {
             throw new AdminException(404, "no API with id '" + api + "'");
         }
-        ResponseCache.Invalidation result = cache.invalidate((String) api, keys, tags);
+        ResponseCache.Invalidation result = cache.invalidate(api, keys, tags);
+        List<GatewayAdmin.Invalidation.Ack> acks = new ArrayList<>();
+        for (CacheStore.NodeReply r : result.nodes()) {
+            acks.add(new GatewayAdmin.Invalidation.Ack(r.node(), r.millis(), r.error() == null ? "" : r.error()));
+        }
+        return new GatewayAdmin.Invalidation(result.invalidated(), result.tookMs(), List.copyOf(acks));
+    }
+
+    /** The admin API's answer: 200, or 504 naming the nodes that did not acknowledge. */
+    static Answer answer(GatewayAdmin.Invalidation result) {
         List<Map<String, Object>> nodes = new ArrayList<>();
         List<String> silent = new ArrayList<>();
-        for (CacheStore.NodeReply r : result.nodes()) {
+        for (GatewayAdmin.Invalidation.Ack r : result.nodes()) {
             Map<String, Object> n = new LinkedHashMap<>();
             n.put("name", r.node());
-            n.put("ackMs", r.error() == null ? r.millis() : null);
-            if (r.error() != null) {
+            n.put("ackMs", r.error().isEmpty() ? r.millis() : null);
+            if (!r.error().isEmpty()) {
                 n.put("error", r.error());
                 silent.add(r.node());
             }

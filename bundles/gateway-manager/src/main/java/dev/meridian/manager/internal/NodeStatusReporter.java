@@ -11,7 +11,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -25,14 +27,18 @@ import org.slf4j.LoggerFactory;
 import dev.meridian.cluster.ClusterMembership;
 import dev.meridian.cluster.ClusterNode;
 import dev.meridian.core.GatewayEngine;
+import dev.meridian.core.GatewayState;
 import dev.meridian.core.PluginInfo;
+import dev.meridian.core.RouteTable;
+import dev.meridian.core.TableListener;
 
 /**
- * Publishes this node's status (revision served, state, policy types) to the cluster within
- * 20 ms of a change of revision, state or policy types, and at least every 5 s, and answers the
- * cluster listing. Without a cluster bundle the listing is this node alone. A policy type whose
- * bundle is being replaced here is listed {@code "status":"pending"}, so that other nodes wait for
- * it instead of refusing it ({@link #awaitTypesOnLiveNodes}).
+ * Publishes this node's status (revision served, state, policy types) to the cluster as soon as
+ * the engine tells of a change of revision, state or policy types ({@link TableListener}; nothing
+ * polls the engine), and every 5 s as a heartbeat, and answers the cluster listing. Without a
+ * cluster bundle the listing is this node alone. A policy type whose bundle is being replaced here
+ * is listed {@code "status":"pending"}, so that other nodes wait for it instead of refusing it
+ * ({@link #awaitTypesOnLiveNodes}).
  */
 @Component(service = NodeStatusReporter.class, immediate = true)
 public final class NodeStatusReporter {
@@ -58,6 +64,21 @@ public final class NodeStatusReporter {
 
     private record TypeWait(Set<String> types, long deadline, CompletableFuture<Void> done) {
     }
+    /** Whether the wait check runs (every 20 ms, only while someone waits). */
+    private final AtomicBoolean waitCheckScheduled = new AtomicBoolean();
+    /** Whether a publish is queued on the timer thread (events coalesce into one). */
+    private final AtomicBoolean publishQueued = new AtomicBoolean();
+    private final TableListener changes = new TableListener() {
+        @Override
+        public void swapped(RouteTable table, GatewayState state) {
+            requestPublish();
+        }
+
+        @Override
+        public void nodeChanged() {
+            requestPublish();
+        }
+    };
     /** The newest revision this node could not serve, and why; shown while it serves an older one. */
     private volatile ClusterNode.Failure failure;
 
@@ -68,19 +89,42 @@ public final class NodeStatusReporter {
             t.setDaemon(true);
             return t;
         });
-        timer.scheduleWithFixedDelay(this::tick, 0, 20, TimeUnit.MILLISECONDS);
+        engine.addListener(changes);
+        timer.scheduleWithFixedDelay(this::heartbeat, 0, HEARTBEAT_SECONDS, TimeUnit.SECONDS);
     }
 
     @Deactivate
     void deactivate() {
+        engine.removeListener(changes);
         timer.shutdownNow();
         waits.forEach(w -> w.done().complete(null));
         waits.clear();
     }
 
-    private void tick() {
+    /** How often the status is published unchanged, so that the entry of a node that vanished expires. */
+    static final int HEARTBEAT_SECONDS = 5;
+
+    private void heartbeat() {
+        lastPublishNanos = System.nanoTime() - TimeUnit.SECONDS.toNanos(HEARTBEAT_SECONDS + 1L); // due
         publishIfChanged();
-        checkWaits();
+    }
+
+    /** Publishes on the timer thread soon; requests made meanwhile are served by the same publish. */
+    private void requestPublish() {
+        ScheduledExecutorService t = timer;
+        if (t == null) {
+            return; // not active: the first heartbeat publishes
+        }
+        if (publishQueued.compareAndSet(false, true)) {
+            try {
+                t.execute(() -> {
+                    publishQueued.set(false);
+                    publishIfChanged();
+                });
+            } catch (RejectedExecutionException stopped) {
+                publishQueued.set(false);
+            }
+        }
     }
 
     ClusterNode localStatus() {
@@ -104,12 +148,13 @@ public final class NodeStatusReporter {
         return m;
     }
 
-    /** Records that {@code revision} cannot be served here; published within 20 ms, cleared once a revision as new is served. */
+    /** Records that {@code revision} cannot be served here; published at once, cleared once a revision as new is served. */
     void failed(long revision, String reason) {
         ClusterNode.Failure f = failure;
         if (f == null || revision >= f.revision()) {
             failure = new ClusterNode.Failure(revision, reason);
         }
+        requestPublish();
     }
 
     private void publishIfChanged() {
@@ -123,7 +168,7 @@ public final class NodeStatusReporter {
             ClusterNode.Failure f = failure;
             List<PluginInfo> plugins = new ArrayList<>(engine.plugins());
             plugins.addAll(engine.pendingPlugins());
-            boolean due = System.nanoTime() - lastPublishNanos > TimeUnit.SECONDS.toNanos(5);
+            boolean due = System.nanoTime() - lastPublishNanos > TimeUnit.SECONDS.toNanos(HEARTBEAT_SECONDS);
             if (!due && generation == lastGeneration && state.equals(lastState) && f == lastFailure
                 && plugins.equals(lastPlugins)) {
                 return;
@@ -163,8 +208,8 @@ public final class NodeStatusReporter {
 
     /**
      * Completes once no live node lists any of {@code types} as pending (each is usable or absent
-     * there), or at {@code deadlineNanos} ({@link System#nanoTime()}). Checked on this reporter's
-     * 20 ms tick, which reads the replicated listing from memory; the caller's thread only waits.
+     * there), or at {@code deadlineNanos} ({@link System#nanoTime()}). Checked every 20 ms while
+     * someone waits (the replicated listing, read from memory); the caller's thread only waits.
      */
     CompletableFuture<Void> awaitTypesOnLiveNodes(Collection<String> types, long deadlineNanos) {
         if (types.isEmpty() || pendingOnLiveNodes(types).isEmpty()) {
@@ -175,8 +220,28 @@ public final class NodeStatusReporter {
         if (timer == null || timer.isShutdown()) {
             waits.remove(w);
             w.done().complete(null);
+        } else {
+            scheduleWaitCheck();
         }
         return w.done();
+    }
+
+    private void scheduleWaitCheck() {
+        if (waitCheckScheduled.compareAndSet(false, true)) {
+            try {
+                timer.schedule(this::waitCheck, 20, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException stopped) {
+                waitCheckScheduled.set(false);
+            }
+        }
+    }
+
+    private void waitCheck() {
+        checkWaits();
+        waitCheckScheduled.set(false);
+        if (!waits.isEmpty()) {
+            scheduleWaitCheck();
+        }
     }
 
     private void checkWaits() {

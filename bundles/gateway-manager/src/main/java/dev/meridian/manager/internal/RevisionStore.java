@@ -40,6 +40,8 @@ final class RevisionStore {
 
     private final Path dir;
     private final NavigableMap<Long, RevisionInfo> index = new TreeMap<>();
+    /** The index's last key, readable without the lock. */
+    private volatile long latest;
 
     RevisionStore(Path dir) throws IOException {
         this.dir = dir;
@@ -55,10 +57,12 @@ final class RevisionStore {
                 }
             }
         }
+        latest = index.isEmpty() ? 0 : index.lastKey();
     }
 
-    synchronized long latest() {
-        return index.isEmpty() ? 0 : index.lastKey();
+    /** The newest revision on disk (0 = none). Never waits for a write in progress (an fsync can take tens of ms). */
+    long latest() {
+        return latest;
     }
 
     synchronized List<RevisionInfo> list(int limit, long before) {
@@ -134,6 +138,12 @@ final class RevisionStore {
         } catch (DefinitionException e) {
             throw new IOException("revision " + revision + " has an unreadable payload", e);
         }
+        appendPayload(info, payload);
+    }
+
+    /** Writes and syncs one revision whose history entry is known already (no parse); returns once it is durable. */
+    synchronized void appendPayload(RevisionInfo info, String payload) throws IOException {
+        long revision = info.revision();
         byte[] bytes = payload.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         Path target = file(revision);
         Path tmp = dir.resolve(target.getFileName() + ".tmp");
@@ -156,6 +166,7 @@ final class RevisionStore {
             LOG.debug("directory sync not supported for {}", dir, e);
         }
         index.put(revision, info);
+        latest = index.lastKey();
     }
 
     private Path file(long revision) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Proxy;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,7 +24,9 @@ import dev.meridian.cluster.ClusterNode;
 import dev.meridian.core.GatewayEngine;
 import dev.meridian.core.NodeState;
 import dev.meridian.core.PluginInfo;
+import dev.meridian.core.GatewayState;
 import dev.meridian.core.RouteTable;
+import dev.meridian.core.TableListener;
 
 class NodeStatusReporterTest {
 
@@ -34,6 +38,8 @@ class NodeStatusReporterTest {
     private volatile List<PluginInfo> pending = List.of();
     private final FakeMembership membership = new FakeMembership();
     private final NodeStatusReporter reporter = new NodeStatusReporter();
+    private final List<TableListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile RouteTable served = RouteTable.empty();
 
     @BeforeEach
     void start() throws Exception {
@@ -41,8 +47,16 @@ class NodeStatusReporterTest {
             (proxy, method, args) -> switch (method.getName()) {
                 case "plugins" -> active;
                 case "pendingPlugins" -> pending;
-                case "current" -> RouteTable.empty();
+                case "current" -> served;
                 case "nodeState" -> NodeState.READY;
+                case "addListener" -> {
+                    listeners.add((TableListener) args[0]);
+                    yield null;
+                }
+                case "removeListener" -> {
+                    listeners.remove(args[0]);
+                    yield null;
+                }
                 default -> throw new UnsupportedOperationException(method.getName());
             });
         inject("engine", engine);
@@ -74,12 +88,36 @@ class NodeStatusReporterTest {
 
         active = List.of();
         pending = List.of(new PluginInfo("set-headers", "b", "1", false));
+        listeners.forEach(TableListener::nodeChanged); // as the engine tells it
 
         pendingPublished.get(1, TimeUnit.SECONDS); // not the 5 s heartbeat
         CompletableFuture<ClusterNode> backPublished = membership.next(n -> n.provides("set-headers"));
         active = List.of(new PluginInfo("set-headers", "b", "1", true));
         pending = List.of();
+        listeners.forEach(TableListener::nodeChanged);
         backPublished.get(1, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void should_publish_the_revision_served_when_the_engine_tells_of_a_swap() throws Exception {
+        membership.published.get(5, TimeUnit.SECONDS); // the first status
+        CompletableFuture<ClusterNode> seven = membership.next(n -> n.revision() == 7);
+
+        served = new RouteTable(7, 3, List.of());
+        listeners.forEach(l -> l.swapped(served, GatewayState.EMPTY.withRevision(7)));
+
+        assertEquals(7, seven.get(1, TimeUnit.SECONDS).revision()); // not the 5 s heartbeat
+    }
+
+    @Test
+    void should_not_publish_between_heartbeats_when_nothing_is_told() throws Exception {
+        membership.published.get(5, TimeUnit.SECONDS);
+        int first = membership.count.get();
+
+        served = new RouteTable(8, 4, List.of()); // changed, but nobody told the reporter
+
+        Awaitility.await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+            .until(() -> membership.count.get() == first);
     }
 
     @Test
@@ -137,6 +175,7 @@ class NodeStatusReporterTest {
     private static final class FakeMembership implements ClusterMembership {
         final List<ClusterNode> nodes = new CopyOnWriteArrayList<>();
         final CompletableFuture<ClusterNode> published = new CompletableFuture<>();
+        final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
         private final List<Map.Entry<java.util.function.Predicate<ClusterNode>, CompletableFuture<ClusterNode>>> watchers =
             new CopyOnWriteArrayList<>();
 
@@ -158,6 +197,7 @@ class NodeStatusReporterTest {
 
         @Override
         public void publishLocalStatus(ClusterNode status) {
+            count.incrementAndGet();
             published.complete(status);
             watchers.forEach(w -> {
                 if (w.getKey().test(status)) {

@@ -16,7 +16,7 @@ import dev.meridian.core.GatewayState;
 import dev.meridian.manager.Change;
 import dev.meridian.model.ApiDefinition;
 
-class ManagerDiffTest {
+class StateDiffTest {
 
     private static Map<String, ApiDefinition> byId(ApiDefinition... apis) {
         Map<String, ApiDefinition> map = new LinkedHashMap<>();
@@ -33,7 +33,7 @@ class ManagerDiffTest {
         Map<String, ApiDefinition> next = byId(api("z", "/z"), api("m", "/m", "methods: [GET]\n"), api("d", "/d"),
             api("c", "/c2"), api("b", "/b"));
 
-        Change change = ManagerComponent.diff(base, next, 5, true);
+        Change change = StateDiff.between(base, next, 5, true);
 
         assertTrue(change.changed());
         assertEquals(5, change.revision());
@@ -47,7 +47,7 @@ class ManagerDiffTest {
         GatewayState base = GatewayState.of(4, List.of(yaml(TestDefinitions.ORDERS_YAML), api("b", "/b")));
         Map<String, ApiDefinition> next = byId(api("b", "/b"), yaml(TestDefinitions.ORDERS_YAML));
 
-        Change change = ManagerComponent.diff(base, next, 5, true);
+        Change change = StateDiff.between(base, next, 5, true);
 
         assertFalse(change.changed());
         assertEquals(4, change.revision());
@@ -60,7 +60,7 @@ class ManagerDiffTest {
     void should_report_given_revision_when_validating_without_change() throws Exception {
         GatewayState base = GatewayState.of(4, List.of(api("a", "/a")));
 
-        Change change = ManagerComponent.diff(base, byId(api("a", "/a")), 4, false);
+        Change change = StateDiff.between(base, byId(api("a", "/a")), 4, false);
 
         assertFalse(change.changed());
         assertEquals(4, change.revision());
@@ -78,14 +78,14 @@ class ManagerDiffTest {
               pool: {maxConnections: 256, warm: 0}
             """);
 
-        Change change = ManagerComponent.diff(base, byId(spelledOut), 2, true);
+        Change change = StateDiff.between(base, byId(spelledOut), 2, true);
 
         assertFalse(change.changed(), change::toString);
     }
 
     @Test
     void should_report_everything_added_when_base_is_empty() throws Exception {
-        Change change = ManagerComponent.diff(GatewayState.EMPTY, byId(api("b", "/b"), api("a", "/a")), 1, true);
+        Change change = StateDiff.between(GatewayState.EMPTY, byId(api("b", "/b"), api("a", "/a")), 1, true);
 
         assertTrue(change.changed());
         assertEquals(1, change.revision());
@@ -96,7 +96,7 @@ class ManagerDiffTest {
     void should_report_everything_removed_when_next_is_empty() throws Exception {
         GatewayState base = GatewayState.of(3, List.of(api("b", "/b"), api("a", "/a")));
 
-        Change change = ManagerComponent.diff(base, Map.of(), 4, true);
+        Change change = StateDiff.between(base, Map.of(), 4, true);
 
         assertTrue(change.changed());
         assertEquals(4, change.revision());
@@ -106,7 +106,7 @@ class ManagerDiffTest {
 
     @Test
     void should_report_no_change_when_both_are_empty() {
-        Change change = ManagerComponent.diff(GatewayState.EMPTY, Map.of(), 1, true);
+        Change change = StateDiff.between(GatewayState.EMPTY, Map.of(), 1, true);
 
         assertFalse(change.changed());
         assertEquals(0, change.revision());

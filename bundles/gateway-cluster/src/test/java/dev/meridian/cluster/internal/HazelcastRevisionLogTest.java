@@ -1,0 +1,200 @@
+package dev.meridian.cluster.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+
+import dev.meridian.cluster.CommittedRevision;
+
+/**
+ * The lock-free revision log on two real Hazelcast members in this JVM (loopback): one gap-free
+ * sequence under concurrent commits from both, each revision computed from the one before it; a
+ * refusal or a "nothing to do" is decided on the newest revision only; a number freed by pruning
+ * is never taken by a node whose idea of the newest is far behind.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class HazelcastRevisionLogTest {
+
+    private static final String CLUSTER = "revision-log-test-" + UUID.randomUUID();
+    private static HazelcastInstance a;
+    private static HazelcastInstance b;
+
+    @BeforeAll
+    static void start() {
+        a = Hazelcast.newHazelcastInstance(config());
+        b = Hazelcast.newHazelcastInstance(config());
+        Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> a.getCluster().getMembers().size() == 2);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (b != null) {
+            b.shutdown();
+        }
+        if (a != null) {
+            a.shutdown();
+        }
+    }
+
+    private static Config config() {
+        Config c = new Config().setClusterName(CLUSTER);
+        c.setProperty("hazelcast.logging.type", "slf4j");
+        c.setProperty("hazelcast.phone.home.enabled", "false");
+        c.setProperty("hazelcast.socket.bind.any", "false");
+        c.getNetworkConfig().setPort(5871).setPortAutoIncrement(true).setPortCount(20);
+        c.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
+        JoinConfig j = c.getNetworkConfig().getJoin();
+        j.getMulticastConfig().setEnabled(false);
+        j.getAutoDetectionConfig().setEnabled(false);
+        j.getTcpIpConfig().setEnabled(true).setMembers(java.util.stream.IntStream.range(5871, 5891).mapToObj(p -> "127.0.0.1:" + p).toList());
+        HazelcastRevisionLog.configure(c, 2);
+        return c;
+    }
+
+    @BeforeEach
+    void empty() {
+        a.getMap(HazelcastRevisionLog.REVISIONS_MAP).clear();
+        a.getMap(HazelcastRevisionLog.HEAD_MAP).clear();
+    }
+
+    /** A payload that names the revision it was computed from. */
+    private static Optional<String> next(Optional<CommittedRevision> base, String what) {
+        return Optional.of("after=" + base.map(CommittedRevision::revision).orElse(0L) + ";" + what);
+    }
+
+    @Test
+    void should_commit_one_gap_free_sequence_when_two_members_commit_at_once() throws Exception {
+        HazelcastRevisionLog onA = new HazelcastRevisionLog(a, 2);
+        HazelcastRevisionLog onB = new HazelcastRevisionLog(b, 2);
+        onA.start();
+        onB.start();
+        List<CommittedRevision> announcedOnB = new CopyOnWriteArrayList<>();
+        onB.onCommitted(announcedOnB::add);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<List<Long>>> writers = new ArrayList<>();
+            int perWriter = 40;
+            for (HazelcastRevisionLog log : List.of(onA, onB, onA, onB)) {
+                String name = "w" + writers.size();
+                writers.add(pool.submit(() -> {
+                    List<Long> mine = new ArrayList<>();
+                    for (int i = 0; i < perWriter; i++) {
+                        String what = name + "-" + i;
+                        mine.add(log.commit(base -> next(base, what)).orElseThrow().revision());
+                    }
+                    return mine;
+                }));
+            }
+            Set<Long> numbers = new HashSet<>();
+            for (Future<List<Long>> w : writers) {
+                numbers.addAll(w.get(90, TimeUnit.SECONDS));
+            }
+            int total = 4 * perWriter;
+            assertEquals(total, numbers.size(), "each change got its own number");
+            Set<String> changes = new HashSet<>();
+            for (long n = 1; n <= total; n++) {
+                String payload = onA.get(n).orElseThrow(() -> new AssertionError("gap")).payload();
+                assertTrue(payload.startsWith("after=" + (n - 1) + ";"), "revision " + n + " computed from " + payload);
+                assertTrue(changes.add(payload.substring(payload.indexOf(';') + 1)), "a change committed twice: " + payload);
+            }
+            assertFalse(onA.get(total + 1).isPresent());
+            assertEquals(total, onB.latest().orElseThrow().revision());
+            Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> announcedOnB.size() == total);
+        } finally {
+            pool.shutdownNow();
+            onA.close();
+            onB.close();
+        }
+    }
+
+    @Test
+    void should_decide_nothing_to_do_and_refusals_on_the_newest_revision_only() throws Exception {
+        HazelcastRevisionLog stale = new HazelcastRevisionLog(a, 2); // not started: hears of nothing
+        HazelcastRevisionLog other = new HazelcastRevisionLog(b, 2);
+        try {
+            stale.commit(base -> next(base, "first"));
+            other.commit(base -> next(base, "second")); // revision 2, unknown to `stale`
+            List<Long> given = new CopyOnWriteArrayList<>();
+
+            Optional<CommittedRevision> outcome = stale.commit(base -> {
+                long n = base.map(CommittedRevision::revision).orElse(0L);
+                given.add(n);
+                return n < 2 ? Optional.empty() : next(base, "third"); // "nothing to do" on the stale base only
+            });
+
+            assertEquals(List.of(1L, 2L), given);
+            assertEquals(3, outcome.orElseThrow().revision());
+            other.commit(base -> next(base, "fourth"));
+            List<Long> refusedOn = new CopyOnWriteArrayList<>();
+            assertThrows(IllegalStateException.class, () -> stale.commit(base -> {
+                refusedOn.add(base.orElseThrow().revision());
+                throw new IllegalStateException("409 on " + base.orElseThrow().revision());
+            }));
+            assertEquals(List.of(3L, 4L), refusedOn, "the refusal on 3 was computed again on the newest, 4");
+        } finally {
+            stale.close();
+            other.close();
+        }
+    }
+
+    @Test
+    void should_not_take_a_number_freed_by_pruning_when_its_idea_of_the_newest_is_far_behind() throws Exception {
+        HazelcastRevisionLog behind = new HazelcastRevisionLog(a, 2); // not started: hears of nothing
+        try {
+            behind.commit(base -> next(base, "one"));
+            // meanwhile the cluster went on far past the kept window: 2 was pruned long ago
+            long far = 1 + HazelcastRevisionLog.KEPT * 2L;
+            a.<Long, String>getMap(HazelcastRevisionLog.REVISIONS_MAP).set(far, "after=" + (far - 1) + ";elsewhere");
+            a.<String, Long>getMap(HazelcastRevisionLog.HEAD_MAP).set(HazelcastRevisionLog.HEAD, far);
+
+            CommittedRevision committed = behind.commit(base -> next(base, "late")).orElseThrow();
+
+            assertEquals(far + 1, committed.revision());
+            assertEquals("after=" + far + ";late", committed.payload());
+            assertFalse(behind.get(2).isPresent(), "the pruned number was given back");
+        } finally {
+            behind.close();
+        }
+    }
+
+    @Test
+    void should_keep_the_newest_when_nodes_seed_after_a_full_restart() {
+        HazelcastRevisionLog onA = new HazelcastRevisionLog(a, 2);
+        HazelcastRevisionLog onB = new HazelcastRevisionLog(b, 2);
+        try {
+            onA.seed(new CommittedRevision(12, "twelve"));
+            onB.seed(new CommittedRevision(10, "ten")); // older: not kept
+
+            assertEquals(new CommittedRevision(12, "twelve"), onB.latest().orElseThrow());
+            assertFalse(onA.get(10).isPresent());
+        } finally {
+            onA.close();
+            onB.close();
+        }
+    }
+}

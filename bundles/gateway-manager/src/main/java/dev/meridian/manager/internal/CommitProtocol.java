@@ -1,0 +1,181 @@
+package dev.meridian.manager.internal;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.meridian.cluster.ClusterUnavailableException;
+import dev.meridian.cluster.CommittedRevision;
+import dev.meridian.cluster.RevisionLog;
+import dev.meridian.core.GatewayState;
+import dev.meridian.manager.AdminException;
+import dev.meridian.manager.Change;
+import dev.meridian.manager.GatewayAdmin.Actor;
+import dev.meridian.manager.RevisionInfo;
+import dev.meridian.model.ApiDefinition;
+import dev.meridian.model.DefinitionException;
+
+/**
+ * One change, committed as the cluster's next revision: computed from the cluster's newest
+ * revision inside {@link RevisionLog#commit} (again, if another node commits first), checked
+ * (If-Match, nothing to do, base paths, policy types here and on live nodes), and handed to the
+ * {@link RevisionAdopter}, which publishes it, writes it durably and waits until this node serves
+ * it. The newest state is parsed at most once: the base is normally the revision this node
+ * adopted last, already parsed, and the committed revision is built from the objects it was
+ * computed from.
+ *
+ * <p>A policy type the change needs that is being replaced (here or on a live node) is waited
+ * for before computing, within one deadline ({@code MERIDIAN_TYPE_WAIT}); if one turns out pending
+ * while computing, the attempt leaves, waits and tries again. At the deadline the checks decide,
+ * and a type still missing is refused with 422.
+ */
+final class CommitProtocol {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CommitProtocol.class);
+
+    private final RevisionLog log;
+    private final RevisionAdopter adopter;
+    private final TypeChecks checks;
+    private final ManagerMetrics metrics;
+
+    CommitProtocol(RevisionLog log, RevisionAdopter adopter, TypeChecks checks, ManagerMetrics metrics) {
+        this.log = log;
+        this.adopter = adopter;
+        this.checks = checks;
+        this.metrics = metrics;
+    }
+
+    /** Carries an {@link AdminException} out of the commit function. */
+    static final class Refusal extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Refusal(AdminException cause) {
+            super(cause.getMessage(), cause, false, false);
+        }
+
+        AdminException refusal() {
+            return (AdminException) getCause();
+        }
+    }
+
+    /** Leaves the commit function when a policy type the change needs is on its way. */
+    private static final class TypesPending extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final transient Set<String> types;
+
+        TypesPending(Set<String> types) {
+            super("policy types being replaced: " + types, null, false, false);
+            this.types = types;
+        }
+    }
+
+    /** What one attempt computed: the answer, and the revision to commit (absent when nothing changes). */
+    private record Outcome(Change change, Optional<ParsedRevision> next) {
+    }
+
+    Change commit(UnaryOperator<GatewayState> mutation, Actor actor, OptionalLong ifMatch) throws AdminException {
+        long deadline = checks.deadline();
+        checks.await(typesChangedBy(mutation), deadline);
+        while (true) {
+            try {
+                return commitOnce(mutation, actor, ifMatch, deadline);
+            } catch (TypesPending p) {
+                LOG.info("{} waits for policy types being installed or replaced: {}", actor.source(), p.types);
+                checks.await(p.types, deadline);
+            }
+        }
+    }
+
+    /** The policy types of the APIs {@code mutation} would add or change in this node's state (a guess: the commit decides). */
+    private Set<String> typesChangedBy(UnaryOperator<GatewayState> mutation) {
+        GatewayState base = adopter.newest().state();
+        try {
+            GatewayState next = mutation.apply(base);
+            return TypeChecks.typesOf(StateDiff.changedApis(base, next.apis()));
+        } catch (RuntimeException refusedOrDecidedWhenCommitting) {
+            return Set.of();
+        }
+    }
+
+    private Change commitOnce(UnaryOperator<GatewayState> mutation, Actor actor, OptionalLong ifMatch, long deadline)
+        throws AdminException {
+        Outcome[] last = new Outcome[1];
+        Optional<CommittedRevision> committed;
+        try {
+            committed = log.commit(latest -> {
+                last[0] = compute(base(latest), mutation, actor, ifMatch, deadline);
+                last[0].next().ifPresent(adopter::expect);
+                return last[0].next().map(p -> p.committed().payload());
+            });
+        } catch (Refusal r) {
+            throw r.refusal();
+        } catch (ClusterUnavailableException e) {
+            metrics.refused.increment();
+            throw new AdminException(503, e.getMessage());
+        }
+        Outcome outcome = last[0];
+        if (committed.isEmpty()) {
+            return outcome.change();
+        }
+        ParsedRevision revision = outcome.next().orElseThrow();
+        try {
+            adopter.adopt(revision, true);
+        } catch (IOException e) {
+            LOG.error("revision {} is committed in the cluster but could not be written here", revision.number(), e);
+            throw new AdminException(500, "revision " + revision.number() + " could not be stored: " + e.getMessage());
+        }
+        metrics.committed.increment();
+        Change change = outcome.change();
+        LOG.info("revision {} by {} via {}: added {} updated {} removed {}", change.revision(), actor.user(), actor.source(),
+            change.added(), change.updated(), change.removed());
+        return change;
+    }
+
+    /** The state of the cluster's newest revision: the one adopted here when it is that one, else parsed once. */
+    private GatewayState base(Optional<CommittedRevision> latest) {
+        if (latest.isEmpty()) {
+            return GatewayState.EMPTY;
+        }
+        try {
+            return adopter.read(latest.get()).state();
+        } catch (DefinitionException e) {
+            throw new IllegalStateException("the cluster's revision " + latest.get().revision() + " is unreadable", e);
+        }
+    }
+
+    private Outcome compute(GatewayState base, UnaryOperator<GatewayState> mutation, Actor actor, OptionalLong ifMatch,
+                            long deadline) {
+        if (ifMatch.isPresent() && ifMatch.getAsLong() != base.revision()) {
+            throw new Refusal(new AdminException(409, "revision " + ifMatch.getAsLong() + " is stale; current is "
+                + base.revision()));
+        }
+        Map<String, ApiDefinition> next = mutation.apply(base).apis();
+        long revision = base.revision() + 1;
+        Change change = StateDiff.between(base, next, revision, true);
+        if (!change.changed()) {
+            return new Outcome(new Change(base.revision(), false, List.of(), List.of(), List.of()), Optional.empty());
+        }
+        try {
+            List<ApiDefinition> changedApis = StateDiff.changedApis(base, next);
+            Set<String> pending = checks.pending(changedApis);
+            if (!pending.isEmpty() && System.nanoTime() - deadline < 0) {
+                throw new TypesPending(pending); // commit() waits and comes back
+            }
+            checks.check(next, changedApis);
+        } catch (AdminException e) {
+            throw new Refusal(e);
+        }
+        RevisionInfo info = new RevisionInfo(revision, Instant.now().truncatedTo(ChronoUnit.MILLIS), actor.user(),
+            actor.source(), change.added(), change.updated(), change.removed());
+        return new Outcome(change, Optional.of(ParsedRevision.of(info, new GatewayState(revision, next))));
+    }
+}

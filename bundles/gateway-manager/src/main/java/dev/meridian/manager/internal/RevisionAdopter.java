@@ -1,0 +1,169 @@
+package dev.meridian.manager.internal;
+
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.meridian.cluster.CommittedRevision;
+import dev.meridian.core.GatewayEngine;
+import dev.meridian.core.GatewayState;
+import dev.meridian.core.ValidationException;
+import dev.meridian.manager.AdminException;
+import dev.meridian.model.DefinitionException;
+
+/**
+ * Brings this node to a committed revision: publishes it to the engine unless a newer one was
+ * adopted, writes it durably, and for a change made here waits until the node serves it. Holds
+ * the newest revision adopted, parsed: the manager's current state, and the base the next change
+ * here is computed from without reading the cluster again. Local commits, the cluster's
+ * announcements, catch-up and restore all come through {@link #adopt}: the choice of the newest
+ * and its hand-off to the engine are serialized, the durable writes are ordered by the history.
+ *
+ * <p>Publish first, then write: serving a revision newer than the durable one is allowed (never
+ * an older one), and the fsync then overlaps the compile instead of delaying it. The caller of a
+ * local change still gets its answer only once both are done.
+ */
+final class RevisionAdopter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RevisionAdopter.class);
+    private static final long PUBLISH_TIMEOUT_SECONDS = 30;
+
+    private final GatewayEngine engine;
+    private final DurableHistory history;
+    private final NodeStatusReporter status;
+    private final ManagerMetrics metrics;
+    private volatile ParsedRevision newest = ParsedRevision.NONE;
+    /** The revision a change here is about to commit: its announcement is not parsed again. */
+    private volatile ParsedRevision expected = ParsedRevision.NONE;
+    /** The last revision parsed, for a base or an announcement read twice. */
+    private volatile ParsedRevision lastParsed = ParsedRevision.NONE;
+
+    RevisionAdopter(GatewayEngine engine, DurableHistory history, NodeStatusReporter status, ManagerMetrics metrics) {
+        this.engine = engine;
+        this.history = history;
+        this.status = status;
+        this.metrics = metrics;
+    }
+
+    /** The newest revision adopted (number 0 and the empty state before the first). */
+    ParsedRevision newest() {
+        return newest;
+    }
+
+    /** A change here proposes {@code revision}: when the cluster announces it back, it is not parsed again. */
+    void expect(ParsedRevision revision) {
+        expected = revision;
+    }
+
+    /** {@code committed}, parsed at most once: the newest, the expected or the last parsed one when it is one of them. */
+    ParsedRevision read(CommittedRevision committed) throws DefinitionException {
+        for (ParsedRevision known : new ParsedRevision[] {newest, expected, lastParsed}) {
+            if (known.number() == committed.revision() && known.committed().payload().equals(committed.payload())) {
+                return known;
+            }
+        }
+        ParsedRevision parsed = ParsedRevision.parse(committed);
+        lastParsed = parsed;
+        return parsed;
+    }
+
+    /** A revision the cluster announced (or catch-up found): adopted without waiting; failures are logged and reported. */
+    void adoptQuietly(CommittedRevision committed) {
+        try {
+            ParsedRevision mine = expected;
+            if (mine.number() == committed.revision() && mine.number() > newest.number()
+                && mine.committed().payload().equals(committed.payload())) {
+                return; // committed here: the committing thread adopts it (and waits for it) right away
+            }
+            if (committed.revision() <= newest.number() && committed.revision() <= history.latest()) {
+                republishIfBehind();
+                return;
+            }
+            adopt(read(committed), false);
+        } catch (AdminException | IOException | DefinitionException | RuntimeException e) {
+            LOG.error("revision {} from the cluster could not be adopted: {}", committed.revision(), e.getMessage(), e);
+        }
+    }
+
+    /** Publishes the newest revision again if the engine serves an older one (it failed to compile before). */
+    void republishIfBehind() {
+        if (engine.current().revision() < newest.number()) {
+            try {
+                adopt(newest, false);
+            } catch (AdminException | IOException | RuntimeException e) {
+                LOG.error("publishing revision {} again failed: {}", newest.number(), e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * Writes {@code revision} durably and publishes it unless a newer one is adopted; with
+     * {@code await}, returns once this node serves it (or throws why it cannot).
+     */
+    void adopt(ParsedRevision revision, boolean await) throws AdminException, IOException {
+        CompletableFuture<?> published = null;
+        boolean fresh;
+        GatewayState state;
+        synchronized (this) {
+            // only the choice of the newest and the hand-off to the engine are serialized here; the
+            // fsync below is not, so a revision announced while the one before is being synced is
+            // published at once (the history writes them in order: it has a lock of its own)
+            ParsedRevision base = newest;
+            fresh = revision.number() > base.number();
+            state = base.state();
+            if (fresh) {
+                newest = revision;
+                state = revision.state();
+                published = engine.publish(state);
+            } else if (await || engine.current().revision() < base.number()) {
+                published = engine.publish(state); // waiting for it, or it failed before: again
+            }
+        }
+        history.write(revision);
+        if (published == null) {
+            return;
+        }
+        long served = state.revision();
+        if (await) {
+            await(published, served);
+            return;
+        }
+        // committed by another node (or missed and caught up): count it and its propagation time
+        if (fresh) {
+            metrics.adopted.increment();
+        }
+        long since = revision.info() == null ? 0 : revision.info().time().toEpochMilli();
+        published.whenComplete((table, failure) -> {
+            if (failure != null) {
+                String why = ManagerComponent.reason(failure);
+                status.failed(served, why);
+                LOG.error("revision {} cannot be served on this node: {}", served, why);
+            } else if (fresh && since > 0) {
+                metrics.propagation(System.currentTimeMillis() - since);
+            }
+        });
+    }
+
+    private void await(CompletableFuture<?> publish, long revision) throws AdminException {
+        try {
+            publish.get(PUBLISH_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            status.failed(revision, ManagerComponent.reason(e));
+            if (e.getCause() instanceof ValidationException v) {
+                throw new AdminException(422, "revision " + revision + " is stored but cannot be served on this node",
+                    v.problems());
+            }
+            throw new AdminException(500, "publishing revision " + revision + " failed: " + e.getCause());
+        } catch (TimeoutException e) {
+            throw new AdminException(500, "publishing revision " + revision + " timed out");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AdminException(500, "interrupted while publishing revision " + revision);
+        }
+    }
+}
