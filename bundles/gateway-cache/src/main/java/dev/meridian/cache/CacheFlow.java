@@ -20,8 +20,8 @@ import dev.meridian.core.flow.BodyTap;
 import dev.meridian.core.flow.CacheSteps;
 import dev.meridian.core.flow.Exchange;
 import dev.meridian.core.flow.Fields;
-import dev.meridian.core.flow.ListFields;
 import dev.meridian.core.flow.Step;
+import dev.meridian.core.flow.StoredFields;
 import dev.meridian.core.flow.UpstreamClient;
 import dev.meridian.policy.api.PolicyRequest;
 
@@ -218,8 +218,7 @@ public final class CacheFlow implements CacheSteps {
 
     /** Answers the exchange from a stored entry: its fields, its body, a generated {@code Age}. */
     private static void serve(Exchange e, State s, CachedResponse entry, long ageMillis, String outcome) {
-        ListFields fields = new ListFields(entry.headers());
-        fields.set("Age", Freshness.ageFieldValue(ageMillis));
+        StoredFields fields = new StoredFields(entry.headers(), Freshness.ageFieldValue(ageMillis));
         s.served = entry;
         s.outcome = outcome;
         e.answer(new Answer.Stored(entry.status(), fields, entry.body(), ageMillis));

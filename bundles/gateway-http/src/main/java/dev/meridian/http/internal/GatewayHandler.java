@@ -30,6 +30,7 @@ import dev.meridian.core.flow.Exchange;
 import dev.meridian.core.flow.Fields;
 import dev.meridian.core.flow.Pipeline;
 import dev.meridian.core.flow.Steps;
+import dev.meridian.core.flow.StoredFields;
 
 /**
  * The traffic port's only handler. Reads the current route table once per request and keeps it
@@ -56,6 +57,12 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     private final GatewayEngine engine;
     private final AccessLog accessLog; // null = off
     private final LongAdder inFlight = new LongAdder();
+    private final StoredWire storedWire = new StoredWire();
+    /** {@code X-Meridian-Revision} of the table last stamped, encoded once per table. */
+    private volatile RevisionField revisionField = new RevisionField(null, null);
+
+    private record RevisionField(RouteTable table, HttpField field) {
+    }
     /** The steps and the cache's part of them, swapped together when the cache comes or goes. */
     private volatile Steps steps;
     private volatile CacheSteps cache = CacheSteps.NONE;
@@ -182,13 +189,26 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             return;
         }
         if (a instanceof Answer.Stored s) {
-            s.headers().forEach((name, value) -> {
-                if (name.equalsIgnoreCase("Date")) {
-                    out.put(name, value); // the stored Date (RFC 9110 §6.6.1), which Age completes
-                } else if (!Headers.skipOnResponse(name)) {
-                    out.add(name, value);
+            if (s.headers() instanceof StoredFields stored && stored.unchanged() != null) {
+                StoredWire.Prepared wire = storedWire.of(stored.unchanged());
+                if (wire.date() != null) {
+                    out.put(wire.date());
                 }
-            });
+                for (HttpField f : wire.fields()) {
+                    out.add(f);
+                }
+                if (stored.age() != null) {
+                    out.add(new HttpField(HttpHeader.AGE, stored.age()));
+                }
+            } else {
+                s.headers().forEach((name, value) -> {
+                    if (name.equalsIgnoreCase("Date")) {
+                        out.put(name, value); // the stored Date (RFC 9110 §6.6.1), which Age completes
+                    } else if (!Headers.skipOnResponse(name)) {
+                        out.add(name, value);
+                    }
+                });
+            }
             stamp(out, e.table(), e.requestId(), outcome);
             boolean noBody = s.status() == 304 || "HEAD".equals(e.method());
             response.write(true, noBody ? BufferUtil.EMPTY_BUFFER : ByteBuffer.wrap(s.body()), done);
@@ -222,14 +242,34 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     }
 
     private void stamp(HttpFields.Mutable out, RouteTable table, String requestId, String outcome) {
-        out.put(REVISION, Long.toString(table.revision()));
+        RevisionField r = revisionField;
+        if (r.table != table) {
+            r = new RevisionField(table, new PreEncodedHttpField(REVISION, Long.toString(table.revision())));
+            revisionField = r;
+        }
+        out.put(r.field);
         out.put(REQUEST_ID, requestId);
         if (outcome != null) {
-            out.put(X_CACHE, outcome);
+            out.put(outcomeField(outcome));
         }
         if (draining) {
             out.put(CLOSE);
         }
+    }
+
+    private static final HttpField HIT = new PreEncodedHttpField(X_CACHE, "HIT");
+    private static final HttpField MISS = new PreEncodedHttpField(X_CACHE, "MISS");
+    private static final HttpField STALE = new PreEncodedHttpField(X_CACHE, "STALE");
+    private static final HttpField BYPASS = new PreEncodedHttpField(X_CACHE, "BYPASS");
+
+    private static HttpField outcomeField(String outcome) {
+        return switch (outcome) {
+            case "HIT" -> HIT;
+            case "MISS" -> MISS;
+            case "STALE" -> STALE;
+            case "BYPASS" -> BYPASS;
+            default -> new HttpField(X_CACHE, outcome);
+        };
     }
 
     /** Bookkeeping once the response is written: metrics, access log, release of the table. */
@@ -253,8 +293,8 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             route.metrics().record(status, total);
         }
         if (accessLog != null) {
-            StringBuilder line = new StringBuilder(220);
-            line.append(java.time.Instant.now()).append(" api=").append(route == null ? "-" : route.id())
+            StringBuilder line = new StringBuilder(256);
+            accessLog.timestamp(line, System.currentTimeMillis()).append(" api=").append(route == null ? "-" : route.id())
                 .append(" rev=").append(table.revision())
                 .append(" method=").append(request.getMethod())
                 .append(" path=\"").append(request.getHttpURI().getPath())

@@ -1,0 +1,103 @@
+package dev.meridian.http.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(30)
+class AccessLogTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void should_stamp_lines_with_the_utc_time_to_the_millisecond() throws Exception {
+        try (AccessLog log = new AccessLog(dir.resolve("access.log"), 1 << 20, 2)) {
+            long[] samples = {0L, 999L, 1_000L, 1_764_662_411_005L, 1_764_662_411_050L, 1_764_662_411_123L,
+                1_764_662_412_000L, 1_764_662_411_999L, System.currentTimeMillis()};
+            for (long millis : samples) {
+                String stamp = log.timestamp(new StringBuilder(), millis).toString();
+                Instant parsed = Instant.parse(stamp);
+                assertEquals(millis, parsed.toEpochMilli(), stamp);
+                assertEquals(24, stamp.length(), stamp); // always three fraction digits
+            }
+        }
+    }
+
+    @Test
+    void should_write_every_line_of_many_threads_once() throws Exception {
+        Path file = dir.resolve("access.log");
+        int threads = 4;
+        int perThread = 20_000;
+        try (AccessLog log = new AccessLog(file, 1L << 30, 2)) {
+            CountDownLatch start = new CountDownLatch(1);
+            Thread[] ts = new Thread[threads];
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                ts[t] = new Thread(() -> {
+                    try {
+                        start.await();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    for (int i = 0; i < perThread; i++) {
+                        log.log(id + "-" + i);
+                    }
+                });
+                ts[t].start();
+            }
+            start.countDown();
+            for (Thread t : ts) {
+                t.join(TimeUnit.SECONDS.toMillis(20));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (Files.readAllLines(file).size() + log.dropped() < threads * perThread && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            List<String> lines = Files.readAllLines(file);
+            Set<String> unique = new HashSet<>(lines);
+            assertEquals(lines.size(), unique.size(), "no line twice");
+            assertEquals(threads * perThread, lines.size() + log.dropped(), "every line written or counted as dropped");
+        }
+    }
+
+    @Test
+    void should_drop_and_count_lines_past_its_capacity_instead_of_waiting() throws Exception {
+        Path file = dir.resolve("access.log");
+        try (AccessLog log = new AccessLog(file, 1L << 30, 2)) {
+            long start = System.nanoTime();
+            for (int i = 0; i < 500_000; i++) {
+                log.log("line " + i);
+            }
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "never waits for the writer");
+        }
+        long written = Files.readAllLines(file).size();
+        assertTrue(written > 0 && written <= 500_000, "written " + written);
+    }
+
+    @Test
+    void should_move_to_the_next_second_and_back_when_lines_come_out_of_order() throws Exception {
+        java.time.format.DateTimeFormatter iso = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
+            .withZone(java.time.ZoneOffset.UTC);
+        try (AccessLog log = new AccessLog(dir.resolve("access.log"), 1 << 20, 2)) {
+            Instant t = Instant.parse("2026-12-31T23:59:59.998Z");
+            for (int i : new int[] {0, 1, 2, 3, 1, 1000, 0}) {
+                Instant at = t.plus(i, ChronoUnit.MILLIS);
+                assertEquals(iso.format(at), log.timestamp(new StringBuilder(), at.toEpochMilli()).toString());
+            }
+        }
+    }
+}
