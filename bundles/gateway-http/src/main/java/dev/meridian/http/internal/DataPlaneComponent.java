@@ -144,7 +144,9 @@ public final class DataPlaneComponent {
                 : new AccessLog(java.nio.file.Paths.get(accessLogSetting), 64L * 1024 * 1024, 5);
             // interim 103 answers of upstreams reach the client (Jetty's own handler drops them)
             client.getProtocolHandlers().put(JettyUpstream.earlyHints());
-            upstream = new JettyUpstream(client, threads);
+            // MERIDIAN_UPSTREAM_CLIENT=jetty sends every request through Jetty's HttpClient (see Http1Upstream)
+            boolean lean = !Settings.string("MERIDIAN_UPSTREAM_CLIENT", "meridian").equalsIgnoreCase("jetty");
+            upstream = new JettyUpstream(client, threads, lean);
             policies = new PolicyChain((action, delayMillis) -> {
                 org.eclipse.jetty.util.thread.Scheduler.Task task = client.getScheduler().schedule(action, delayMillis,
                     TimeUnit.MILLISECONDS);
@@ -199,6 +201,9 @@ public final class DataPlaneComponent {
         for (Route route : table.routes()) {
             Upstream u = route.api().upstream();
             if (u.warm() > 0 && warmed.add(u)) {
+                if (upstream.lean() != null && "http".equals(u.scheme())) {
+                    upstream.lean().warm(u, u.warm()); // the pool bodiless requests use
+                }
                 client.resolveDestination(client.newRequest(u.host(), u.port()).scheme(u.scheme()).tag(u))
                     .getConnectionPool().preCreateConnections(u.warm())
                     .whenComplete((v, failure) -> {

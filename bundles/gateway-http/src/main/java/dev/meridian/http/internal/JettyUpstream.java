@@ -47,11 +47,19 @@ final class JettyUpstream implements UpstreamClient {
 
     private final HttpClient client;
     private final Executor executor;
+    /** Bodiless idempotent requests to plain-http upstreams; null = every request through Jetty's client. */
+    private final Http1Upstream lean;
     private final Step call = this::send;
 
-    JettyUpstream(HttpClient client, Executor executor) {
+    JettyUpstream(HttpClient client, Executor executor, boolean lean) {
         this.client = client;
         this.executor = executor;
+        this.lean = lean ? new Http1Upstream(client, executor) : null;
+    }
+
+    /** The connections of Meridian's own HTTP/1.1 client, or null when it is off. */
+    Http1Upstream lean() {
+        return lean;
     }
 
     @Override
@@ -65,6 +73,19 @@ final class JettyUpstream implements UpstreamClient {
         }
         Upstream u = e.route().api().upstream();
         Request in = GatewayHandler.serverRequest(e);
+        if (lean != null && Http1Upstream.accepts(u, e.method(), in)) {
+            HttpFields from = ((JettyFields) e.requestFields()).fields();
+            HttpFields.Mutable fields = HttpFields.build(from.size() + 4);
+            copyRequestHeaders(e, in, from, fields);
+            String target = targetPath(u.path(), e.route().basePath(), e.path(), e.rawQuery());
+            try {
+                lean.send(e, next, target, fields);
+            } catch (IllegalArgumentException invalid) {
+                e.answer(new Answer.Rejection(400, invalid.getMessage()));
+                return true;
+            }
+            return false;
+        }
         org.eclipse.jetty.client.Request up = request(e, e.method());
         if (hasBody(in)) {
             up.body(new LimitedContent(in, MAX_BODY));
@@ -128,23 +149,54 @@ final class JettyUpstream implements UpstreamClient {
         return new org.eclipse.jetty.client.EarlyHintsProtocolHandler() {
             @Override
             protected void onEarlyHints(org.eclipse.jetty.client.Request request, HttpFields headers) {
-                if (!(request.getAttributes().get(EXCHANGE) instanceof Exchange e)) {
-                    return;
+                if (request.getAttributes().get(EXCHANGE) instanceof Exchange e) {
+                    forwardEarlyHints(e, headers);
                 }
-                Request in = GatewayHandler.serverRequest(e);
-                if (in.getConnectionMetaData().getHttpVersion() != org.eclipse.jetty.http.HttpVersion.HTTP_1_1) {
-                    return; // HTTP/1.0 clients get no interim responses (RFC 9110 §15.2)
-                }
-                HttpFields.Mutable hints = HttpFields.build();
-                String[] tokens = Headers.connectionTokens(headers);
-                for (HttpField field : headers) {
-                    if (!Headers.isHopByHop(field, tokens) && field.getHeader() != HttpHeader.CONTENT_LENGTH) {
-                        hints.add(field);
-                    }
-                }
-                GatewayHandler.serverResponse(e).writeInterim(103, hints.asImmutable());
             }
         };
+    }
+
+    /** Writes an upstream's {@code 103} to the exchange's client, hop-by-hop fields dropped. */
+    static void forwardEarlyHints(Exchange e, HttpFields headers) {
+        Request in = GatewayHandler.serverRequest(e);
+        if (in.getConnectionMetaData().getHttpVersion() != org.eclipse.jetty.http.HttpVersion.HTTP_1_1) {
+            return; // HTTP/1.0 clients get no interim responses (RFC 9110 §15.2)
+        }
+        HttpFields.Mutable hints = HttpFields.build();
+        String[] tokens = Headers.connectionTokens(headers);
+        for (HttpField field : headers) {
+            if (!Headers.isHopByHop(field, tokens) && field.getHeader() != HttpHeader.CONTENT_LENGTH) {
+                hints.add(field);
+            }
+        }
+        GatewayHandler.serverResponse(e).writeInterim(103, hints.asImmutable());
+    }
+
+    /** The gateway's answer for an upstream call that failed before its answer's head. */
+    static Answer.Rejection rejectionFor(Throwable failure, Exchange exchange) {
+        Throwable cause = rootOf(failure);
+        if (cause instanceof UpstreamTimeout || cause instanceof TimeoutException) {
+            return new Answer.Rejection(504, "upstream timed out");
+        }
+        if (cause instanceof BodyTooLarge) {
+            return new Answer.Rejection(413, "request body larger than 10 MiB");
+        }
+        if (cause instanceof ConnectException) {
+            return new Answer.Rejection(502, "upstream refused the connection");
+        }
+        LOG.debug("upstream call of API {} failed (request {})", exchange.apiId(), exchange.requestId(), failure);
+        return new Answer.Rejection(502, "upstream failed");
+    }
+
+    private static Throwable rootOf(Throwable t) {
+        Throwable c = t;
+        for (int i = 0; i < 8 && c.getCause() != null && c.getCause() != c; i++) {
+            if (c instanceof UpstreamTimeout || c instanceof BodyTooLarge) {
+                return c;
+            }
+            c = c.getCause();
+        }
+        return c;
     }
 
     /** The upstream path: the upstream URL's path, then what follows the basePath, joined by exactly one slash. */
@@ -276,32 +328,9 @@ final class JettyUpstream implements UpstreamClient {
             }
             timeout.cancel();
             exchange.upstreamNanos(System.nanoTime() - sentNanos);
-            Throwable failure = result.getFailure();
-            Throwable cause = rootOf(failure);
-            Answer.Rejection answer;
-            if (cause instanceof UpstreamTimeout || cause instanceof TimeoutException) {
-                answer = new Answer.Rejection(504, "upstream timed out");
-            } else if (cause instanceof BodyTooLarge) {
-                answer = new Answer.Rejection(413, "request body larger than 10 MiB");
-            } else if (cause instanceof ConnectException) {
-                answer = new Answer.Rejection(502, "upstream refused the connection");
-            } else {
-                answer = new Answer.Rejection(502, "upstream failed");
-                LOG.debug("upstream call of API {} failed (request {})", exchange.apiId(), exchange.requestId(), failure);
-            }
+            Answer.Rejection answer = rejectionFor(result.getFailure(), exchange);
             exchange.answer(answer);
             next.run();
-        }
-
-        private static Throwable rootOf(Throwable t) {
-            Throwable c = t;
-            for (int i = 0; i < 8 && c.getCause() != null && c.getCause() != c; i++) {
-                if (c instanceof UpstreamTimeout || c instanceof BodyTooLarge) {
-                    return c;
-                }
-                c = c.getCause();
-            }
-            return c;
         }
     }
 }

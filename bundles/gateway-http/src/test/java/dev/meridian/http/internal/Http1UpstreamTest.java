@@ -1,0 +1,330 @@
+package dev.meridian.http.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
+
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import dev.meridian.core.ApiMetrics;
+import dev.meridian.core.Route;
+import dev.meridian.core.RouteTable;
+import dev.meridian.core.flow.Answer;
+import dev.meridian.core.flow.Exchange;
+import dev.meridian.model.ApiDefinition;
+import dev.meridian.model.DefinitionParser;
+import dev.meridian.model.Format;
+
+/** Meridian's own HTTP/1.1 upstream connections against a raw-socket upstream that sends exactly the bytes a test wants. */
+@Timeout(30)
+class Http1UpstreamTest {
+
+    private QueuedThreadPool threads;
+    private HttpClient client;
+    private Http1Upstream upstream;
+    private ServerSocket server;
+    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private final AtomicInteger accepted = new AtomicInteger();
+    private final List<String> heads = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        threads = new QueuedThreadPool(8, 2);
+        ClientConnector connector = new ClientConnector();
+        connector.setSelectors(1);
+        connector.setExecutor(threads);
+        client = new HttpClient(new HttpClientTransportOverHTTP(connector));
+        client.setExecutor(threads);
+        client.start();
+        upstream = new Http1Upstream(client, threads);
+        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        server.close();
+        for (Socket s : sockets) {
+            s.close();
+        }
+        client.stop();
+    }
+
+    /** Serves each connection with {@code script}: (the connection's request number, its output) per request head read. */
+    private void serve(BiConsumer<Integer, OutputStream> script) {
+        Thread t = new Thread(() -> {
+            while (!server.isClosed()) {
+                try {
+                    Socket s = server.accept();
+                    sockets.add(s);
+                    accepted.incrementAndGet();
+                    Thread c = new Thread(() -> {
+                        try (s) {
+                            InputStream in = s.getInputStream();
+                            OutputStream out = s.getOutputStream();
+                            for (int n = 1; ; n++) {
+                                String head = readHead(in);
+                                if (head == null) {
+                                    return;
+                                }
+                                heads.add(head);
+                                script.accept(n, out);
+                                out.flush();
+                            }
+                        } catch (IOException e) {
+                            // the test closed it
+                        }
+                    });
+                    c.setDaemon(true);
+                    c.start();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static String readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int b;
+        while ((b = in.read()) >= 0) {
+            head.write(b);
+            byte[] h = head.toByteArray();
+            int n = h.length;
+            if (n >= 4 && h[n - 4] == '\r' && h[n - 3] == '\n' && h[n - 2] == '\r' && h[n - 1] == '\n') {
+                return head.toString(StandardCharsets.ISO_8859_1);
+            }
+        }
+        return null;
+    }
+
+    private static void write(OutputStream out, String s) {
+        try {
+            out.write(s.getBytes(StandardCharsets.ISO_8859_1));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private record Result(int status, HttpFields fields, String body, Throwable bodyFailure) {
+    }
+
+    private Exchange exchange(String method, String timeout) throws Exception {
+        ApiDefinition api = DefinitionParser.parseOne(String.join("\n", "id: t", "basePath: /",
+            "upstream: { url: 'http://127.0.0.1:" + server.getLocalPort() + "', timeout: " + timeout
+                + ", pool: { maxConnections: 2 } }", "").getBytes(StandardCharsets.UTF_8), Format.YAML);
+        Route route = new Route(api, List.of(), new ApiMetrics("t"));
+        return new Exchange(new RouteTable(1, 1, List.of(route)), route, method, "/x", null, "rid", "127.0.0.1",
+            System.nanoTime(), new JettyFields(HttpFields.EMPTY));
+    }
+
+    private Result call(String method) throws Exception {
+        return call(method, "5s");
+    }
+
+    private Result call(String method, String timeout) throws Exception {
+        Exchange e = exchange(method, timeout);
+        CompletableFuture<Result> done = new CompletableFuture<>();
+        HttpFields.Mutable fields = HttpFields.build().add("Accept", "text/plain").add("X-Case", "MiXeD");
+        upstream.send(e, () -> {
+            Answer a = e.answer();
+            if (a instanceof Answer.Upstream up) {
+                Content.Source source = ((JettyBody) up.body()).source();
+                Content.Source.asString(source, StandardCharsets.ISO_8859_1, new org.eclipse.jetty.util.Promise<String>() {
+                    @Override
+                    public void succeeded(String body) {
+                        done.complete(new Result(up.status(), ((JettyFields) up.headers()).fields(), body, null));
+                    }
+
+                    @Override
+                    public void failed(Throwable x) {
+                        done.complete(new Result(up.status(), ((JettyFields) up.headers()).fields(), null, x));
+                    }
+                });
+            } else {
+                done.complete(new Result(a.status(), HttpFields.EMPTY, ((Answer.Rejection) a).message(), null));
+            }
+        }, "/x", fields);
+        return done.get(20, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void should_reuse_one_keep_alive_connection_for_sequential_requests() throws Exception {
+        serve((n, out) -> write(out, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-N: " + n + "\r\n\r\nhello"));
+        for (int i = 1; i <= 5; i++) {
+            Result r = call("GET");
+            assertEquals(200, r.status());
+            assertEquals("hello", r.body());
+            assertEquals(String.valueOf(i), r.fields().get("X-N"));
+        }
+        assertEquals(1, accepted.get());
+        String head = heads.get(0);
+        assertTrue(head.startsWith("GET /x HTTP/1.1\r\nHost: 127.0.0.1:" + server.getLocalPort() + "\r\n"), head);
+        assertTrue(head.contains("\r\nX-Case: MiXeD\r\n"), head);
+    }
+
+    @Test
+    void should_read_chunked_and_close_delimited_bodies() throws Exception {
+        serve((n, out) -> {
+            if (n == 1) {
+                write(out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n");
+            } else {
+                write(out, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end");
+                close(out); // the end of the body is the end of the connection
+            }
+        });
+        assertEquals("abcdefg", call("GET").body());
+        assertEquals("until the end", call("GET").body());
+        assertEquals("abcdefg", call("GET").body()); // on a new connection
+        assertEquals(2, accepted.get());
+    }
+
+    private static void close(OutputStream out) {
+        try {
+            out.close();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void should_end_bodiless_answers_without_waiting_for_bytes() throws Exception {
+        serve((n, out) -> write(out, switch (n) {
+            case 1 -> "HTTP/1.1 204 No Content\r\nX-A: 1\r\n\r\n";
+            case 2 -> "HTTP/1.1 304 Not Modified\r\nETag: \"1\"\r\n\r\n";
+            default -> "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"; // HEAD: length, no body
+        }));
+        assertEquals(204, call("GET").status());
+        assertEquals(304, call("GET").status());
+        Result head = call("HEAD");
+        assertEquals(200, head.status());
+        assertEquals("", head.body());
+        assertEquals(1, accepted.get());
+    }
+
+    @Test
+    void should_skip_interim_answers_and_keep_the_final_one() throws Exception {
+        serve((n, out) -> write(out, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+        Result r = call("GET");
+        assertEquals(200, r.status());
+        assertEquals("ok", r.body());
+    }
+
+    @Test
+    void should_send_again_on_a_new_connection_when_a_reused_one_was_closed_by_the_upstream() throws Exception {
+        serve((n, out) -> {
+            write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        });
+        assertEquals("ok", call("GET").body());
+        // the upstream drops its idle keep-alive connection without a word (a reset, as a restart does)
+        for (Socket s : sockets) {
+            s.setSoLinger(true, 0);
+            s.close();
+        }
+        Thread.sleep(100);
+        Result r = call("GET");
+        assertEquals(200, r.status(), String.valueOf(r.body()));
+        assertEquals("ok", r.body());
+        assertEquals(2, accepted.get());
+    }
+
+    @Test
+    void should_answer_502_when_the_upstream_closes_before_its_answer_on_a_new_connection() throws Exception {
+        serve((n, out) -> {
+            throw new java.io.UncheckedIOException(new IOException("closing"));
+        });
+        Result r = call("GET");
+        assertEquals(502, r.status());
+    }
+
+    @Test
+    void should_answer_502_when_the_upstream_refuses_the_connection() throws Exception {
+        server.close();
+        Result r = call("GET");
+        assertEquals(502, r.status());
+        assertEquals("upstream refused the connection", r.body());
+    }
+
+    @Test
+    void should_answer_504_and_drop_the_connection_when_the_head_is_late() throws Exception {
+        serve((n, out) -> {
+            // never answers
+        });
+        long start = System.nanoTime();
+        Result r = call("GET", "300ms");
+        assertEquals(504, r.status());
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(3));
+    }
+
+    @Test
+    void should_fail_the_body_when_the_upstream_closes_inside_it() throws Exception {
+        serve((n, out) -> {
+            write(out, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly a part");
+            close(out);
+        });
+        Result r = call("GET");
+        assertEquals(200, r.status());
+        assertInstanceOf(Throwable.class, r.bodyFailure());
+    }
+
+    @Test
+    void should_queue_requests_beyond_the_pool_bound_and_serve_them_all() throws Exception {
+        serve((n, out) -> {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        });
+        List<CompletableFuture<Result>> calls = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            calls.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return call("GET");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        for (CompletableFuture<Result> c : calls) {
+            assertEquals("ok", c.get(20, TimeUnit.SECONDS).body());
+        }
+        assertTrue(accepted.get() <= 2, "connections opened: " + accepted.get());
+    }
+
+    @Test
+    void should_refuse_a_field_that_would_split_the_request() {
+        HttpFields fields = HttpFields.build().add("X-Bad", "a\rb");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+            () -> Http1Upstream.head("GET", "/", "h", fields));
+        assertEquals("GET / HTTP/1.1\r\nHost: h\r\nX-A: é\r\n\r\n",
+            new String(Http1Upstream.head("GET", "/", "h", HttpFields.build().add("X-A", "é")), StandardCharsets.ISO_8859_1));
+    }
+}
