@@ -38,21 +38,44 @@ public final class Steps {
      * with null or with what a step threw.
      */
     public void runDirect(Exchange e, java.util.function.Consumer<Throwable> done) {
-        runFrom(0, e, done);
+        new Run(steps, e, done).from(0);
     }
 
-    private void runFrom(int first, Exchange e, java.util.function.Consumer<Throwable> done) {
-        try {
-            for (int i = first; i < steps.length; i++) {
-                int resume = i + 1;
-                if (!steps[i].run(e, () -> runFrom(resume, e, done))) {
-                    return; // resumed by the step
-                }
-            }
-        } catch (RuntimeException failure) {
-            done.accept(failure);
-            return;
+    /**
+     * One exchange's way through the steps: one object per request, which is also the
+     * continuation every asynchronous step gets (instead of a lambda per step).
+     */
+    private static final class Run implements Step.Next {
+        private final Step[] steps;
+        private final Exchange e;
+        private final java.util.function.Consumer<Throwable> done;
+        /** The step to run when resumed. */
+        private int resume;
+
+        Run(Step[] steps, Exchange e, java.util.function.Consumer<Throwable> done) {
+            this.steps = steps;
+            this.e = e;
+            this.done = done;
         }
-        done.accept(null);
+
+        @Override
+        public void run() {
+            from(resume);
+        }
+
+        void from(int first) {
+            try {
+                for (int i = first; i < steps.length; i++) {
+                    resume = i + 1;
+                    if (!steps[i].run(e, this)) {
+                        return; // resumed by the step
+                    }
+                }
+            } catch (RuntimeException failure) {
+                done.accept(failure);
+                return;
+            }
+            done.accept(null);
+        }
     }
 }

@@ -49,6 +49,14 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
     private final ByteBuffer in = BufferUtil.allocate(BUFFER);
     /** Fill interest that runs on the selector thread: nothing after it blocks. */
     private final Callback readable = Callback.from(Invocable.InvocationType.NON_BLOCKING, this::onFillable, this::failedRead);
+    /** The request's write completed: one of the two things a release waits for. */
+    private final Callback written = Callback.from(Invocable.InvocationType.NON_BLOCKING, this::arrive, this::failedWrite);
+    /**
+     * A connection goes back to the pool once both its request's write completed and its answer
+     * was read to the end: on loopback the whole answer can be read before the writing thread
+     * has left Jetty's write flusher, and the next request's write would then be refused.
+     */
+    private final AtomicInteger gate = new AtomicInteger();
     /** How many requests this connection carried (a failure on a reused one before any answer byte may be retried). */
     private int requests;
 
@@ -78,6 +86,7 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
     @Override
     public void onOpen() {
         super.onOpen();
+        getEndPoint().setIdleTimeout(pool.idleTimeoutMillis());
         pool.opened(this);
     }
 
@@ -113,8 +122,8 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
             idle();
             return;
         }
-        getEndPoint().write(Callback.from(Invocable.InvocationType.NON_BLOCKING, () -> { }, this::failedWrite),
-            ByteBuffer.wrap(f.requestHead()));
+        gate.set(2);
+        getEndPoint().write(written, ByteBuffer.wrap(f.requestHead()));
         if (!isFillInterested()) {
             tryFillInterested(readable);
         }
@@ -286,11 +295,18 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
     private void done() {
         flight = null;
         body = null;
-        if (persistent && !in.hasRemaining() && state.compareAndSet(BODY, IDLE)) {
-            tryFillInterested(readable); // to learn at once when the upstream closes it
-            pool.release(this);
+        if (persistent && !in.hasRemaining()) {
+            arrive();
         } else {
             fail(new EOFException("upstream connection not kept alive"));
+        }
+    }
+
+    /** The write completed, or the answer was read: the second of them releases the connection. */
+    private void arrive() {
+        if (gate.decrementAndGet() == 0 && state.compareAndSet(BODY, IDLE)) {
+            tryFillInterested(readable); // to learn at once when the upstream closes it
+            pool.release(this);
         }
     }
 

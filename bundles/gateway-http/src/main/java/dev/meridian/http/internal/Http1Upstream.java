@@ -263,6 +263,14 @@ final class Http1Upstream {
             this.hostField = upstream.port() == 80 ? upstream.host() : upstream.host() + ":" + upstream.port();
         }
 
+        /**
+         * How long a connection may sit without a byte: an idle one is closed after a minute (as
+         * Jetty's client did), a busy one never before its request's own timeout has answered 504.
+         */
+        long idleTimeoutMillis() {
+            return Math.max(60_000, upstream.timeout().toMillis() + 1_000);
+        }
+
         void acquire(Flight f) {
             Http1Connection c;
             while ((c = idle.pollFirst()) != null) {

@@ -320,6 +320,34 @@ class Http1UpstreamTest {
     }
 
     @Test
+    void should_answer_every_request_of_many_clients_on_fast_reused_connections() throws Exception {
+        // the answer of a fast upstream can be read before the request's write has left Jetty's
+        // write flusher: the connection must not carry the next request until both are done
+        serve((n, out) -> write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+        List<CompletableFuture<Void>> clients = new ArrayList<>();
+        AtomicInteger ok = new AtomicInteger();
+        for (int t = 0; t < 8; t++) {
+            clients.add(CompletableFuture.runAsync(() -> {
+                for (int i = 0; i < 300; i++) {
+                    try {
+                        Result r = call("GET");
+                        if (r.status() == 200 && "ok".equals(r.body())) {
+                            ok.incrementAndGet();
+                        }
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            }, java.util.concurrent.Executors.newSingleThreadExecutor()));
+        }
+        for (CompletableFuture<Void> c : clients) {
+            c.get(25, TimeUnit.SECONDS);
+        }
+        assertEquals(8 * 300, ok.get());
+        assertTrue(accepted.get() <= 2, "connections opened: " + accepted.get());
+    }
+
+    @Test
     void should_refuse_a_field_that_would_split_the_request() {
         HttpFields fields = HttpFields.build().add("X-Bad", "a\rb");
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
