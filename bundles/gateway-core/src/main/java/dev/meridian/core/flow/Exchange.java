@@ -1,7 +1,6 @@
 package dev.meridian.core.flow;
 
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,7 +37,9 @@ public final class Exchange implements PolicyRequest {
     private final long startNanos;
     private final Fields requestFields;
     private Map<String, Object> attributes;
-    private Map<Slot<?>, Object> slots;
+    /** Slot keys and values, side by side: a handful per exchange, found by identity in a short scan. */
+    private Object[] slots;
+    private int slotCount;
     private Answer answer;
     /** Extra fields the response phase set on a rejection. */
     private Fields rejectionFields;
@@ -79,14 +80,29 @@ public final class Exchange implements PolicyRequest {
 
     @SuppressWarnings("unchecked")
     public <T> T get(Slot<T> slot) {
-        return slots == null ? null : (T) slots.get(slot);
+        Object[] s = slots;
+        for (int i = 0; i < slotCount; i += 2) {
+            if (s[i] == slot) {
+                return (T) s[i + 1];
+            }
+        }
+        return null;
     }
 
     public <T> void put(Slot<T> slot, T value) {
-        if (slots == null) {
-            slots = new IdentityHashMap<>(4);
+        for (int i = 0; i < slotCount; i += 2) {
+            if (slots[i] == slot) {
+                slots[i + 1] = value;
+                return;
+            }
         }
-        slots.put(slot, value);
+        if (slots == null) {
+            slots = new Object[8];
+        } else if (slotCount == slots.length) {
+            slots = java.util.Arrays.copyOf(slots, slots.length * 2);
+        }
+        slots[slotCount++] = slot;
+        slots[slotCount++] = value;
     }
 
     public RouteTable table() {

@@ -16,8 +16,10 @@ import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpParser;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.AbstractConnection;
+import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.Invocable;
@@ -42,11 +44,16 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
     private static final int BODY = 2;
     private static final int CLOSED = 3;
     private static final int BUFFER = 16 * 1024;
+    private static final int HEAD = 8 * 1024;
 
     private final Http1Upstream.Pool pool;
     private final HttpParser parser;
     private final AtomicInteger state = new AtomicInteger(BUSY);
-    private final ByteBuffer in = BufferUtil.allocate(BUFFER);
+    /** Direct buffers: a heap buffer is copied into a temporary direct one by every socket read and write (JFR). */
+    private final ByteBuffer in = BufferUtil.allocateDirect(BUFFER);
+    /** The request head's bytes, reused: a request is written only after the previous one's write completed. */
+    private final ByteBuffer out = BufferUtil.allocateDirect(HEAD);
+    private final ByteBufferPool buffers;
     /** Fill interest that runs on the selector thread: nothing after it blocks. */
     private final Callback readable = Callback.from(Invocable.InvocationType.NON_BLOCKING, this::onFillable, this::failedRead);
     /** The request's write completed: one of the two things a release waits for. */
@@ -62,7 +69,7 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
 
     /** The flight this connection was opened for, until it is open. */
     Http1Upstream.Flight pending;
-    private Http1Upstream.Flight flight;
+    private volatile Http1Upstream.Flight flight;
     private int status;
     private HttpVersion version;
     private HttpFields.Mutable fields;
@@ -71,13 +78,14 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
     private boolean messageDone;
     private boolean bytesSeen;
     private boolean interimDone;
-    private ByteBuffer pendingContent;
+    private Content.Chunk pendingContent;
     private Body body;
 
     Http1Connection(EndPoint endPoint, Executor executor, Http1Upstream.Pool pool, HttpCompliance compliance,
-                    int maxHeaderBytes) {
+                    int maxHeaderBytes, ByteBufferPool buffers) {
         super(endPoint, executor);
         this.pool = pool;
+        this.buffers = buffers;
         this.parser = new HttpParser(this, maxHeaderBytes, compliance);
         // as Jetty's client is configured: a cached field must not lend its case to another answer
         parser.setHeaderCacheCaseSensitive(true);
@@ -111,7 +119,6 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
         bytesSeen = false;
         interimDone = false;
         persistent = true;
-        pendingContent = null;
         body = null;
         parser.reset();
         parser.setHeadResponse(f.head());
@@ -123,7 +130,16 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
             return;
         }
         gate.set(2);
-        getEndPoint().write(written, ByteBuffer.wrap(f.requestHead()));
+        byte[] head = f.requestHead();
+        ByteBuffer bytes;
+        if (head.length <= out.capacity()) {
+            out.clear();
+            out.put(head).flip();
+            bytes = out;
+        } else {
+            bytes = ByteBuffer.wrap(head);
+        }
+        getEndPoint().write(written, bytes);
         if (!isFillInterested()) {
             tryFillInterested(readable);
         }
@@ -137,6 +153,11 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
             }
             pool.release(this);
         }
+    }
+
+    /** The flight whose answer's head this connection awaits, or null. */
+    Http1Upstream.Flight awaiting() {
+        return state.get() == BUSY ? flight : null;
     }
 
     boolean reused() {
@@ -293,12 +314,21 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
 
     /** The body was read to its end: back to the pool, or closed when the upstream will not keep it. */
     private void done() {
+        dropPending();
         flight = null;
         body = null;
         if (persistent && !in.hasRemaining()) {
             arrive();
         } else {
             fail(new EOFException("upstream connection not kept alive"));
+        }
+    }
+
+    private void dropPending() {
+        Content.Chunk c = pendingContent;
+        pendingContent = null;
+        if (c != null) {
+            c.release();
         }
     }
 
@@ -345,9 +375,11 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
         if (!content.hasRemaining()) {
             return false;
         }
-        ByteBuffer copy = ByteBuffer.allocate(content.remaining());
-        copy.put(content).flip();
-        pendingContent = copy;
+        // copied into a pooled direct buffer, released once the data plane wrote it to the client
+        RetainableByteBuffer.Mutable copy = buffers.acquire(content.remaining(), true);
+        ByteBuffer b = copy.getByteBuffer();
+        BufferUtil.append(b, content);
+        pendingContent = Content.Chunk.asChunk(b, false, copy);
         return true;
     }
 
@@ -414,10 +446,10 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
             }
             try {
                 while (true) {
-                    ByteBuffer c = pendingContent;
+                    Content.Chunk c = pendingContent;
                     if (c != null) {
                         pendingContent = null;
-                        return Content.Chunk.from(c, false);
+                        return c;
                     }
                     if (messageDone) {
                         ended = true;
