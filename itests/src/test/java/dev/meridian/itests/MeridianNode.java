@@ -74,19 +74,6 @@ final class MeridianNode implements AutoCloseable {
         this.home = dir;
     }
 
-    /** Transitional: the constructor of the classes not yet on {@link MeridianCluster}. */
-    MeridianNode(String name, Path workDir, int httpPort, int adminPort, int sshPort, String password) throws IOException, InterruptedException {
-        this(NodeSpec.of(name, httpPort, adminPort, sshPort), workDir, password, Map.of());
-    }
-
-    /** Transitional: {@link #start()} with more environment, for the classes not yet on {@link MeridianCluster}. */
-    MeridianNode start(Map<String, String> extraEnv) throws IOException {
-        extra = Map.copyOf(extraEnv);
-        return start();
-    }
-
-    private volatile Map<String, String> extra = Map.of();
-
     private static void run(ProcessBuilder pb) throws IOException, InterruptedException {
         Process p = pb.inheritIO().start();
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
@@ -121,7 +108,6 @@ final class MeridianNode implements AutoCloseable {
         e.put("MERIDIAN_CLUSTER_PORT", Integer.toString(clusterPort));
         e.put("MERIDIAN_CLUSTER_MEMBERS", "127.0.0.1:" + clusterPort);
         e.putAll(env);
-        e.putAll(extra);
         pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("console.log").toFile()));
         process = pb.start();
         return this;
@@ -273,7 +259,7 @@ final class MeridianNode implements AutoCloseable {
         return jvm;
     }
 
-    void signal(String sig) throws IOException, InterruptedException {
+    private void signal(String sig) throws IOException, InterruptedException {
         Process kill = new ProcessBuilder("kill", "-" + sig, Long.toString(jvm().pid())).inheritIO().start();
         if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
             throw new IllegalStateException("kill -" + sig + " of " + name + " failed");
