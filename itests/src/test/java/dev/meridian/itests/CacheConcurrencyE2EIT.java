@@ -143,7 +143,7 @@ class CacheConcurrencyE2EIT {
     }
 
     @BeforeAll
-    static void start() throws Exception {
+    static void runTheClients() throws Exception {
         Random random = new Random(9);
         for (int i = 0; i < URLS; i++) {
             UrlPlan plan = plan(i, random);
