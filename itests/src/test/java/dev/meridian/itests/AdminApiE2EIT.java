@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
@@ -22,7 +21,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,21 +33,17 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 
 /**
  * The outside of one node, end to end: the admin API of CONTRACT §5 (auth, media types, errors
@@ -64,7 +58,6 @@ import com.sun.net.httpserver.HttpServer;
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class AdminApiE2EIT {
 
-    private static final Path WORK = Paths.get("target", "e2e").toAbsolutePath();
     private static final String NODE_NAME = "admin-e2e";
     private static final String PASSWORD = "admin-e2e-secret";
     private static final String SET_HEADERS_BUNDLE = "dev.meridian.policy.set-headers";
@@ -77,64 +70,50 @@ class AdminApiE2EIT {
         .followRedirects(HttpClient.Redirect.NEVER)
         .build();
 
-    private static HttpServer upstream;
-    private static ExecutorService upstreamPool;
-    private static MeridianNode node;
+    @RegisterExtension
+    static final MeridianCluster<HttpUpstream> NODE = MeridianCluster
+        .of(NodeSpec.of(NODE_NAME, 29080, 29181, 29101))
+        .password(PASSWORD)
+        .upstream(HttpUpstream.with(16, 64)
+            .on("/", AdminApiE2EIT::echo)
+            .on("/slow", ex -> {
+                try {
+                    Thread.sleep(3_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                respond(ex, 200, "text/plain", "slow");
+            })
+            .on("/h/hop", ex -> {
+                ex.getResponseHeaders().add("Connection", "X-Custom");
+                ex.getResponseHeaders().add("X-Custom", "v");
+                ex.getResponseHeaders().add("Keep-Alive", "timeout=5");
+                ex.getResponseHeaders().add("X-Kept", "yes");
+                respond(ex, 200, "text/plain", "hop");
+            }))
+        .build();
 
-    @BeforeAll
-    static void startNode() throws Exception {
-        upstreamPool = Executors.newFixedThreadPool(16);
-        upstream = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
-        upstream.setExecutor(upstreamPool);
-        upstream.createContext("/", AdminApiE2EIT::echo);
-        upstream.createContext("/slow", ex -> {
-            try {
-                Thread.sleep(3_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            respond(ex, 200, "text/plain", "slow");
-        });
-        upstream.createContext("/h/hop", ex -> {
-            ex.getResponseHeaders().add("Connection", "X-Custom");
-            ex.getResponseHeaders().add("X-Custom", "v");
-            ex.getResponseHeaders().add("Keep-Alive", "timeout=5");
-            ex.getResponseHeaders().add("X-Kept", "yes");
-            respond(ex, 200, "text/plain", "hop");
-        });
-        upstream.start();
-        node = new MeridianNode(NODE_NAME, WORK, 29080, 29181, 29101, PASSWORD).start();
-        node.awaitReady(Duration.ofMinutes(3));
-    }
-
-    @AfterAll
-    static void stopNode() {
-        if (node != null) {
-            node.close();
-        }
-        if (upstream != null) {
-            upstream.stop(0);
-            upstreamPool.shutdownNow();
-        }
+    private static MeridianNode node() {
+        return NODE.node(0);
     }
 
     // ---------------------------------------------------------------- admin API: errors
 
     @Test
     void should_answer_401_without_or_with_wrong_credentials() throws Exception {
-        HttpResponse<String> none = node.get(node.adminUrl("/api/v1/apis"), false);
+        HttpResponse<String> none = node().get(node().adminUrl("/api/v1/apis"), false);
         assertEquals(401, none.statusCode(), none.body());
         assertTrue(obj(parse(none)).containsKey("error"), none.body());
 
-        HttpResponse<String> wrongPassword = send(request(node.adminUrl("/api/v1/apis"))
+        HttpResponse<String> wrongPassword = send(request(node().adminUrl("/api/v1/apis"))
             .header("Authorization", basic("admin", "not-" + PASSWORD)).GET());
         assertEquals(401, wrongPassword.statusCode(), wrongPassword.body());
 
-        HttpResponse<String> wrongUser = send(request(node.adminUrl("/api/v1/apis"))
+        HttpResponse<String> wrongUser = send(request(node().adminUrl("/api/v1/apis"))
             .header("Authorization", basic("mallory", PASSWORD)).GET());
         assertEquals(401, wrongUser.statusCode(), wrongUser.body());
 
-        HttpResponse<String> put = send(request(node.adminUrl("/api/v1/apis/e2e-unauth"))
+        HttpResponse<String> put = send(request(node().adminUrl("/api/v1/apis/e2e-unauth"))
             .header("Content-Type", YAML)
             .PUT(HttpRequest.BodyPublishers.ofString(def("e2e-unauth", "/e2e-unauth", echoUrl("/x")))));
         assertEquals(401, put.statusCode(), put.body());
@@ -493,7 +472,7 @@ class AdminApiE2EIT {
     @Test
     void should_keep_a_client_request_id_and_forward_it_upstream() throws Exception {
         putWait("e2e-rid", def("e2e-rid", "/e2e-rid", echoUrl("/rid")));
-        HttpResponse<String> r = send(request(node.trafficUrl("/e2e-rid/x")).header("X-Request-Id", "e2e-rid-0001").GET());
+        HttpResponse<String> r = send(request(node().trafficUrl("/e2e-rid/x")).header("X-Request-Id", "e2e-rid-0001").GET());
         assertEquals(200, r.statusCode(), r.body());
         assertEquals("e2e-rid-0001", r.headers().firstValue("X-Request-Id").orElse(null));
         assertEquals("e2e-rid-0001", upstreamHeaders(r.body()).get("x-request-id"), r.body());
@@ -533,10 +512,10 @@ class AdminApiE2EIT {
     void should_answer_413_json_for_a_content_length_body_over_10_mib() throws Exception {
         putWait("e2e-big", def("e2e-big", "/e2e-big", echoUrl("/big")));
         long length = 10L * 1024 * 1024 + 1;
-        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), node.httpPort)) {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), node().httpPort)) {
             socket.setSoTimeout(20_000);
             OutputStream out = socket.getOutputStream();
-            out.write(("POST /e2e-big/upload HTTP/1.1\r\nHost: 127.0.0.1:" + node.httpPort + "\r\nContent-Type: application/octet-stream\r\n"
+            out.write(("POST /e2e-big/upload HTTP/1.1\r\nHost: 127.0.0.1:" + node().httpPort + "\r\nContent-Type: application/octet-stream\r\n"
                 + "Content-Length: " + length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             Thread writer = new Thread(() -> {
@@ -567,7 +546,7 @@ class AdminApiE2EIT {
         putWait("e2e-getonly", def("e2e-getonly", "/e2e-getonly", echoUrl("/g"), "methods: [GET]"));
         HttpResponse<String> get = trafficGet("/e2e-getonly/x");
         assertEquals(200, get.statusCode(), get.body());
-        HttpResponse<String> post = send(request(node.trafficUrl("/e2e-getonly/x")).header("Content-Type", "text/plain")
+        HttpResponse<String> post = send(request(node().trafficUrl("/e2e-getonly/x")).header("Content-Type", "text/plain")
             .POST(HttpRequest.BodyPublishers.ofString("hello")));
         assertEquals(404, post.statusCode(), post.body());
         assertTrue(obj(parse(post)).containsKey("error"), post.body());
@@ -592,7 +571,7 @@ class AdminApiE2EIT {
     @Test
     void should_not_forward_hop_by_hop_request_headers_and_should_add_forwarded_headers() throws Exception {
         putWait("e2e-hop", def("e2e-hop", "/e2e-hop", echoUrl("/h")));
-        Raw reply = raw(node.httpPort, "GET /e2e-hop/echo HTTP/1.1\r\nHost: 127.0.0.1:" + node.httpPort + "\r\n"
+        Raw reply = raw(node().httpPort, "GET /e2e-hop/echo HTTP/1.1\r\nHost: 127.0.0.1:" + node().httpPort + "\r\n"
             + "Connection: close, X-Hop-Req\r\nX-Hop-Req: secret\r\nKeep-Alive: timeout=5\r\nX-End-To-End: kept\r\n\r\n");
         assertEquals(200, reply.status(), reply.body());
         Map<String, String> up = upstreamHeaders(reply.body());
@@ -607,17 +586,17 @@ class AdminApiE2EIT {
         assertTrue(xff.contains("127.0.0.1"), reply.body());
         assertEquals("http", up.get("x-forwarded-proto"), reply.body());
         String xfh = up.get("x-forwarded-host");
-        assertTrue(("127.0.0.1:" + node.httpPort).equals(xfh) || "127.0.0.1".equals(xfh), "X-Forwarded-Host: " + reply.body());
+        assertTrue(("127.0.0.1:" + node().httpPort).equals(xfh) || "127.0.0.1".equals(xfh), "X-Forwarded-Host: " + reply.body());
     }
 
     @Test
     void should_not_forward_hop_by_hop_response_headers() throws Exception {
-        Raw direct = raw(upstream.getAddress().getPort(), "GET /h/hop HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+        Raw direct = raw(NODE.upstream().port(), "GET /h/hop HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
         assertEquals("v", direct.header("X-Custom"), "test upstream sends the hop-by-hop headers: " + direct.headers());
         assertTrue(direct.header("Connection").contains("X-Custom"), "test upstream names X-Custom in Connection: " + direct.headers());
 
         putWait("e2e-hop-resp", def("e2e-hop-resp", "/e2e-hop-resp", echoUrl("/h")));
-        Raw reply = raw(node.httpPort, "GET /e2e-hop-resp/hop HTTP/1.1\r\nHost: 127.0.0.1:" + node.httpPort + "\r\nConnection: close\r\n\r\n");
+        Raw reply = raw(node().httpPort, "GET /e2e-hop-resp/hop HTTP/1.1\r\nHost: 127.0.0.1:" + node().httpPort + "\r\nConnection: close\r\n\r\n");
         assertEquals(200, reply.status(), reply.body());
         assertEquals("hop", reply.body());
         assertEquals("yes", reply.header("X-Kept"), reply.headers().toString());
@@ -632,19 +611,18 @@ class AdminApiE2EIT {
     @Test
     void should_list_apis_with_gateway_list_over_ssh() throws Exception {
         putWait("e2e-shell-list", def("e2e-shell-list", "/e2e-shell-list", echoUrl("/sl")));
-        String out = node.shell("gateway:list");
+        String out = node().shell("gateway:list");
         assertTrue(out.contains("e2e-shell-list"), out);
         assertTrue(out.contains("/e2e-shell-list"), out);
     }
 
     @Test
     void should_apply_a_file_with_gateway_apply_over_ssh() throws Exception {
-        Path file = WORK.resolve("shell-apply-set.yaml");
-        Files.createDirectories(WORK);
+        Path file = NODE.workDir().resolve("shell-apply-set.yaml");
         Files.writeString(file, def("e2e-shell-one", "/e2e-shell-one", echoUrl("/s1"))
             + "---\n" + def("e2e-shell-two", "/e2e-shell-two", echoUrl("/s2")));
         long before = currentRevision();
-        String out = node.shell("gateway:apply " + file.toAbsolutePath());
+        String out = node().shell("gateway:apply " + file.toAbsolutePath());
         assertEquals(before + 1, currentRevision(), "one file, one revision: " + out);
         assertEquals(200, admin("GET", "/api/v1/apis/e2e-shell-one", null, null).statusCode(), out);
         assertEquals(200, admin("GET", "/api/v1/apis/e2e-shell-two", null, null).statusCode(), out);
@@ -659,7 +637,7 @@ class AdminApiE2EIT {
         putWait("e2e-shell-rev", def("e2e-shell-rev", "/e2e-shell-rev", echoUrl("/sr1")));
         putWait("e2e-shell-rev", def("e2e-shell-rev", "/e2e-shell-rev", echoUrl("/sr2")));
         long current = currentRevision();
-        String out = node.shell("gateway:revisions");
+        String out = node().shell("gateway:revisions");
         List<Long> rows = new ArrayList<>();
         Matcher m = Pattern.compile("(?m)^\\s*(\\d+)\\s*\\|").matcher(out);
         while (m.find()) {
@@ -672,7 +650,7 @@ class AdminApiE2EIT {
 
     @Test
     void should_apply_a_definition_dropped_into_deploy_ignore_a_broken_one_and_delete_on_removal() throws Exception {
-        Path deploy = node.home.resolve("deploy");
+        Path deploy = node().home.resolve("deploy");
         Path good = deploy.resolve("e2e-drop.api.yaml");
         Path malformed = deploy.resolve("e2e-drop-malformed.api.yaml");
         Path invalid = deploy.resolve("e2e-drop-invalid.api.yaml");
@@ -703,11 +681,11 @@ class AdminApiE2EIT {
 
     @Test
     void should_require_admin_credentials_for_the_web_console() throws Exception {
-        HttpResponse<String> anonymous = node.get(node.adminUrl("/system/console"), false);
+        HttpResponse<String> anonymous = node().get(node().adminUrl("/system/console"), false);
         assertEquals(401, anonymous.statusCode(), anonymous.body());
-        HttpResponse<String> wrong = send(request(node.adminUrl("/system/console")).header("Authorization", basic("admin", "wrong")).GET());
+        HttpResponse<String> wrong = send(request(node().adminUrl("/system/console")).header("Authorization", basic("admin", "wrong")).GET());
         assertEquals(401, wrong.statusCode(), wrong.body());
-        HttpResponse<String> admin = send(request(node.adminUrl("/system/console")).header("Authorization", basic("admin", PASSWORD)).GET());
+        HttpResponse<String> admin = send(request(node().adminUrl("/system/console")).header("Authorization", basic("admin", PASSWORD)).GET());
         assertTrue(admin.statusCode() == 200 || admin.statusCode() == 302, "admin gets the console: " + admin.statusCode() + " " + admin.body());
     }
 
@@ -715,12 +693,12 @@ class AdminApiE2EIT {
 
     @Test
     void should_answer_probes_without_auth_and_export_metrics() throws Exception {
-        assertEquals(200, node.get(node.adminUrl("/health"), false).statusCode());
-        assertEquals(200, node.get(node.adminUrl("/ready"), false).statusCode());
+        assertEquals(200, node().get(node().adminUrl("/health"), false).statusCode());
+        assertEquals(200, node().get(node().adminUrl("/ready"), false).statusCode());
         putWait("e2e-metrics", def("e2e-metrics", "/e2e-metrics", echoUrl("/m")));
         assertEquals(200, trafficGet("/e2e-metrics/x").statusCode());
         Awaitility.await("metrics exported").atMost(PROPAGATION).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
-            HttpResponse<String> m = node.get(node.adminUrl("/metrics"), false);
+            HttpResponse<String> m = node().get(node().adminUrl("/metrics"), false);
             assertEquals(200, m.statusCode(), m.body());
             assertTrue(m.body().contains("meridian_requests_total"), m.body());
             assertTrue(m.body().contains("meridian_revision"), m.body());
@@ -736,13 +714,13 @@ class AdminApiE2EIT {
         assertServedWithPlugHeader();
         String stopped = null;
         try {
-            stopped = node.shell("bundle:stop " + SET_HEADERS_BUNDLE);
+            stopped = node().shell("bundle:stop " + SET_HEADERS_BUNDLE);
             assertServedWithPlugHeader();
             Awaitility.await("node degraded").atMost(PROPAGATION).pollInterval(Duration.ofMillis(250))
                 .until(AdminApiE2EIT::clusterState, "degraded"::equals);
             assertServedWithPlugHeader();
         } finally {
-            String started = node.shell("bundle:start " + SET_HEADERS_BUNDLE);
+            String started = node().shell("bundle:start " + SET_HEADERS_BUNDLE);
             System.out.println("bundle:stop -> " + stopped + " / bundle:start -> " + started);
         }
         Awaitility.await("node ready again").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
@@ -775,7 +753,7 @@ class AdminApiE2EIT {
     }
 
     private static String echoUrl(String path) {
-        return "http://127.0.0.1:" + upstream.getAddress().getPort() + path;
+        return NODE.upstream().url(path);
     }
 
     /** PUT with {@code ?wait=all}, so that the answer comes once this node serves the change. */
@@ -797,7 +775,7 @@ class AdminApiE2EIT {
 
     private static HttpResponse<String> admin(String method, String path, String contentType, String body, String... headers)
         throws IOException, InterruptedException {
-        HttpRequest.Builder b = request(node.adminUrl(path)).header("Authorization", basic("admin", PASSWORD));
+        HttpRequest.Builder b = request(node().adminUrl(path)).header("Authorization", basic("admin", PASSWORD));
         if (contentType != null) {
             b.header("Content-Type", contentType);
         }
@@ -809,7 +787,7 @@ class AdminApiE2EIT {
     }
 
     private static HttpResponse<String> trafficGet(String path) throws IOException, InterruptedException {
-        return send(request(node.trafficUrl(path)).GET());
+        return send(request(node().trafficUrl(path)).GET());
     }
 
     private static HttpRequest.Builder request(String url) {
@@ -826,8 +804,7 @@ class AdminApiE2EIT {
 
     /** Writes next to the target and moves it in, so the deploy folder never sees half a file. */
     private static void drop(Path target, String content) throws IOException {
-        Path tmp = WORK.resolve(target.getFileName() + ".tmp");
-        Files.createDirectories(WORK);
+        Path tmp = NODE.workDir().resolve(target.getFileName() + ".tmp");
         Files.writeString(tmp, content);
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,13 +29,13 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.meridian.itests.RawHttpClient.Field;
 import dev.meridian.itests.RawHttpClient.Response;
@@ -64,22 +62,27 @@ import dev.meridian.itests.ScriptedUpstream.Received;
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class CacheConcurrencyE2EIT {
 
-    private static final Path WORK = Paths.get("target", "e2e-concurrency");
-    private static final String MEMBERS = "127.0.0.1:5931,127.0.0.1:5932,127.0.0.1:5933";
+    @RegisterExtension
+    static final MeridianCluster<ScriptedUpstream> CLUSTER = MeridianCluster
+        .of(NodeSpec.of("cn1", 25090, 5931), NodeSpec.of("cn2", 25100, 5932), NodeSpec.of("cn3", 25110, 5933))
+        .cluster("cache-concurrency")
+        .upstream(ScriptedUpstream::new)
+        .api("conc", up -> String.join("\n", "id: conc", "basePath: /conc",
+            "upstream: { url: '" + up.url("/conc") + "' }",
+            "cache: {ttl: 0s, respectCacheControl: true}", ""))
+        .build();
     private static final int URLS = 320;
     private static final int CLIENTS = 60;
     private static final long MAX_PAUSE_MILLIS = 3000;
     private static final String LAST_MODIFIED = ScriptedUpstream.httpDate(Instant.parse("2026-01-15T10:00:00Z"));
     private static final List<String> UNSAFE = List.of("POST", "PUT", "DELETE", "PATCH", "M-SEARCH");
 
-    private static final List<MeridianNode> NODES = new ArrayList<>();
     private static final List<UrlPlan> PLANS = new ArrayList<>();
     private static final Queue<Observation> OBSERVED = new ConcurrentLinkedQueue<>();
     /** Upstream GETs per path when the run ended (before the checks that send more). */
     private static final Map<String, Integer> GETS_AFTER_RUN = new ConcurrentHashMap<>();
     private static final AtomicLong LAST_UNSAFE_NANOS = new AtomicLong();
     private static final AtomicInteger FINAL_HITS = new AtomicInteger();
-    private static ScriptedUpstream upstream;
 
     /** What a URL's upstream answers say about storing it. */
     enum Kind {
@@ -140,40 +143,21 @@ class CacheConcurrencyE2EIT {
     }
 
     @BeforeAll
-    static void start() throws Exception {
-        upstream = new ScriptedUpstream();
-        for (int i = 1; i <= 3; i++) {
-            NODES.add(new MeridianNode("cn" + i, WORK, 25090 + (i - 1) * 10, 25091 + (i - 1) * 10, 25092 + (i - 1) * 10,
-                "concurrency-secret").start(Map.of("MERIDIAN_CLUSTER_NAME", "cache-concurrency",
-                "MERIDIAN_CLUSTER_PORT", Integer.toString(5930 + i), "MERIDIAN_CLUSTER_MEMBERS", MEMBERS)));
-        }
-        for (MeridianNode n : NODES) {
-            n.awaitReady(Duration.ofMinutes(3));
-        }
-        String api = String.join("\n", "id: conc", "basePath: /conc",
-            "upstream: { url: 'http://127.0.0.1:" + upstream.port() + "/conc' }",
-            "cache: {ttl: 0s, respectCacheControl: true}", "");
-        HttpResponse<String> applied = NODES.get(0).send("PUT", "/api/v1/apis/conc?wait=all", "application/yaml", api);
-        assertEquals(200, applied.statusCode(), applied.body());
-
+    static void runTheClients() throws Exception {
         Random random = new Random(9);
         for (int i = 0; i < URLS; i++) {
             UrlPlan plan = plan(i, random);
             PLANS.add(plan);
-            upstream.on(plan.path(), (req, nth) -> answer(plan, req));
+            upstream().on(plan.path(), (req, nth) -> answer(plan, req));
         }
         run();
         for (UrlPlan p : PLANS) {
-            GETS_AFTER_RUN.put(p.path(), upstream.gets(p.path()));
+            GETS_AFTER_RUN.put(p.path(), upstream().gets(p.path()));
         }
     }
 
-    @AfterAll
-    static void stop() {
-        NODES.forEach(MeridianNode::close);
-        if (upstream != null) {
-            upstream.close();
-        }
+    private static ScriptedUpstream upstream() {
+        return CLUSTER.upstream();
     }
 
     /** {@code s} with the case of its letters set by the bits of {@code bits}, lowest bit first. */
@@ -264,7 +248,7 @@ class CacheConcurrencyE2EIT {
         Response send(int node, String method, String path, List<Field> headers, byte[] body) throws IOException {
             RawHttpClient c = connections[node];
             if (c == null || c.isClosed()) {
-                c = new RawHttpClient(NODES.get(node).httpPort);
+                c = new RawHttpClient(CLUSTER.node(node).httpPort);
                 connections[node] = c;
             }
             try {
@@ -411,7 +395,7 @@ class CacheConcurrencyE2EIT {
                 problems.add(p + ": " + gets + " upstream GETs for " + storyGets + " client GETs; expected every one");
             }
             if (p.kind() == Kind.INVALIDATED) {
-                int unsafe = upstream.count(p.path(), r -> r.method().equals(p.unsafeMethod()));
+                int unsafe = upstream().count(p.path(), r -> r.method().equals(p.unsafeMethod()));
                 if (unsafe != 1) {
                     problems.add(p + ": " + p.unsafeMethod() + " reached the upstream " + unsafe + " times");
                 }
@@ -436,7 +420,7 @@ class CacheConcurrencyE2EIT {
             }
         }
         for (UrlPlan p : PLANS) {
-            for (Received r : upstream.received(p.path())) {
+            for (Received r : upstream().received(p.path())) {
                 if (!r.all("User-Agent").equals(List.of(p.userAgent()))) {
                     problems.add(p + ": the upstream got User-Agent " + r.all("User-Agent") + ", the client sent " + p.userAgent());
                 }
@@ -499,12 +483,12 @@ class CacheConcurrencyE2EIT {
         Map<Kind, Integer> checked = new EnumMap<>(Kind.class);
         List<RawHttpClient> clients = new ArrayList<>();
         try {
-            for (MeridianNode n : NODES) {
+            for (MeridianNode n : CLUSTER.nodes()) {
                 clients.add(new RawHttpClient(n.httpPort));
             }
             for (UrlPlan p : PLANS) {
                 checked.merge(p.kind(), 1, Integer::sum);
-                int before = upstream.gets(p.path());
+                int before = upstream().gets(p.path());
                 List<Field> ua = List.of(of("User-Agent", p.userAgent()));
                 int first = p.index() % 3;
                 switch (p.kind()) {
@@ -513,7 +497,7 @@ class CacheConcurrencyE2EIT {
                         for (int k = 0; k < 3; k++) {
                             check(outcomes, fields, p, k, finalGet(clients, k, p, ua), "HIT", stored);
                         }
-                        if (upstream.gets(p.path()) != before) {
+                        if (upstream().gets(p.path()) != before) {
                             outcomes.add(p + ": a fresh, never invalidated URL went to the upstream again");
                         }
                     }
@@ -524,14 +508,14 @@ class CacheConcurrencyE2EIT {
                             int node = (first + k) % 3;
                             check(outcomes, fields, p, node, finalGet(clients, node, p, ua), "HIT", refetched);
                         }
-                        if (upstream.gets(p.path()) != before + 1) {
-                            outcomes.add(p + ": " + (upstream.gets(p.path()) - before) + " upstream GETs after its "
+                        if (upstream().gets(p.path()) != before + 1) {
+                            outcomes.add(p + ": " + (upstream().gets(p.path()) - before) + " upstream GETs after its "
                                 + p.unsafeMethod() + "; expected exactly 1 (fetched again, then a hit on the other nodes)");
                         }
                     }
                     case NO_STORE, PRIVATE -> {
                         check(outcomes, fields, p, first, finalGet(clients, first, p, ua), "MISS", null);
-                        if (upstream.gets(p.path()) != before + 1) {
+                        if (upstream().gets(p.path()) != before + 1) {
                             outcomes.add(p + ": not sent to the upstream");
                         }
                     }
@@ -569,7 +553,7 @@ class CacheConcurrencyE2EIT {
     private static Response finalGet(List<RawHttpClient> clients, int node, UrlPlan p, List<Field> headers) throws IOException {
         RawHttpClient c = clients.get(node);
         if (c.isClosed()) {
-            c = new RawHttpClient(NODES.get(node).httpPort);
+            c = new RawHttpClient(CLUSTER.node(node).httpPort);
             clients.set(node, c);
         }
         Response r = c.send("GET", p.path(), headers, null);
@@ -599,7 +583,7 @@ class CacheConcurrencyE2EIT {
     @Order(60)
     void should_report_cache_stats_that_count_only_the_unsafe_urls_as_invalidated() throws Exception {
         finalPhase();
-        HttpResponse<String> s = NODES.get(0).get(NODES.get(0).adminUrl("/api/v1/cache/stats"), true);
+        HttpResponse<String> s = CLUSTER.node(0).get(CLUSTER.node(0).adminUrl("/api/v1/cache/stats"), true);
         assertEquals(200, s.statusCode(), s.body());
         System.out.println("cache stats after the run: " + s.body());
         Matcher line = Pattern.compile("\"api\":\"conc\",\"hits\":(\\d+),\"misses\":(\\d+),\"stale\":(\\d+),\"bypass\":(\\d+),"
@@ -618,6 +602,6 @@ class CacheConcurrencyE2EIT {
             + " URLs that got an unsafe request: more than those URLs were invalidated; " + s.body());
         assertTrue(hits >= observedHits, "hits " + hits + " counted, " + observedHits + " seen by clients; " + s.body());
         assertTrue(stored >= storable, "stored " + stored + " for " + storable + " storable answers; " + s.body());
-        System.out.println("cache stats by node: " + NODES.get(1).get(NODES.get(1).adminUrl("/api/v1/cache/stats?by=node"), true).body());
+        System.out.println("cache stats by node: " + CLUSTER.node(1).get(CLUSTER.node(1).adminUrl("/api/v1/cache/stats?by=node"), true).body());
     }
 }

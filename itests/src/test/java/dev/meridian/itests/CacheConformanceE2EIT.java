@@ -9,10 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import java.io.IOException;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,10 +19,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -51,35 +47,27 @@ import dev.meridian.itests.ScriptedUpstream.Script;
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class CacheConformanceE2EIT {
 
-    private static final Path WORK = Paths.get("target", "e2e-conformance");
     private static final int HTTP = 24080;
     private static final String FRESH = "max-age=3600";
-    private static ScriptedUpstream upstream;
-    private static MeridianNode node;
 
-    @BeforeAll
-    static void start() throws Exception {
-        upstream = new ScriptedUpstream();
-        node = new MeridianNode("conf1", WORK, HTTP, 24181, 24101, "conformance-secret").start();
-        node.awaitReady(Duration.ofMinutes(3));
-        apply("conf", "/conf", "{ttl: 0s, respectCacheControl: true}");
-    }
+    @RegisterExtension
+    static final MeridianCluster<ScriptedUpstream> NODE = MeridianCluster
+        .of(NodeSpec.of("conf1", HTTP, 24181, 24101))
+        .upstream(ScriptedUpstream::new)
+        .api("conf", up -> definition(up, "conf", "/conf", "{ttl: 0s, respectCacheControl: true}"))
+        .build();
 
-    @AfterAll
-    static void stop() {
-        if (node != null) {
-            node.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
+    private static String definition(ScriptedUpstream up, String id, String basePath, String cache) {
+        return String.join("\n", "id: " + id, "basePath: " + basePath,
+            "upstream: { url: '" + up.url(basePath) + "' }", "cache: " + cache, "");
     }
 
     private static void apply(String id, String basePath, String cache) throws Exception {
-        String api = String.join("\n", "id: " + id, "basePath: " + basePath,
-            "upstream: { url: 'http://127.0.0.1:" + upstream.port() + basePath + "' }", "cache: " + cache, "");
-        HttpResponse<String> r = node.send("PUT", "/api/v1/apis/" + id + "?wait=all", "application/yaml", api);
-        assertEquals(200, r.statusCode(), "apply " + id + ": " + r.body());
+        NODE.apply(id, definition(NODE.upstream(), id, basePath, cache));
+    }
+
+    private static ScriptedUpstream upstream() {
+        return NODE.upstream();
     }
 
     private static Response get(String path, Field... headers) throws IOException {
@@ -94,7 +82,7 @@ class CacheConformanceE2EIT {
 
     /** Two GETs of {@code path}, each on its own connection. */
     private static Response[] twice(String path, Script script) throws IOException {
-        upstream.on(path, script);
+        upstream().on(path, script);
         Response first = get(path);
         Response second = get(path);
         return new Response[] {first, second};
@@ -102,11 +90,11 @@ class CacheConformanceE2EIT {
 
     private static void assertReused(String path, Response second) {
         assertEquals("HIT", second.xCache(), path + ": second answer " + second);
-        assertEquals(1, upstream.gets(path), path + ": the upstream saw the second request; second answer " + second);
+        assertEquals(1, upstream().gets(path), path + ": the upstream saw the second request; second answer " + second);
     }
 
     private static void assertNotReused(String path, Response second) {
-        assertEquals(2, upstream.gets(path), path + ": the second request was not sent to the upstream; second answer " + second);
+        assertEquals(2, upstream().gets(path), path + ": the second request was not sent to the upstream; second answer " + second);
         assertNotEquals("HIT", second.xCache(), path + ": " + second);
     }
 
@@ -233,7 +221,7 @@ class CacheConformanceE2EIT {
     @Test
     void should_revalidate_a_stale_must_revalidate_entry_with_its_validator_rfc9111_5_2_2_2() throws Exception {
         String path = "/conf/must-revalidate/revalidated";
-        upstream.on(path, (req, nth) -> {
+        upstream().on(path, (req, nth) -> {
             if (nth == 1) {
                 return Answer.ok("mr body").with("Cache-Control", "max-age=1, must-revalidate").with("ETag", "\"mr1\"");
             }
@@ -245,8 +233,8 @@ class CacheConformanceE2EIT {
         Response first = get(path);
         awaitPast(dateOf(first).plusMillis(2200));
         Response stale = get(path);
-        assertEquals(2, upstream.count(path), "a stale must-revalidate entry goes to the upstream: " + stale);
-        Received revalidation = upstream.received(path).get(1);
+        assertEquals(2, upstream().count(path), "a stale must-revalidate entry goes to the upstream: " + stale);
+        Received revalidation = upstream().received(path).get(1);
         assertEquals(Optional.of("\"mr1\""), revalidation.first("If-None-Match"), "a conditional request with the stored ETag (§4.3.1)");
         assertEquals(200, stale.status(), stale.toString());
         assertEquals("mr body", stale.text(), "the stored body, validated by the 304");
@@ -260,8 +248,8 @@ class CacheConformanceE2EIT {
         String failing = "/conf/must-revalidate/upstream-503";
         String closing = "/conf/must-revalidate/upstream-closes";
         Answer stored = Answer.ok("must not be served stale").with("Cache-Control", "max-age=1, must-revalidate");
-        upstream.on(failing, Script.sequence(stored, Answer.status(503, "Service Unavailable").withBody("down")));
-        upstream.on(closing, Script.sequence(stored, Answer.disconnect()));
+        upstream().on(failing, Script.sequence(stored, Answer.status(503, "Service Unavailable").withBody("down")));
+        upstream().on(closing, Script.sequence(stored, Answer.disconnect()));
         Response a = get(failing);
         Response b = get(closing);
         awaitPast(dateOf(b).plusMillis(2200));
@@ -270,13 +258,13 @@ class CacheConformanceE2EIT {
         assertEquals(503, afterError.status(), "the upstream's error, not the stale entry: " + afterError);
         assertTrue(afterClose.status() >= 500, "an error (504 recommended), not the stale entry: " + afterClose);
         assertNotEquals(a.text(), afterClose.text(), afterClose.toString());
-        assertEquals(2, upstream.count(failing));
+        assertEquals(2, upstream().count(failing));
     }
 
     @Test
     void should_serve_stale_within_stale_while_revalidate_and_revalidate_in_the_background_rfc5861_3() throws Exception {
         String path = "/conf/swr/within";
-        upstream.on(path, (req, nth) -> Answer.ok("swr v" + nth)
+        upstream().on(path, (req, nth) -> Answer.ok("swr v" + nth)
             .with("Cache-Control", nth == 1 ? "max-age=1, stale-while-revalidate=30" : FRESH));
         Response first = get(path);
         awaitPast(dateOf(first).plusMillis(2200));
@@ -285,18 +273,18 @@ class CacheConformanceE2EIT {
         assertEquals("swr v1", stale.text(), "served stale within the window: " + stale);
         assertEquals("STALE", stale.xCache(), stale.toString());
         Awaitility.await("background revalidation").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
-            .until(() -> upstream.count(path) == 2);
+            .until(() -> upstream().count(path) == 2);
         Awaitility.await("the refreshed entry served").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
             .until(() -> get(path).text().equals("swr v2"));
         Response refreshed = get(path);
         assertEquals("HIT", refreshed.xCache(), refreshed.toString());
-        assertEquals(2, upstream.count(path), "the background refresh stored the answer");
+        assertEquals(2, upstream().count(path), "the background refresh stored the answer");
     }
 
     @Test
     void should_not_serve_stale_past_the_stale_while_revalidate_window_rfc5861_3() throws Exception {
         String path = "/conf/swr/past";
-        upstream.on(path, (req, nth) -> Answer.ok("swr past v" + nth).with("Cache-Control", "max-age=1, stale-while-revalidate=1"));
+        upstream().on(path, (req, nth) -> Answer.ok("swr past v" + nth).with("Cache-Control", "max-age=1, stale-while-revalidate=1"));
         Response first = get(path);
         awaitPast(dateOf(first).plusMillis(3300));
         Response late = get(path);
@@ -309,14 +297,14 @@ class CacheConformanceE2EIT {
         String failing = "/conf/sie/within-503";
         String closing = "/conf/sie/within-close";
         Answer stored = Answer.ok("sie stored").with("Cache-Control", "max-age=1, stale-if-error=60");
-        upstream.on(failing, Script.sequence(stored, Answer.status(503, "Service Unavailable").withBody("down")));
-        upstream.on(closing, Script.sequence(stored, Answer.disconnect()));
+        upstream().on(failing, Script.sequence(stored, Answer.status(503, "Service Unavailable").withBody("down")));
+        upstream().on(closing, Script.sequence(stored, Answer.disconnect()));
         get(failing);
         Response b = get(closing);
         awaitPast(dateOf(b).plusMillis(2200));
         Response afterError = get(failing);
         Response afterClose = get(closing);
-        assertEquals(2, upstream.count(failing), "the stale entry was tried against the upstream first");
+        assertEquals(2, upstream().count(failing), "the stale entry was tried against the upstream first");
         assertEquals(200, afterError.status(), "stale-if-error: the stored answer instead of a 503: " + afterError);
         assertEquals("sie stored", afterError.text());
         assertEquals(200, afterClose.status(), "stale-if-error: the stored answer instead of a 502: " + afterClose);
@@ -326,7 +314,7 @@ class CacheConformanceE2EIT {
     @Test
     void should_not_serve_stale_past_the_stale_if_error_window_rfc5861_4() throws Exception {
         String path = "/conf/sie/past";
-        upstream.on(path, Script.sequence(Answer.ok("sie past").with("Cache-Control", "max-age=1, stale-if-error=1"),
+        upstream().on(path, Script.sequence(Answer.ok("sie past").with("Cache-Control", "max-age=1, stale-if-error=1"),
             Answer.status(503, "Service Unavailable").withBody("down")));
         Response first = get(path);
         awaitPast(dateOf(first).plusMillis(3300));
@@ -339,15 +327,15 @@ class CacheConformanceE2EIT {
     @Test
     void should_answer_only_if_cached_with_504_on_a_miss_and_from_the_cache_on_a_hit_rfc9111_5_2_1_7() throws Exception {
         String path = "/conf/only-if-cached/one";
-        upstream.on(path, Script.always(Answer.ok("oic").with("Cache-Control", FRESH)));
+        upstream().on(path, Script.always(Answer.ok("oic").with("Cache-Control", FRESH)));
         Response miss = get(path, of("Cache-Control", "only-if-cached"));
         assertEquals(504, miss.status(), "nothing stored: 504 Gateway Timeout, without asking the upstream: " + miss);
-        assertEquals(0, upstream.count(path), "only-if-cached never reaches the upstream");
+        assertEquals(0, upstream().count(path), "only-if-cached never reaches the upstream");
         get(path);
         Response hit = get(path, of("Cache-Control", "only-if-cached"));
         assertEquals(200, hit.status(), hit.toString());
         assertEquals("oic", hit.text());
-        assertEquals(1, upstream.count(path));
+        assertEquals(1, upstream().count(path));
     }
 
     // ---- conditional requests answered by the cache (RFC 9110 §13, §15.4.5) -------------------
@@ -355,14 +343,14 @@ class CacheConformanceE2EIT {
     @Test
     void should_answer_a_matching_if_none_match_with_a_304_carrying_the_etag_rfc9110_15_4_5() throws Exception {
         String path = "/conf/conditional/etag-in-304";
-        upstream.on(path, Script.always(Answer.ok("etag body").with("Cache-Control", FRESH).with("ETag", "\"abcdef\"")));
+        upstream().on(path, Script.always(Answer.ok("etag body").with("Cache-Control", FRESH).with("ETag", "\"abcdef\"")));
         get(path);
         Response r = get(path, of("If-None-Match", "\"abcdef\""));
         assertEquals(304, r.status(), r.toString());
         assertEquals(List.of("\"abcdef\""), r.all("ETag"), "a 304 carries the ETag the 200 would have: " + r);
         assertEquals(List.of(FRESH), r.all("Cache-Control"), "and its Cache-Control: " + r);
         assertEquals("HIT", r.xCache(), r.toString());
-        assertEquals(1, upstream.count(path));
+        assertEquals(1, upstream().count(path));
     }
 
     /** An origin that evaluates conditionals as RFC 9110 §13.2.2 orders them, for requests the cache forwards. */
@@ -386,7 +374,7 @@ class CacheConformanceE2EIT {
         String path = "/conf/conditional/inm-precedence";
         Instant now = Instant.now();
         String lastModified = ScriptedUpstream.httpDate(now.minusSeconds(3600));
-        upstream.on(path, conditionalOrigin("precedence body", "\"p1\"", lastModified));
+        upstream().on(path, conditionalOrigin("precedence body", "\"p1\"", lastModified));
         get(path);
         Response unmatched = get(path, of("If-None-Match", "\"other\""), of("If-Modified-Since", ScriptedUpstream.httpDate(now)));
         assertEquals(200, unmatched.status(), "If-None-Match fails, so If-Modified-Since is ignored: " + unmatched);
@@ -412,7 +400,7 @@ class CacheConformanceE2EIT {
     void should_compare_entity_tags_weakly_for_if_none_match_rfc9110_13_1_2(String name, String etag, String inm,
                                                                               boolean notModified) throws Exception {
         String path = "/conf/etag-compare/" + name;
-        upstream.on(path, Script.always(Answer.ok("compare " + name).with("Cache-Control", FRESH).with("ETag", etag)));
+        upstream().on(path, Script.always(Answer.ok("compare " + name).with("Cache-Control", FRESH).with("ETag", etag)));
         Response stored = get(path);
         assertEquals(List.of(etag), stored.all("ETag"), "the ETag byte for byte: " + stored);
         Response r = get(path, of("If-None-Match", inm));
@@ -423,7 +411,7 @@ class CacheConformanceE2EIT {
             assertEquals(200, r.status(), r.toString());
             assertEquals("compare " + name, r.text());
         }
-        assertEquals(1, upstream.count(path), "answered from the cache");
+        assertEquals(1, upstream().count(path), "answered from the cache");
     }
 
     // ---- invalidation by unsafe methods (§4.4) -------------------------------------------------
@@ -438,23 +426,23 @@ class CacheConformanceE2EIT {
         String sibling = base + "/sibling";
         Script script = (req, nth) -> req.isGet() ? Answer.ok(req.target() + " fetch " + nth).with("Cache-Control", FRESH)
             : Answer.ok("done").with("Cache-Control", "no-store");
-        upstream.on(target, script).on(sibling, script);
+        upstream().on(target, script).on(sibling, script);
         for (String p : List.of(target, otherQuery, sibling)) {
             get(p);
             assertEquals("HIT", get(p).xCache(), p + " stored");
         }
         Response unsafe = send(method, target, "abc");
         assertEquals(200, unsafe.status(), method + " reached the upstream: " + unsafe);
-        assertEquals(1, upstream.count(target, r -> r.method().equals(method)));
+        assertEquals(1, upstream().count(target, r -> r.method().equals(method)));
 
         Response after = get(target);
         assertNotEquals("HIT", after.xCache(), "a successful " + method + " invalidates its URL: " + after);
-        assertEquals(2, upstream.count(target, r -> r.isGet() && r.target().equals(target)), after.toString());
+        assertEquals(2, upstream().count(target, r -> r.isGet() && r.target().equals(target)), after.toString());
         Response otherAfter = get(otherQuery);
         assertEquals("HIT", otherAfter.xCache(), "another query is another URL: " + otherAfter);
         Response siblingAfter = get(sibling);
         assertEquals("HIT", siblingAfter.xCache(), "another path is another URL: " + siblingAfter);
-        assertEquals(1, upstream.gets(sibling));
+        assertEquals(1, upstream().gets(sibling));
     }
 
     @Test
@@ -464,10 +452,10 @@ class CacheConformanceE2EIT {
         String byContentLocation = base + "/by-content-location";
         String foreign = base + "/foreign";
         Script stored = (req, nth) -> Answer.ok(req.target() + " fetch " + nth).with("Cache-Control", FRESH);
-        upstream.on(byLocation, stored).on(byContentLocation, stored).on(foreign, stored);
-        upstream.on(base + "/create", Script.always(Answer.status(201, "Created").with("Location", byLocation)
+        upstream().on(byLocation, stored).on(byContentLocation, stored).on(foreign, stored);
+        upstream().on(base + "/create", Script.always(Answer.status(201, "Created").with("Location", byLocation)
             .with("Content-Location", byContentLocation).withBody("created")));
-        upstream.on(base + "/elsewhere", Script.always(Answer.ok("updated")
+        upstream().on(base + "/elsewhere", Script.always(Answer.ok("updated")
             .with("Location", "http://elsewhere.example" + foreign)
             .with("Content-Location", "http://elsewhere.example" + foreign)));
         for (String p : List.of(byLocation, byContentLocation, foreign)) {
@@ -480,13 +468,13 @@ class CacheConformanceE2EIT {
         assertAll(
             () -> assertNotEquals("HIT", loc.xCache(), "the Location URL is invalidated: " + loc),
             () -> assertNotEquals("HIT", cl.xCache(), "the Content-Location URL is invalidated: " + cl),
-            () -> assertEquals(2, upstream.gets(byLocation), "Location URL fetched again"),
-            () -> assertEquals(2, upstream.gets(byContentLocation), "Content-Location URL fetched again"));
+            () -> assertEquals(2, upstream().gets(byLocation), "Location URL fetched again"),
+            () -> assertEquals(2, upstream().gets(byContentLocation), "Content-Location URL fetched again"));
 
         assertEquals(200, send("PUT", base + "/elsewhere", "x").status());
         Response f = get(foreign);
         assertEquals("HIT", f.xCache(), "a Location on another host must not invalidate: " + f);
-        assertEquals(1, upstream.gets(foreign));
+        assertEquals(1, upstream().gets(foreign));
     }
 
     // ---- what is stored (§3.1, §3.2) ------------------------------------------------------------
@@ -575,7 +563,7 @@ class CacheConformanceE2EIT {
     void should_update_stored_fields_from_a_304_except_content_length_rfc9111_3_2() throws Exception {
         String path = "/conf/update304/fields";
         String body = "update304 body";
-        upstream.on(path, (req, nth) -> {
+        upstream().on(path, (req, nth) -> {
             if (nth == 1) {
                 return Answer.ok(body).with("Cache-Control", "max-age=1").with("ETag", "\"u1\"")
                     .with("Content-Type", "text/plain").with("Test-Header", "A").with("X-Frame-Options", "deny")
@@ -592,8 +580,8 @@ class CacheConformanceE2EIT {
         Response first = get(path);
         awaitPast(dateOf(first).plusMillis(2200));
         Response validated = get(path);
-        assertEquals(2, upstream.count(path));
-        assertEquals(Optional.of("\"u1\""), upstream.received(path).get(1).first("If-None-Match"));
+        assertEquals(2, upstream().count(path));
+        assertEquals(Optional.of("\"u1\""), upstream().received(path).get(1).first("If-None-Match"));
         Response hit = get(path);
         assertReusedAfterRevalidation(path, hit);
         for (Response r : List.of(validated, hit)) {
@@ -613,7 +601,7 @@ class CacheConformanceE2EIT {
 
     private static void assertReusedAfterRevalidation(String path, Response hit) {
         assertEquals("HIT", hit.xCache(), "fresh again after the 304: " + hit);
-        assertEquals(2, upstream.count(path), hit.toString());
+        assertEquals(2, upstream().count(path), hit.toString());
     }
 
     // ---- interim responses (RFC 9110 §15.2) ------------------------------------------------------
@@ -623,7 +611,7 @@ class CacheConformanceE2EIT {
     @Test
     void should_forward_an_interim_103_early_hints_response_to_the_client_rfc9110_15_2() throws Exception {
         String path = "/conf/interim/forwarded";
-        upstream.on(path, Script.always(Answer.ok("after hints").with("Cache-Control", FRESH)
+        upstream().on(path, Script.always(Answer.ok("after hints").with("Cache-Control", FRESH)
             .withInterim(103, "Early Hints", EARLY_HINT)));
         Response r = get(path);
         assertEquals(200, r.status(), r.toString());
@@ -636,7 +624,7 @@ class CacheConformanceE2EIT {
     @Test
     void should_store_the_final_response_and_never_an_interim_one_rfc9111_3() throws Exception {
         String path = "/conf/interim/not-cached";
-        upstream.on(path, Script.always(Answer.ok("final only").with("Cache-Control", FRESH)
+        upstream().on(path, Script.always(Answer.ok("final only").with("Cache-Control", FRESH)
             .withInterim(103, "Early Hints", EARLY_HINT)));
         Response first = get(path);
         assertEquals(200, first.status(), first.toString());
@@ -703,13 +691,13 @@ class CacheConformanceE2EIT {
         List<String[]> variants = List.of(
             new String[] {"MaX-aGe=3600", "Text/Plain; Charset=UTF-8", "No-Cache=\"Set-Cookie\", max-age=3600"},
             new String[] {"max-age=3600", "text/plain; charset=utf-8", "no-cache=\"set-cookie\", max-age=3600"});
-        int before = upstream.connections();
+        int before = upstream().connections();
         List<Response> seen = new ArrayList<>();
         List<String[]> expected = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             String[] v = variants.get(i % 2);
             String path = base + i;
-            upstream.on(path, Script.always(Answer.ok("bytes " + i).with("Cache-Control", v[0]).with("Content-Type", v[1])
+            upstream().on(path, Script.always(Answer.ok("bytes " + i).with("Cache-Control", v[0]).with("Content-Type", v[1])
                 .with("X-Variant", v[2])));
             seen.add(get(path));
             expected.add(v);
@@ -720,7 +708,7 @@ class CacheConformanceE2EIT {
         for (int i = 0; i < 6; i++) {
             String path = base + "nostore-" + i;
             String v = noStore[i % 2];
-            upstream.on(path, Script.always(Answer.ok("no store " + i).with("Cache-Control", v)));
+            upstream().on(path, Script.always(Answer.ok("no store " + i).with("Cache-Control", v)));
             Response r = get(path);
             assertEquals(List.of(v), r.all("Cache-Control"), "Cache-Control as the upstream sent it: " + r);
         }
@@ -731,7 +719,7 @@ class CacheConformanceE2EIT {
             assertEquals(List.of(v[1]), r.all("Content-Type"), "request " + i + ": " + r);
             assertEquals(List.of(v[2]), r.all("X-Variant"), "request " + i + ": " + r);
         }
-        int used = upstream.connections() - before;
+        int used = upstream().connections() - before;
         assertTrue(used < 14, "the gateway reused its upstream connections (else this test sees no parser field cache): "
             + used + " connections for 14 upstream requests");
     }
@@ -747,13 +735,13 @@ class CacheConformanceE2EIT {
         try (RawHttpClient client = new RawHttpClient(HTTP)) {
             for (int i = 0; i < 6; i++) {
                 String path = base + i;
-                upstream.on(path, Script.always(Answer.ok("request " + i).with("Cache-Control", "no-store")));
+                upstream().on(path, Script.always(Answer.ok("request " + i).with("Cache-Control", "no-store")));
                 Response r = client.send("GET", path, variants.get(i % 2), null);
                 assertEquals(200, r.status(), r.toString());
             }
         }
         for (int i = 0; i < 6; i++) {
-            Received got = upstream.received(base + i).get(0);
+            Received got = upstream().received(base + i).get(0);
             for (Field f : variants.get(i % 2)) {
                 assertEquals(List.of(f.value()), got.all(f.name()), "request " + i + " reached the upstream with " + got.fields());
             }

@@ -13,7 +13,6 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -22,10 +21,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Memory that traffic cannot grow without bound (issue 9 item 4): 200,000 POSTs to random query
@@ -36,48 +34,40 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class CacheFloodE2EIT {
 
-    private static final Path WORK = Paths.get("target", "e2e-flood");
     private static final int FLOOD = 200_000;
     private static final int CACHED = 200;
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(5)).build();
-    private static CountingUpstream upstream;
-    private static MeridianNode node;
 
-    @BeforeAll
-    static void start() throws Exception {
-        upstream = new CountingUpstream();
-        node = new MeridianNode("flood-1", WORK, 23080, 23181, 23101, "flood-secret").start(Map.of("MERIDIAN_ACCESS_LOG", "off"));
-        node.awaitReady(Duration.ofMinutes(3));
-        String api = String.join("\n", "id: flooded", "basePath: /flooded",
-            "upstream: { url: 'http://127.0.0.1:" + upstream.port() + "/' }", "cache: { ttl: 1h }", "");
-        HttpResponse<String> r = node.send("PUT", "/api/v1/apis/flooded", "application/yaml", api);
-        assertEquals(200, r.statusCode(), r.body());
+    @RegisterExtension
+    static final MeridianCluster<CountingUpstream> NODE = MeridianCluster
+        .of(NodeSpec.of("flood-1", 23080, 23181, 23101).withEnv("MERIDIAN_ACCESS_LOG", "off"))
+        .upstream(CountingUpstream::new)
+        .api("flooded", up -> String.join("\n", "id: flooded", "basePath: /flooded",
+            "upstream: { url: '" + up.url("/") + "' }", "cache: { ttl: 1h }", ""))
+        .build();
+
+    private static MeridianNode node() {
+        return NODE.node(0);
     }
 
-    @AfterAll
-    static void stop() {
-        if (node != null) {
-            node.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
+    private static CountingUpstream upstream() {
+        return NODE.upstream();
     }
 
     private static HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(node.trafficUrl(path))).timeout(Duration.ofSeconds(15)).build(),
+        return HTTP.send(HttpRequest.newBuilder(URI.create(node().trafficUrl(path))).timeout(Duration.ofSeconds(15)).build(),
             HttpResponse.BodyHandlers.ofString());
     }
 
     /** Heap in use after two full collections (the node runs ParallelGC: a requested GC is a full one). */
     private static long heapAfterGc() throws Exception {
         for (int i = 0; i < 2; i++) {
-            Process jcmd = new ProcessBuilder(jcmd(), Long.toString(node.jvm().pid()), "GC.run").redirectErrorStream(true).start();
+            Process jcmd = new ProcessBuilder(jcmd(), Long.toString(node().jvm().pid()), "GC.run").redirectErrorStream(true).start();
             jcmd.getInputStream().readAllBytes();
             assertTrue(jcmd.waitFor(60, TimeUnit.SECONDS) && jcmd.exitValue() == 0, "jcmd GC.run");
         }
-        Matcher m = Pattern.compile("(?m)^jvm_heap_used_bytes (\\d+)").matcher(node.get(node.adminUrl("/metrics"), false).body());
+        Matcher m = Pattern.compile("(?m)^jvm_heap_used_bytes (\\d+)").matcher(node().get(node().adminUrl("/metrics"), false).body());
         assertTrue(m.find(), "jvm_heap_used_bytes in /metrics");
         return Long.parseLong(m.group(1));
     }
@@ -111,13 +101,13 @@ class CacheFloodE2EIT {
 
         assertTrue(after - before < 64L << 20, "heap grew by " + ((after - before) >> 20) + " MiB");
         assertTrue(urls <= 16_384L * 64, "URL invalidations bounded: " + urls);
-        int upstreamBefore = upstream.total();
+        int upstreamBefore = upstream().total();
         for (int i = 0; i < CACHED; i++) {
             HttpResponse<String> r = get("/flooded/item/" + i);
             assertEquals("HIT", r.headers().firstValue("X-Cache").orElse(""), "item " + i + " was not written: still a hit");
         }
-        assertEquals(upstreamBefore, upstream.total(), "no cached item reached the upstream");
-        HttpResponse<String> post = HTTP.send(HttpRequest.newBuilder(URI.create(node.trafficUrl("/flooded/item/7")))
+        assertEquals(upstreamBefore, upstream().total(), "no cached item reached the upstream");
+        HttpResponse<String> post = HTTP.send(HttpRequest.newBuilder(URI.create(node().trafficUrl("/flooded/item/7")))
             .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, post.statusCode());
         Awaitility.await("a write to a cached URL still invalidates it").atMost(Duration.ofSeconds(10))
@@ -135,7 +125,7 @@ class CacheFloodE2EIT {
         List<Thread> threads = new ArrayList<>();
         for (int c = 0; c < connections; c++) {
             Thread t = new Thread(() -> {
-                try (KeepAliveClient client = new KeepAliveClient(node.httpPort)) {
+                try (KeepAliveClient client = new KeepAliveClient(node().httpPort)) {
                     while (left.getAndDecrement() > 0) {
                         String q = Long.toHexString(ThreadLocalRandom.current().nextLong());
                         KeepAliveClient.Reply r = client.send("POST", "/flooded/write?r=" + q, "x");
@@ -161,7 +151,7 @@ class CacheFloodE2EIT {
 
     /** A node-level cache figure from GET /api/v1/cache/stats?by=node ("urls", "pendingUrls"). */
     private static long stat(String name) throws Exception {
-        String body = node.get(node.adminUrl("/api/v1/cache/stats?by=node"), true).body();
+        String body = node().get(node().adminUrl("/api/v1/cache/stats?by=node"), true).body();
         Matcher m = Pattern.compile("\"" + name + "\"\\s*:\\s*(\\d+)").matcher(body);
         assertTrue(m.find(), name + " in " + body);
         return Long.parseLong(m.group(1));

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,13 +14,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Three nodes started from the distribution as separate processes form one Hazelcast cluster
@@ -33,49 +31,22 @@ import org.junit.jupiter.api.Timeout;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterE2EIT {
 
-    private static final Path WORK = Paths.get("target", "e2e");
-    private static final String MEMBERS = "127.0.0.1:5911,127.0.0.1:5912,127.0.0.1:5913";
-    private static final Pattern NAME = Pattern.compile("\"name\":\"([^\"]+)\"[^}]*?\"state\":\"([a-z]+)\"");
-    private static final List<MeridianNode> NODES = new ArrayList<>();
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        for (int i = 1; i <= 3; i++) {
-            NODES.add(new MeridianNode("cn" + i, WORK, 26080 + i * 10, 26081 + i * 10, 26082 + i * 10, "cluster-secret")
-                .start(Map.of("MERIDIAN_CLUSTER_NAME", "membership-it", "MERIDIAN_CLUSTER_PORT", "591" + i,
-                    "MERIDIAN_CLUSTER_MEMBERS", MEMBERS)));
-        }
-        for (MeridianNode n : NODES) {
-            n.awaitReady(Duration.ofMinutes(3));
-        }
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        NODES.forEach(MeridianNode::close);
-    }
-
-    /** name → state, as one node's {@code GET /api/v1/cluster} answers. */
-    private static Map<String, String> listing(MeridianNode node) throws Exception {
-        HttpResponse<String> r = node.get(node.adminUrl("/api/v1/cluster"), true);
-        assertEquals(200, r.statusCode(), r.body());
-        Map<String, String> out = new java.util.TreeMap<>();
-        Matcher m = NAME.matcher(r.body());
-        while (m.find()) {
-            out.put(m.group(1), m.group(2));
-        }
-        return out;
-    }
+    @RegisterExtension
+    static final MeridianCluster<Upstream> CLUSTER = MeridianCluster
+        .of(NodeSpec.of("cn1", 26090, 5911), NodeSpec.of("cn2", 26100, 5912), NodeSpec.of("cn3", 26110, 5913))
+        .cluster("membership-it")
+        .password("cluster-secret")
+        .build();
 
     @Test
     @Order(10)
     void should_list_every_node_as_ready_on_every_node() throws Exception {
         Map<String, String> expected = Map.of("cn1", "ready", "cn2", "ready", "cn3", "ready");
-        for (MeridianNode n : NODES) {
+        for (MeridianNode n : CLUSTER.nodes()) {
             Awaitility.await("listing on " + n.name).atMost(Duration.ofSeconds(30)).ignoreExceptions()
-                .until(() -> listing(n).equals(expected));
+                .until(() -> n.clusterStates().equals(expected));
         }
-        String shell = NODES.get(0).shell("gateway:cluster");
+        String shell = CLUSTER.node(0).shell("gateway:cluster");
         assertTrue(shell.contains("cn1") && shell.contains("cn2") && shell.contains("cn3"), shell);
     }
 
@@ -92,18 +63,18 @@ class ClusterE2EIT {
     @Order(20)
     void should_propagate_an_apply_to_every_node_before_wait_all_answers() throws Exception {
         for (int i = 0; i < 5; i++) {
-            MeridianNode via = NODES.get(i % 3);
+            MeridianNode via = CLUSTER.node(i % 3);
             HttpResponse<String> r = via.send("PUT", "/api/v1/apis/prop?wait=all", "application/yaml", api("prop", "s" + i));
             assertEquals(200, r.statusCode(), r.body());
             Matcher rev = Pattern.compile("\"revision\":(\\d+),\"changed\"").matcher(r.body());
             assertTrue(rev.find(), r.body());
             long revision = Long.parseLong(rev.group(1));
             assertEquals(3, r.body().split("\"propagationMs\":\\d+").length - 1, r.body());
-            for (MeridianNode n : NODES) {
+            for (MeridianNode n : CLUSTER.nodes()) {
                 assertEquals(revision, revisionServed(n, "/prop/x"), "node " + n.name + " serves the revision when wait=all answered");
             }
         }
-        String metrics = NODES.get(2).get(NODES.get(2).adminUrl("/metrics"), false).body();
+        String metrics = CLUSTER.node(2).get(CLUSTER.node(2).adminUrl("/metrics"), false).body();
         assertTrue(Pattern.compile("(?m)^meridian_revisions_adopted_total [1-9]").matcher(metrics).find(), metrics);
         assertTrue(Pattern.compile("(?m)^meridian_revisions_committed_total [1-9]").matcher(metrics).find(), metrics);
         assertTrue(Pattern.compile("(?m)^meridian_propagation_seconds_count [1-9]").matcher(metrics).find(), metrics);
@@ -112,10 +83,10 @@ class ClusterE2EIT {
     @Test
     @Order(25)
     void should_answer_202_naming_the_node_that_lags_when_wait_all_times_out() throws Exception {
-        MeridianNode lagging = NODES.get(2);
+        MeridianNode lagging = CLUSTER.node(2);
         lagging.shell("bundle:stop dev.meridian.gateway-manager"); // its member stays, it adopts nothing
         try {
-            HttpResponse<String> r = NODES.get(0).send("PUT", "/api/v1/apis/prop?wait=all&timeout=1s", "application/yaml",
+            HttpResponse<String> r = CLUSTER.node(0).send("PUT", "/api/v1/apis/prop?wait=all&timeout=1s", "application/yaml",
                 api("prop", "lagging"));
             assertEquals(202, r.statusCode(), r.body());
             assertTrue(r.body().matches(".*\\{\"name\":\"cn3\",\"state\":\"ready\",\"revision\":\\d+,\"propagationMs\":null,\"error\":\"serves revision .*"),
@@ -124,7 +95,7 @@ class ClusterE2EIT {
         } finally {
             lagging.shell("bundle:start dev.meridian.gateway-manager");
         }
-        long revision = revisionServed(NODES.get(0), "/prop/x");
+        long revision = revisionServed(CLUSTER.node(0), "/prop/x");
         Awaitility.await("cn3 caught up").atMost(Duration.ofSeconds(60)).ignoreExceptions()
             .until(() -> revisionServed(lagging, "/prop/x") == revision);
     }
@@ -134,20 +105,20 @@ class ClusterE2EIT {
     void should_land_concurrent_applies_on_two_nodes_in_one_order_everywhere() throws Exception {
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
         try {
-            var a = pool.submit(() -> NODES.get(0).send("PUT", "/api/v1/apis/ca", "application/yaml", api("ca", "a")));
-            var b = pool.submit(() -> NODES.get(1).send("PUT", "/api/v1/apis/cb", "application/yaml", api("cb", "b")));
+            var a = pool.submit(() -> CLUSTER.node(0).send("PUT", "/api/v1/apis/ca", "application/yaml", api("ca", "a")));
+            var b = pool.submit(() -> CLUSTER.node(1).send("PUT", "/api/v1/apis/cb", "application/yaml", api("cb", "b")));
             assertEquals(200, a.get(30, TimeUnit.SECONDS).statusCode(), a.get().body());
             assertEquals(200, b.get(30, TimeUnit.SECONDS).statusCode(), b.get().body());
         } finally {
             pool.shutdownNow();
         }
-        for (MeridianNode n : NODES) {
+        for (MeridianNode n : CLUSTER.nodes()) {
             Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
                 .until(() -> n.get(n.trafficUrl("/ca/x"), false).headers().firstValue("X-Shape").orElse("").equals("a")
                     && n.get(n.trafficUrl("/cb/x"), false).headers().firstValue("X-Shape").orElse("").equals("b"));
         }
-        String first = NODES.get(0).get(NODES.get(0).adminUrl("/api/v1/revisions?limit=2"), true).body();
-        for (MeridianNode n : NODES) {
+        String first = CLUSTER.node(0).get(CLUSTER.node(0).adminUrl("/api/v1/revisions?limit=2"), true).body();
+        for (MeridianNode n : CLUSTER.nodes()) {
             Awaitility.await().atMost(Duration.ofSeconds(10))
                 .until(() -> n.get(n.adminUrl("/api/v1/revisions?limit=2"), true).body().equals(first));
         }
@@ -161,13 +132,13 @@ class ClusterE2EIT {
     @Test
     @Order(35)
     void should_give_each_of_many_concurrent_applies_on_three_nodes_a_revision_of_its_own() throws Exception {
-        long before = revisionServed(NODES.get(0), "/prop/x");
+        long before = revisionServed(CLUSTER.node(0), "/prop/x");
         int perNode = 8;
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
         try {
             List<java.util.concurrent.Future<List<Long>>> appliers = new ArrayList<>();
             for (int n = 0; n < 3; n++) {
-                MeridianNode via = NODES.get(n);
+                MeridianNode via = CLUSTER.node(n);
                 appliers.add(pool.submit(() -> {
                     List<Long> revisions = new ArrayList<>();
                     for (int i = 0; i < perNode; i++) {
@@ -189,7 +160,7 @@ class ClusterE2EIT {
         } finally {
             pool.shutdownNow();
         }
-        String history = NODES.get(0).get(NODES.get(0).adminUrl("/api/v1/revisions?limit=" + 3 * perNode), true).body();
+        String history = CLUSTER.node(0).get(CLUSTER.node(0).adminUrl("/api/v1/revisions?limit=" + 3 * perNode), true).body();
         Matcher entry = Pattern.compile("\"revision\":(\\d+),[^}]*\"added\":\\[\"(race-[^\"]+)\"\\]").matcher(history);
         java.util.Set<String> added = new java.util.HashSet<>();
         java.util.Set<Long> numbers = new java.util.TreeSet<>();
@@ -202,11 +173,11 @@ class ClusterE2EIT {
         long first = numbers.iterator().next();
         assertTrue(first > before, history);
         assertEquals(first + 3 * perNode - 1, ((java.util.TreeSet<Long>) numbers).last(), "no gap: " + numbers);
-        for (MeridianNode n : NODES) {
+        for (MeridianNode n : CLUSTER.nodes()) {
             Awaitility.await("history on " + n.name).atMost(Duration.ofSeconds(20))
                 .until(() -> n.get(n.adminUrl("/api/v1/revisions?limit=" + 3 * perNode), true).body().equals(history));
             for (int i = 0; i < perNode; i++) {
-                for (MeridianNode via : NODES) {
+                for (MeridianNode via : CLUSTER.nodes()) {
                     String path = "/race-" + via.name + "-" + i + "/x";
                     Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
                         .until(() -> "r".equals(n.get(n.trafficUrl(path), false).headers().firstValue("X-Shape").orElse("")));
@@ -218,59 +189,56 @@ class ClusterE2EIT {
     @Test
     @Order(40)
     void should_serve_and_apply_through_a_node_in_client_mode() throws Exception {
-        try (MeridianNode client = new MeridianNode("cc1", WORK, 26150, 26151, 26152, "cluster-secret")) {
-            client.start(Map.of("MERIDIAN_CLUSTER_NAME", "membership-it", "MERIDIAN_CLUSTER_MODE", "client",
-                "MERIDIAN_CLUSTER_MEMBERS", MEMBERS));
-            client.awaitReady(Duration.ofMinutes(3));
-            assertEquals(revisionServed(NODES.get(0), "/prop/x"), revisionServed(client, "/prop/x"), "a client node serves the current revision");
+        try (MeridianNode client = CLUSTER.startNode(NodeSpec.of("cc1", 26150, 26151, 26152).withEnv("MERIDIAN_CLUSTER_MODE", "client"))) {
+            assertEquals(revisionServed(CLUSTER.node(0), "/prop/x"), revisionServed(client, "/prop/x"), "a client node serves the current revision");
             HttpResponse<String> r = client.send("PUT", "/api/v1/apis/viaclient?wait=all", "application/yaml", api("viaclient", "c"));
             assertEquals(200, r.statusCode(), r.body());
-            for (MeridianNode n : NODES) {
+            for (MeridianNode n : CLUSTER.nodes()) {
                 assertEquals("c", n.get(n.trafficUrl("/viaclient/x"), false).headers().firstValue("X-Shape").orElse(""));
             }
             Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
-                .until(() -> "ready".equals(listing(NODES.get(0)).get("cc1")));
+                .until(() -> "ready".equals(CLUSTER.node(0).clusterStates().get("cc1")));
         }
         Awaitility.await("client gone").atMost(Duration.ofSeconds(30)).ignoreExceptions()
-            .until(() -> !listing(NODES.get(0)).containsKey("cc1"));
+            .until(() -> !CLUSTER.node(0).clusterStates().containsKey("cc1"));
     }
 
     @Test
     @Order(45)
     void should_reject_an_apply_naming_a_policy_type_that_a_live_node_lacks() throws Exception {
-        MeridianNode lacking = NODES.get(1);
+        MeridianNode lacking = CLUSTER.node(1);
         lacking.shell("bundle:stop dev.meridian.policy.set-headers");
         try {
             Awaitility.await("cn2 lists no set-headers").atMost(Duration.ofSeconds(20)).ignoreExceptions()
                 .until(() -> {
-                    String body = NODES.get(0).get(NODES.get(0).adminUrl("/api/v1/cluster"), true).body();
+                    String body = CLUSTER.node(0).get(CLUSTER.node(0).adminUrl("/api/v1/cluster"), true).body();
                     int at = body.indexOf("\"name\":\"cn2\"");
                     int end = body.indexOf("\"name\":", at + 10);
                     return at >= 0 && !body.substring(at, end < 0 ? body.length() : end).contains("set-headers");
                 });
-            HttpResponse<String> r = NODES.get(0).send("PUT", "/api/v1/apis/needs-type", "application/yaml", api("needs-type", "x"));
+            HttpResponse<String> r = CLUSTER.node(0).send("PUT", "/api/v1/apis/needs-type", "application/yaml", api("needs-type", "x"));
             assertEquals(422, r.statusCode(), r.body());
             assertTrue(r.body().contains("cn2") && r.body().contains("policies[0].type"), r.body());
         } finally {
             lacking.shell("bundle:start dev.meridian.policy.set-headers");
         }
         Awaitility.await("cn2 ready again").atMost(Duration.ofSeconds(30)).ignoreExceptions()
-            .until(() -> "ready".equals(listing(NODES.get(0)).get("cn2")));
+            .until(() -> "ready".equals(CLUSTER.node(0).clusterStates().get("cn2")));
     }
 
     @Test
     @Order(46)
     void should_wait_for_a_policy_bundle_being_replaced_on_another_node_instead_of_refusing() throws Exception {
-        MeridianNode replacing = NODES.get(1);
+        MeridianNode replacing = CLUSTER.node(1);
         java.util.concurrent.CompletableFuture<HttpResponse<String>> apply;
         // stopped transiently, as an update, a refresh or a feature upgrade does: on its way, not absent
         replacing.shell("bundle:stop -t dev.meridian.policy.set-headers");
         try {
             Awaitility.await("cn2 lists set-headers as pending").atMost(Duration.ofSeconds(5)).ignoreExceptions()
-                .until(() -> entryOf(NODES.get(0), "cn2").contains("\"status\":\"pending\""));
+                .until(() -> entryOf(CLUSTER.node(0), "cn2").contains("\"status\":\"pending\""));
             apply = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                 try {
-                    return NODES.get(0).send("PUT", "/api/v1/apis/swap-wait", "application/yaml", api("swap-wait", "1"));
+                    return CLUSTER.node(0).send("PUT", "/api/v1/apis/swap-wait", "application/yaml", api("swap-wait", "1"));
                 } catch (java.io.IOException | InterruptedException e) {
                     throw new java.util.concurrent.CompletionException(e);
                 }
@@ -290,7 +258,7 @@ class ClusterE2EIT {
         Thread applier = new Thread(() -> {
             for (int shape = 1; running.get(); shape++) {
                 try {
-                    HttpResponse<String> r = NODES.get(0).send("PUT", "/api/v1/apis/swap-burst", "application/yaml",
+                    HttpResponse<String> r = CLUSTER.node(0).send("PUT", "/api/v1/apis/swap-burst", "application/yaml",
                         api("swap-burst", Integer.toString(shape)));
                     if (r.statusCode() != 200) {
                         refused.add(r.statusCode() + " " + r.body());
@@ -315,19 +283,18 @@ class ClusterE2EIT {
         }
         assertTrue(refused.isEmpty(), refused.size() + " of " + answered.get() + " applies refused: " + refused.stream().limit(5).toList());
         Awaitility.await("cn2 ready").atMost(Duration.ofSeconds(30)).ignoreExceptions()
-            .until(() -> "ready".equals(listing(NODES.get(0)).get("cn2")));
+            .until(() -> "ready".equals(CLUSTER.node(0).clusterStates().get("cn2")));
     }
 
     @Test
     @Order(50)
     void should_refuse_a_node_whose_name_is_taken() throws Exception {
-        try (MeridianNode duplicate = new MeridianNode("cn2", WORK.resolve("dup"), 26140, 26141, 26142, "cluster-secret")) {
-            duplicate.start(Map.of("MERIDIAN_CLUSTER_NAME", "membership-it", "MERIDIAN_CLUSTER_PORT", "5914",
-                "MERIDIAN_CLUSTER_MEMBERS", MEMBERS));
+        try (MeridianNode duplicate = CLUSTER.newNode(NodeSpec.of("cn2", 26140, 5914).withDir("dup/cn2"))) {
+            duplicate.start();
             Awaitility.await("duplicate refused").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
                 .until(() -> java.nio.file.Files.exists(duplicate.home.resolve("data/log/karaf.log"))
                     && java.nio.file.Files.readString(duplicate.home.resolve("data/log/karaf.log")).contains("is already used by cluster member"));
-            assertEquals("127.0.0.1:26100", addressOf(NODES.get(0), "cn2"), "the original cn2 keeps its place");
+            assertEquals("127.0.0.1:26100", addressOf(CLUSTER.node(0), "cn2"), "the original cn2 keeps its place");
             assertTrue(duplicate.process().waitFor(60, TimeUnit.SECONDS), "a refused node stops instead of serving alone");
         }
     }
@@ -335,9 +302,9 @@ class ClusterE2EIT {
     @Test
     @Order(47)
     void should_say_why_a_node_cannot_serve_the_newest_revision_and_serve_it_once_it_can() throws Exception {
-        HttpResponse<String> r = NODES.get(0).send("PUT", "/api/v1/apis/typed?wait=all", "application/yaml", api("typed", "t"));
+        HttpResponse<String> r = CLUSTER.node(0).send("PUT", "/api/v1/apis/typed?wait=all", "application/yaml", api("typed", "t"));
         assertEquals(200, r.statusCode(), r.body());
-        try (MeridianNode lacking = new MeridianNode("cn4", WORK, 26160, 26161, 26162, "cluster-secret")) {
+        try (MeridianNode lacking = CLUSTER.newNode(NodeSpec.of("cn4", 26160, 5915))) {
             // booted without the set-headers plugin that the newest revision needs
             Path features = lacking.home.resolve("etc/org.apache.karaf.features.cfg");
             String cfg = java.nio.file.Files.readString(features);
@@ -345,12 +312,11 @@ class ClusterE2EIT {
                 "$1meridian-engine/$2, meridian-manager/$2, meridian-shell/$2");
             assertTrue(!edited.equals(cfg), "features boot list edited");
             java.nio.file.Files.writeString(features, edited);
-            lacking.start(Map.of("MERIDIAN_CLUSTER_NAME", "membership-it", "MERIDIAN_CLUSTER_PORT", "5915",
-                "MERIDIAN_CLUSTER_MEMBERS", MEMBERS));
+            lacking.start();
             Awaitility.await("cn4 listed with its reason").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
                 .ignoreExceptions()
                 .until(() -> {
-                    String node = entryOf(NODES.get(0), "cn4");
+                    String node = entryOf(CLUSTER.node(0), "cn4");
                     return node.contains("\"state\":\"starting\"") && node.contains("set-headers");
                 });
             assertEquals(503, lacking.get(lacking.adminUrl("/ready"), false).statusCode());
@@ -359,27 +325,27 @@ class ClusterE2EIT {
             // once with 202 and the reason, not after the timeout
             String plain = String.join("\n", "id: plain", "basePath: /plain", "upstream: { url: 'http://127.0.0.1:9/' }", "");
             long start = System.nanoTime();
-            HttpResponse<String> w = NODES.get(1).send("PUT", "/api/v1/apis/plain?wait=all&timeout=30s", "application/yaml", plain);
+            HttpResponse<String> w = CLUSTER.node(1).send("PUT", "/api/v1/apis/plain?wait=all&timeout=30s", "application/yaml", plain);
             long tookMs = (System.nanoTime() - start) / 1_000_000;
             assertEquals(202, w.statusCode(), w.body());
             assertTrue(tookMs < 15_000, "answered in " + tookMs + " ms");
             Matcher cn4 = Pattern.compile("\\{\"name\":\"cn4\"[^}]*\"error\":\"([^\"]+)\"").matcher(w.body());
             assertTrue(cn4.find(), w.body());
             assertTrue(cn4.group(1).startsWith("cannot serve revision") && cn4.group(1).contains("set-headers"), w.body());
-            for (MeridianNode n : NODES) {
+            for (MeridianNode n : CLUSTER.nodes()) {
                 assertTrue(w.body().contains("\"name\":\"" + n.name + "\",\"state\":\"ready\""), w.body());
             }
 
             // the plugin installed: it serves the newest revision and reports ready, no restart
             lacking.shell("feature:install meridian-policy-set-headers");
             lacking.awaitReady(Duration.ofMinutes(1));
-            assertEquals(revisionServed(NODES.get(0), "/typed/x"), revisionServed(lacking, "/typed/x"));
+            assertEquals(revisionServed(CLUSTER.node(0), "/typed/x"), revisionServed(lacking, "/typed/x"));
             Awaitility.await("cn4 ready without error").atMost(Duration.ofSeconds(20)).ignoreExceptions()
-                .until(() -> entryOf(NODES.get(0), "cn4").contains("\"state\":\"ready\"")
-                    && entryOf(NODES.get(0), "cn4").contains("\"error\":null"));
+                .until(() -> entryOf(CLUSTER.node(0), "cn4").contains("\"state\":\"ready\"")
+                    && entryOf(CLUSTER.node(0), "cn4").contains("\"error\":null"));
         }
         Awaitility.await("cn4 gone").atMost(Duration.ofSeconds(60)).ignoreExceptions()
-            .until(() -> !listing(NODES.get(0)).containsKey("cn4"));
+            .until(() -> !CLUSTER.node(0).clusterStates().containsKey("cn4"));
     }
 
     /** One node's entry of the cluster listing, as JSON text up to the next node. */
@@ -411,52 +377,46 @@ class ClusterE2EIT {
     @Test
     @Order(60)
     void should_catch_up_after_being_frozen_past_the_heartbeat_timeout() throws Exception {
-        MeridianNode frozen = NODES.get(2);
-        frozen.signal("STOP");
+        MeridianNode frozen = CLUSTER.node(2);
+        frozen.freeze();
         long revision;
         try {
             Awaitility.await("cn3 dropped").atMost(Duration.ofSeconds(30)).ignoreExceptions()
-                .until(() -> "unreachable".equals(listing(NODES.get(0)).get("cn3")));
-            HttpResponse<String> r = applyWithMajority(NODES.get(0), "prop", "while-frozen");
+                .until(() -> "unreachable".equals(CLUSTER.node(0).clusterStates().get("cn3")));
+            HttpResponse<String> r = applyWithMajority(CLUSTER.node(0), "prop", "while-frozen");
             assertEquals(200, r.statusCode(), r.body());
-            revision = revisionServed(NODES.get(1), "/prop/x");
+            revision = revisionServed(CLUSTER.node(1), "/prop/x");
         } finally {
-            frozen.signal("CONT");
+            frozen.thaw();
         }
         Awaitility.await("cn3 caught up").atMost(Duration.ofSeconds(90)).ignoreExceptions()
             .until(() -> revisionServed(frozen, "/prop/x") >= revision);
         Awaitility.await("cn3 listed ready").atMost(Duration.ofSeconds(60)).ignoreExceptions()
-            .until(() -> "ready".equals(listing(NODES.get(0)).get("cn3")));
+            .until(() -> "ready".equals(CLUSTER.node(0).clusterStates().get("cn3")));
     }
 
     @Test
     @Order(70)
     void should_fail_no_request_on_survivors_when_a_node_is_killed_during_load_and_applies() throws Exception {
-        com.sun.net.httpserver.HttpServer upstream = com.sun.net.httpserver.HttpServer.create(
-            new java.net.InetSocketAddress("127.0.0.1", 0), 128);
-        upstream.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(4));
-        upstream.createContext("/", ex -> {
+        HttpUpstream upstream = CLUSTER.startUpstream(HttpUpstream.with(4, 128).on("/", ex -> {
             byte[] body = "ok".getBytes(java.nio.charset.StandardCharsets.UTF_8);
             ex.sendResponseHeaders(200, body.length);
             ex.getResponseBody().write(body);
             ex.close();
-        });
-        upstream.start();
-        MeridianNode victim = new MeridianNode("cn4", WORK, 26160, 26161, 26162, "cluster-secret");
+        }));
+        MeridianNode victim = CLUSTER.newNode(NodeSpec.of("cn4", 26160, 5915));
         java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
         java.util.concurrent.ConcurrentLinkedQueue<String> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
         java.util.concurrent.atomic.AtomicLong ok = new java.util.concurrent.atomic.AtomicLong();
         List<Thread> clients = new ArrayList<>();
         try {
-            victim.start(Map.of("MERIDIAN_CLUSTER_NAME", "membership-it", "MERIDIAN_CLUSTER_PORT", "5915",
-                "MERIDIAN_CLUSTER_MEMBERS", MEMBERS));
-            victim.awaitReady(Duration.ofMinutes(3));
-            assertEquals(revisionServed(NODES.get(0), "/prop/x"), revisionServed(victim, "/prop/x"),
+            victim.start().awaitReady(Duration.ofMinutes(3));
+            assertEquals(revisionServed(CLUSTER.node(0), "/prop/x"), revisionServed(victim, "/prop/x"),
                 "a node joining late serves the current revision once it reports ready");
             String def = String.join("\n", "id: load", "basePath: /load",
-                "upstream: { url: 'http://127.0.0.1:" + upstream.getAddress().getPort() + "' }", "");
-            assertEquals(200, NODES.get(0).send("PUT", "/api/v1/apis/load?wait=all", "application/yaml", def).statusCode());
-            for (MeridianNode survivor : List.of(NODES.get(0), NODES.get(1), NODES.get(2))) {
+                "upstream: { url: '" + upstream.url("") + "' }", "");
+            assertEquals(200, CLUSTER.node(0).send("PUT", "/api/v1/apis/load?wait=all", "application/yaml", def).statusCode());
+            for (MeridianNode survivor : List.of(CLUSTER.node(0), CLUSTER.node(1), CLUSTER.node(2))) {
                 Thread t = new Thread(() -> {
                     try (KeepAliveClient c = new KeepAliveClient(survivor.httpPort)) {
                         while (running.get()) {
@@ -476,9 +436,9 @@ class ClusterE2EIT {
             }
             for (int i = 0; i < 10; i++) {
                 if (i == 3) {
-                    victim.jvm().destroyForcibly(); // SIGKILL while load and applies run
+                    victim.kill(); // SIGKILL while load and applies run
                 }
-                HttpResponse<String> r = applyWithMajority(NODES.get(i % 2), "prop", "kill-" + i);
+                HttpResponse<String> r = applyWithMajority(CLUSTER.node(i % 2), "prop", "kill-" + i);
                 assertEquals(200, r.statusCode(), r.body());
             }
             long before = ok.get();
@@ -488,40 +448,35 @@ class ClusterE2EIT {
             for (Thread t : clients) {
                 t.join(20_000);
             }
-            upstream.stop(0);
-            ((java.util.concurrent.ExecutorService) upstream.getExecutor()).shutdownNow();
+            upstream.close();
         }
         assertTrue(failures.isEmpty(), "failed requests on survivors: " + failures);
-        for (MeridianNode n : NODES) {
+        for (MeridianNode n : CLUSTER.nodes()) {
             assertEquals("kill-9", n.get(n.trafficUrl("/prop/x"), false).headers().firstValue("X-Shape").orElse(""), n.name);
         }
         // bring cn4 back and let it leave gracefully, so the listing is the three again
-        victim.close();
-        victim.start(Map.of("MERIDIAN_CLUSTER_NAME", "membership-it", "MERIDIAN_CLUSTER_PORT", "5915",
-            "MERIDIAN_CLUSTER_MEMBERS", MEMBERS));
-        victim.awaitReady(Duration.ofMinutes(3));
+        victim.restart(Duration.ofMinutes(3));
         victim.close();
         Awaitility.await("cn4 gone").atMost(Duration.ofSeconds(30)).ignoreExceptions()
-            .until(() -> !listing(NODES.get(0)).containsKey("cn4"));
+            .until(() -> !CLUSTER.node(0).clusterStates().containsKey("cn4"));
     }
 
     @Test
     @Order(80)
     void should_drop_a_node_that_leaves_and_mark_a_killed_one_unreachable() throws Exception {
-        NODES.get(2).close(); // SIGTERM: graceful leave
+        CLUSTER.node(2).close(); // SIGTERM: graceful leave
         Awaitility.await("cn3 gone").atMost(Duration.ofSeconds(90)).ignoreExceptions()
-            .until(() -> listing(NODES.get(0)).equals(Map.of("cn1", "ready", "cn2", "ready")));
+            .until(() -> CLUSTER.node(0).clusterStates().equals(Map.of("cn1", "ready", "cn2", "ready")));
 
-        ProcessHandle jvm = NODES.get(1).jvm();
-        jvm.destroyForcibly(); // SIGKILL
+        CLUSTER.node(1).kill(); // SIGKILL
         Awaitility.await("cn2 unreachable").atMost(Duration.ofSeconds(30)).ignoreExceptions()
-            .until(() -> listing(NODES.get(0)).equals(Map.of("cn1", "ready", "cn2", "unreachable")));
+            .until(() -> CLUSTER.node(0).clusterStates().equals(Map.of("cn1", "ready", "cn2", "unreachable")));
     }
 
     @Test
     @Order(90)
     void should_refuse_changes_without_a_majority_and_keep_serving() throws Exception {
-        MeridianNode alone = NODES.get(0);
+        MeridianNode alone = CLUSTER.node(0);
         HttpResponse<String> refused = alone.send("PUT", "/api/v1/apis/prop", "application/yaml", api("prop", "lonely"));
         assertEquals(503, refused.statusCode(), refused.body());
         assertTrue(alone.get(alone.trafficUrl("/ca/x"), false).headers().firstValue("X-Shape").orElse("").equals("a"));
@@ -530,16 +485,9 @@ class ClusterE2EIT {
     @Test
     @Order(100)
     void should_come_back_serving_the_last_revision_after_every_node_restarts() throws Exception {
-        long last = revisionServed(NODES.get(0), "/ca/x");
-        NODES.forEach(MeridianNode::close);
-        for (MeridianNode n : NODES) {
-            n.start(Map.of("MERIDIAN_CLUSTER_NAME", "membership-it", "MERIDIAN_CLUSTER_PORT", "591" + n.name.substring(2),
-                "MERIDIAN_CLUSTER_MEMBERS", MEMBERS));
-        }
-        for (MeridianNode n : NODES) {
-            n.awaitReady(Duration.ofMinutes(3));
-        }
-        for (MeridianNode n : NODES) {
+        long last = revisionServed(CLUSTER.node(0), "/ca/x");
+        CLUSTER.restartAll();
+        for (MeridianNode n : CLUSTER.nodes()) {
             assertEquals(last, revisionServed(n, "/ca/x"), "node " + n.name);
         }
     }

@@ -20,7 +20,7 @@ import com.sun.net.httpserver.HttpServer;
  * 304 to {@code If-None-Match: "v1"}; two seconds, as {@code Date} has one-second resolution and an
  * answer may be nearly a second old when it arrives). The body names the path and how many times it was fetched.
  */
-final class CountingUpstream implements AutoCloseable {
+final class CountingUpstream implements Upstream {
 
     private final HttpServer server;
     private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
@@ -34,7 +34,8 @@ final class CountingUpstream implements AutoCloseable {
         server.start();
     }
 
-    int port() {
+    @Override
+    public int port() {
         return server.getAddress().getPort();
     }
 

@@ -3,23 +3,16 @@ package dev.meridian.itests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Paths;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-
-import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * SIGTERM drains (CONTRACT §2): readiness turns 503 at once, a request in flight finishes with
@@ -30,14 +23,11 @@ import com.sun.net.httpserver.HttpServer;
 class DrainE2EIT {
 
     private static final java.util.concurrent.CountDownLatch SLOW_ARRIVED = new java.util.concurrent.CountDownLatch(1);
-    private static HttpServer upstream;
-    private static MeridianNode node;
 
-    @BeforeAll
-    static void start() throws Exception {
-        upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-        upstream.setExecutor(Executors.newFixedThreadPool(4));
-        upstream.createContext("/", ex -> {
+    @RegisterExtension
+    static final MeridianCluster<HttpUpstream> NODE = MeridianCluster
+        .of(NodeSpec.of("drain-1", 27080, 27181, 27101).withEnv("MERIDIAN_DRAIN_DELAY", "1s"))
+        .upstream(HttpUpstream.with(4, 64).on("/", ex -> {
             if (ex.getRequestURI().getPath().endsWith("/stuck")) {
                 try {
                     TimeUnit.SECONDS.sleep(60); // never answers within the API's timeout
@@ -57,28 +47,14 @@ class DrainE2EIT {
             ex.sendResponseHeaders(200, body.length);
             ex.getResponseBody().write(body);
             ex.close();
-        });
-        upstream.start();
-        node = new MeridianNode("drain-1", Paths.get("target", "e2e"), 27080, 27181, 27101, "drain-secret")
-            .start(Map.of("MERIDIAN_DRAIN_DELAY", "1s"));
-        node.awaitReady(Duration.ofMinutes(3));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (node != null) {
-            node.close();
-        }
-        if (upstream != null) {
-            upstream.stop(0);
-            ((java.util.concurrent.ExecutorService) upstream.getExecutor()).shutdownNow();
-        }
-    }
+        }))
+        .build();
 
     @Test
     void should_finish_in_flight_requests_and_turn_unready_when_terminated() throws Exception {
+        MeridianNode node = NODE.node(0);
         HttpResponse<String> put = node.send("PUT", "/api/v1/apis/drain", "application/yaml", String.join("\n",
-            "id: drain", "basePath: /drain", "upstream:", "  url: http://127.0.0.1:" + upstream.getAddress().getPort(),
+            "id: drain", "basePath: /drain", "upstream:", "  url: " + NODE.upstream().url(""),
             "  timeout: 4s", ""));
         assertEquals(200, put.statusCode(), put.body());
 
@@ -100,9 +76,8 @@ class DrainE2EIT {
                 }
             });
             assertTrue(SLOW_ARRIVED.await(10, TimeUnit.SECONDS), "slow request reached the upstream");
-            ProcessHandle jvm = node.jvm();
             long destroyedAt = System.nanoTime();
-            jvm.destroy();
+            ProcessHandle jvm = node.terminate();
 
             Awaitility.await("readiness 503").atMost(Duration.ofSeconds(5)).ignoreExceptions()
                 .until(() -> node.get(node.adminUrl("/ready"), false).statusCode() == 503);

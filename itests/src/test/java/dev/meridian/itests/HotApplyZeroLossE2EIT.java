@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,18 +14,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-
-import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The hot-deploy guarantee end to end: the distribution runs as a process; client threads send
@@ -39,52 +34,38 @@ import com.sun.net.httpserver.HttpServer;
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class HotApplyZeroLossE2EIT {
 
-    private static final Path WORK = Paths.get("target", "e2e");
-    private static HttpServer upstream;
-    private static MeridianNode node;
+    @RegisterExtension
+    static final MeridianCluster<HttpUpstream> NODE = MeridianCluster
+        .of(NodeSpec.of("e2e-1", 28080, 28181, 28101))
+        .upstream(HttpUpstream.with(8, 256)
+            .on("/bodies/digest", ex -> {
+                byte[] in = ex.getRequestBody().readAllBytes();
+                byte[] body = (in.length + " " + sha256(in) + " " + ex.getRequestHeaders().getFirst("Transfer-Encoding"))
+                    .getBytes(StandardCharsets.UTF_8);
+                ex.sendResponseHeaders(200, body.length);
+                ex.getResponseBody().write(body);
+                ex.close();
+            })
+            .on("/bodies/big", ex -> {
+                ex.sendResponseHeaders(200, 0); // chunked
+                byte[] block = new byte[64 * 1024];
+                java.util.Arrays.fill(block, (byte) 'm');
+                for (int i = 0; i < 128; i++) {
+                    ex.getResponseBody().write(block);
+                }
+                ex.close();
+            })
+            .on("/", ex -> {
+                byte[] body = ("{\"path\":\"" + ex.getRequestURI().getPath() + "\"}").getBytes(StandardCharsets.UTF_8);
+                ex.getResponseHeaders().add("Content-Type", "application/json");
+                ex.sendResponseHeaders(200, body.length);
+                ex.getResponseBody().write(body);
+                ex.close();
+            }))
+        .build();
 
-    @BeforeAll
-    static void startNode() throws Exception {
-        upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 256);
-        upstream.setExecutor(Executors.newFixedThreadPool(8));
-        upstream.createContext("/bodies/digest", ex -> {
-            byte[] in = ex.getRequestBody().readAllBytes();
-            byte[] body = (in.length + " " + sha256(in) + " " + ex.getRequestHeaders().getFirst("Transfer-Encoding"))
-                .getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(200, body.length);
-            ex.getResponseBody().write(body);
-            ex.close();
-        });
-        upstream.createContext("/bodies/big", ex -> {
-            ex.sendResponseHeaders(200, 0); // chunked
-            byte[] block = new byte[64 * 1024];
-            java.util.Arrays.fill(block, (byte) 'm');
-            for (int i = 0; i < 128; i++) {
-                ex.getResponseBody().write(block);
-            }
-            ex.close();
-        });
-        upstream.createContext("/", ex -> {
-            byte[] body = ("{\"path\":\"" + ex.getRequestURI().getPath() + "\"}").getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().add("Content-Type", "application/json");
-            ex.sendResponseHeaders(200, body.length);
-            ex.getResponseBody().write(body);
-            ex.close();
-        });
-        upstream.start();
-        node = new MeridianNode("e2e-1", WORK, 28080, 28181, 28101, "e2e-secret").start();
-        node.awaitReady(Duration.ofMinutes(3));
-    }
-
-    @AfterAll
-    static void stopNode() {
-        if (node != null) {
-            node.close();
-        }
-        if (upstream != null) {
-            upstream.stop(0);
-            ((java.util.concurrent.ExecutorService) upstream.getExecutor()).shutdownNow();
-        }
+    private static MeridianNode node() {
+        return NODE.node(0);
     }
 
     private static String definition(String id, String basePath, String upstreamPath, int shape) {
@@ -92,7 +73,7 @@ class HotApplyZeroLossE2EIT {
             "id: " + id,
             "basePath: " + basePath,
             "upstream:",
-            "  url: http://127.0.0.1:" + upstream.getAddress().getPort() + upstreamPath,
+            "  url: " + NODE.upstream().url(upstreamPath),
             "  timeout: 5s",
             "policies:",
             "  - type: set-headers",
@@ -102,7 +83,7 @@ class HotApplyZeroLossE2EIT {
     }
 
     private static void put(String id, String yaml) throws IOException, InterruptedException {
-        HttpResponse<String> r = node.send("PUT", "/api/v1/apis/" + id, "application/yaml", yaml);
+        HttpResponse<String> r = node().send("PUT", "/api/v1/apis/" + id, "application/yaml", yaml);
         assertEquals(200, r.statusCode(), r.body());
     }
 
@@ -128,7 +109,7 @@ class HotApplyZeroLossE2EIT {
         }
 
         private void run() {
-            try (KeepAliveClient c = new KeepAliveClient(node.httpPort)) {
+            try (KeepAliveClient c = new KeepAliveClient(node().httpPort)) {
                 long lastRevision = 0;
                 while (running.get()) {
                     KeepAliveClient.Reply r = c.get("/orders/items/42?q=1");
@@ -172,7 +153,7 @@ class HotApplyZeroLossE2EIT {
             for (int shape = 2; shape <= 52; shape++) {
                 put("orders", definition("orders", "/orders", "/v1", shape));
                 if (shape % 15 == 0) {
-                    String out = node.shell("bundle:update -r dev.meridian.policy.set-headers");
+                    String out = node().shell("bundle:update -r dev.meridian.policy.set-headers");
                     bundleUpdates++;
                     assertTrue(load.failures.isEmpty(), "after bundle update: " + load.failures + " " + out);
                 }
@@ -180,10 +161,10 @@ class HotApplyZeroLossE2EIT {
                     put("billing", definition("billing", "/billing", "/b", shape));
                 }
                 if (shape == 30) {
-                    assertEquals(200, node.send("DELETE", "/api/v1/apis/billing", null, null).statusCode());
+                    assertEquals(200, node().send("DELETE", "/api/v1/apis/billing", null, null).statusCode());
                 }
                 if (shape == 40) {
-                    HttpResponse<String> rb = node.send("POST", "/api/v1/rollback", "application/json", "{\"to\": 2}");
+                    HttpResponse<String> rb = node().send("POST", "/api/v1/rollback", "application/json", "{\"to\": 2}");
                     assertEquals(200, rb.statusCode(), rb.body());
                 }
             }
@@ -195,7 +176,7 @@ class HotApplyZeroLossE2EIT {
         assertTrue(load.failures.isEmpty(), "failed requests: " + load.failures.size() + " first: " + load.failures.stream().limit(5).toList());
         assertEquals(3, bundleUpdates);
         assertEquals(load.clients, load.revisionsSeen.size(), "every client finished on its original connection");
-        HttpResponse<String> last = node.get(node.trafficUrl("/orders/x"), false);
+        HttpResponse<String> last = node().get(node().trafficUrl("/orders/x"), false);
         assertEquals(200, last.statusCode());
         assertEquals("52", last.headers().firstValue("X-Shape").orElse(null));
         String revision = last.headers().firstValue("X-Meridian-Revision").orElseThrow();
@@ -219,7 +200,7 @@ class HotApplyZeroLossE2EIT {
         String[] v = installed.split("\\.");
         String dropped = v[0] + "." + v[1] + "." + (Integer.parseInt(v[2]) + 1);
         String upgraded = v[0] + "." + v[1] + "." + (Integer.parseInt(v[2]) + 2);
-        Path work = Files.createDirectories(WORK.resolve("bundle-swaps").toAbsolutePath());
+        Path work = Files.createDirectories(NODE.workDir().resolve("bundle-swaps").toAbsolutePath());
         Path droppedJar = reversioned(jar, dropped, work.resolve("set-headers-" + dropped + ".jar"));
         Path upgradedJar = reversioned(jar, upgraded, work.resolve("set-headers-" + upgraded + ".jar"));
         Path features = work.resolve("set-headers-upgrade-features.xml");
@@ -247,16 +228,16 @@ class HotApplyZeroLossE2EIT {
             long provided = providedCount(installed);
             Path shellFile = work.resolve("waits-shell.yaml");
             Files.writeString(shellFile, definition("waits-shell", "/waits-shell", "/w", 1));
-            Path deployedDefinition = node.home.resolve("deploy").resolve("waits-deploy.api.yaml");
-            node.shell("bundle:stop -t dev.meridian.policy.set-headers");
+            Path deployedDefinition = node().home.resolve("deploy").resolve("waits-deploy.api.yaml");
+            node().shell("bundle:stop -t dev.meridian.policy.set-headers");
             long start = System.nanoTime();
-            var waiting = async(() -> node.send("PUT", "/api/v1/apis/waits", "application/yaml", definition("waits", "/waits", "/w", 1)));
-            var validating = async(() -> node.send("POST", "/api/v1/validate", "application/yaml", definition("waits-v", "/waits-v", "/w", 1)));
-            var shelling = async(() -> node.shell("gateway:apply " + shellFile));
+            var waiting = async(() -> node().send("PUT", "/api/v1/apis/waits", "application/yaml", definition("waits", "/waits", "/w", 1)));
+            var validating = async(() -> node().send("POST", "/api/v1/validate", "application/yaml", definition("waits-v", "/waits-v", "/w", 1)));
+            var shelling = async(() -> node().shell("gateway:apply " + shellFile));
             dropInto(definition("waits-deploy", "/waits-deploy", "/w", 1), deployedDefinition);
             Awaitility.await("the apply waits for set-headers").during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
                 .until(() -> !waiting.isDone() && !validating.isDone() && !shelling.isDone());
-            node.shell("bundle:start dev.meridian.policy.set-headers");
+            node().shell("bundle:start dev.meridian.policy.set-headers");
             HttpResponse<String> waited = waiting.get(20, TimeUnit.SECONDS);
             long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertEquals(200, waited.statusCode(), waited.body());
@@ -265,23 +246,23 @@ class HotApplyZeroLossE2EIT {
             String shelled = shelling.get(20, TimeUnit.SECONDS);
             assertTrue(shelled.contains("Applied revision"), shelled);
             Awaitility.await("the dropped definition applied").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
-                .until(() -> node.send("GET", "/api/v1/apis/waits-deploy", null, null).statusCode() == 200);
+                .until(() -> node().send("GET", "/api/v1/apis/waits-deploy", null, null).statusCode() == 200);
             Files.delete(deployedDefinition);
             awaitProvided(installed, provided);
             applier.awaitMore(3);
 
             provided = providedCount(installed);
-            node.shell("bundle:update dev.meridian.policy.set-headers");
+            node().shell("bundle:update dev.meridian.policy.set-headers");
             awaitProvided(installed, provided);
             applier.awaitMore(3);
 
             provided = providedCount(installed);
-            node.shell("bundle:refresh dev.meridian.policy.set-headers");
+            node().shell("bundle:refresh dev.meridian.policy.set-headers");
             awaitProvided(installed, provided);
             applier.awaitMore(3);
 
             // the case first seen: the same jar copied into deploy/ (same name and version: updated in place)
-            Path deployed = node.home.resolve("deploy").resolve("set-headers.jar");
+            Path deployed = node().home.resolve("deploy").resolve("set-headers.jar");
             provided = providedCount(installed);
             dropInto(jar, deployed);
             awaitProvided(installed, provided);
@@ -295,8 +276,8 @@ class HotApplyZeroLossE2EIT {
             // last: the features service then owns the bundle again (the jar stays in deploy/:
             // deleting it would make FileInstall uninstall the bundle it updated)
             provided = providedCount(upgraded);
-            node.shell("feature:repo-add " + features.toUri());
-            String out = node.shell("feature:install -u meridian-policy-set-headers/" + upgraded);
+            node().shell("feature:repo-add " + features.toUri());
+            String out = node().shell("feature:install -u meridian-policy-set-headers/" + upgraded);
             awaitProvided(upgraded, provided);
             applier.awaitMore(3);
             load.awaitMore(200);
@@ -308,10 +289,10 @@ class HotApplyZeroLossE2EIT {
             assertTrue(load.failures.isEmpty(), "failed requests: " + load.failures.size() + " first: "
                 + load.failures.stream().limit(5).toList());
             assertEquals(load.clients, load.revisionsSeen.size(), "every client finished on its original connection");
-            HttpResponse<String> last = node.get(node.trafficUrl("/churn/x"), false);
+            HttpResponse<String> last = node().get(node().trafficUrl("/churn/x"), false);
             assertEquals(200, last.statusCode(), last.body());
             assertEquals(Integer.toString(applier.lastShape), last.headers().firstValue("X-Shape").orElse(null));
-            assertTrue(node.send("GET", "/api/v1/plugins", null, null).body()
+            assertTrue(node().send("GET", "/api/v1/plugins", null, null).body()
                 .contains("\"type\":\"set-headers\",\"bundle\":\"dev.meridian.policy.set-headers\",\"version\":\"" + upgraded + "\",\"active\":true"));
             System.out.printf("bundle swaps: %d applies all 200 (slowest %d ms; the one during the transient stop %d ms), "
                 + "%d requests ok over %d keep-alive connections%n", applier.answered.get(), applier.slowestMs.get(), waitedMs,
@@ -338,7 +319,7 @@ class HotApplyZeroLossE2EIT {
                 shape++;
                 long start = System.nanoTime();
                 try {
-                    HttpResponse<String> r = node.send("PUT", "/api/v1/apis/churn", "application/yaml",
+                    HttpResponse<String> r = node().send("PUT", "/api/v1/apis/churn", "application/yaml",
                         definition("churn", "/churn", "/c", shape));
                     if (r.statusCode() == 200) {
                         lastShape = shape;
@@ -372,7 +353,7 @@ class HotApplyZeroLossE2EIT {
     /** How often the node logged that set-headers of {@code version} was bound. */
     private static long providedCount(String version) throws IOException {
         String line = "policy type 'set-headers' provided by dev.meridian.policy.set-headers " + version;
-        Path log = node.home.resolve("data/log/karaf.log");
+        Path log = node().home.resolve("data/log/karaf.log");
         try (java.util.stream.Stream<String> lines = Files.lines(log)) {
             return lines.filter(l -> l.endsWith(line)).count();
         }
@@ -427,14 +408,14 @@ class HotApplyZeroLossE2EIT {
 
     /** Writes next to the deploy folder and moves it in, so FileInstall never sees half a file. */
     private static void dropInto(String content, Path target) throws IOException {
-        Path tmp = WORK.resolve(target.getFileName() + ".tmp");
+        Path tmp = NODE.workDir().resolve(target.getFileName() + ".tmp");
         Files.writeString(tmp, content);
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Copies next to the deploy folder and moves it in, so FileInstall never sees half a jar. */
     private static void dropInto(Path jar, Path target) throws IOException {
-        Path tmp = WORK.resolve(target.getFileName() + ".tmp");
+        Path tmp = NODE.workDir().resolve(target.getFileName() + ".tmp");
         Files.copy(jar, tmp, StandardCopyOption.REPLACE_EXISTING);
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
@@ -442,30 +423,30 @@ class HotApplyZeroLossE2EIT {
     @Test
     void should_stream_request_and_response_bodies_both_ways() throws Exception {
         put("bodies", String.join("\n", "id: bodies", "basePath: /bodies",
-            "upstream: { url: 'http://127.0.0.1:" + upstream.getAddress().getPort() + "/bodies' }", ""));
+            "upstream: { url: '" + NODE.upstream().url("/bodies") + "' }", ""));
         java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
         byte[] payload = new byte[3 * 1024 * 1024 + 17];
         new java.util.Random(7).nextBytes(payload);
 
-        HttpResponse<String> fixed = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.trafficUrl("/bodies/digest")))
+        HttpResponse<String> fixed = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(node().trafficUrl("/bodies/digest")))
             .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(payload)).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, fixed.statusCode(), fixed.body());
         assertTrue(fixed.body().startsWith(payload.length + " " + sha256(payload)), fixed.body());
 
         // unknown length: the JDK client sends it chunked
-        HttpResponse<String> chunked = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.trafficUrl("/bodies/digest")))
+        HttpResponse<String> chunked = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(node().trafficUrl("/bodies/digest")))
             .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(payload))).build(),
             HttpResponse.BodyHandlers.ofString());
         assertEquals(200, chunked.statusCode(), chunked.body());
         assertTrue(chunked.body().startsWith(payload.length + " " + sha256(payload)), chunked.body());
 
         byte[] tooBig = new byte[10 * 1024 * 1024 + 1];
-        HttpResponse<String> rejected = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.trafficUrl("/bodies/digest")))
+        HttpResponse<String> rejected = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(node().trafficUrl("/bodies/digest")))
             .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(tooBig))).build(),
             HttpResponse.BodyHandlers.ofString());
         assertEquals(413, rejected.statusCode(), rejected.body());
 
-        HttpResponse<byte[]> big = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.trafficUrl("/bodies/big"))).build(),
+        HttpResponse<byte[]> big = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(node().trafficUrl("/bodies/big"))).build(),
             HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(200, big.statusCode());
         assertEquals(128 * 64 * 1024, big.body().length);
@@ -495,7 +476,7 @@ class HotApplyZeroLossE2EIT {
             java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
             List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> calls = new java.util.ArrayList<>();
             for (int i = 0; i < 5; i++) {
-                calls.add(http.sendAsync(java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.trafficUrl("/pooled/" + i))).build(),
+                calls.add(http.sendAsync(java.net.http.HttpRequest.newBuilder(java.net.URI.create(node().trafficUrl("/pooled/" + i))).build(),
                     HttpResponse.BodyHandlers.ofString()));
             }
             // while all five hang, only pool.maxConnections connections reach the upstream
@@ -520,11 +501,9 @@ class HotApplyZeroLossE2EIT {
     @Test
     void should_serve_exactly_the_last_revision_after_a_restart() throws Exception {
         put("restart-probe", definition("restart-probe", "/restart", "/r", 7));
-        String revision = node.get(node.trafficUrl("/restart/a"), false).headers().firstValue("X-Meridian-Revision").orElseThrow();
-        node.close();
-        node.start();
-        node.awaitReady(Duration.ofMinutes(2));
-        HttpResponse<String> r = node.get(node.trafficUrl("/restart/a"), false);
+        String revision = node().get(node().trafficUrl("/restart/a"), false).headers().firstValue("X-Meridian-Revision").orElseThrow();
+        node().restart(Duration.ofMinutes(2));
+        HttpResponse<String> r = node().get(node().trafficUrl("/restart/a"), false);
         assertEquals(200, r.statusCode(), r.body());
         assertEquals(revision, r.headers().firstValue("X-Meridian-Revision").orElseThrow());
         assertEquals("7", r.headers().firstValue("X-Shape").orElseThrow());

@@ -1,6 +1,7 @@
 package dev.meridian.itests;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -10,12 +11,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier;
@@ -24,28 +29,43 @@ import org.awaitility.Awaitility;
 
 /**
  * One Meridian node run from the shipped distribution as a separate process ({@code bin/karaf
- * server}), configured only by {@code MERIDIAN_*} environment variables. Always {@link #close()}
- * it: SIGTERM, then SIGKILL after a bound.
+ * server}), configured only by {@code MERIDIAN_*} environment variables, with an admin client
+ * (HTTP Basic as {@code admin}, ssh shell) and the operations the tests do to a process:
+ * freeze (SIGSTOP), thaw, kill (SIGKILL), terminate (SIGTERM), restart. Created and always
+ * closed by {@link MeridianCluster}: {@link #close()} thaws a frozen node, sends SIGTERM, then
+ * SIGKILL after a bound.
  */
 final class MeridianNode implements AutoCloseable {
+
+    private static final Pattern LISTED = Pattern.compile("\"name\":\"([^\"]+)\"[^}]*?\"state\":\"([a-z]+)\"");
 
     final String name;
     final Path home;
     final int httpPort;
     final int adminPort;
     final int sshPort;
-    final String password;
+    private final String givenPassword;
+    private final Map<String, String> env;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private Process process;
+    private volatile String generatedPassword;
+    private volatile Process process;
+    private volatile boolean frozen;
 
-    MeridianNode(String name, Path workDir, int httpPort, int adminPort, int sshPort, String password) throws IOException, InterruptedException {
-        this.name = name;
-        this.httpPort = httpPort;
-        this.adminPort = adminPort;
-        this.sshPort = sshPort;
-        this.password = password;
+    /**
+     * Unpacks the distribution into {@code workDir/<spec.dir>} (replacing what was there).
+     *
+     * @param password the admin password, or null to let the node generate one and read it back
+     * @param env     the node's environment over the defaults of {@link #start()}
+     */
+    MeridianNode(NodeSpec spec, Path workDir, String password, Map<String, String> env) throws IOException, InterruptedException {
+        this.name = spec.name();
+        this.httpPort = spec.httpPort();
+        this.adminPort = spec.adminPort();
+        this.sshPort = spec.sshPort();
+        this.givenPassword = password;
+        this.env = Map.copyOf(env);
         Path dist = Paths.get(System.getProperty("meridian.distribution"));
-        Path dir = workDir.resolve(name);
+        Path dir = workDir.resolve(spec.dir());
         if (Files.exists(dir)) {
             run(new ProcessBuilder("rm", "-rf", dir.toString()));
         }
@@ -62,41 +82,82 @@ final class MeridianNode implements AutoCloseable {
         }
     }
 
-    MeridianNode start(Map<String, String> extraEnv) throws IOException {
+    /**
+     * Starts {@code bin/karaf server} with its ports, name, a 512 MiB heap, no drain delay and a
+     * Hazelcast cluster of its own, unless its environment says otherwise; the same environment
+     * every time it is started.
+     */
+    MeridianNode start() throws IOException {
+        if (process != null) {
+            throw new IllegalStateException("node " + name + " is already started");
+        }
         ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/karaf").toString(), "server");
-        Map<String, String> env = pb.environment();
-        env.keySet().removeIf(k -> k.startsWith("MERIDIAN_"));
-        env.put("MERIDIAN_HTTP_PORT", Integer.toString(httpPort));
-        env.put("MERIDIAN_ADMIN_PORT", Integer.toString(adminPort));
-        env.put("MERIDIAN_SSH_PORT", Integer.toString(sshPort));
-        env.put("MERIDIAN_ADMIN_PASSWORD", password);
-        env.put("MERIDIAN_NODE_NAME", name);
-        env.put("MERIDIAN_HEAP", "512m");
-        env.put("MERIDIAN_DRAIN_DELAY", "0s");
-        // a cluster of its own unless the test says otherwise: test classes never merge
+        Map<String, String> e = pb.environment();
+        e.keySet().removeIf(k -> k.startsWith("MERIDIAN_"));
+        e.put("MERIDIAN_HTTP_PORT", Integer.toString(httpPort));
+        e.put("MERIDIAN_ADMIN_PORT", Integer.toString(adminPort));
+        e.put("MERIDIAN_SSH_PORT", Integer.toString(sshPort));
+        if (givenPassword != null) {
+            e.put("MERIDIAN_ADMIN_PASSWORD", givenPassword);
+        }
+        e.put("MERIDIAN_NODE_NAME", name);
+        e.put("MERIDIAN_HEAP", "512m");
+        e.put("MERIDIAN_DRAIN_DELAY", "0s");
         int clusterPort = httpPort - 21000;
-        env.put("MERIDIAN_CLUSTER_NAME", "test-" + name);
-        env.put("MERIDIAN_CLUSTER_PORT", Integer.toString(clusterPort));
-        env.put("MERIDIAN_CLUSTER_MEMBERS", "127.0.0.1:" + clusterPort);
-        env.putAll(extraEnv);
-        pb.redirectErrorStream(true).redirectOutput(home.resolve("console.log").toFile());
+        e.put("MERIDIAN_CLUSTER_NAME", "test-" + name);
+        e.put("MERIDIAN_CLUSTER_PORT", Integer.toString(clusterPort));
+        e.put("MERIDIAN_CLUSTER_MEMBERS", "127.0.0.1:" + clusterPort);
+        e.putAll(env);
+        pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("console.log").toFile()));
         process = pb.start();
         return this;
     }
 
-    MeridianNode start() throws IOException {
-        return start(new HashMap<>());
-    }
-
-    void awaitReady(Duration timeout) {
+    /** Waits until {@code /ready} answers 200 (failing at once if the process exited), then for the admin password. */
+    MeridianNode awaitReady(Duration timeout) {
+        Process p = process;
+        if (p == null) {
+            throw new IllegalStateException("node " + name + " is not started");
+        }
         Awaitility.await("node " + name + " ready").atMost(timeout).pollInterval(Duration.ofMillis(250))
             .ignoreExceptions()
             .until(() -> {
-                if (!process.isAlive()) {
+                if (!p.isAlive()) {
                     throw new IllegalStateException("node " + name + " exited; see " + home.resolve("console.log"));
                 }
                 return get(adminUrl("/ready"), false).statusCode() == 200;
             });
+        password();
+        return this;
+    }
+
+    /** Stops the node gracefully and starts it again on the same directory, environment and ports. */
+    MeridianNode restart(Duration readyTimeout) throws IOException {
+        close();
+        return start().awaitReady(readyTimeout);
+    }
+
+    /**
+     * The password of {@code admin}: the one given, or the one the node generated at its first
+     * start (under {@code data/meridian/admin.password}), read once it exists.
+     */
+    String password() {
+        if (givenPassword != null) {
+            return givenPassword;
+        }
+        String known = generatedPassword;
+        if (known == null) {
+            Path file = home.resolve("data/meridian/admin.password");
+            Awaitility.await("generated admin password of " + name).atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100)).until(() -> Files.isRegularFile(file) && Files.size(file) > 0);
+            try {
+                known = Files.readString(file, StandardCharsets.UTF_8).trim();
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot read " + file, e);
+            }
+            generatedPassword = known;
+        }
+        return known;
     }
 
     String trafficUrl(String path) {
@@ -115,6 +176,7 @@ final class MeridianNode implements AutoCloseable {
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** A call to the admin API as {@code admin}. */
     HttpResponse<String> send(String method, String path, String contentType, String body) throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(adminUrl(path))).timeout(Duration.ofSeconds(30))
             .header("Authorization", basic());
@@ -125,13 +187,27 @@ final class MeridianNode implements AutoCloseable {
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** Node name → state as this node's {@code GET /api/v1/cluster} lists them. */
+    Map<String, String> clusterStates() throws IOException, InterruptedException {
+        HttpResponse<String> r = get(adminUrl("/api/v1/cluster"), true);
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("GET /api/v1/cluster on " + name + ": " + r.statusCode() + " " + r.body());
+        }
+        Map<String, String> out = new TreeMap<>();
+        Matcher m = LISTED.matcher(r.body());
+        while (m.find()) {
+            out.put(m.group(1), m.group(2));
+        }
+        return out;
+    }
+
     /** Runs one Karaf shell command over ssh as admin and returns its output. */
     String shell(String command) throws IOException {
         try (SshClient client = SshClient.setUpDefaultClient()) {
             client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
             client.start();
             try (ClientSession session = client.connect("admin", "127.0.0.1", sshPort).verify(15, TimeUnit.SECONDS).getSession()) {
-                session.addPasswordIdentity(password);
+                session.addPasswordIdentity(password());
                 session.auth().verify(15, TimeUnit.SECONDS);
                 return session.executeRemoteCommand(command);
             }
@@ -139,59 +215,117 @@ final class MeridianNode implements AutoCloseable {
     }
 
     private String basic() {
-        return "Basic " + Base64.getEncoder().encodeToString(("admin:" + password).getBytes(StandardCharsets.UTF_8));
+        return "Basic " + Base64.getEncoder().encodeToString(("admin:" + password()).getBytes(StandardCharsets.UTF_8));
     }
 
+    /** The launcher process ({@code bin/karaf}); it exits when the JVM does. */
     Process process() {
-        return process;
+        Process p = process;
+        if (p == null) {
+            throw new IllegalStateException("node " + name + " is not started");
+        }
+        return p;
     }
 
     /** The node's JVM (a child of the launcher script). */
     ProcessHandle jvm() {
-        return process.descendants().filter(p -> p.info().command().orElse("").endsWith("java")).findFirst().orElseThrow();
+        return process().descendants().filter(p -> p.info().command().orElse("").endsWith("java")).findFirst()
+            .orElseThrow(() -> new IllegalStateException("node " + name + " has no JVM"));
     }
 
-    /** Sends {@code kill -SIG} to the node's JVM ({@code STOP}, {@code CONT}, ...). */
-    void signal(String sig) throws IOException, InterruptedException {
+    /** SIGSTOP: the JVM stops answering anything (heartbeats included) until {@link #thaw()}. */
+    void freeze() throws IOException, InterruptedException {
+        signal("STOP");
+        frozen = true;
+    }
+
+    /** SIGCONT after {@link #freeze()}. */
+    void thaw() throws IOException, InterruptedException {
+        signal("CONT");
+        frozen = false;
+    }
+
+    /** SIGKILL of the JVM (no drain, no leave), waiting until it is gone. */
+    void kill() throws InterruptedException, ExecutionException, TimeoutException {
+        ProcessHandle jvm = jvm();
+        jvm.destroyForcibly();
+        jvm.onExit().get(30, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM of the JVM (the drain), without waiting: the caller watches the returned JVM exit. */
+    ProcessHandle terminate() {
+        ProcessHandle jvm = jvm();
+        jvm.destroy();
+        return jvm;
+    }
+
+    private void signal(String sig) throws IOException, InterruptedException {
         Process kill = new ProcessBuilder("kill", "-" + sig, Long.toString(jvm().pid())).inheritIO().start();
-        if (!kill.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
             throw new IllegalStateException("kill -" + sig + " of " + name + " failed");
         }
     }
 
-    String consoleLog() {
-        try {
-            return Files.readString(home.resolve("console.log"));
+    /** The last {@code lines} lines of {@code data/log/karaf.log}, or of the console output when there is none. */
+    String logTail(int lines) {
+        Path log = home.resolve("data/log/karaf.log");
+        Path file = Files.exists(log) ? log : home.resolve("console.log");
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
+            long from = Math.max(0, f.length() - 256 * 1024);
+            byte[] bytes = new byte[(int) (f.length() - from)];
+            f.seek(from);
+            f.readFully(bytes);
+            List<String> all = List.of(new String(bytes, StandardCharsets.UTF_8).split("\n"));
+            return file.getFileName() + ":\n" + String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
         } catch (IOException e) {
-            return "(no console log: " + e + ")";
+            return "(no log in " + home + ": " + e + ")";
         }
     }
 
-    /** SIGTERM (graceful drain) to the JVM and its launcher, then SIGKILL if they have not exited within 60 s. */
+    /** Thaws a frozen node, sends SIGTERM (graceful drain) to the JVM and its launcher, then SIGKILL to what has not exited within 60 s. */
     @Override
     public void close() {
-        if (process == null) {
+        Process p = process;
+        if (p == null) {
             return;
         }
-        List<ProcessHandle> all = new ArrayList<>(process.descendants().toList());
-        all.add(process.toHandle());
-        all.forEach(ProcessHandle::destroy);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        for (ProcessHandle p : all) {
+        if (frozen) {
             try {
-                long left = Math.max(1, deadline - System.nanoTime());
-                p.onExit().get(left, TimeUnit.NANOSECONDS);
+                thaw();
+            } catch (IOException | RuntimeException e) {
+                System.err.println("node " + name + ": SIGCONT before stopping failed: " + e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                p.destroyForcibly();
             }
         }
-        all.forEach(p -> {
-            if (p.isAlive()) {
-                p.destroyForcibly();
+        List<ProcessHandle> all = new ArrayList<>(p.descendants().toList());
+        all.add(p.toHandle());
+        all.forEach(ProcessHandle::destroy);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        for (ProcessHandle h : all) {
+            try {
+                long left = Math.max(1, deadline - System.nanoTime());
+                h.onExit().get(left, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                h.destroyForcibly();
+            }
+        }
+        all.forEach(h -> {
+            if (h.isAlive()) {
+                h.destroyForcibly();
             }
         });
         process = null;
+    }
+
+    boolean isStarted() {
+        return process != null;
+    }
+
+    @Override
+    public String toString() {
+        return "node " + name + " (" + home + ")";
     }
 }

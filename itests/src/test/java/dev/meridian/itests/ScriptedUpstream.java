@@ -43,7 +43,7 @@ import dev.meridian.itests.RawHttpClient.Field;
  * the cache" (the origin saw one request) from "revalidated with If-None-Match". A path
  * nobody registered gets 404 {@code no-store}.
  */
-final class ScriptedUpstream implements AutoCloseable {
+final class ScriptedUpstream implements Upstream {
 
     /** How to answer the {@code nth} request (1-based, counting every method) to one path. */
     @FunctionalInterface
@@ -253,7 +253,8 @@ final class ScriptedUpstream implements AutoCloseable {
         return Instant.from(IMF_FIXDATE.parse(s));
     }
 
-    int port() {
+    @Override
+    public int port() {
         return server.getLocalPort();
     }
 
