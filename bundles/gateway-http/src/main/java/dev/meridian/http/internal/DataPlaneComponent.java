@@ -202,7 +202,8 @@ public final class DataPlaneComponent {
             Upstream u = route.api().upstream();
             if (u.warm() > 0 && warmed.add(u)) {
                 if (upstream.lean() != null && "http".equals(u.scheme())) {
-                    upstream.lean().warm(u, u.warm()); // the pool bodiless requests use
+                    upstream.lean().warm(u, u.warm()); // the pool bodiless requests use: the bulk of the traffic
+                    continue;
                 }
                 client.resolveDestination(client.newRequest(u.host(), u.port()).scheme(u.scheme()).tag(u))
                     .getConnectionPool().preCreateConnections(u.warm())

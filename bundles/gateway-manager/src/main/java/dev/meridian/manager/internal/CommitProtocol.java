@@ -170,7 +170,9 @@ final class CommitProtocol {
             if (!pending.isEmpty() && System.nanoTime() - deadline < 0) {
                 throw new TypesPending(pending); // commit() waits and comes back
             }
-            checks.check(next, changedApis);
+            checks.check(next, changedApis, System.nanoTime() - deadline < 0);
+        } catch (TypeChecks.StillPending p) {
+            throw new TypesPending(p.types); // commit() waits and comes back
         } catch (AdminException e) {
             throw new Refusal(e);
         }

@@ -91,9 +91,30 @@ final class TypeChecks {
 
     /** Every check of a next state whose {@code changed} definitions are new or differ from the base. */
     void check(Map<String, ApiDefinition> next, List<ApiDefinition> changed) throws AdminException {
+        check(next, changed, false);
+    }
+
+    /**
+     * As {@link #check(Map, List)}; with {@code mayWait}, a type that a live node lacks only
+     * because it is on its way there throws {@link StillPending} instead of refusing: the cluster
+     * listing read here is newer than the one {@link #pending} read a moment before, and a bundle
+     * update may have begun in between (seen: 1 apply in 40 refused while a bundle was updated).
+     */
+    void check(Map<String, ApiDefinition> next, List<ApiDefinition> changed, boolean mayWait) throws AdminException {
         checkBasePaths(next);
         validateHere(changed);
-        checkLiveNodes(changed);
+        checkLiveNodes(changed, mayWait);
+    }
+
+    /** Types still on their way to a live node, before the caller's deadline: wait and try again. */
+    static final class StillPending extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final transient Set<String> types;
+
+        StillPending(Set<String> types) {
+            super("policy types still on their way: " + types, null, false, false);
+            this.types = types;
+        }
     }
 
     /** basePath is unique across the whole state, not only within one request. */
@@ -126,7 +147,13 @@ final class TypeChecks {
      * nodes. A node where the type is still on its way (the caller waited for it) is named as such.
      */
     void checkLiveNodes(List<ApiDefinition> apis) throws AdminException {
+        checkLiveNodes(apis, false);
+    }
+
+    private void checkLiveNodes(List<ApiDefinition> apis, boolean mayWait) throws AdminException {
         List<Problem> problems = new ArrayList<>();
+        Set<String> awaited = new TreeSet<>();
+        boolean anyAbsent = false;
         List<ClusterNode> nodes = status.cluster();
         for (ApiDefinition api : apis) {
             for (int j = 0; j < api.policies().size(); j++) {
@@ -143,7 +170,11 @@ final class TypeChecks {
                 List<String> replacing = lacking.stream().filter(n -> n.awaits(type)).map(ClusterNode::name).toList();
                 List<String> parts = new ArrayList<>();
                 if (!absent.isEmpty()) {
+                    anyAbsent = true;
                     parts.add("is not installed on node(s) " + String.join(", ", absent));
+                }
+                if (!replacing.isEmpty() && mayWait) {
+                    awaited.add(type);
                 }
                 if (!replacing.isEmpty()) {
                     parts.add("is still being installed or replaced after " + typeWait.toMillis() + " ms on node(s) "
@@ -152,6 +183,9 @@ final class TypeChecks {
                 problems.add(new Problem(prefix + "policies[" + j + "].type",
                     "policy type '" + type + "' " + String.join("; ", parts)));
             }
+        }
+        if (!awaited.isEmpty() && !anyAbsent) {
+            throw new StillPending(awaited);
         }
         if (!problems.isEmpty()) {
             throw new AdminException(422, "policy types missing on live nodes", problems);
