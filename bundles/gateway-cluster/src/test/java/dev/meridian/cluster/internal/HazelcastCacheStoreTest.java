@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -155,6 +156,30 @@ class HazelcastCacheStoreTest {
             new Invalidated(0, Map.of("t", 0L), Map.of())));
         assertEquals(-1, HazelcastCacheStore.StoredBytes.offset(
             ((com.hazelcast.spi.impl.SerializationServiceSupport) hazelcast).getSerializationService().toData("text")));
+    }
+
+    @Test
+    void should_send_the_purge_in_hazelcast_own_format_and_read_back_the_same_invalidation() {
+        var serialization = ((com.hazelcast.spi.impl.SerializationServiceSupport) hazelcast).getSerializationService();
+        long hash = 0x1234_5678_9abcL;
+        HashMap<Integer, long[]> urls = new HashMap<>(Map.of(UrlGenerations.bucket(hash),
+            UrlGenerations.bump(null, new long[] {hash}, false, 5_000, 60_000)[0]));
+        HazelcastCacheStore.RemoveCovered sent = new HazelcastCacheStore.RemoveCovered(
+            new HazelcastCacheStore.Covered(7, new HashMap<>(Map.of("t", 3L)), urls));
+        com.hazelcast.internal.serialization.Data data = serialization.toData(sent);
+        assertEquals(-2, data.getType(), "DataSerializable, not Java serialization");
+        HazelcastCacheStore.RemoveCovered received = serialization.toObject(data);
+        IMap<String, byte[]> m = hazelcast.getMap(HazelcastCacheStore.PREFIX + "purge.format.v1");
+        m.set("api-old", new CachedResponse(200, List.of(), new byte[0], 1000, 1000, 0, 60_000, 0, false, List.of(),
+            Map.of(), 6).encode());
+        m.set("tag-old", entry("t", 2).encode());
+        m.set("url-old", new CachedResponse(200, List.of(), new byte[0], 1000, 1000, 0, 60_000, 0, false, List.of(),
+            Map.of(), 7, hash, 0).encode());
+        m.set("fresh", new CachedResponse(200, List.of(), new byte[0], 1000, 1000, 0, 60_000, 0, false, List.of(),
+            Map.of("t", 3L), 7, hash, Long.MAX_VALUE).encode());
+        m.executeOnKeys(java.util.Set.of("api-old", "tag-old", "url-old", "fresh"), received);
+        assertEquals(java.util.Set.of("fresh"), m.keySet());
+        m.destroy();
     }
 
     @Test
