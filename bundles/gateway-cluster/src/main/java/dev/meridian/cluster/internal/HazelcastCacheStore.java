@@ -288,13 +288,16 @@ final class HazelcastCacheStore implements CacheStore {
         }
     }
 
-    /** What a purge did: covered entries found, slices sent, longest scan and slice, time working and resting. */
-    record PurgeReport(long matched, int slices, long longestScanMicros, long longestSliceMicros, long busyMillis,
-        long restedMillis) {
+    /**
+     * What a purge did: covered entries found, slices sent, the scans' and the slices' longest
+     * and total round trips, time resting.
+     */
+    record PurgeReport(long matched, int slices, long longestScanMicros, long scanMillis, long longestSliceMicros,
+        long sliceMillis, long restedMillis) {
         @Override
         public String toString() {
-            return "longest scan " + longestScanMicros / 1000.0 + " ms, longest slice " + longestSliceMicros / 1000.0
-                + " ms, working " + busyMillis + " ms, resting " + restedMillis + " ms";
+            return "scans " + scanMillis + " ms (longest " + longestScanMicros / 1000.0 + " ms), slices " + sliceMillis
+                + " ms (longest " + longestSliceMicros / 1000.0 + " ms), resting " + restedMillis + " ms";
         }
     }
 
@@ -303,7 +306,8 @@ final class HazelcastCacheStore implements CacheStore {
         private final PurgePace pace;
         private long longestScan;
         private long longestSlice;
-        private long busy;
+        private long scans;
+        private long slices;
         private long rested;
 
         PurgeClock(PurgePace pace) {
@@ -312,16 +316,17 @@ final class HazelcastCacheStore implements CacheStore {
 
         void scanned(long nanos) throws InterruptedException {
             longestScan = Math.max(longestScan, nanos);
+            scans += nanos;
             rest(nanos);
         }
 
         void sliced(long nanos) throws InterruptedException {
             longestSlice = Math.max(longestSlice, nanos);
+            slices += nanos;
             rest(nanos);
         }
 
         private void rest(long tookNanos) throws InterruptedException {
-            busy += tookNanos;
             long restNanos = (long) (tookNanos * pace.rest());
             if (restNanos > 0) {
                 long start = System.nanoTime();
@@ -330,9 +335,9 @@ final class HazelcastCacheStore implements CacheStore {
             }
         }
 
-        PurgeReport report(long matched, int slices) {
-            return new PurgeReport(matched, slices, longestScan / 1000, longestSlice / 1000, busy / 1_000_000,
-                rested / 1_000_000);
+        PurgeReport report(long matched, int sliceCount) {
+            return new PurgeReport(matched, sliceCount, longestScan / 1000, scans / 1_000_000, longestSlice / 1000,
+                slices / 1_000_000, rested / 1_000_000);
         }
     }
 
