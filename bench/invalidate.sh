@@ -39,7 +39,8 @@ for i in 1 2 3; do
   mkdir -p "$work/n$i" && tar xzf "$tarball" -C "$work/n$i" --strip-components=1
   MERIDIAN_HTTP_PORT=$(http $i) MERIDIAN_ADMIN_PORT=$(admin $i) MERIDIAN_SSH_PORT=0 MERIDIAN_ADMIN_PASSWORD=$PASSWORD \
     MERIDIAN_NODE_NAME=inv$i MERIDIAN_HEAP=$heap MERIDIAN_ACCESS_LOG=off MERIDIAN_CLUSTER_NAME=bench-invalidate \
-    MERIDIAN_CLUSTER_PORT=594$i MERIDIAN_CLUSTER_MEMBERS=$members "$work/n$i/bin/start"
+    MERIDIAN_CLUSTER_PORT=594$i MERIDIAN_CLUSTER_MEMBERS=$members \
+    EXTRA_JAVA_OPTS="-Xlog:gc:file=$work/n$i/gc.log:uptime,level ${EXTRA_JAVA_OPTS:-}" "$work/n$i/bin/start"
 done
 for i in 1 2 3; do
   for _ in $(seq 300); do curl -fs "http://127.0.0.1:$(admin $i)/ready" >/dev/null 2>&1 && break; sleep 0.5; done
@@ -144,6 +145,16 @@ describe() { # PID: the command, for java its main class and whose directory (Ma
     n=="java" && /^[a-zA-Z_][a-zA-Z0-9_$]*(\.[a-zA-Z0-9_$]+)+$/ && !/^java\.se$/ { m=$0 }
     END { if (m != "") { sub(/.*\./, "", m); n=n ":" m } if (d != "") n=n "@" d; print n }' | cut -c1-80
 }
+# the fill leaves its own garbage in the old generation (ParallelGC collects it only in a full
+# collection, 0.5-1.9 s on these heaps, which then fell at random in the steady or the purge
+# windows): one full collection on every node now, so that both start from the same heap
+for i in 1 2 3; do jcmd "$(pid_of $i)" GC.run >/dev/null; done
+live=""
+for i in 1 2 3; do
+  h=$(curl -fsS "http://127.0.0.1:$(admin $i)/metrics" | awk '/^jvm_heap_used_bytes/ {printf "%.0f", $2/1048576}')
+  live="$live inv$i=${h}MiB"
+done
+echo "heap used after a full collection:$live"
 echo "other API: $(other_count) entries in the map"
 echo "# steady: ${dur}s of hits on another API"
 gc0=$(gcs); t0=$(ticks)
@@ -187,6 +198,9 @@ if [[ -n ${PROFILE:-} ]]; then
   for i in 1 2 3; do jcmd "$(pid_of $i)" JFR.stop name=purge >/dev/null; done
 fi
 echo "gc steady: $(gc_delta "$gc0" "$gc1")"
+for i in 1 2 3; do # full collections after the one above, with their cause and the heap before -> after
+  awk '/Pause Full \(System.gc\(\)\)/ { n=NR } { l[NR]=$0 } END { for (i=n+1; i<=NR; i++) if (l[i] ~ /Pause Full/) print "full gc inv'"$i"': " l[i] }' "$work/n$i/gc.log"
+done
 echo "gc during: $(gc_delta "$gc1" "$gc2")"
 echo "cpu of the nodes, steady ${dur}s: $(node_cpu "$t0" "$t1")"
 echo "cpu of the nodes, invalidation to purged: $(node_cpu "$t2" "${t3:-$t4}")"
