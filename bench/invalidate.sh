@@ -199,7 +199,7 @@ if [[ -n ${PROFILE:-} ]]; then
 fi
 echo "gc steady: $(gc_delta "$gc0" "$gc1")"
 for i in 1 2 3; do # full collections after the one above, with their cause and the heap before -> after
-  awk '/Pause Full \(System.gc\(\)\)/ { n=NR } { l[NR]=$0 } END { for (i=n+1; i<=NR; i++) if (l[i] ~ /Pause Full/) print "full gc inv'"$i"': " l[i] }' "$work/n$i/gc.log"
+  awk '/Pause Full \(Diagnostic Command\)/ { n=NR } { l[NR]=$0 } END { for (i=n+1; i<=NR; i++) if (l[i] ~ /Pause Full/) print "full gc inv'"$i"': " l[i] }' "$work/n$i/gc.log"
 done
 echo "gc during: $(gc_delta "$gc1" "$gc2")"
 echo "cpu of the nodes, steady ${dur}s: $(node_cpu "$t0" "$t1")"
