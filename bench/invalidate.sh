@@ -2,13 +2,16 @@
 # Invalidating one tag that covers ENTRIES (1,000,000) cached responses on a three-node
 # cluster from the distribution, under load on another API:
 #  - fills the cache through all three nodes (wrk, one sequential key range per node),
-#  - measures p99 of cache hits on the other API: steady, then while the tag is invalidated
-#    and its entries are purged in the background,
+#  - measures p99 of cache hits on the other API: steady, then (windows of the same length, the
+#    worst one counts) from just before the tag is invalidated until its entries are purged
+#    in the background,
 #  - prints the invalidation's answer time, checks that no node serves a covered entry right
 #    after it, how long the physical purge took, the body size and each node's heap.
 #
 # Usage: bench/invalidate.sh [ENTRIES=1000000] [DURATION_S=20]
-# Env:   SHARED_BENCH, HEAP (per node, default 4g), CONNECTIONS (default 32)
+# Env:   SHARED_BENCH, HEAP (per node, default 4g), CONNECTIONS (default 32),
+#        PROFILE=1: a JFR recording (settings=profile) of every node from the invalidation to the
+#        end of the purge, in target/bench-invalidate/n<i>/purge.jfr
 # The upstream says max-age=60; the APIs ignore it (respectCacheControl: false) so that nothing
 # expires during the run and every entry that leaves the map was purged.
 # Needs: wrk, nginx, curl, a built distribution.
@@ -36,7 +39,8 @@ for i in 1 2 3; do
   mkdir -p "$work/n$i" && tar xzf "$tarball" -C "$work/n$i" --strip-components=1
   MERIDIAN_HTTP_PORT=$(http $i) MERIDIAN_ADMIN_PORT=$(admin $i) MERIDIAN_SSH_PORT=0 MERIDIAN_ADMIN_PASSWORD=$PASSWORD \
     MERIDIAN_NODE_NAME=inv$i MERIDIAN_HEAP=$heap MERIDIAN_ACCESS_LOG=off MERIDIAN_CLUSTER_NAME=bench-invalidate \
-    MERIDIAN_CLUSTER_PORT=594$i MERIDIAN_CLUSTER_MEMBERS=$members "$work/n$i/bin/start"
+    MERIDIAN_CLUSTER_PORT=594$i MERIDIAN_CLUSTER_MEMBERS=$members \
+    EXTRA_JAVA_OPTS="-Xlog:gc:file=$work/n$i/gc.log:uptime,level ${EXTRA_JAVA_OPTS:-}" "$work/n$i/bin/start"
 done
 for i in 1 2 3; do
   for _ in $(seq 300); do curl -fs "http://127.0.0.1:$(admin $i)/ready" >/dev/null 2>&1 && break; sleep 0.5; done
@@ -45,10 +49,12 @@ api() {
   curl -fsS -u "admin:$PASSWORD" -H 'Content-Type: application/yaml' -X PUT \
     "http://127.0.0.1:$(admin 1)/api/v1/apis/$1?wait=all" --data-binary "$2" >/dev/null
 }
+# maxBytes: 4 KiB an entry, far above what they take, so that the byte bound (256 MiB by default)
+# evicts nothing: the run measures the purge, not a byte-bound pass trimming the map all along
 api bulk "id: bulk
 basePath: /bulk
 upstream: { url: 'http://127.0.0.1:$UP/' }
-cache: { ttl: 1h, respectCacheControl: false, tags: [bulk], maxEntries: $((entries * 2)) }"
+cache: { ttl: 1h, respectCacheControl: false, tags: [bulk], maxEntries: $((entries * 2)), maxBytes: $(( (entries * 4 + 1023) / 1024 + 1 ))m }"
 api other "id: other
 basePath: /other
 upstream: { url: 'http://127.0.0.1:$UP/' }
@@ -109,15 +115,64 @@ load() { timeout $((dur + 30)) wrk -t2 -c"$conns" -d"${dur}s" --latency -s "$wor
 p99() { awk '/^ +99%/ { v=$2; if (v ~ /ms$/) { sub(/ms/, "", v) } else if (v ~ /us$/) { sub(/us/, "", v); v=v/1000 } else if (v ~ /s$/) { sub(/s/, "", v); v=v*1000 } print v }'; }
 rps() { awk '/Requests\/sec/ {print $2}'; }
 
+pid_of() { pgrep -f "karaf.base=$work/n$1( |$)" | head -1; }
+# young/full collections and their seconds so far, per node (jstat: YGC YGCT FGC FGCT)
+gcs() { local i; for i in 1 2 3; do jstat -gc "$(pid_of $i)" | awk 'NR==2 {print $(NF-6), $(NF-5), $(NF-4), $(NF-3)}'; done; }
+gc_delta() { # BEFORE AFTER: "inv1=<young>y/<ms>ms+<full>f/<ms>ms ..."
+  paste -d' ' <(echo "$1") <(echo "$2") | awk '{ printf "inv%d=%dy/%.0fms+%df/%.0fms%s", NR, $5-$1, ($6-$2)*1000, $7-$3, ($8-$4)*1000, (NR<3?",":"") }'
+}
+# CPU seconds (user+system) of every process now: "pid ticks" lines
+ticks() { cat /proc/[0-9]*/stat 2>/dev/null | sed 's/^\([0-9]*\) (.*) [A-Za-z] /\1 /' | awk '{print $1, $12 + $13}'; }
+hz=$(getconf CLK_TCK)
+node_cpu() { # BEFORE AFTER: CPU seconds of each node between two ticks snapshots
+  local i out=""
+  for i in 1 2 3; do
+    out="$out inv$i=$(awk -v p="$(pid_of $i)" -v hz="$hz" 'NR==FNR { if ($1==p) b=$2; next } $1==p { printf "%.1fs", ($2-b)/hz }' <(echo "$1") <(echo "$2"))"
+  done
+  echo "${out# }"
+}
+others() { # BEFORE AFTER: processes outside this run that used more than 0.5 s of CPU in between
+  local mine=" $(pid_of 1) $(pid_of 2) $(pid_of 3) $$ $(pgrep -d' ' -x wrk) $(pgrep -d' ' -x nginx) "
+  awk -v hz="$hz" -v mine="$mine" 'NR==FNR { b[$1]=$2; next } ($1 in b) && index(mine, " " $1 " ")==0 && ($2-b[$1])/hz > 0.5 { printf "%s %.1f\n", $1, ($2-b[$1])/hz }' \
+    <(echo "$1") <(echo "$2") | sort -k2 -rn | head -5 | while read -r pid s; do
+      printf '%s=%ss ' "$(describe "$pid")" "$s"
+    done
+}
+describe() { # PID: the command, for java its main class and whose directory (Maven project, Karaf base)
+  tr '\0' '\n' </proc/$1/cmdline 2>/dev/null | awk '
+    NR==1 { n=$0; sub(/.*\//, "", n) }
+    n=="java" && /^-Dmaven.multiModuleProjectDirectory=|^-Dkaraf.base=|^-Dbasedir=/ { d=$0; sub(/^[^=]*=/, "", d) }
+    n=="java" && /^[a-zA-Z_][a-zA-Z0-9_$]*(\.[a-zA-Z0-9_$]+)+$/ && !/^java\.se$/ { m=$0 }
+    END { if (m != "") { sub(/.*\./, "", m); n=n ":" m } if (d != "") n=n "@" d; print n }' | cut -c1-80
+}
+# the fill leaves its own garbage in the old generation (ParallelGC collects it only in a full
+# collection, 0.5-1.9 s on these heaps, which then fell at random in the steady or the purge
+# windows): one full collection on every node now, so that both start from the same heap
+for i in 1 2 3; do jcmd "$(pid_of $i)" GC.run >/dev/null; done
+live=""
+for i in 1 2 3; do
+  h=$(curl -fsS "http://127.0.0.1:$(admin $i)/metrics" | awk '/^jvm_heap_used_bytes/ {printf "%.0f", $2/1048576}')
+  live="$live inv$i=${h}MiB"
+done
+echo "heap used after a full collection:$live"
 echo "other API: $(other_count) entries in the map"
 echo "# steady: ${dur}s of hits on another API"
-steady=$(load); steady_p99=$(p99 <<<"$steady"); steady_rps=$(rps <<<"$steady")
+gc0=$(gcs); t0=$(ticks)
+steady=$(load); gc1=$(gcs); t1=$(ticks); steady_p99=$(p99 <<<"$steady"); steady_rps=$(rps <<<"$steady")
 echo "steady rps=$steady_rps p99_ms=$steady_p99"
 
 echo "# the same load while tag 'bulk' ($stored entries) is invalidated and purged"
-load >"$work/during.out" &
+# windows of the same load back to back, from 3 s before the invalidation until the purge is
+# over (a window starts only while it runs; at most 20): "during" is the worst window's p99
+rm -f "$work/purged"
+( w=1; load >"$work/during1.out"
+  while [[ ! -e $work/purged ]] && (( w < 20 )); do w=$((w + 1)); load >"$work/during$w.out"; done ) &
 loadpid=$!
 sleep 3
+if [[ -n ${PROFILE:-} ]]; then
+  for i in 1 2 3; do jcmd "$(pid_of $i)" JFR.start name=purge settings=profile filename="$work/n$i/purge.jfr" >/dev/null; done
+fi
+t2=$(ticks)
 answer=$(curl -fsS -u "admin:$PASSWORD" -H 'Content-Type: application/json' -X POST \
   "http://127.0.0.1:$(admin 2)/api/v1/cache/invalidate" --data '{"tags":["bulk"]}')
 purge_start=$(date +%s%N)
@@ -132,14 +187,36 @@ for i in 1 2 3; do
 done
 purged_s=""
 for _ in $(seq 600); do
-  left=$(count); if (( left < stored / 100 )); then purged_s=$(awk -v s="$purge_start" -v e="$(date +%s%N)" 'BEGIN {printf "%.1f", (e-s)/1e9}'); break; fi
+  left=$(count); if (( left < stored / 100 )); then purged_s=$(awk -v s="$purge_start" -v e="$(date +%s%N)" 'BEGIN {printf "%.1f", (e-s)/1e9}'); t3=$(ticks); break; fi
   sleep 0.5
 done
+touch "$work/purged"
 wait $loadpid || true
-during_p99=$(p99 <"$work/during.out"); during_rps=$(rps <"$work/during.out")
+t4=$(ticks)
+gc2=$(gcs)
+if [[ -n ${PROFILE:-} ]]; then
+  for i in 1 2 3; do jcmd "$(pid_of $i)" JFR.stop name=purge >/dev/null; done
+fi
+echo "gc steady: $(gc_delta "$gc0" "$gc1")"
+for i in 1 2 3; do # full collections after the one above, with their cause and the heap before -> after
+  awk '/Pause Full \(Diagnostic Command\)/ { n=NR } { l[NR]=$0 } END { for (i=n+1; i<=NR; i++) if (l[i] ~ /Pause Full/) print "full gc inv'"$i"': " l[i] }' "$work/n$i/gc.log"
+done
+echo "gc during: $(gc_delta "$gc1" "$gc2")"
+echo "cpu of the nodes, steady ${dur}s: $(node_cpu "$t0" "$t1")"
+echo "cpu of the nodes, invalidation to purged: $(node_cpu "$t2" "${t3:-$t4}")"
+echo "other processes, steady: $(others "$t0" "$t1")"
+echo "other processes, during: $(others "$t1" "$t4")"
+windows=$(ls "$work"/during*.out | wc -l)
+for w in $(seq "$windows"); do
+  echo "during window $w: rps=$(rps <"$work/during$w.out") p99_ms=$(p99 <"$work/during$w.out")"
+done
+during_p99=$(for w in $(seq "$windows"); do p99 <"$work/during$w.out"; done | sort -g | tail -1)
+during_rps=$(for w in $(seq "$windows"); do rps <"$work/during$w.out"; done | sort -g | head -1)
 echo "other API after: $(other_count) entries in the map; bulk left: $(count)"
+# the purge runs on the node that answered the invalidation; it logs what it did per map
+grep -h "purge of" "$work"/n2/data/log/*.log 2>/dev/null | sed 's/.*cache map /purge (inv2): cache map /' || true
 took=$(sed -n 's/.*"tookMs":\([0-9]*\).*/\1/p' <<<"$answer")
-echo "during rps=$during_rps p99_ms=$during_p99"
+echo "during ($windows windows of ${dur}s, the worst): rps=$during_rps p99_ms=$during_p99"
 awk -v e="$stored" -v b="$body" -v t="$took" -v s="$served" -v p="${purged_s:-none}" -v sp="$steady_p99" -v dp="$during_p99" -v h="$heaps" 'BEGIN {
   printf "SUMMARY invalidate entries=%d body_bytes=%d answer_ms=%d covered_hits_after_answer=%d purge_s=%s steady_p99_ms=%.2f during_p99_ms=%.2f p99_ratio=%.2f heap=%s\n",
          e, b, t, s, p, sp, dp, dp/sp, h }'

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -105,6 +106,110 @@ class HazelcastCacheStoreTest {
         assertArrayEquals(entry("odd", 0).encode(), store.get(map, "k1").toCompletableFuture().get(10, TimeUnit.SECONDS));
         assertFalse(store.get(map, "later").toCompletableFuture().get(10, TimeUnit.SECONDS) == null);
         store.destroy(map);
+    }
+
+    @Test
+    void should_purge_in_slices_of_the_pace_and_answer_what_it_found() throws Exception {
+        String map = "purge.sliced.v1";
+        store.prepare(map, 10_000, 1L << 30);
+        for (int i = 0; i < 600; i++) {
+            store.put(map, "k" + i, entry(i % 3 == 0 ? "gone" : "kept", 0).encode(), 60_000);
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> store.entries(map) == 600);
+        HazelcastCacheStore.PurgeReport report = store.purge(map, new Invalidated(0, Map.of("gone", 1L), Map.of()),
+            new HazelcastCacheStore.PurgePace(3, 0));
+        assertEquals(200, report.matched());
+        assertTrue(report.slices() >= 200 / 3, "at most 3 keys a slice: " + report);
+        assertEquals(400, store.entries(map));
+        for (int i = 0; i < 600; i += 50) {
+            byte[] left = store.get(map, "k" + i).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertEquals(i % 3 != 0, left != null, "k" + i);
+        }
+        store.destroy(map);
+    }
+
+    @Test
+    void should_leave_an_entry_stored_after_the_invalidation_when_its_key_was_found_covered_before() throws Exception {
+        String map = "purge.restored.v1";
+        IMap<String, byte[]> m = hazelcast.getMap(HazelcastCacheStore.PREFIX + map);
+        HazelcastCacheStore.Covered covered = new HazelcastCacheStore.Covered(0, new java.util.HashMap<>(Map.of("t", 1L)),
+            new java.util.HashMap<>());
+        m.set("old", entry("t", 0).encode());
+        m.set("restored", entry("t", 1).encode()); // the scan found it covered; it was stored again since
+        m.executeOnKeys(java.util.Set.of("old", "restored", "absent"), new HazelcastCacheStore.RemoveCovered(covered));
+        assertNull(m.get("old"));
+        assertArrayEquals(entry("t", 1).encode(), m.get("restored"));
+        assertFalse(m.containsKey("absent"));
+        m.destroy();
+    }
+
+    @Test
+    void should_read_a_stored_value_in_place_in_the_serialized_form_of_this_hazelcast() {
+        byte[] encoded = entry("t", 0).encode();
+        com.hazelcast.internal.serialization.Data data =
+            ((com.hazelcast.spi.impl.SerializationServiceSupport) hazelcast).getSerializationService().toData(encoded);
+        assertEquals(HazelcastCacheStore.StoredBytes.OFFSET, HazelcastCacheStore.StoredBytes.offset(data),
+            "the fast path of the purge's predicate is taken");
+        Invalidated raised = new Invalidated(0, Map.of("t", 1L), Map.of());
+        assertTrue(CachedResponse.coveredBy(data.toByteArray(), HazelcastCacheStore.StoredBytes.OFFSET, raised));
+        assertFalse(CachedResponse.coveredBy(data.toByteArray(), HazelcastCacheStore.StoredBytes.OFFSET,
+            new Invalidated(0, Map.of("t", 0L), Map.of())));
+        assertEquals(-1, HazelcastCacheStore.StoredBytes.offset(
+            ((com.hazelcast.spi.impl.SerializationServiceSupport) hazelcast).getSerializationService().toData("text")));
+    }
+
+    @Test
+    void should_send_the_purge_in_hazelcast_own_format_and_read_back_the_same_invalidation() {
+        var serialization = ((com.hazelcast.spi.impl.SerializationServiceSupport) hazelcast).getSerializationService();
+        long hash = 0x1234_5678_9abcL;
+        HashMap<Integer, long[]> urls = new HashMap<>(Map.of(UrlGenerations.bucket(hash),
+            UrlGenerations.bump(null, new long[] {hash}, false, 5_000, 60_000)[0]));
+        HazelcastCacheStore.RemoveCovered sent = new HazelcastCacheStore.RemoveCovered(
+            new HazelcastCacheStore.Covered(7, new HashMap<>(Map.of("t", 3L)), urls));
+        com.hazelcast.internal.serialization.Data data = serialization.toData(sent);
+        assertEquals(-2, data.getType(), "DataSerializable, not Java serialization");
+        HazelcastCacheStore.RemoveCovered received = serialization.toObject(data);
+        IMap<String, byte[]> m = hazelcast.getMap(HazelcastCacheStore.PREFIX + "purge.format.v1");
+        m.set("api-old", new CachedResponse(200, List.of(), new byte[0], 1000, 1000, 0, 60_000, 0, false, List.of(),
+            Map.of(), 6).encode());
+        m.set("tag-old", entry("t", 2).encode());
+        m.set("url-old", new CachedResponse(200, List.of(), new byte[0], 1000, 1000, 0, 60_000, 0, false, List.of(),
+            Map.of(), 7, hash, 0).encode());
+        m.set("fresh", new CachedResponse(200, List.of(), new byte[0], 1000, 1000, 0, 60_000, 0, false, List.of(),
+            Map.of("t", 3L), 7, hash, Long.MAX_VALUE).encode());
+        m.executeOnKeys(java.util.Set.of("api-old", "tag-old", "url-old", "fresh"), received);
+        assertEquals(java.util.Set.of("fresh"), m.keySet());
+        m.destroy();
+    }
+
+    @Test
+    void should_purge_the_backup_replicas_too() throws Exception {
+        HazelcastInstance second = Hazelcast.newHazelcastInstance(config());
+        String map = "purge.backups.v1";
+        try {
+            Awaitility.await("partitions settled").atMost(Duration.ofSeconds(30))
+                .until(() -> hazelcast.getCluster().getMembers().size() == 2 && hazelcast.getPartitionService().isClusterSafe());
+            store.prepare(map, 10_000, 1L << 30);
+            for (int i = 0; i < 300; i++) {
+                store.put(map, "k" + i, entry(i % 2 == 0 ? "gone" : "kept", 0).encode(), 60_000);
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> store.entries(map) == 300);
+            store.purge(map, new Invalidated(0, Map.of("gone", 1L), Map.of()), new HazelcastCacheStore.PurgePace(16, 0));
+            // backups are asynchronous: both replicas' counts settle at the entries kept
+            Awaitility.await("backups purged").atMost(Duration.ofSeconds(20)).until(() ->
+                hazelcast.getMap(HazelcastCacheStore.PREFIX + map).getLocalMapStats().getBackupEntryCount()
+                    + second.getMap(HazelcastCacheStore.PREFIX + map).getLocalMapStats().getBackupEntryCount() == 150);
+            second.getLifecycleService().terminate(); // no migration: the backups take over
+            Awaitility.await("second gone").atMost(Duration.ofSeconds(30))
+                .until(() -> hazelcast.getCluster().getMembers().size() == 1);
+            assertEquals(150, store.entries(map));
+            for (int i = 0; i < 300; i += 25) {
+                assertEquals(i % 2 != 0, store.get(map, "k" + i).toCompletableFuture().get(10, TimeUnit.SECONDS) != null, "k" + i);
+            }
+        } finally {
+            second.getLifecycleService().terminate();
+            store.destroy(map);
+        }
     }
 
     @Test
