@@ -153,6 +153,12 @@ final class Http1Upstream {
         return out.toByteArray();
     }
 
+    /** The {@code Host} field for an upstream: the port unless 80, an IPv6 literal in brackets (RFC 9110 §7.2). */
+    static String hostField(String host, int port) {
+        String h = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
+        return port == 80 ? h : h + ":" + port;
+    }
+
     /** A growable Latin-1 byte buffer. */
     private static final class Latin1 extends ByteArrayOutputStream {
         Latin1(int size) {
@@ -299,7 +305,7 @@ final class Http1Upstream {
         Pool(Upstream upstream) {
             this.upstream = upstream;
             this.max = Math.max(1, upstream.maxConnections());
-            this.hostField = upstream.port() == 80 ? upstream.host() : upstream.host() + ":" + upstream.port();
+            this.hostField = hostField(upstream.host(), upstream.port());
         }
 
         /**

@@ -348,6 +348,14 @@ class Http1UpstreamTest {
     }
 
     @Test
+    void should_name_the_upstream_in_host_as_rfc_9110_says() {
+        assertEquals("orders.internal", Http1Upstream.hostField("orders.internal", 80));
+        assertEquals("orders.internal:8080", Http1Upstream.hostField("orders.internal", 8080));
+        assertEquals("[::1]:9000", Http1Upstream.hostField("::1", 9000));
+        assertEquals("[::1]:9000", Http1Upstream.hostField("[::1]", 9000));
+    }
+
+    @Test
     void should_refuse_a_field_that_would_split_the_request() {
         HttpFields fields = HttpFields.build().add("X-Bad", "a\rb");
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
