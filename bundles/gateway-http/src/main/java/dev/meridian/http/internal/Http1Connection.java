@@ -78,6 +78,8 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
     private boolean messageDone;
     private boolean bytesSeen;
     private boolean interimDone;
+    /** What the parser found wrong with the answer (a malformed or oversized head, two lengths). */
+    private RuntimeException broken;
     private Content.Chunk pendingContent;
     private Body body;
 
@@ -122,6 +124,7 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
         messageDone = false;
         bytesSeen = false;
         interimDone = false;
+        broken = null;
         persistent = true;
         body = null;
         parser.reset();
@@ -134,16 +137,8 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
             return;
         }
         gate.set(2);
-        byte[] head = f.requestHead();
-        ByteBuffer bytes;
-        if (head.length <= out.capacity()) {
-            out.clear();
-            out.put(head).flip();
-            bytes = out;
-        } else {
-            bytes = ByteBuffer.wrap(head);
-        }
-        getEndPoint().write(written, bytes);
+        Http1Upstream.Latin1 head = f.requestHead();
+        getEndPoint().write(written, head.copyTo(out) ? out : head.wrap());
         if (!isFillInterested()) {
             tryFillInterested(readable);
         }
@@ -198,6 +193,10 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
                     }
                     continue;
                 }
+                if (in.remaining() == in.capacity()) {
+                    // the parser holds on to a head line that fills the whole buffer
+                    throw new HttpException.RuntimeException(502, "upstream answer head too large");
+                }
                 int n = getEndPoint().fill(in);
                 if (n == 0) {
                     tryFillInterested(readable);
@@ -233,7 +232,11 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
      */
     private boolean parseBuffered() {
         do {
-            if (parser.parseNext(in)) {
+            boolean stopped = parser.parseNext(in);
+            if (broken != null) {
+                throw broken;
+            }
+            if (stopped) {
                 if (interimDone) {
                     // an interim answer ended; the final one follows on the same connection
                     interimDone = false;
@@ -400,7 +403,8 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
                 f.interim(fields);
             }
             if (status == 101) {
-                throw new HttpException.RuntimeException(502, "upstream switched protocols");
+                broken = new HttpException.RuntimeException(502, "upstream switched protocols");
+                return true;
             }
             interimDone = true; // reset outside the parser's own call
             return true;
@@ -416,8 +420,9 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
 
     @Override
     public void badMessage(HttpException failure) {
+        // not thrown from here: the parser catches what its handler throws and only closes itself
         persistent = false;
-        throw failure instanceof RuntimeException r ? r : new IllegalStateException(failure.getReason());
+        broken = failure instanceof RuntimeException r ? r : new IllegalStateException(failure.getReason());
     }
 
     /**

@@ -18,7 +18,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
-import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.ClientConnectionFactory;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.io.Connection;
@@ -105,7 +104,7 @@ final class Http1Upstream {
 
     /** Whether this request goes this way: plain {@code http}, an idempotent method, no body. */
     static boolean accepts(Upstream u, String method, Request in) {
-        if (!"http".equals(u.scheme()) || in.getLength() > 0 || in.getHeaders().contains(HttpHeader.TRANSFER_ENCODING)) {
+        if (!"http".equals(u.scheme()) || JettyUpstream.hasBody(in)) {
             return false;
         }
         return switch (method) {
@@ -131,26 +130,19 @@ final class Http1Upstream {
         }
     }
 
-    /** Idle and busy connections of each pool, for tests and stats. */
-    Map<Upstream, int[]> connections() {
-        Map<Upstream, int[]> out = new HashMap<>();
-        pools.forEach((u, p) -> out.put(u, new int[] {p.idle.size(), p.count.get()}));
-        return out;
-    }
-
     /**
      * The request head: request line, {@code Host}, then the fields as given (already filtered as a
      * proxy forwards them), Latin-1 as HTTP/1.1 field values are. A field with CR, LF or NUL is
      * refused (no header injection: the server's parser and the policies refuse them already).
      */
-    static byte[] head(String method, String target, String hostField, HttpFields fields) {
+    static Latin1 head(String method, String target, String hostField, HttpFields fields) {
         Latin1 out = new Latin1(256 + fields.size() * 48);
         out.ascii(method).put(' ').field(target).ascii(" HTTP/1.1\r\nHost: ").field(hostField).put('\r').put('\n');
         for (HttpField f : fields) {
             out.field(f.getName()).put(':').put(' ').field(f.getValue()).put('\r').put('\n');
         }
         out.put('\r').put('\n');
-        return out.toByteArray();
+        return out;
     }
 
     /** The {@code Host} field for an upstream: the port unless 80, an IPv6 literal in brackets (RFC 9110 §7.2). */
@@ -159,8 +151,8 @@ final class Http1Upstream {
         return port == 80 ? h : h + ":" + port;
     }
 
-    /** A growable Latin-1 byte buffer. */
-    private static final class Latin1 extends ByteArrayOutputStream {
+    /** A growable Latin-1 byte buffer; its bytes are copied once, into the connection's direct buffer. */
+    static final class Latin1 extends ByteArrayOutputStream {
         Latin1(int size) {
             super(size);
         }
@@ -178,6 +170,21 @@ final class Http1Upstream {
         /** A name, value or target that came from outside: CR, LF, NUL and non-Latin-1 refused. */
         Latin1 field(String s) {
             return put(s, true);
+        }
+
+        /** Puts the bytes into {@code to} when they fit (then true); else leaves it alone. */
+        boolean copyTo(java.nio.ByteBuffer to) {
+            if (count > to.capacity()) {
+                return false;
+            }
+            to.clear();
+            to.put(buf, 0, count).flip();
+            return true;
+        }
+
+        /** The bytes in a heap buffer of their own, for a head larger than the connection's buffer. */
+        java.nio.ByteBuffer wrap() {
+            return java.nio.ByteBuffer.wrap(buf, 0, count);
         }
 
         private Latin1 put(String s, boolean check) {
@@ -201,7 +208,7 @@ final class Http1Upstream {
         private final Exchange exchange;
         private final Step.Next next;
         private final Pool pool;
-        private final byte[] head;
+        private final Latin1 head;
         private final boolean isHead;
         private final long sentNanos = System.nanoTime();
         private final long deadlineNanos;
@@ -209,7 +216,7 @@ final class Http1Upstream {
         private boolean retried;
         private volatile Http1Connection on;
 
-        Flight(Exchange exchange, Step.Next next, Pool pool, byte[] head, long deadlineNanos) {
+        Flight(Exchange exchange, Step.Next next, Pool pool, Latin1 head, long deadlineNanos) {
             this.exchange = exchange;
             this.next = next;
             this.pool = pool;
@@ -229,7 +236,7 @@ final class Http1Upstream {
             return isHead;
         }
 
-        byte[] requestHead() {
+        Latin1 requestHead() {
             return head;
         }
 

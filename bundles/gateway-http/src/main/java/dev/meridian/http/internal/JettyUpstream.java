@@ -213,7 +213,7 @@ final class JettyUpstream implements UpstreamClient {
         return query == null ? joined : joined + "?" + query;
     }
 
-    private static boolean hasBody(Request in) {
+    static boolean hasBody(Request in) {
         return in.getLength() > 0 || in.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
     }
 

@@ -326,6 +326,7 @@ class Http1UpstreamTest {
         serve((n, out) -> write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
         List<CompletableFuture<Void>> clients = new ArrayList<>();
         AtomicInteger ok = new AtomicInteger();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
         for (int t = 0; t < 8; t++) {
             clients.add(CompletableFuture.runAsync(() -> {
                 for (int i = 0; i < 300; i++) {
@@ -338,13 +339,35 @@ class Http1UpstreamTest {
                         throw new IllegalStateException(e);
                     }
                 }
-            }, java.util.concurrent.Executors.newSingleThreadExecutor()));
+            }, pool));
         }
-        for (CompletableFuture<Void> c : clients) {
-            c.get(25, TimeUnit.SECONDS);
+        try {
+            for (CompletableFuture<Void> c : clients) {
+                c.get(25, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
         }
         assertEquals(8 * 300, ok.get());
         assertTrue(accepted.get() <= 2, "connections opened: " + accepted.get());
+    }
+
+    @Test
+    void should_answer_502_and_drop_the_connection_when_the_upstream_sends_garbage() throws Exception {
+        AtomicInteger answers = new AtomicInteger();
+        serve((n, out) -> write(out, answers.incrementAndGet() == 1 ? "SSH-2.0-OpenSSH\r\n\r\n\u0000\u00ff\r\n\r\n"
+            : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+        Result r = call("GET");
+        assertEquals(502, r.status());
+        assertEquals("ok", call("GET").body()); // a new connection: the broken one was not pooled
+        assertEquals(2, accepted.get());
+    }
+
+    @Test
+    void should_not_believe_an_answer_with_two_lengths() throws Exception {
+        serve((n, out) -> write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok!"));
+        Result lying = call("GET");
+        assertTrue(lying.status() == 502 || lying.bodyFailure() != null, "two lengths: refused, not believed");
     }
 
     @Test
@@ -361,6 +384,7 @@ class Http1UpstreamTest {
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
             () -> Http1Upstream.head("GET", "/", "h", fields));
         assertEquals("GET / HTTP/1.1\r\nHost: h\r\nX-A: é\r\n\r\n",
-            new String(Http1Upstream.head("GET", "/", "h", HttpFields.build().add("X-A", "é")), StandardCharsets.ISO_8859_1));
+            new String(Http1Upstream.head("GET", "/", "h", HttpFields.build().add("X-A", "é")).toByteArray(),
+                StandardCharsets.ISO_8859_1));
     }
 }
