@@ -1,8 +1,8 @@
 package dev.meridian.http.internal;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.Writer;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -100,11 +100,15 @@ final class AccessLog implements AutoCloseable {
 
     private void run() {
         List<String> batch = new ArrayList<>(1024);
-        Writer out = null;
+        // Lines are encoded to UTF-8 bytes here (an intrinsic copy for ASCII) into a direct buffer
+        // written straight to the file: a BufferedWriter's char encoder was half of this thread's
+        // CPU under load (JFR), ~4% of a cache hit's.
+        ByteBuffer buffer = ByteBuffer.allocateDirect(256 * 1024);
+        FileChannel out = null;
         long size = 0;
         try {
             out = open();
-            size = Files.size(file);
+            size = out.size();
             while (true) {
                 // Poll on a timer instead of waiting on the queue: a waiting consumer would cost the
                 // request thread an unpark per line.
@@ -126,12 +130,18 @@ final class AccessLog implements AutoCloseable {
                         stop = true;
                         continue;
                     }
-                    out.write(line);
-                    out.write('\n');
-                    size += line.length() + 1;
+                    byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+                    if (buffer.remaining() < bytes.length + 1) {
+                        size += drain(out, buffer);
+                        if (bytes.length + 1 > buffer.capacity()) {
+                            size += drain(out, ByteBuffer.wrap(bytes).compact()); // a line longer than the buffer
+                            bytes = new byte[0];
+                        }
+                    }
+                    buffer.put(bytes).put((byte) '\n');
                 }
                 batch.clear();
-                out.flush();
+                size += drain(out, buffer);
                 if (size > maxBytes) {
                     out.close();
                     rotate();
@@ -158,9 +168,19 @@ final class AccessLog implements AutoCloseable {
         }
     }
 
-    private Writer open() throws IOException {
-        return new BufferedWriter(new java.io.OutputStreamWriter(Files.newOutputStream(file, StandardOpenOption.CREATE,
-            StandardOpenOption.APPEND, StandardOpenOption.WRITE), StandardCharsets.UTF_8), 64 * 1024);
+    /** Writes what {@code buffer} holds (filled, not yet flipped) and clears it; the bytes written. */
+    private static long drain(FileChannel out, ByteBuffer buffer) throws IOException {
+        buffer.flip();
+        long n = buffer.remaining();
+        while (buffer.hasRemaining()) {
+            out.write(buffer);
+        }
+        buffer.clear();
+        return n;
+    }
+
+    private FileChannel open() throws IOException {
+        return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
     }
 
     private void rotate() throws IOException {

@@ -183,13 +183,15 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
                     }
                 });
             }
-            stamp(out, e.table(), e.requestId(), outcome);
+            stamp(out, e.table(), e.requestId(), outcome, false);
             out.put(JSON);
             Content.Sink.write(response, true, ErrorBodies.json(r.message()), done);
             return;
         }
         if (a instanceof Answer.Stored s) {
-            if (s.headers() instanceof StoredFields stored && stored.unchanged() != null) {
+            boolean prepared = s.headers() instanceof StoredFields stored && stored.unchanged() != null;
+            if (prepared) {
+                StoredFields stored = (StoredFields) s.headers();
                 StoredWire.Prepared wire = storedWire.of(stored.unchanged());
                 if (wire.date() != null) {
                     out.put(wire.date());
@@ -209,7 +211,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
                     }
                 });
             }
-            stamp(out, e.table(), e.requestId(), outcome);
+            stamp(out, e.table(), e.requestId(), outcome, prepared); // StoredWire leaves out the fields stamped here
             boolean noBody = s.status() == 304 || "HEAD".equals(e.method());
             response.write(true, noBody ? BufferUtil.EMPTY_BUFFER : ByteBuffer.wrap(s.body()), done);
             return;
@@ -227,7 +229,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
                 out.add(field);
             }
         }
-        stamp(out, e.table(), e.requestId(), outcome);
+        stamp(out, e.table(), e.requestId(), outcome, false);
         Content.copy(((JettyBody) up.body()).source(), response, done);
     }
 
@@ -235,22 +237,39 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
                        String requestId, long start, int status, String message) {
         response.setStatus(status);
         HttpFields.Mutable out = response.getHeaders();
-        stamp(out, table, requestId, null);
+        stamp(out, table, requestId, null, true);
         out.put(JSON);
         Content.Sink.write(response, true, ErrorBodies.json(message),
             completion(request, callback, table, route, requestId, start, status, 0));
     }
 
-    private void stamp(HttpFields.Mutable out, RouteTable table, String requestId, String outcome) {
+    /** Whether a field named {@code name} is one {@link #stamp} sets on every answer. */
+    static boolean stamped(String name) {
+        return name.equalsIgnoreCase(REVISION) || name.equalsIgnoreCase(REQUEST_ID) || name.equalsIgnoreCase(X_CACHE);
+    }
+
+    /**
+     * Sets the fields every answer carries. {@code fresh}: {@code out} holds none of them yet, so they
+     * are added without a search of the fields already there (each search compares every name).
+     */
+    private void stamp(HttpFields.Mutable out, RouteTable table, String requestId, String outcome, boolean fresh) {
         RevisionField r = revisionField;
         if (r.table != table) {
             r = new RevisionField(table, new PreEncodedHttpField(REVISION, Long.toString(table.revision())));
             revisionField = r;
         }
-        out.put(r.field);
-        out.put(REQUEST_ID, requestId);
-        if (outcome != null) {
-            out.put(outcomeField(outcome));
+        if (fresh) {
+            out.add(r.field);
+            out.add(new HttpField(REQUEST_ID, requestId));
+            if (outcome != null) {
+                out.add(outcomeField(outcome));
+            }
+        } else {
+            out.put(r.field);
+            out.put(REQUEST_ID, requestId);
+            if (outcome != null) {
+                out.put(outcomeField(outcome));
+            }
         }
         if (draining) {
             out.put(CLOSE);

@@ -1,5 +1,6 @@
 package dev.meridian.http.internal;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
 
@@ -42,7 +43,18 @@ final class JettyFields implements Fields {
 
     @Override
     public List<String> all(String name) {
-        return fields().getValuesList(name);
+        // asked of absent fields on every cache hit (Cache-Control, Authorization, conditionals):
+        // no list, and no CSV parser Jetty's getValuesList would set up, when there is none
+        List<String> values = null;
+        for (HttpField f : fields()) {
+            if (f.is(name)) {
+                if (values == null) {
+                    values = new ArrayList<>(2);
+                }
+                values.add(f.getValue());
+            }
+        }
+        return values == null ? List.of() : values;
     }
 
     @Override
