@@ -85,14 +85,24 @@ final class HazelcastRevisionLog implements RevisionLog, AutoCloseable {
      * a boot does not pay for loading them (tens of milliseconds measured).
      */
     void start() {
-        registration = revisions.addEntryListener((EntryAddedListener<Long, String>) e ->
-            announced(new CommittedRevision(e.getKey(), e.getValue())), true);
+        registration = revisions.addEntryListener((EntryAddedListener<Long, String>) e -> {
+            if (e.getKey() > 0) { // revisions are numbered from 1; the warm-up below writes below 0
+                announced(new CommittedRevision(e.getKey(), e.getValue()));
+            }
+        }, true);
         String warm = "warmup:" + hazelcast.getLocalEndpoint().getUuid();
+        // a key no revision can have, this node's own: the first commit's putIfAbsent on the
+        // revisions map (its operation, its backup, its event to every listener) was still cold
+        // after the head map's warm-up, ~25 ms of the first apply after a boot
+        long warmRevision = -1 - (hazelcast.getLocalEndpoint().getUuid().getLeastSignificantBits() & Long.MAX_VALUE) % 1_000_000;
         try {
             head.putIfAbsent(warm, 0L);
             head.getAsync(warm).toCompletableFuture().get(5, TimeUnit.SECONDS);
             head.replace(warm, 0L, 1L);
             head.delete(warm);
+            revisions.putIfAbsent(warmRevision, "");
+            revisions.delete(warmRevision);
+            newest(); // the reads the first commit starts with (the head, revision 1), and lastSeen when there are revisions
         } catch (RuntimeException | ExecutionException | TimeoutException e) {
             LOG.debug("commit path not warmed: {}", e.toString());
         } catch (InterruptedException e) {

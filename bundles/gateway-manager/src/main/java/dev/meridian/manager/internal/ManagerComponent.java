@@ -87,6 +87,7 @@ public final class ManagerComponent implements GatewayAdmin {
         engine.removeListener(catchUp);
         restore.interrupt();
         catchUp.stop();
+        history.stop();
     }
 
     /** {@code MERIDIAN_DATA}, else the Karaf data dir, plus {@code meridian/}. */

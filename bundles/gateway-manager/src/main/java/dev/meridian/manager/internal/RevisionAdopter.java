@@ -26,7 +26,9 @@ import dev.meridian.model.DefinitionException;
  *
  * <p>Publish first, then write: serving a revision newer than the durable one is allowed (never
  * an older one), and the fsync then overlaps the compile instead of delaying it. The caller of a
- * local change still gets its answer only once both are done.
+ * local change still gets its answer only once both are done; a revision from another node is
+ * written behind, on the history's own thread, so the thread adopting announcements is free for
+ * the next one while the disk syncs.
  */
 final class RevisionAdopter {
 
@@ -124,7 +126,11 @@ final class RevisionAdopter {
                 published = engine.publish(state); // waiting for it, or it failed before: again
             }
         }
-        history.write(revision);
+        if (await) {
+            history.write(revision); // durable before the answer (CONTRACT §5)
+        } else {
+            history.writeLater(revision); // nobody waits: the publish of the next revision must not either
+        }
         if (published == null) {
             return;
         }
