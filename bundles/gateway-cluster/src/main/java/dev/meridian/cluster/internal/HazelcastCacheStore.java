@@ -279,18 +279,19 @@ final class HazelcastCacheStore implements CacheStore {
      *
      * @param slice keys removed in one operation at most (one partition thread holds them all)
      * @param rest how many times its own time the purge rests after each scan and slice
-     * @param gentleMillis for this long from its start, the purge rests twice as long: its first
-     *     seconds share the box with the invalidation's own work on every node and run code not
-     *     yet compiled (the worst window of other traffic's p99 was always the first)
+     * @param gentleMillis for this long from its start, the purge rests four times as long: its
+     *     first seconds share the box with the invalidation's own work on every node and run code
+     *     not yet compiled (the worst window of other traffic's p99 was the first in most runs)
      */
     record PurgePace(int slice, double rest, long gentleMillis) {
         /**
          * Measured with {@code bench/invalidate.sh} (a million entries, three nodes, two cores):
          * resting 3x its time, a purge took 60-85 s and other traffic's p99 rose to 1.38-1.85x
-         * steady in its first 20 s; resting 8x, 200 s and 1.28x. Nobody waits for the purge (the
+         * steady in its first 20 s; resting 8x (16x for 20 s), 200-230 s and 1.29-1.35x; resting
+         * 8x (32x for its first 30 s), about 200 s and 1.02x. Nobody waits for the purge (the
          * entries stopped being served when the invalidation answered), so it goes slowly.
          */
-        static final PurgePace DEFAULT = new PurgePace(128, 8, 20_000);
+        static final PurgePace DEFAULT = new PurgePace(128, 8, 30_000);
 
         PurgePace(int slice, double rest) {
             this(slice, rest, 0);
@@ -346,7 +347,7 @@ final class HazelcastCacheStore implements CacheStore {
 
         private void rest(long tookNanos) throws InterruptedException {
             boolean gentle = System.nanoTime() - started < TimeUnit.MILLISECONDS.toNanos(pace.gentleMillis());
-            long restNanos = (long) (tookNanos * pace.rest() * (gentle ? 2 : 1));
+            long restNanos = (long) (tookNanos * pace.rest() * (gentle ? 4 : 1));
             if (restNanos > 0) {
                 long start = System.nanoTime();
                 TimeUnit.NANOSECONDS.sleep(restNanos);
