@@ -102,12 +102,15 @@ public final class DataPlaneComponent {
         int port = Settings.integer("MERIDIAN_HTTP_PORT", 8080);
         int cores = Runtime.getRuntime().availableProcessors();
         // The handler never blocks, so Jetty runs each request on the selector thread that read it
-        // (no hand-off to the pool): one selector per core, or hits and pass-through are bound to
-        // one core (JFR: 85% of hit samples on the single selector thread).
-        int selectors = Settings.integer("MERIDIAN_HTTP_SELECTORS", cores);
-        // Small pool: every step is non-blocking, and on 2 cores 4 workers beat 8 or 16 (fewer
-        // hand-offs); the acceptor and the server's and client's selectors hold threads of their own.
-        int maxThreads = Settings.integer("MERIDIAN_HTTP_THREADS", Math.max(4, 2 * cores) + 1 + selectors + 1);
+        // (no hand-off to the pool): with one selector, hits and pass-through are bound to one core
+        // (JFR: 85% of hit samples on it). One per core measured 1.24-1.41x nginx on hits (1.0x
+        // with one) but one end-to-end run of two failed with it, in two tests (a 16 KiB answer that never
+        // finished, a keep-alive connection closed under a flood of POSTs), so it is not the
+        // default until those are understood (bench/README.md).
+        int selectors = Settings.integer("MERIDIAN_HTTP_SELECTORS", 1);
+        // Small pool: every step is non-blocking, and on 2 cores 4 threads beat 8 or 16 (fewer
+        // hand-offs); each selector past the first holds a thread of its own.
+        int maxThreads = Settings.integer("MERIDIAN_HTTP_THREADS", Math.max(4, 2 * cores) + selectors - 1);
         Thread current = Thread.currentThread();
         ClassLoader previous = current.getContextClassLoader();
         current.setContextClassLoader(DataPlaneComponent.class.getClassLoader());
