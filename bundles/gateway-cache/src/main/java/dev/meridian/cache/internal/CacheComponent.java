@@ -94,6 +94,12 @@ public final class CacheComponent implements ResponseCache {
     /** After a failed batch, no flush starts before this ({@link System#nanoTime}). */
     private volatile long retryAt = System.nanoTime();
     private java.util.concurrent.ExecutorService flusher;
+    /**
+     * Runs physical purges, one at a time: a purge is paced to take minutes (PurgePace), and on
+     * the timer it held up everything else queued there (generation refreshes, the flushes of
+     * URL invalidations that writes wait for, retirements).
+     */
+    private java.util.concurrent.ExecutorService purger;
     private volatile long lastRefreshNanos;
     private volatile long lastFullRefreshNanos;
     /** Wall clock of the last read of the cluster's generations: the next reads what changed since. */
@@ -106,6 +112,11 @@ public final class CacheComponent implements ResponseCache {
     void activate() {
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "meridian-cache");
+            t.setDaemon(true);
+            return t;
+        });
+        purger = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "meridian-cache-purge");
             t.setDaemon(true);
             return t;
         });
@@ -135,6 +146,7 @@ public final class CacheComponent implements ResponseCache {
         engine.removeListener(retirer);
         timer.shutdownNow();
         flusher.shutdownNow();
+        purger.shutdownNow();
         if (handler != null) {
             handler.close();
         }
@@ -322,7 +334,7 @@ public final class CacheComponent implements ResponseCache {
         Invalidated covered = new Invalidated(apiGeneration, tags, raisedUrls);
         List<RouteCache> targets = apiCache != null ? List.of(apiCache) : List.copyOf(caches.values());
         for (RouteCache c : targets) {
-            timer.execute(() -> purging(c.map(), () -> store.purge(c.map(), covered)));
+            purger.execute(() -> purging(c.map(), () -> store.purge(c.map(), covered)));
         }
     }
 
