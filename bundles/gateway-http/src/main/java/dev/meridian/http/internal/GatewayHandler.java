@@ -183,15 +183,13 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
                     }
                 });
             }
-            stamp(out, e.table(), e.requestId(), outcome, false);
+            stamp(out, e.table(), e.requestId(), outcome);
             out.put(JSON);
             Content.Sink.write(response, true, ErrorBodies.json(r.message()), done);
             return;
         }
         if (a instanceof Answer.Stored s) {
-            boolean prepared = s.headers() instanceof StoredFields stored && stored.unchanged() != null;
-            if (prepared) {
-                StoredFields stored = (StoredFields) s.headers();
+            if (s.headers() instanceof StoredFields stored && stored.unchanged() != null) {
                 StoredWire.Prepared wire = storedWire.of(stored.unchanged());
                 if (wire.date() != null) {
                     out.put(wire.date());
@@ -211,7 +209,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
                     }
                 });
             }
-            stamp(out, e.table(), e.requestId(), outcome, prepared); // StoredWire leaves out the fields stamped here
+            stamp(out, e.table(), e.requestId(), outcome);
             boolean noBody = s.status() == 304 || "HEAD".equals(e.method());
             response.write(true, noBody ? BufferUtil.EMPTY_BUFFER : ByteBuffer.wrap(s.body()), done);
             return;
@@ -229,7 +227,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
                 out.add(field);
             }
         }
-        stamp(out, e.table(), e.requestId(), outcome, false);
+        stamp(out, e.table(), e.requestId(), outcome);
         Content.copy(((JettyBody) up.body()).source(), response, done);
     }
 
@@ -237,39 +235,22 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
                        String requestId, long start, int status, String message) {
         response.setStatus(status);
         HttpFields.Mutable out = response.getHeaders();
-        stamp(out, table, requestId, null, true);
+        stamp(out, table, requestId, null);
         out.put(JSON);
         Content.Sink.write(response, true, ErrorBodies.json(message),
             completion(request, callback, table, route, requestId, start, status, 0));
     }
 
-    /** Whether a field named {@code name} is one {@link #stamp} sets on every answer. */
-    static boolean stamped(String name) {
-        return name.equalsIgnoreCase(REVISION) || name.equalsIgnoreCase(REQUEST_ID) || name.equalsIgnoreCase(X_CACHE);
-    }
-
-    /**
-     * Sets the fields every answer carries. {@code fresh}: {@code out} holds none of them yet, so they
-     * are added without a search of the fields already there (each search compares every name).
-     */
-    private void stamp(HttpFields.Mutable out, RouteTable table, String requestId, String outcome, boolean fresh) {
+    private void stamp(HttpFields.Mutable out, RouteTable table, String requestId, String outcome) {
         RevisionField r = revisionField;
         if (r.table != table) {
             r = new RevisionField(table, new PreEncodedHttpField(REVISION, Long.toString(table.revision())));
             revisionField = r;
         }
-        if (fresh) {
-            out.add(r.field);
-            out.add(new HttpField(REQUEST_ID, requestId));
-            if (outcome != null) {
-                out.add(outcomeField(outcome));
-            }
-        } else {
-            out.put(r.field);
-            out.put(REQUEST_ID, requestId);
-            if (outcome != null) {
-                out.put(outcomeField(outcome));
-            }
+        out.put(r.field);
+        out.put(REQUEST_ID, requestId);
+        if (outcome != null) {
+            out.put(outcomeField(outcome));
         }
         if (draining) {
             out.put(CLOSE);

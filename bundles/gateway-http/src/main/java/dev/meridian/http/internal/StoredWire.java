@@ -46,8 +46,7 @@ final class StoredWire {
             String name = f.getKey();
             if (name.equalsIgnoreCase("Date")) {
                 date = new PreEncodedHttpField(HttpHeader.DATE, f.getValue()); // the stored Date (RFC 9110 §6.6.1)
-            } else if (!Headers.skipOnResponse(name) && !dev.meridian.core.flow.StoredFields.isAge(name)
-                && !GatewayHandler.stamped(name)) {
+            } else if (!Headers.skipOnResponse(name) && !dev.meridian.core.flow.StoredFields.isAge(name)) {
                 HttpHeader known = HttpHeader.CACHE.get(name);
                 fields.add(known == HttpHeader.CONTENT_LENGTH ? Length.of(name, f.getValue())
                     : known == null ? new PreEncodedHttpField(name, f.getValue())
