@@ -378,10 +378,12 @@ class CacheE2EIT {
         } finally {
             frozen.thaw();
         }
-        // 504 naming ca3, or 200 without it once Hazelcast dropped it: never an acknowledgement from a frozen node
+        // 504 naming ca3, or 200 without it once Hazelcast dropped it: never an acknowledgement from a frozen node.
+        // (A live node starved of CPU while the others drop ca3 may be named too: a 504 names whoever did not answer.)
         assertTrue(r.statusCode() == 504 || r.statusCode() == 200, r.body());
         assertFalse(r.body().matches("(?s).*\"name\":\"ca3\",\"ackMs\":\\d.*"), r.body());
-        assertEquals(r.statusCode() == 504, r.body().contains("not acknowledged by ca3"), r.body());
+        assertEquals(r.statusCode() == 504, r.body().contains("not acknowledged by"), r.body());
+        System.out.println("invalidation while ca3 was frozen: " + r.statusCode() + " " + r.body());
         // ca3 learns the invalidation itself: it re-reads generations when it sees it was paused or the cluster changed
         long start = System.nanoTime();
         Awaitility.await("ca3 refuses the invalidated entry").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
@@ -400,6 +402,12 @@ class CacheE2EIT {
     @Test
     @Order(80)
     void should_lose_no_entry_when_a_node_is_killed_and_hit_on_a_node_that_joins() throws Exception {
+        // as an operator would before stopping a node: all three ready and every entry backed up
+        Awaitility.await("three ready nodes, every entry backed up").atMost(Duration.ofSeconds(120))
+            .pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() -> {
+                String body = CLUSTER.node(0).get(CLUSTER.node(0).adminUrl("/api/v1/cluster"), true).body();
+                return body.split("\"state\":\"ready\"", -1).length == 4 && body.contains("\"safe\":true");
+            });
         for (int i = 0; i < 40; i++) {
             assertEquals("MISS", xCache(get(CLUSTER.node(0), "/cached/item/k" + i)));
         }

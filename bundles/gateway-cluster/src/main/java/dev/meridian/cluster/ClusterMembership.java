@@ -18,6 +18,15 @@ public interface ClusterMembership {
     /** Every known node, this one included, sorted by name. */
     List<ClusterNode> nodes();
 
+    /**
+     * Whether every entry the cluster holds (revisions, cache entries, generations) has its
+     * backup on another live member, so stopping any one node now loses nothing. False while
+     * partitions migrate after a node joined or left. A node without a cluster is safe.
+     */
+    default boolean safe() {
+        return true;
+    }
+
     /** Replaces this node's published status. Cheap; call it whenever the status changes. */
     void publishLocalStatus(ClusterNode status);
 }

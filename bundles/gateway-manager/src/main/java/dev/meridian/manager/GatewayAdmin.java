@@ -53,6 +53,9 @@ public interface GatewayAdmin {
     /** Every node of the cluster with the revision it serves (this node alone without a cluster). */
     List<Node> cluster();
 
+    /** Every entry the cluster holds has its backup on another live node: stopping one node now loses nothing. */
+    boolean clusterSafe();
+
     /**
      * Cache counters of CONTRACT §5 {@code GET /api/v1/cache/stats}, as its JSON tree: per API
      * ({@code by} null or {@code api}), or grouped by {@code node} or {@code region}.

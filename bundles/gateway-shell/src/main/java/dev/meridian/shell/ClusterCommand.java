@@ -29,6 +29,8 @@ public class ClusterCommand extends GatewayCommand {
             table.addRow().addContent(n.name(), n.region(), n.address(), n.revision(), n.state(), plugins, n.error());
         }
         table.print(out);
+        out.println(admin.clusterSafe() ? "Every entry has its backup: one node may stop now."
+            : "Partitions are migrating: stopping a node now may lose cache entries.");
     }
 
     static String describe(GatewayAdmin.Plugin plugin) {

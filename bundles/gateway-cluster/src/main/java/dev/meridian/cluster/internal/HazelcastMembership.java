@@ -189,6 +189,20 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         return localName;
     }
 
+    /** Hazelcast's cluster-safe state (backups in sync); a client cannot see it and answers true. */
+    @Override
+    public boolean safe() {
+        HazelcastInstance h = hazelcast;
+        if (client || h == null) {
+            return true;
+        }
+        try {
+            return h.getPartitionService().isClusterSafe();
+        } catch (RuntimeException e) {
+            return false; // shutting down or not joined
+        }
+    }
+
     @Override
     public List<ClusterNode> nodes() {
         Set<String> live = new HashSet<>();

@@ -106,7 +106,10 @@ public final class AdminServlet extends HttpServlet {
             } else if (path.equals("/cache/stats") && method.equals("GET")) {
                 json(resp, 200, admin.cacheStats(req.getParameter("by")));
             } else if (path.equals("/cluster") && method.equals("GET")) {
-                json(resp, 200, Map.of("nodes", status.cluster().stream().map(ClusterNode::toTree).toList()));
+                Map<String, Object> tree = new java.util.LinkedHashMap<>();
+                tree.put("nodes", status.cluster().stream().map(ClusterNode::toTree).toList());
+                tree.put("safe", status.safe()); // every entry backed up elsewhere: one node may stop now
+                json(resp, 200, tree);
             } else {
                 error(resp, 404, "no such resource: " + method + " /api/v1" + path, List.of());
             }

@@ -213,6 +213,11 @@ public final class ManagerComponent implements GatewayAdmin {
         return status.cluster().stream().map(ManagerComponent::node).toList();
     }
 
+    @Override
+    public boolean clusterSafe() {
+        return status.safe();
+    }
+
     static Node node(ClusterNode n) {
         List<Plugin> plugins = n.plugins().stream().map(p -> {
             boolean pending = ClusterNode.PENDING.equals(p.get(ClusterNode.PLUGIN_STATUS));

@@ -264,6 +264,12 @@ public final class NodeStatusReporter {
     }
 
     /** The cluster listing, with this node's entry always current. */
+    /** {@link ClusterMembership#safe()}: stopping one node now loses no entry; true without a cluster. */
+    boolean safe() {
+        ClusterMembership m = membership;
+        return m == null || m.safe();
+    }
+
     List<ClusterNode> cluster() {
         ClusterNode local = localStatus();
         ClusterMembership m = membership;
