@@ -39,7 +39,7 @@ for i in 1 2 3; do
   mkdir -p "$work/n$i" && tar xzf "$tarball" -C "$work/n$i" --strip-components=1
   MERIDIAN_HTTP_PORT=$(http $i) MERIDIAN_ADMIN_PORT=$(admin $i) MERIDIAN_SSH_PORT=0 MERIDIAN_ADMIN_PASSWORD=$PASSWORD \
     MERIDIAN_NODE_NAME=inv$i MERIDIAN_HEAP=$heap MERIDIAN_ACCESS_LOG=off MERIDIAN_CLUSTER_NAME=bench-invalidate \
-    MERIDIAN_CLUSTER_PORT=594$i MERIDIAN_CLUSTER_MEMBERS=$members \
+    MERIDIAN_CLUSTER_PORT=594$i MERIDIAN_CLUSTER_MEMBERS=$members MERIDIAN_CLUSTER_SECRET="bench-$$" \
     EXTRA_JAVA_OPTS="-Xlog:gc:file=$work/n$i/gc.log:uptime,level ${EXTRA_JAVA_OPTS:-}" "$work/n$i/bin/start"
 done
 for i in 1 2 3; do

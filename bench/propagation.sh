@@ -294,7 +294,7 @@ boot_cluster() {
     tar xzf "$tarball" -C "$dir" --strip-components=1
     MERIDIAN_NODE_NAME=pn$i MERIDIAN_HTTP_PORT=$(http_port $i) MERIDIAN_ADMIN_PORT=$(admin_port $i) MERIDIAN_SSH_PORT=0 \
       MERIDIAN_ADMIN_PASSWORD=$PASSWORD MERIDIAN_CLUSTER_NAME=bench-prop MERIDIAN_CLUSTER_PORT=$((5950 + i)) \
-      MERIDIAN_CLUSTER_MEMBERS=$MEMBERS MERIDIAN_HEAP=${HEAP:-1g} KARAF_REDIRECT=$dir/console.log "$dir/bin/start" >/dev/null 2>&1
+      MERIDIAN_CLUSTER_MEMBERS=$MEMBERS MERIDIAN_CLUSTER_SECRET="bench-$$" MERIDIAN_HEAP=${HEAP:-1g} KARAF_REDIRECT=$dir/console.log "$dir/bin/start" >/dev/null 2>&1
   done
   echo "# starting pn1..pn3 (up to 180 s)"
   deadline=$((SECONDS + 180))

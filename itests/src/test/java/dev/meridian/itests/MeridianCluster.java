@@ -64,6 +64,8 @@ final class MeridianCluster<U extends Upstream> implements BeforeAllCallback, Af
     private final Upstream.Factory<U> upstreamFactory;
     private final List<Api<U>> apis;
 
+    /** One secret per cluster and run (CONTRACT §9: required with more than one member); a node's own env may override it. */
+    private final String clusterSecret = "it-" + java.util.UUID.randomUUID();
     private final List<MeridianNode> nodes = new CopyOnWriteArrayList<>();
     private final List<MeridianNode> started = new CopyOnWriteArrayList<>();
     private final List<Upstream> upstreams = new CopyOnWriteArrayList<>();
@@ -280,6 +282,7 @@ final class MeridianCluster<U extends Upstream> implements BeforeAllCallback, Af
             nodeEnv.put("MERIDIAN_CLUSTER_PORT", Integer.toString(spec.clusterPort()));
             nodeEnv.put("MERIDIAN_CLUSTER_MEMBERS", specs.stream().map(s -> "127.0.0.1:" + s.clusterPort())
                 .collect(Collectors.joining(",")));
+            nodeEnv.putIfAbsent("MERIDIAN_CLUSTER_SECRET", clusterSecret);
         }
         nodeEnv.putAll(spec.env());
         MeridianNode node = new MeridianNode(spec, workDir, password, nodeEnv);

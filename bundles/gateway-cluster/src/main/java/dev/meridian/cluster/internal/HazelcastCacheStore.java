@@ -51,6 +51,7 @@ final class HazelcastCacheStore implements CacheStore {
     /** URL buckets ({@link dev.meridian.cache.UrlGenerations}): {@code long[]} by bucket. */
     static final String URL_GENERATIONS = "meridian.cachemeta.urls";
     static final String EXECUTOR = "meridian.cachemeta.broadcast";
+    private static final String BROADCAST_CONTEXT = "broadcast";
     static final String HANDLER = "meridian.cache.broadcast-handler";
 
     private final HazelcastInstance hazelcast;
@@ -60,10 +61,19 @@ final class HazelcastCacheStore implements CacheStore {
     private final Set<String> configured = ConcurrentHashMap.newKeySet();
     private final ConcurrentMap<String, IMap<String, byte[]>> maps = new ConcurrentHashMap<>();
     private final ByteBound bytes;
+    private final ClusterSeal seal;
+    /** When a forged entry was last logged (at most one line a minute: a flood of them must not flood the log). */
+    private final java.util.concurrent.atomic.AtomicLong forgedLoggedAt = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE);
 
     private final java.util.concurrent.atomic.AtomicLong membershipVersion = new java.util.concurrent.atomic.AtomicLong();
 
     HazelcastCacheStore(HazelcastInstance hazelcast, boolean member) {
+        this(hazelcast, member, ClusterSeal.none());
+    }
+
+    /** @param seal seals every stored answer for its map and key, and every broadcast (CONTRACT §9) */
+    HazelcastCacheStore(HazelcastInstance hazelcast, boolean member, ClusterSeal seal) {
+        this.seal = seal;
         this.hazelcast = hazelcast;
         this.member = member;
         this.generations = hazelcast.getMap(GENERATIONS);
@@ -127,10 +137,30 @@ final class HazelcastCacheStore implements CacheStore {
             if (failure != null) {
                 out.completeExceptionally(failure);
             } else {
-                out.complete(value);
+                out.complete(value == null ? null : opened(map, key, value));
             }
         }, callbacks);
         return out;
+    }
+
+    /** Where an answer's seal binds it: its map and key. */
+    private static String context(String map, String key) {
+        return "cache:" + map + "\0" + key;
+    }
+
+    /** The stored answer without its seal, or null (a miss) when this cluster's secret did not seal it there. */
+    private byte[] opened(String map, String key, byte[] stored) {
+        try {
+            return seal.open(context(map, key), stored);
+        } catch (ClusterSeal.Forged e) {
+            long now = System.nanoTime();
+            long last = forgedLoggedAt.get();
+            if ((last == Long.MIN_VALUE || now - last > 60_000_000_000L) && forgedLoggedAt.compareAndSet(last, now)) {
+                LOG.warn("a cache entry of {} is refused and treated as a miss: {}; a process with another"
+                    + " MERIDIAN_CLUSTER_SECRET, or none, wrote it (logged at most once a minute)", map, e.getMessage());
+            }
+            return null;
+        }
     }
 
     void close() {
@@ -140,7 +170,7 @@ final class HazelcastCacheStore implements CacheStore {
 
     @Override
     public CompletionStage<Void> put(String map, String key, byte[] value, long ttlMillis) {
-        return map(map).setAsync(key, value, Math.max(1, ttlMillis), TimeUnit.MILLISECONDS)
+        return map(map).setAsync(key, seal.seal(context(map, key), value), Math.max(1, ttlMillis), TimeUnit.MILLISECONDS)
             .exceptionally(failure -> null); // a lost write is a later miss
     }
 
@@ -205,7 +235,7 @@ final class HazelcastCacheStore implements CacheStore {
         // conditional on the bytes (compared in serialized form where the entry lives); off the caller's thread
         callbacks.execute(() -> {
             try {
-                m.remove(key, expected);
+                m.remove(key, seal.seal(context(map, key), expected)); // the seal is deterministic: the stored bytes again
             } catch (RuntimeException e) {
                 LOG.debug("removing a refused cache entry of {} failed: {}", map, e.toString());
             }
@@ -699,8 +729,10 @@ final class HazelcastCacheStore implements CacheStore {
     @SuppressWarnings("unchecked")
     public AutoCloseable onBroadcast(Function<String, String> handler) {
         ConcurrentMap<String, Object> context = hazelcast.getUserContext();
-        context.put(HANDLER, handler);
-        return () -> context.remove(HANDLER, handler);
+        // a broadcast that this cluster's secret did not seal (an invalidation from a foreign process) is refused
+        Function<String, String> checked = message -> handler.apply(seal.open(BROADCAST_CONTEXT, message));
+        context.put(HANDLER, checked);
+        return () -> context.remove(HANDLER, checked);
     }
 
     @Override
@@ -708,7 +740,7 @@ final class HazelcastCacheStore implements CacheStore {
         long start = System.nanoTime();
         long deadline = start + timeout.toNanos();
         IExecutorService executor = hazelcast.getExecutorService(EXECUTOR);
-        Map<Member, Future<String>> futures = executor.submitToAllMembers(new Broadcast(message));
+        Map<Member, Future<String>> futures = executor.submitToAllMembers(new Broadcast(seal.seal(BROADCAST_CONTEXT, message)));
         Map<Member, Long> answeredAt = new ConcurrentHashMap<>();
         futures.forEach((m, f) -> {
             if (f instanceof CompletionStage<?> stage) {

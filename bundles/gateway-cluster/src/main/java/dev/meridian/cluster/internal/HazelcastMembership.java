@@ -52,6 +52,8 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
 
     private static final Logger LOG = LoggerFactory.getLogger(HazelcastMembership.class);
     static final String NODE_ATTRIBUTE = "meridian.node";
+    /** A member's proof that it holds the cluster secret ({@link ClusterSeal#proof}). */
+    static final String PROOF_ATTRIBUTE = "meridian.proof";
     static final String NODES_MAP = "meridian.nodes";
 
     private HazelcastInstance hazelcast;
@@ -63,11 +65,16 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
     private long forgetAfterSeconds;
     private org.osgi.framework.ServiceRegistration<dev.meridian.cache.CacheStore> cacheStore;
     private HazelcastCacheStore cache;
+    private ClusterSeal seal = ClusterSeal.none();
+    private String clusterName;
 
     @Activate
     void activate(org.osgi.framework.BundleContext context) {
         localName = Settings.nodeName();
         ClusterSettings settings = ClusterSettings.fromEnvironment(localName);
+        seal = ClusterSeal.of(Settings.string("MERIDIAN_CLUSTER_SECRET", null));
+        clusterName = settings.name();
+        warnAboutProtection(settings);
         Thread t = Thread.currentThread();
         ClassLoader previous = t.getContextClassLoader();
         t.setContextClassLoader(HazelcastMembership.class.getClassLoader());
@@ -76,19 +83,34 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         forgetAfterSeconds = Math.max(30, settings.forgetAfter().toSeconds());
         try {
             hazelcast = client ? HazelcastClient.newHazelcastClient(clientConfig(settings))
-                : Hazelcast.newHazelcastInstance(config(settings));
+                : Hazelcast.newHazelcastInstance(config(settings, seal));
         } finally {
             t.setContextClassLoader(previous);
         }
+        refuseForeignCluster(context); // a client too: it commits revisions and stores answers
         if (!client) {
             refuseDuplicateName(context);
+            hazelcast.getCluster().addMembershipListener(new com.hazelcast.cluster.MembershipListener() {
+                @Override
+                public void memberAdded(com.hazelcast.cluster.MembershipEvent event) {
+                    String problem = unproven(event.getMember());
+                    if (problem != null) {
+                        LOG.warn("cluster member {} at {} {}: nothing it writes is accepted here", event.getMember()
+                            .getAttribute(NODE_ATTRIBUTE), event.getMember().getAddress(), problem);
+                    }
+                }
+
+                @Override
+                public void memberRemoved(com.hazelcast.cluster.MembershipEvent event) {
+                }
+            });
         }
         majority = client ? 1 : settings.members().size() / 2 + 1; // a client counts the members it reaches
         nodes = hazelcast.getReplicatedMap(NODES_MAP);
-        revisionLog = new HazelcastRevisionLog(hazelcast, majority);
+        revisionLog = new HazelcastRevisionLog(hazelcast, majority, seal);
         revisionLog.start();
         // the shared response cache lives in this member too (STYLE: one owner of Hazelcast)
-        cache = new HazelcastCacheStore(hazelcast, !client);
+        cache = new HazelcastCacheStore(hazelcast, !client, seal);
         cacheStore = context.registerService(dev.meridian.cache.CacheStore.class, cache, null);
         LOG.info("node {} joined cluster '{}' on {}:{} ({} members)", localName, settings.name(), settings.host(),
             settings.port(), hazelcast.getCluster().getMembers().size());
@@ -105,10 +127,16 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         c.setProperty("hazelcast.shutdownhook.enabled", "false");
         c.getNetworkConfig().setAddresses(new ArrayList<>(s.members()));
         c.getConnectionStrategyConfig().getConnectionRetryConfig().setClusterConnectTimeoutMillis(120_000);
+        DeserializationFilter.apply(c.getSerializationConfig());
         return c;
     }
 
     static Config config(ClusterSettings s) {
+        return config(s, ClusterSeal.none());
+    }
+
+    /** The member's configuration; with a secret, the member shows its {@link ClusterSeal#proof proof} as an attribute. */
+    static Config config(ClusterSettings s, ClusterSeal seal) {
         Config c = new Config();
         c.setClassLoader(HazelcastMembership.class.getClassLoader());
         c.setClusterName(s.name());
@@ -123,6 +151,11 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         c.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
         c.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
         c.getMemberAttributeConfig().setAttribute(NODE_ATTRIBUTE, s.nodeName());
+        String proof = seal.proof(s.name(), s.nodeName());
+        if (proof != null) {
+            c.getMemberAttributeConfig().setAttribute(PROOF_ATTRIBUTE, proof);
+        }
+        DeserializationFilter.apply(c.getSerializationConfig());
         NetworkConfig n = c.getNetworkConfig();
         n.setPort(s.port()).setPortAutoIncrement(false);
         n.getInterfaces().setEnabled(true).addInterface(s.host());
@@ -160,6 +193,63 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
                 throw new IllegalStateException("node name '" + localName + "' is already used by cluster member "
                     + m.getAddress() + "; set a unique MERIDIAN_NODE_NAME");
             }
+        }
+    }
+
+    /**
+     * A member shows the proof of this cluster's secret, or both have none. Null when it does;
+     * else what is wrong, for the log.
+     */
+    private String unproven(Member m) {
+        String proof = m.getAttribute(PROOF_ATTRIBUTE);
+        String name = m.getAttribute(NODE_ATTRIBUTE);
+        if (!seal.enabled()) {
+            return proof == null ? null : "holds a MERIDIAN_CLUSTER_SECRET and this node has none";
+        }
+        if (proof == null) {
+            return "has no MERIDIAN_CLUSTER_SECRET";
+        }
+        return seal.verifies(clusterName, name, proof) ? null : "holds another MERIDIAN_CLUSTER_SECRET";
+    }
+
+    /**
+     * Hazelcast's open-source edition lets any process that reaches the cluster port join. A
+     * node whose secret does not match the members that were there before it is the stranger:
+     * it stops at once (as with a duplicate name) instead of taking partitions it would only
+     * refuse. The older members, for their part, accept nothing it writes ({@link ClusterSeal}).
+     */
+    private void refuseForeignCluster(org.osgi.framework.BundleContext context) {
+        Member self = client ? null : hazelcast.getCluster().getLocalMember();
+        for (Member m : hazelcast.getCluster().getMembers()) {
+            if (m.equals(self)) {
+                return;
+            }
+            String problem = unproven(m);
+            if (problem != null) {
+                hazelcast.shutdown();
+                hazelcast = null;
+                String message = "cluster member " + m.getAttribute(NODE_ATTRIBUTE) + " at " + m.getAddress() + " " + problem
+                    + "; every node of a cluster needs the same MERIDIAN_CLUSTER_SECRET";
+                LOG.error("{}. Stopping this node.", message);
+                try {
+                    context.getBundle(org.osgi.framework.Constants.SYSTEM_BUNDLE_LOCATION).stop();
+                } catch (org.osgi.framework.BundleException | RuntimeException e) {
+                    LOG.error("could not stop the node", e);
+                }
+                throw new IllegalStateException(message);
+            }
+        }
+    }
+
+    /** CONTRACT §9: a multi-member list without a secret, and a single-member list, are said at start. */
+    private void warnAboutProtection(ClusterSettings settings) {
+        if (settings.members().size() > 1 && !seal.enabled()) {
+            LOG.warn("MERIDIAN_CLUSTER_MEMBERS lists {} members but MERIDIAN_CLUSTER_SECRET is not set: any process that"
+                + " reaches the cluster port can change what every node serves. Set the same secret on every node.",
+                settings.members().size());
+        } else if (settings.members().size() == 1 && !client) {
+            LOG.warn("MERIDIAN_CLUSTER_MEMBERS lists one member: no majority protects revisions from a split cluster"
+                + " (list every member of the cluster on every node)");
         }
     }
 
@@ -215,10 +305,13 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         List<ClusterNode> out = new ArrayList<>();
         for (Map.Entry<String, String> e : nodes.entrySet()) {
             try {
-                ClusterNode node = fromJson(e.getValue());
+                String json = seal.open(statusContext(e.getKey()), e.getValue());
+                ClusterNode node = fromJson(json);
                 // client-mode nodes are not members: their entry lives while they refresh it (TTL)
-                boolean isLive = live.contains(node.name()) || e.getValue().contains("\"client\":true");
+                boolean isLive = live.contains(node.name()) || json.contains("\"client\":true");
                 out.add(isLive ? node : node.withState("unreachable"));
+            } catch (ClusterSeal.Forged ex) {
+                LOG.debug("status of node {} is refused: {}", e.getKey(), ex.getMessage());
             } catch (DefinitionException | RuntimeException ex) {
                 LOG.warn("status of node {} is unreadable", e.getKey(), ex);
             }
@@ -231,10 +324,15 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
     public void publishLocalStatus(ClusterNode status) {
         if (client) {
             String json = toJson(status);
-            nodes.put(localName, json.substring(0, json.length() - 1) + ",\"client\":true}", 15, TimeUnit.SECONDS);
+            nodes.put(localName, seal.seal(statusContext(localName), json.substring(0, json.length() - 1) + ",\"client\":true}"),
+                15, TimeUnit.SECONDS);
         } else {
-            nodes.put(localName, toJson(status), forgetAfterSeconds, TimeUnit.SECONDS);
+            nodes.put(localName, seal.seal(statusContext(localName), toJson(status)), forgetAfterSeconds, TimeUnit.SECONDS);
         }
+    }
+
+    private static String statusContext(String name) {
+        return "node:" + name;
     }
 
     // ---- RevisionLog: see HazelcastRevisionLog

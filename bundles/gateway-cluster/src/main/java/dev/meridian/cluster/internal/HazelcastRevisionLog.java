@@ -50,6 +50,7 @@ final class HazelcastRevisionLog implements RevisionLog, AutoCloseable {
 
     private final HazelcastInstance hazelcast;
     private final int majority;
+    private final ClusterSeal seal;
     private final IMap<Long, String> revisions;
     private final IMap<String, Long> head;
     private final List<Consumer<CommittedRevision>> committedListeners = new CopyOnWriteArrayList<>();
@@ -57,6 +58,12 @@ final class HazelcastRevisionLog implements RevisionLog, AutoCloseable {
 
     /** @param majority members this node must see to commit (1 for a client, which counts the members it reaches) */
     HazelcastRevisionLog(HazelcastInstance hazelcast, int majority) {
+        this(hazelcast, majority, ClusterSeal.none());
+    }
+
+    /** @param seal seals each payload for its number, and refuses payloads it did not seal (CONTRACT §9) */
+    HazelcastRevisionLog(HazelcastInstance hazelcast, int majority, ClusterSeal seal) {
+        this.seal = seal;
         this.hazelcast = hazelcast;
         this.majority = majority;
         this.revisions = hazelcast.getMap(REVISIONS_MAP);
@@ -85,11 +92,7 @@ final class HazelcastRevisionLog implements RevisionLog, AutoCloseable {
      * a boot does not pay for loading them (tens of milliseconds measured).
      */
     void start() {
-        registration = revisions.addEntryListener((EntryAddedListener<Long, String>) e -> {
-            if (e.getKey() > 0) { // revisions are numbered from 1; the warm-up below writes below 0
-                announced(new CommittedRevision(e.getKey(), e.getValue()));
-            }
-        }, true);
+        registration = revisions.addEntryListener(new Announcer(), true);
         String warm = "warmup:" + hazelcast.getLocalEndpoint().getUuid();
         // a key no revision can have, this node's own: the first commit's putIfAbsent on the
         // revisions map (its operation, its backup, its event to every listener) was still cold
@@ -136,7 +139,7 @@ final class HazelcastRevisionLog implements RevisionLog, AutoCloseable {
 
     @Override
     public Optional<CommittedRevision> get(long revision) {
-        String payload = revisions.get(revision);
+        String payload = read(revision);
         return payload == null ? Optional.empty() : Optional.of(new CommittedRevision(revision, payload));
     }
 
@@ -174,9 +177,10 @@ final class HazelcastRevisionLog implements RevisionLog, AutoCloseable {
                     continue;
                 }
                 CompletableFuture<Long> headNow = head.getAsync(HEAD).toCompletableFuture();
+                String sealed = seal.seal(context(number), payload.get());
                 String first;
                 try {
-                    first = revisions.putIfAbsent(number, payload.get());
+                    first = revisions.putIfAbsent(number, sealed);
                 } catch (SplitBrainProtectionException e) {
                     throw e;
                 } catch (RuntimeException e) {
@@ -185,13 +189,21 @@ final class HazelcastRevisionLog implements RevisionLog, AutoCloseable {
                     if (first == null) {
                         throw e;
                     }
-                    if (first.equals(payload.get())) {
+                    if (first.equals(sealed)) {
                         first = null; // ours: committed
+                    }
+                }
+                if (first != null && opened(number, first) == null) {
+                    // the number is held by a value this cluster's secret did not seal: never a
+                    // revision of ours, so ours takes its place (replace only that very value)
+                    first = revisions.replace(number, first, sealed) ? null : revisions.get(number);
+                    if (first != null && opened(number, first) == null) {
+                        continue;
                     }
                 }
                 if (first != null) {
                     // another node committed this number first: compute again on top of it
-                    CommittedRevision theirs = new CommittedRevision(number, first);
+                    CommittedRevision theirs = new CommittedRevision(number, opened(number, first));
                     remember(theirs);
                     base = Optional.of(newestFrom(theirs));
                     continue;
@@ -200,7 +212,7 @@ final class HazelcastRevisionLog implements RevisionLog, AutoCloseable {
                 if (h != null && h > number + KEPT / 2) {
                     // the number was free only because it was pruned long ago: this node's idea of
                     // the newest revision was far behind (cut off and back). Undo, start from the head.
-                    revisions.remove(number, payload.get());
+                    revisions.remove(number, sealed);
                     LOG.warn("revision {} was computed from a long outdated state (the cluster is at {}); computing again",
                         number, h);
                     base = newest();
@@ -233,7 +245,7 @@ final class HazelcastRevisionLog implements RevisionLog, AutoCloseable {
 
     /** Empty when no revision numbered {@code next} exists (what this node computed from is the newest); else the newest. */
     private Optional<CommittedRevision> newerThan(long next) {
-        String payload = revisions.get(next);
+        String payload = read(next);
         return payload == null ? Optional.empty() : Optional.of(newestFrom(new CommittedRevision(next, payload)));
     }
 
@@ -243,7 +255,7 @@ final class HazelcastRevisionLog implements RevisionLog, AutoCloseable {
         CommittedRevision seen = lastSeen;
         long start = Math.max(h == null ? 0 : h, seen == null ? 0 : seen.revision());
         if (start == 0) {
-            String one = revisions.get(1L);
+            String one = read(1L);
             return one == null ? Optional.empty() : Optional.of(newestFrom(new CommittedRevision(1, one)));
         }
         CommittedRevision from = seen != null && seen.revision() == start ? seen : get(start).orElse(null);
@@ -257,7 +269,7 @@ final class HazelcastRevisionLog implements RevisionLog, AutoCloseable {
     private CommittedRevision newestFrom(CommittedRevision from) {
         CommittedRevision newest = from;
         while (true) {
-            String next = revisions.get(newest.revision() + 1);
+            String next = read(newest.revision() + 1);
             if (next == null) {
                 remember(newest);
                 return newest;
@@ -317,11 +329,61 @@ final class HazelcastRevisionLog implements RevisionLog, AutoCloseable {
                 return;
             }
             // stored under its own number, not newest + 1: it is a revision that was committed before
-            revisions.putIfAbsent(revision.revision(), revision.payload());
+            revisions.putIfAbsent(revision.revision(), seal.seal(context(revision.revision()), revision.payload()));
             advanceHeadNow(revision.revision());
             remember(revision);
         } catch (ClusterUnavailableException | RuntimeException e) {
             LOG.warn("revision {} held on disk could not be offered to the cluster: {}", revision.revision(), e.getMessage());
+        }
+    }
+
+    /**
+     * Announces each revision stored in the cluster. Revisions are stored once (putIfAbsent);
+     * an update is a commit taking a number over a value this cluster did not seal, which is
+     * announced like an addition. Numbers below 1 are the warm-up's.
+     */
+    private final class Announcer implements EntryAddedListener<Long, String>,
+        com.hazelcast.map.listener.EntryUpdatedListener<Long, String> {
+
+        @Override
+        public void entryAdded(com.hazelcast.core.EntryEvent<Long, String> e) {
+            announce(e);
+        }
+
+        @Override
+        public void entryUpdated(com.hazelcast.core.EntryEvent<Long, String> e) {
+            announce(e);
+        }
+
+        private void announce(com.hazelcast.core.EntryEvent<Long, String> e) {
+            if (e.getKey() > 0) {
+                String payload = opened(e.getKey(), e.getValue());
+                if (payload != null) {
+                    announced(new CommittedRevision(e.getKey(), payload));
+                }
+            }
+        }
+    }
+
+    /** Where a revision's seal binds it: its number. */
+    private static String context(long revision) {
+        return "revision:" + revision;
+    }
+
+    /** The payload of revision {@code number}, or null when there is none or the one there is not sealed by this cluster. */
+    private String read(long number) {
+        String stored = revisions.get(number);
+        return stored == null ? null : opened(number, stored);
+    }
+
+    /** The payload of a stored revision, or null (logged) when this cluster's secret did not seal it for that number. */
+    private String opened(long number, String stored) {
+        try {
+            return seal.open(context(number), stored);
+        } catch (ClusterSeal.Forged e) {
+            LOG.warn("revision {} in the cluster is refused: {}; a process with another MERIDIAN_CLUSTER_SECRET, or none, wrote it",
+                number, e.getMessage());
+            return null;
         }
     }
 

@@ -109,6 +109,33 @@ class HazelcastCacheStoreTest {
     }
 
     @Test
+    void should_seal_answers_refuse_forged_ones_and_still_purge_and_remove_them() throws Exception {
+        HazelcastCacheStore sealed = new HazelcastCacheStore(hazelcast, true, ClusterSeal.of("cluster-secret"));
+        String map = "sealed.v1";
+        sealed.prepare(map, 10_000, 1L << 30);
+        byte[] even = entry("even", 0).encode();
+        sealed.put(map, "k0", even, 60_000).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        sealed.put(map, "k1", entry("odd", 0).encode(), 60_000).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        byte[] raw = (byte[]) hazelcast.getMap(HazelcastCacheStore.PREFIX + map).get("k0");
+        assertEquals(even.length + ClusterSeal.TAG_BYTES, raw.length, "stored with its tag");
+        assertArrayEquals(even, sealed.get(map, "k0").toCompletableFuture().get(10, TimeUnit.SECONDS));
+        // what a process without the secret stores is a miss, here and under another key
+        hazelcast.getMap(HazelcastCacheStore.PREFIX + map).put("forged", entry("even", 0).encode());
+        hazelcast.getMap(HazelcastCacheStore.PREFIX + map).put("moved", raw);
+        assertNull(sealed.get(map, "forged").toCompletableFuture().get(10, TimeUnit.SECONDS));
+        assertNull(sealed.get(map, "moved").toCompletableFuture().get(10, TimeUnit.SECONDS));
+        // the purge reads the entry from its front, where the tag changes nothing
+        sealed.purge(map, new Invalidated(0, Map.of("even", 1L), Map.of()));
+        assertNull(hazelcast.getMap(HazelcastCacheStore.PREFIX + map).get("k0"));
+        // a conditional remove names the answer as read; the store seals it again to match
+        byte[] odd = sealed.get(map, "k1").toCompletableFuture().get(10, TimeUnit.SECONDS);
+        sealed.remove(map, "k1", odd);
+        Awaitility.await().atMost(Duration.ofSeconds(10))
+            .until(() -> hazelcast.getMap(HazelcastCacheStore.PREFIX + map).get("k1") == null);
+        store.destroy(map);
+    }
+
+    @Test
     void should_purge_in_slices_of_the_pace_and_answer_what_it_found() throws Exception {
         String map = "purge.sliced.v1";
         store.prepare(map, 10_000, 1L << 30);

@@ -197,4 +197,33 @@ class HazelcastRevisionLogTest {
             onB.close();
         }
     }
+
+    @Test
+    void should_refuse_revisions_not_sealed_with_the_cluster_secret_and_commit_over_them() throws Exception {
+        ClusterSeal secret = ClusterSeal.of("the-cluster-secret");
+        HazelcastRevisionLog onA = new HazelcastRevisionLog(a, 2, secret);
+        HazelcastRevisionLog onB = new HazelcastRevisionLog(b, 2, secret);
+        List<Long> announcedOnB = new CopyOnWriteArrayList<>();
+        onB.start();
+        try (AutoCloseable l = onB.onCommitted(r -> announcedOnB.add(r.revision()))) {
+            assertEquals(1, onA.commit(base -> next(base, "first")).orElseThrow().revision());
+            assertTrue(String.valueOf(a.getMap(HazelcastRevisionLog.REVISIONS_MAP).get(1L)).startsWith("s1."),
+                "stored sealed, not as plain JSON");
+            assertEquals("after=0;first", onB.get(1).orElseThrow().payload());
+            // a process with another secret, and one with none, write the next numbers through the same cluster
+            a.getMap(HazelcastRevisionLog.REVISIONS_MAP).put(2L, ClusterSeal.of("another").seal("revision:2", "{\"forged\":1}"));
+            a.getMap(HazelcastRevisionLog.REVISIONS_MAP).put(3L, "{\"forged\":2}");
+            assertTrue(new HazelcastRevisionLog(a, 2, ClusterSeal.of("another")).get(1).isEmpty(), "another secret reads nothing");
+            assertTrue(onB.get(2).isEmpty());
+            assertEquals(1, onB.latest().orElseThrow().revision(), "the forged numbers are not the newest");
+            // the next commit takes number 2 over the forged value
+            CommittedRevision second = onA.commit(base -> next(base, "second")).orElseThrow();
+            assertEquals(2, second.revision());
+            assertEquals("after=1;second", onB.get(2).orElseThrow().payload());
+            Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> announcedOnB.contains(2L));
+            assertEquals(List.of(1L, 2L), announcedOnB.stream().distinct().toList(), "forged puts are never announced");
+        } finally {
+            onB.close();
+        }
+    }
 }
