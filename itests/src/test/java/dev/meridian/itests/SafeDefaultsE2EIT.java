@@ -41,10 +41,25 @@ class SafeDefaultsE2EIT {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String CLUSTER_NAME = "safe-it";
 
+    private static final String SECRET = "safe-it-" + java.util.UUID.randomUUID();
+    /** sd2 reads the secret from a file (MERIDIAN_CLUSTER_SECRET_FILE wins over a wrong MERIDIAN_CLUSTER_SECRET). */
+    private static final Path SECRET_FILE = secretFile();
+
+    private static Path secretFile() {
+        try {
+            Path dir = Files.createDirectories(Path.of("target", "safe-it"));
+            return Files.writeString(dir.resolve("cluster.secret"), SECRET + "\n").toAbsolutePath();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @RegisterExtension
     static final MeridianCluster<CountingUpstream> CLUSTER = MeridianCluster
-        .of(NodeSpec.of("sd1", 35000, 5981), NodeSpec.of("sd2", 35010, 5982))
+        .of(NodeSpec.of("sd1", 35000, 5981), NodeSpec.of("sd2", 35010, 5982)
+            .withEnv("MERIDIAN_CLUSTER_SECRET", "wrong").withEnv("MERIDIAN_CLUSTER_SECRET_FILE", SECRET_FILE.toString()))
         .cluster(CLUSTER_NAME)
+        .env("MERIDIAN_CLUSTER_SECRET", SECRET)
         .upstream(CountingUpstream::new)
         .api("safe", up -> String.join("\n", "id: safe", "basePath: /safe",
             "upstream: { url: '" + up.url("/") + "' }", "cache:", "  ttl: 300s", ""))

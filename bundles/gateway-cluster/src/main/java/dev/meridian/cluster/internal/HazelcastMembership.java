@@ -72,7 +72,7 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
     void activate(org.osgi.framework.BundleContext context) {
         localName = Settings.nodeName();
         ClusterSettings settings = ClusterSettings.fromEnvironment(localName);
-        seal = ClusterSeal.of(Settings.string("MERIDIAN_CLUSTER_SECRET", null));
+        seal = ClusterSeal.of(clusterSecret());
         clusterName = settings.name();
         warnAboutProtection(settings);
         Thread t = Thread.currentThread();
@@ -238,6 +238,22 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
                 }
                 throw new IllegalStateException(message);
             }
+        }
+    }
+
+    /**
+     * {@code MERIDIAN_CLUSTER_SECRET}, or the content of the file {@code MERIDIAN_CLUSTER_SECRET_FILE}
+     * names (kept out of the process environment, which other processes of the same user can read).
+     */
+    static String clusterSecret() {
+        String file = Settings.string("MERIDIAN_CLUSTER_SECRET_FILE", null);
+        if (file == null || file.isBlank()) {
+            return Settings.string("MERIDIAN_CLUSTER_SECRET", null);
+        }
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of(file), java.nio.charset.StandardCharsets.UTF_8).strip();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("MERIDIAN_CLUSTER_SECRET_FILE " + file + " cannot be read: " + e.getMessage(), e);
         }
     }
 
