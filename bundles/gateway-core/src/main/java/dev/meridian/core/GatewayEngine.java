@@ -40,6 +40,18 @@ public interface GatewayEngine {
      */
     CompletableFuture<RouteTable> publish(GatewayState state);
 
+    /**
+     * Compiles the published state again, as it is, and publishes the result as a new generation
+     * of the same revision: what a compile reads besides the state (the secret files of
+     * {@code MERIDIAN_SECRETS_DIR}) is read again. Policy instances whose resolved configuration
+     * is unchanged are kept. Runs on the engine's executor; fails with {@link ValidationException}
+     * (naming secrets, never their values) when the state cannot be compiled now, and then the
+     * current table keeps serving.
+     *
+     * @since 1.3.0
+     */
+    CompletableFuture<RouteTable> recompile();
+
     /** Whether a policy type can be used on this node. */
     enum TypeStatus {
         /** A factory of the type is registered. */
