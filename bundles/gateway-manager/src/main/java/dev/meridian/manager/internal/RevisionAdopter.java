@@ -63,6 +63,22 @@ final class RevisionAdopter {
         expected = revision;
     }
 
+    /**
+     * Writes the file of a change made here before it is committed (CONTRACT: a full disk refuses
+     * the change before anything is published).
+     *
+     * @throws AdminException 507 when this node's revision directory cannot take it
+     */
+    void stage(ParsedRevision revision) throws AdminException {
+        try {
+            history.stage(revision);
+        } catch (IOException e) {
+            LOG.error("revision {} refused: this node's revision directory cannot take it ({})", revision.number(), e.toString());
+            throw new AdminException(507, "revision " + revision.number() + " cannot be written to this node's disk ("
+                + e.getMessage() + "); nothing was changed");
+        }
+    }
+
     /** {@code committed}, parsed at most once: the newest, the expected or the last parsed one when it is one of them. */
     ParsedRevision read(CommittedRevision committed) throws DefinitionException {
         for (ParsedRevision known : new ParsedRevision[] {newest, expected, lastParsed}) {
