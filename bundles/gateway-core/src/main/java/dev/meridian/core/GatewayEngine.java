@@ -31,6 +31,16 @@ public interface GatewayEngine {
     void validate(Collection<ApiDefinition> apis) throws ValidationException;
 
     /**
+     * Checks that every {@code ${secret:NAME}} reference in the policies of {@code apis} resolves
+     * on this node now (the files are read, no policy is built); problems name the API, the field
+     * and the secret, never a value. For the APIs a change leaves as they are: the compile of the
+     * next state needs their secrets too.
+     *
+     * @since 1.3.0
+     */
+    void checkSecrets(Collection<ApiDefinition> apis) throws ValidationException;
+
+    /**
      * Compiles {@code state} off to the side and publishes it, unless a newer revision is already
      * published (then the future completes with the newer table). Runs on the engine's executor.
      * Fails with {@link ValidationException} when the state cannot be compiled on this node; the

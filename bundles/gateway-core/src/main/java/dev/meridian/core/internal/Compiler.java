@@ -1,6 +1,7 @@
 package dev.meridian.core.internal;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -98,6 +99,24 @@ final class Compiler {
                         .forEach(p -> problems.add(new Problem(p.path().isEmpty() ? at : at + "." + p.path(), p.message())));
                 } catch (RuntimeException e) {
                     problems.add(new Problem(at, "policy type '" + spec.type() + "' failed to build: " + resolved.redact(e.toString())));
+                }
+            }
+        }
+        return problems;
+    }
+
+    /**
+     * Whether every {@code ${secret:NAME}} reference of {@code apis} resolves now (reads the
+     * files, builds nothing); problems at {@code [id].policies[j].<path>}.
+     */
+    List<Problem> checkSecrets(Collection<ApiDefinition> apis) {
+        List<Problem> problems = new ArrayList<>();
+        for (ApiDefinition api : apis) {
+            for (int j = 0; j < api.policies().size(); j++) {
+                try {
+                    secrets.resolve(api.policies().get(j).config());
+                } catch (PolicyConfigException e) {
+                    at(api, j, e).problems().forEach(p -> problems.add(new Problem(p.path(), p.message())));
                 }
             }
         }

@@ -194,6 +194,14 @@ public final class EngineComponent implements GatewayEngine {
     }
 
     @Override
+    public void checkSecrets(Collection<ApiDefinition> apis) throws ValidationException {
+        List<Problem> problems = compiler.checkSecrets(apis);
+        if (!problems.isEmpty()) {
+            throw new ValidationException(problems);
+        }
+    }
+
+    @Override
     public CompletableFuture<RouteTable> publish(GatewayState state) {
         CompletableFuture<RouteTable> result = new CompletableFuture<>();
         long deadline = System.nanoTime() + typeWait.toNanos();

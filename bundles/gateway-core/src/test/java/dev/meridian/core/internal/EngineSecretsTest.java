@@ -129,6 +129,18 @@ class EngineSecretsTest {
         assertTrue(e.problems().get(0).message().contains("'none'"));
     }
 
+    @Test
+    void should_check_the_secrets_of_applied_apis_without_building_them() throws Exception {
+        Files.writeString(dir.resolve("tok"), "v1");
+        engine.checkSecrets(List.of(api("boom:${secret:tok}"))); // resolves; the factory is not called
+
+        Files.delete(dir.resolve("tok"));
+        ValidationException e = assertThrows(ValidationException.class, () -> engine.checkSecrets(List.of(api("${secret:tok}"))));
+
+        assertEquals("[a].policies[0].value", e.problems().get(0).path());
+        assertTrue(e.problems().get(0).message().contains("'tok'"));
+    }
+
     private static String value(RouteTable table) {
         return ((EchoPolicy) table.match("/a").policy(0)).value;
     }
