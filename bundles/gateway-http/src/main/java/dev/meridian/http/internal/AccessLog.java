@@ -47,6 +47,9 @@ final class AccessLog implements AutoCloseable {
     private volatile Stamp stamp = new Stamp(-1, "");
     private final LongAdder dropped = new LongAdder();
     private final Thread writer;
+    /** Writer thread only: whether the file cannot be written now, and the drop count when that began. */
+    private boolean failing;
+    private long droppedAtFailure;
     private volatile boolean closed;
 
     AccessLog(Path file, long maxBytes, int keep) throws IOException {
@@ -112,8 +115,6 @@ final class AccessLog implements AutoCloseable {
         FileChannel out = null; // null while the file cannot be written (a full disk): lines are dropped and counted
         long size = 0;
         long retryAt = System.nanoTime(); // open at once (nanoTime may be negative: compare differences only)
-        boolean failing = false; // one ERROR when writing stops, one WARN when it works again: no line per retry
-        long droppedAtFailure = 0;
         try {
             while (true) {
                 // Poll on a timer instead of waiting on the queue: a waiting consumer would cost the
@@ -129,12 +130,7 @@ final class AccessLog implements AutoCloseable {
                         out = open();
                         size = out.size();
                     } catch (IOException e) {
-                        if (!failing) {
-                            failing = true;
-                            droppedAtFailure = dropped.sum();
-                            LOG.error("access log {} cannot be opened ({}); lines are dropped and counted "
-                                + "(meridian_access_log_dropped_total), tried again every second", file, e.toString());
-                        }
+                        failing("opened", e);
                         retryAt = System.nanoTime() + RETRY_NANOS;
                     }
                 }
@@ -164,12 +160,7 @@ final class AccessLog implements AutoCloseable {
                     } catch (IOException e) {
                         // a full disk (or a removed mount) must not stop the data plane nor this thread:
                         // drop the batch, count it, and try the file again every RETRY_NANOS
-                        if (!failing) {
-                            failing = true;
-                            droppedAtFailure = dropped.sum();
-                            LOG.error("access log {} cannot be written ({}); lines are dropped and counted "
-                                + "(meridian_access_log_dropped_total), tried again every second", file, e.toString());
-                        }
+                        failing("written", e);
                         dropped.add(batch.size());
                         closeQuietly(out);
                         out = null;
@@ -186,6 +177,16 @@ final class AccessLog implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             closeQuietly(out);
+        }
+    }
+
+    /** The writer thread's: one ERROR when writing stops, one WARN when it works again, no line per retry. */
+    private void failing(String what, IOException e) {
+        if (!failing) {
+            failing = true;
+            droppedAtFailure = dropped.sum();
+            LOG.error("access log {} cannot be {} ({}); lines are dropped and counted (meridian_access_log_dropped_total), "
+                + "tried again every second", file, what, e.toString());
         }
     }
 
