@@ -59,8 +59,14 @@ class SecretsE2EIT {
 
     static {
         try {
-            Files.createDirectories(SECRETS.resolve("se1"));
-            Files.createDirectories(SECRETS.resolve("se2"));
+            for (String node : List.of("se1", "se2")) {
+                Path dir = Files.createDirectories(SECRETS.resolve(node));
+                try (Stream<Path> left = Files.list(dir)) { // files of an earlier run would hide a missing secret
+                    for (Path f : (Iterable<Path>) left::iterator) {
+                        Files.delete(f);
+                    }
+                }
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -199,6 +205,7 @@ class SecretsE2EIT {
             }
         }
         assertEquals(List.of(), failures);
+        System.out.println("SecretsE2EIT: " + ok.get() + " requests across both reloads, 0 failed");
     }
 
     @Test
