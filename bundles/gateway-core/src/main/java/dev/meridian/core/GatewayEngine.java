@@ -31,6 +31,16 @@ public interface GatewayEngine {
     void validate(Collection<ApiDefinition> apis) throws ValidationException;
 
     /**
+     * Checks that every {@code ${secret:NAME}} reference in the policies of {@code apis} resolves
+     * on this node now (the files are read, no policy is built); problems name the API, the field
+     * and the secret, never a value. For the APIs a change leaves as they are: the compile of the
+     * next state needs their secrets too.
+     *
+     * @since 1.3.0
+     */
+    void checkSecrets(Collection<ApiDefinition> apis) throws ValidationException;
+
+    /**
      * Compiles {@code state} off to the side and publishes it, unless a newer revision is already
      * published (then the future completes with the newer table). Runs on the engine's executor.
      * Fails with {@link ValidationException} when the state cannot be compiled on this node; the
@@ -39,6 +49,18 @@ public interface GatewayEngine {
      * ({@code MERIDIAN_TYPE_WAIT}).
      */
     CompletableFuture<RouteTable> publish(GatewayState state);
+
+    /**
+     * Compiles the published state again, as it is, and publishes the result as a new generation
+     * of the same revision: what a compile reads besides the state (the secret files of
+     * {@code MERIDIAN_SECRETS_DIR}) is read again. Policy instances whose resolved configuration
+     * is unchanged are kept. Runs on the engine's executor; fails with {@link ValidationException}
+     * (naming secrets, never their values) when the state cannot be compiled now, and then the
+     * current table keeps serving.
+     *
+     * @since 1.3.0
+     */
+    CompletableFuture<RouteTable> recompile();
 
     /** Whether a policy type can be used on this node. */
     enum TypeStatus {

@@ -73,6 +73,20 @@ public interface GatewayAdmin {
      */
     Invalidation invalidateCache(String api, List<String> keys, List<String> tags) throws AdminException;
 
+    /**
+     * Reads this node's secret files ({@code MERIDIAN_SECRETS_DIR}) again: the current revision is
+     * compiled again and published as a new route table generation (the normal zero-loss swap).
+     * Changes no revision; other nodes are not affected.
+     *
+     * @throws AdminException 422 naming each secret that cannot be resolved (the node keeps serving as before)
+     * @since 2.2.0
+     */
+    Reload reloadSecrets() throws AdminException;
+
+    /** The outcome of {@link #reloadSecrets}: the revision served and the route table generation now serving it. */
+    record Reload(long revision, long generation) {
+    }
+
     /** Who made a change and through which door (e.g. {@code admin-api}, {@code shell}, {@code deploy:orders.api.yaml}). */
     record Actor(String user, String source) {
     }

@@ -1,6 +1,7 @@
 package dev.meridian.core.internal;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,12 @@ import dev.meridian.policy.api.PolicyConfigException;
  * compile of that state takes them (or a bound pushes them out), instead of throwing them away
  * and building them again. A kept instance is used only if its factory is still the preferred
  * one. {@link #validate} may run on any thread; {@link #compile} runs on the engine's executor.
+ *
+ * <p>Secrets ({@code ${secret:NAME}}, {@link SecretResolver}) are resolved here and only here: the
+ * state keeps the references, the instances get the values. Instances are keyed by the
+ * <em>resolved</em> spec, so a changed secret file makes a new instance on the next compile and an
+ * unchanged one keeps it. A message built from a resolved configuration (a factory's error) is
+ * redacted back to the references before it leaves this class.
  */
 final class Compiler {
 
@@ -47,12 +54,19 @@ final class Compiler {
     private final Map<PolicySpec, Compiled> prepared = new java.util.LinkedHashMap<>();
     private final Function<String, ApiMetrics> metrics;
     private final Predicate<String> pending;
+    private final SecretResolver secrets;
 
     /** @param pending whether a type that is not provided is being installed or replaced (see {@link PendingTypes}) */
     Compiler(PolicyRegistry registry, Function<String, ApiMetrics> metrics, Predicate<String> pending) {
+        this(registry, metrics, pending, SecretResolver.NONE);
+    }
+
+    Compiler(PolicyRegistry registry, Function<String, ApiMetrics> metrics, Predicate<String> pending,
+             SecretResolver secrets) {
         this.registry = registry;
         this.metrics = metrics;
         this.pending = pending;
+        this.secrets = secrets;
     }
 
     /** Checks types and configurations; problems are prefixed {@code [i].} when there are several APIs. */
@@ -69,13 +83,40 @@ final class Compiler {
                     problems.add(new Problem(at + ".type", missing(spec.type())));
                     continue;
                 }
+                SecretResolver.Resolved resolved;
                 try {
-                    Policy policy = provider.get().factory().create(spec.config());
-                    prepare(new Compiled(spec, provider.get(), policy));
+                    resolved = secrets.resolve(spec.config());
                 } catch (PolicyConfigException e) {
                     e.problems().forEach(p -> problems.add(new Problem(p.path().isEmpty() ? at : at + "." + p.path(), p.message())));
+                    continue;
+                }
+                PolicySpec concrete = concrete(spec, resolved);
+                try {
+                    Policy policy = provider.get().factory().create(concrete.config());
+                    prepare(new Compiled(concrete, provider.get(), policy));
+                } catch (PolicyConfigException e) {
+                    resolved.redact(e.problems())
+                        .forEach(p -> problems.add(new Problem(p.path().isEmpty() ? at : at + "." + p.path(), p.message())));
                 } catch (RuntimeException e) {
-                    problems.add(new Problem(at, "policy type '" + spec.type() + "' failed to build: " + e));
+                    problems.add(new Problem(at, "policy type '" + spec.type() + "' failed to build: " + resolved.redact(e.toString())));
+                }
+            }
+        }
+        return problems;
+    }
+
+    /**
+     * Whether every {@code ${secret:NAME}} reference of {@code apis} resolves now (reads the
+     * files, builds nothing); problems at {@code [id].policies[j].<path>}.
+     */
+    List<Problem> checkSecrets(Collection<ApiDefinition> apis) {
+        List<Problem> problems = new ArrayList<>();
+        for (ApiDefinition api : apis) {
+            for (int j = 0; j < api.policies().size(); j++) {
+                try {
+                    secrets.resolve(api.policies().get(j).config());
+                } catch (PolicyConfigException e) {
+                    at(api, j, e).problems().forEach(p -> problems.add(new Problem(p.path(), p.message())));
                 }
             }
         }
@@ -90,16 +131,20 @@ final class Compiler {
             List<Policy> chain = new ArrayList<>();
             List<PolicySpec> specs = api.policies();
             for (int j = 0; j < specs.size(); j++) {
-                PolicySpec spec = specs.get(j);
+                PolicySpec spec;
+                SecretResolver.Resolved resolved;
+                try {
+                    resolved = secrets.resolve(specs.get(j).config());
+                    spec = concrete(specs.get(j), resolved);
+                } catch (PolicyConfigException e) {
+                    throw at(api, j, e);
+                }
                 Compiled c = compiled.get(spec);
                 if (c == null) {
                     try {
-                        c = compileOne(spec, previous.get(spec), missing);
+                        c = compileOne(spec, previous.get(spec), missing, resolved);
                     } catch (PolicyConfigException e) {
-                        String at = "[" + api.id() + "].policies[" + j + "]";
-                        throw new PolicyConfigException(e.problems().stream()
-                            .map(p -> new PolicyConfigException.Problem(p.path().isEmpty() ? at : at + "." + p.path(), p.message()))
-                            .toList());
+                        throw at(api, j, e);
                     }
                     compiled.put(spec, c);
                 }
@@ -110,12 +155,26 @@ final class Compiler {
         return new Result(new RouteTable(state.revision(), generation, routes), Map.copyOf(compiled), List.copyOf(missing));
     }
 
+    private static PolicyConfigException at(ApiDefinition api, int j, PolicyConfigException e) {
+        String at = "[" + api.id() + "].policies[" + j + "]";
+        return new PolicyConfigException(e.problems().stream()
+            .map(p -> new PolicyConfigException.Problem(p.path().isEmpty() ? at : at + "." + p.path(), p.message()))
+            .toList());
+    }
+
+    /** The spec the factory gets: {@code spec} itself when it has no secret. */
+    private static PolicySpec concrete(PolicySpec spec, SecretResolver.Resolved resolved) {
+        return resolved.values().isEmpty() && resolved.config() == spec.config() ? spec
+            : new PolicySpec(spec.type(), resolved.config());
+    }
+
     private String missing(String type) {
         String message = "no installed bundle provides policy type '" + type + "'";
         return pending.test(type) ? message + " (a bundle providing it is being installed or replaced and is not back yet)" : message;
     }
 
-    private Compiled compileOne(PolicySpec spec, Compiled old, List<String> missing) throws PolicyConfigException {
+    private Compiled compileOne(PolicySpec spec, Compiled old, List<String> missing, SecretResolver.Resolved resolved)
+        throws PolicyConfigException {
         Optional<PolicyRegistry.Provider> provider = registry.provider(spec.type());
         if (provider.isEmpty()) {
             if (old == null) {
@@ -133,7 +192,17 @@ final class Compiler {
         if (validated != null && validated.provider().factory() == provider.get().factory()) {
             return validated;
         }
-        return new Compiled(spec, provider.get(), provider.get().factory().create(spec.config()));
+        if (resolved.values().isEmpty()) {
+            return new Compiled(spec, provider.get(), provider.get().factory().create(spec.config()));
+        }
+        try {
+            return new Compiled(spec, provider.get(), provider.get().factory().create(spec.config()));
+        } catch (PolicyConfigException e) {
+            throw new PolicyConfigException(resolved.redact(e.problems()));
+        } catch (RuntimeException e) {
+            // its message (and the stack trace the engine would log) may quote the configuration's values
+            throw new PolicyConfigException("", "policy type '" + spec.type() + "' failed to build: " + resolved.redact(e.toString()));
+        }
     }
 
     private void prepare(Compiled c) {

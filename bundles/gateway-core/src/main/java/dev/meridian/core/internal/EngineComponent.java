@@ -96,16 +96,21 @@ public final class EngineComponent implements GatewayEngine {
     private volatile boolean trafficPortOpen;
 
     public EngineComponent() {
-        this(Settings.duration("MERIDIAN_TYPE_WAIT", "10s"));
+        this(Settings.duration("MERIDIAN_TYPE_WAIT", "10s"), SecretResolver.fromSettings());
     }
 
     /** @param typeWait how long a policy type being replaced is waited for ({@code MERIDIAN_TYPE_WAIT}) */
     EngineComponent(Duration typeWait) {
+        this(typeWait, SecretResolver.NONE);
+    }
+
+    /** @param secrets resolves {@code ${secret:NAME}} in policy configurations when a state is compiled */
+    EngineComponent(Duration typeWait, SecretResolver secrets) {
         this.typeWait = typeWait;
         this.pending = new PendingTypes(type -> registry.provider(type).isPresent(), typeWait, System::nanoTime, executor,
             this::nodeChanged);
         this.compiler = new Compiler(registry, id -> metrics.computeIfAbsent(id, ApiMetrics::new),
-            type -> pending.status(type) == TypeStatus.PENDING);
+            type -> pending.status(type) == TypeStatus.PENDING, secrets);
     }
 
     /** @param context null without a framework (unit tests): then no bundle declarations are watched */
@@ -189,10 +194,41 @@ public final class EngineComponent implements GatewayEngine {
     }
 
     @Override
+    public void checkSecrets(Collection<ApiDefinition> apis) throws ValidationException {
+        List<Problem> problems = compiler.checkSecrets(apis);
+        if (!problems.isEmpty()) {
+            throw new ValidationException(problems);
+        }
+    }
+
+    @Override
     public CompletableFuture<RouteTable> publish(GatewayState state) {
         CompletableFuture<RouteTable> result = new CompletableFuture<>();
         long deadline = System.nanoTime() + typeWait.toNanos();
         executor.execute(() -> attemptPublish(state, result, deadline));
+        return result;
+    }
+
+    @Override
+    public CompletableFuture<RouteTable> recompile() {
+        CompletableFuture<RouteTable> result = new CompletableFuture<>();
+        try {
+            executor.execute(() -> {
+                Published current = published;
+                try {
+                    result.complete(swap(current.state(), current));
+                } catch (ValidationException e) {
+                    LOG.error("recompiling revision {} failed; the current table keeps serving: {}",
+                        current.state().revision(), e.getMessage());
+                    result.completeExceptionally(e);
+                } catch (RuntimeException e) {
+                    LOG.error("recompiling revision {} failed; the current table keeps serving", current.state().revision(), e);
+                    result.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException stopped) {
+            result.completeExceptionally(stopped);
+        }
         return result;
     }
 

@@ -26,12 +26,16 @@ import org.slf4j.LoggerFactory;
  * throughput in bench/passthrough.sh; here the request thread only enqueues a string, on a
  * lock-free queue (an {@code ArrayBlockingQueue}'s lock, contended by the request threads, parked
  * and unparked them: JFR put {@code LockSupport.unpark} at the top of pass-through). When the
- * writer cannot keep up, lines are dropped and counted, never waited for.
+ * writer cannot keep up, lines are dropped and counted, never waited for. When the file cannot be
+ * written (a full disk), lines are dropped and counted too, the file is tried again every second,
+ * and writing resumes when it can be: the data plane never waits for the disk.
  */
 final class AccessLog implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(AccessLog.class);
     private static final String POISON = "";
+    /** How often a file that could not be written is tried again. */
+    private static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final Path file;
     private final long maxBytes;
@@ -43,6 +47,9 @@ final class AccessLog implements AutoCloseable {
     private volatile Stamp stamp = new Stamp(-1, "");
     private final LongAdder dropped = new LongAdder();
     private final Thread writer;
+    /** Writer thread only: whether the file cannot be written now, and the drop count when that began. */
+    private boolean failing;
+    private long droppedAtFailure;
     private volatile boolean closed;
 
     AccessLog(Path file, long maxBytes, int keep) throws IOException {
@@ -94,6 +101,7 @@ final class AccessLog implements AutoCloseable {
         return sb.append(millis).append('Z');
     }
 
+    /** Lines dropped: the queue was full, or the file could not be written. */
     long dropped() {
         return dropped.sum();
     }
@@ -104,11 +112,10 @@ final class AccessLog implements AutoCloseable {
         // written straight to the file: a BufferedWriter's char encoder was half of this thread's
         // CPU under load (JFR), ~4% of a cache hit's.
         ByteBuffer buffer = ByteBuffer.allocateDirect(256 * 1024);
-        FileChannel out = null;
+        FileChannel out = null; // null while the file cannot be written (a full disk): lines are dropped and counted
         long size = 0;
+        long retryAt = System.nanoTime(); // open at once (nanoTime may be negative: compare differences only)
         try {
-            out = open();
-            size = out.size();
             while (true) {
                 // Poll on a timer instead of waiting on the queue: a waiting consumer would cost the
                 // request thread an unpark per line.
@@ -117,53 +124,98 @@ final class AccessLog implements AutoCloseable {
                     batch.add(polled);
                 }
                 queued.addAndGet(-batch.size());
+                boolean stop = batch.removeIf(line -> line == POISON); // by identity: the marker, not a line
+                if (out == null && System.nanoTime() - retryAt >= 0) {
+                    try {
+                        out = open();
+                        size = out.size();
+                    } catch (IOException e) {
+                        failing("opened", e);
+                        retryAt = System.nanoTime() + RETRY_NANOS;
+                    }
+                }
                 if (batch.isEmpty()) {
-                    if (closed && queue.isEmpty()) {
+                    if (stop || closed && queue.isEmpty()) {
                         break;
                     }
                     TimeUnit.MILLISECONDS.sleep(20);
                     continue;
                 }
-                boolean stop = false;
-                for (String line : batch) {
-                    if (line == POISON) {
-                        stop = true;
-                        continue;
-                    }
-                    byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
-                    if (buffer.remaining() < bytes.length + 1) {
-                        size += drain(out, buffer);
-                        if (bytes.length + 1 > buffer.capacity()) {
-                            size += drain(out, ByteBuffer.wrap(bytes).compact()); // a line longer than the buffer
-                            bytes = new byte[0];
+                if (out == null) {
+                    dropped.add(batch.size());
+                } else {
+                    try {
+                        size += write(out, buffer, batch);
+                        if (failing) {
+                            failing = false;
+                            LOG.warn("access log {} is written again; {} lines were dropped while it could not be",
+                                file, dropped.sum() - droppedAtFailure);
                         }
+                        if (size > maxBytes) {
+                            out.close();
+                            rotate();
+                            out = open();
+                            size = 0;
+                        }
+                    } catch (IOException e) {
+                        // a full disk (or a removed mount) must not stop the data plane nor this thread:
+                        // drop the batch, count it, and try the file again every RETRY_NANOS
+                        failing("written", e);
+                        dropped.add(batch.size());
+                        closeQuietly(out);
+                        out = null;
+                        buffer.clear();
+                        retryAt = System.nanoTime() + RETRY_NANOS;
                     }
-                    buffer.put(bytes).put((byte) '\n');
                 }
                 batch.clear();
-                size += drain(out, buffer);
-                if (size > maxBytes) {
-                    out.close();
-                    rotate();
-                    out = open();
-                    size = 0;
-                }
                 if (stop) {
                     break;
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (IOException e) {
-            LOG.error("access log {} failed; request lines are dropped from now on", file, e);
-            closed = true;
         } finally {
-            if (out != null) {
-                try {
-                    out.close();
-                } catch (IOException e) {
-                    LOG.warn("closing access log {} failed", file, e);
+            closeQuietly(out);
+        }
+    }
+
+    /** The writer thread's: one ERROR when writing stops, one WARN when it works again, no line per retry. */
+    private void failing(String what, IOException e) {
+        if (!failing) {
+            failing = true;
+            droppedAtFailure = dropped.sum();
+            LOG.error("access log {} cannot be {} ({}); lines are dropped and counted (meridian_access_log_dropped_total), "
+                + "tried again every second", file, what, e.toString());
+        }
+    }
+
+    /**
+     * Encodes and writes {@code batch} (after a newline, when a failed write left a partial line
+     * at the end of the file); the bytes written.
+     */
+    private static long write(FileChannel out, ByteBuffer buffer, List<String> batch) throws IOException {
+        long written = 0;
+        for (String line : batch) {
+            byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+            if (buffer.remaining() < bytes.length + 1) {
+                written += drain(out, buffer);
+                if (bytes.length + 1 > buffer.capacity()) {
+                    written += drain(out, ByteBuffer.wrap(bytes).compact()); // a line longer than the buffer
+                    bytes = new byte[0];
                 }
+            }
+            buffer.put(bytes).put((byte) '\n');
+        }
+        return written + drain(out, buffer);
+    }
+
+    private void closeQuietly(FileChannel out) {
+        if (out != null) {
+            try {
+                out.close();
+            } catch (IOException e) {
+                LOG.warn("closing access log {} failed", file, e);
             }
         }
     }
@@ -179,8 +231,28 @@ final class AccessLog implements AutoCloseable {
         return n;
     }
 
+    /** Opens the file for appending; a partial last line (a write cut short by a full disk) is ended first. */
     private FileChannel open() throws IOException {
-        return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+        try {
+            long size = ch.size();
+            if (size > 0 && lastByte(size) != '\n') {
+                ch.write(ByteBuffer.wrap(new byte[] {'\n'}));
+            }
+            return ch;
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /** The byte at {@code size - 1} (a channel cannot both append and read). */
+    private byte lastByte(long size) throws IOException {
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer last = ByteBuffer.allocate(1);
+            in.read(last, size - 1);
+            return last.get(0);
+        }
     }
 
     private void rotate() throws IOException {

@@ -28,6 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.meridian.core.GatewayEngine;
+import dev.meridian.core.MetricsSource;
 import dev.meridian.core.Route;
 import dev.meridian.core.RouteTable;
 import dev.meridian.core.Settings;
@@ -67,6 +68,8 @@ public final class DataPlaneComponent {
     /** The cache's part of each request, when the node has a cache (a cluster store); else none. */
     private volatile CacheSteps cacheSteps = CacheSteps.NONE;
     private ServiceRegistration<UpstreamClient> upstreamService;
+    /** meridian_access_log_dropped_total for /metrics; null while the access log is off. */
+    private ServiceRegistration<MetricsSource> accessLogMetrics;
     private Server server;
     private ServerConnector connector;
     private GatewayHandler handler;
@@ -190,6 +193,13 @@ public final class DataPlaneComponent {
         }
         engine.addListener(warmer);
         upstreamService = context.registerService(UpstreamClient.class, upstream, null);
+        if (accessLog != null) {
+            AccessLog log = accessLog;
+            accessLogMetrics = context.registerService(MetricsSource.class, out -> out
+                .append("# HELP meridian_access_log_dropped_total Access log lines dropped: queue full, or the file could not be written (a full disk).\n")
+                .append("# TYPE meridian_access_log_dropped_total counter\nmeridian_access_log_dropped_total ")
+                .append(log.dropped()).append('\n'), null);
+        }
         engine.trafficPortOpen(true);
         LOG.info("Meridian traffic port listening on {}:{}", host, connector.getLocalPort());
     }
@@ -262,6 +272,9 @@ public final class DataPlaneComponent {
         engine.trafficPortOpen(false);
         if (upstreamService != null) {
             upstreamService.unregister();
+        }
+        if (accessLogMetrics != null) {
+            accessLogMetrics.unregister();
         }
         stopQuietly(server, "traffic server");
         stopQuietly(client, "upstream client");

@@ -100,4 +100,53 @@ class AccessLogTest {
             }
         }
     }
+
+    /** Waits (polling, at most 10 s) until {@code condition} holds. */
+    private static void until(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within 10 s: " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void should_drop_and_count_lines_while_the_disk_is_full_and_resume_when_it_is_not() throws Exception {
+        Path full = Path.of("/dev/full"); // every write fails with ENOSPC
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isWritable(full), "needs /dev/full");
+        Path file = dir.resolve("access.log");
+        Files.createSymbolicLink(file, full);
+        try (AccessLog log = new AccessLog(file, 1L << 30, 2)) {
+            for (int i = 0; i < 100; i++) {
+                log.log("lost-" + i);
+            }
+            until(() -> log.dropped() == 100, "100 lines dropped, got " + log.dropped());
+            log.log("lost-again");
+            until(() -> log.dropped() == 101, "a line after the failure dropped too");
+
+            Files.delete(file); // room again: the next try opens a regular file
+            Files.createFile(file);
+            int[] sent = {0};
+            until(() -> {
+                log.log("kept-" + sent[0]++); // dropped until the next try (at most a second), then written
+                try {
+                    return Files.size(file) > 0;
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            }, "lines written again");
+            until(() -> {
+                try {
+                    return Files.readAllLines(file).size() + log.dropped() == 101 + sent[0];
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            }, "every line written or counted");
+            List<String> lines = Files.readAllLines(file);
+            assertTrue(lines.stream().allMatch(l -> l.startsWith("kept-")), lines.toString());
+            assertTrue(lines.size() > 0, "some lines written after the disk had room again");
+        }
+    }
 }

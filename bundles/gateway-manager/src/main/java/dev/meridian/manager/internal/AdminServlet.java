@@ -105,6 +105,9 @@ public final class AdminServlet extends HttpServlet {
                 json(resp, a.status(), a.tree());
             } else if (path.equals("/cache/stats") && method.equals("GET")) {
                 json(resp, 200, admin.cacheStats(req.getParameter("by")));
+            } else if (path.equals("/secrets/reload") && method.equals("POST")) {
+                GatewayAdmin.Reload r = admin.reloadSecrets();
+                json(resp, 200, Map.of("revision", r.revision(), "generation", r.generation()));
             } else if (path.equals("/cluster") && method.equals("GET")) {
                 Map<String, Object> tree = new java.util.LinkedHashMap<>();
                 tree.put("nodes", status.cluster().stream().map(ClusterNode::toTree).toList());

@@ -113,6 +113,7 @@ final class CommitProtocol {
         try {
             committed = log.commit(latest -> {
                 last[0] = compute(base(latest), mutation, actor, ifMatch, deadline);
+                last[0].next().ifPresent(this::stage); // on disk before the cluster has it: a full disk refuses here
                 last[0].next().ifPresent(adopter::expect);
                 return last[0].next().map(p -> p.committed().payload());
             });
@@ -138,6 +139,14 @@ final class CommitProtocol {
         LOG.info("revision {} by {} via {}: added {} updated {} removed {}", change.revision(), actor.user(), actor.source(),
             change.added(), change.updated(), change.removed());
         return change;
+    }
+
+    private void stage(ParsedRevision revision) {
+        try {
+            adopter.stage(revision);
+        } catch (AdminException e) {
+            throw new Refusal(e);
+        }
     }
 
     /** The state of the cluster's newest revision: the one adopted here when it is that one, else parsed once. */

@@ -2,17 +2,16 @@ package dev.meridian.manager.internal;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.felix.fileinstall.ArtifactInstaller;
 import org.osgi.service.component.annotations.Activate;
@@ -22,20 +21,24 @@ import org.osgi.service.component.annotations.Reference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.meridian.core.Settings;
 import dev.meridian.manager.AdminException;
 import dev.meridian.manager.GatewayAdmin;
 import dev.meridian.model.ApiDefinition;
 import dev.meridian.model.DefinitionException;
 import dev.meridian.model.DefinitionParser;
 import dev.meridian.model.Format;
-import dev.meridian.model.Json;
 
 /**
  * Definitions dropped into Karaf's {@code deploy/} folder (CONTRACT §7), through Felix
  * FileInstall's installer whiteboard rather than a folder watcher of our own: a
  * {@code *.api.yaml} / {@code *.api.json} file is applied (one revision per change of the file),
  * a broken file is logged and changes nothing, a deleted file deletes the APIs it defined. Which
- * file defined which APIs is remembered under the data dir, so deletes work after a restart.
+ * file defined which APIs, and the digest of what was applied, is remembered under the data dir
+ * ({@link DeployIndex}): deletes work after a restart, and a file is applied again only when its
+ * content changed. Files are read whole and settled ({@link DeployFileReader}: no symlinks, at
+ * most {@code MERIDIAN_DEPLOY_MAX_BYTES} [1m], unchanged for {@code MERIDIAN_DEPLOY_SETTLE}
+ * [500ms] and while read).
  *
  * <p>Files are applied in the order FileInstall reports them, on a thread of this installer, not
  * on FileInstall's: an apply may wait for a policy type whose bundle is being replaced
@@ -50,10 +53,18 @@ public final class DeployFolderInstaller implements ArtifactInstaller {
     @Reference
     private GatewayAdmin admin;
 
+    /** How long a file that keeps changing is waited for before it is left alone until its next change. */
+    static final Duration SETTLE_LIMIT = Duration.ofSeconds(30);
+
     private ExecutorService worker;
+    private DeployFileReader reader;
+    private DeployIndex index;
 
     @Activate
     void activate() {
+        reader = new DeployFileReader(Settings.bytes("MERIDIAN_DEPLOY_MAX_BYTES", "1m"),
+            Settings.duration("MERIDIAN_DEPLOY_SETTLE", "500ms"), System::currentTimeMillis);
+        index = new DeployIndex(ManagerComponent.dataDir().resolve("deploy-index.json"));
         worker = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "meridian-deploy");
             t.setDaemon(true);
@@ -102,12 +113,12 @@ public final class DeployFolderInstaller implements ArtifactInstaller {
     }
 
     private void remove(File artifact) {
-        Map<String, List<String>> index = readIndex();
-        List<String> ids = index.remove(artifact.getName());
-        if (ids == null) {
+        Map<String, DeployIndex.Entry> entries = index.read();
+        DeployIndex.Entry entry = entries.remove(artifact.getName());
+        if (entry == null) {
             return;
         }
-        for (String id : ids) {
+        for (String id : entry.ids()) {
             try {
                 admin.delete(id, actor(artifact), OptionalLong.empty());
             } catch (AdminException e) {
@@ -116,73 +127,81 @@ public final class DeployFolderInstaller implements ArtifactInstaller {
                 }
             }
         }
-        writeIndex(index);
+        index.write(entries);
     }
 
+    /**
+     * Applies a file once it is whole: read when it has not changed for the settle delay, and
+     * again while it changes under the read (or fails to parse while it is still changing), for
+     * up to {@link #SETTLE_LIMIT}. Sleeping is this thread's job: it is the deploy folder's own.
+     */
     private void apply(File artifact) {
+        Path path = artifact.toPath();
+        long deadline = System.nanoTime() + SETTLE_LIMIT.toNanos();
         try {
-            byte[] body = Files.readAllBytes(artifact.toPath());
-            Format format = artifact.getName().endsWith(".json") ? Format.JSON : Format.YAML;
-            List<ApiDefinition> apis = DefinitionParser.parse(body, format);
-            var change = admin.applySet(apis, false, actor(artifact), OptionalLong.empty());
-            Map<String, List<String>> index = readIndex();
-            List<String> before = index.getOrDefault(artifact.getName(), List.of());
-            List<String> now = apis.stream().map(ApiDefinition::id).toList();
-            for (String dropped : before) {
-                if (!now.contains(dropped)) {
-                    admin.delete(dropped, actor(artifact), OptionalLong.empty());
+            while (true) {
+                DeployFileReader.Content content;
+                try {
+                    content = reader.read(path);
+                } catch (DeployFileReader.Unsettled u) {
+                    if (System.nanoTime() - deadline > 0) {
+                        LOG.error("deploy: {} is still being written after {} s ({}); not applied until it changes again",
+                            artifact.getName(), SETTLE_LIMIT.toSeconds(), u.getMessage());
+                        return;
+                    }
+                    LOG.debug("deploy: {} {}; read again in {} ms", artifact.getName(), u.getMessage(), reader.settle().toMillis());
+                    TimeUnit.MILLISECONDS.sleep(reader.settle().toMillis());
+                    continue;
                 }
+                List<ApiDefinition> apis;
+                try {
+                    apis = DefinitionParser.parse(content.bytes(), artifact.getName().endsWith(".json") ? Format.JSON : Format.YAML);
+                } catch (DefinitionException e) {
+                    TimeUnit.MILLISECONDS.sleep(reader.settle().toMillis());
+                    if (DeployFileReader.changedSince(path, content) && System.nanoTime() - deadline < 0) {
+                        continue; // still being written: the broken part may be its missing end
+                    }
+                    LOG.error("deploy: {} is not a valid definition and changes nothing: {}", artifact.getName(), e.problems());
+                    return;
+                }
+                apply(artifact, apis, DeployIndex.sha256(content.bytes()));
+                return;
             }
-            index.put(artifact.getName(), now);
-            writeIndex(index);
-            LOG.info("deploy: {} applied as revision {} (changed: {})", artifact.getName(), change.revision(), change.changed());
-        } catch (DefinitionException e) {
-            LOG.error("deploy: {} is not a valid definition and changes nothing: {}", artifact.getName(), e.problems());
+        } catch (DeployFileReader.Refused e) {
+            LOG.error("deploy: {} {}", artifact.getName(), e.getMessage());
+        } catch (NoSuchFileException gone) {
+            LOG.info("deploy: {} went away before it was read", artifact.getName());
         } catch (AdminException e) {
             LOG.error("deploy: {} was refused ({}) and changes nothing: {} {}", artifact.getName(), e.status(), e.getMessage(), e.details());
         } catch (IOException e) {
             LOG.error("deploy: {} cannot be read", artifact.getName(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
+    }
+
+    /** Applies what {@code artifact} defines unless that very content is what it last applied (see the README: restarts). */
+    private void apply(File artifact, List<ApiDefinition> apis, String sha256) throws AdminException {
+        Map<String, DeployIndex.Entry> entries = index.read();
+        DeployIndex.Entry last = entries.get(artifact.getName());
+        if (last != null && last.sha256().equals(sha256)) {
+            LOG.info("deploy: {} is unchanged since it was applied (sha256 {}); not applied again, later changes stay",
+                artifact.getName(), sha256.substring(0, 12));
+            return;
+        }
+        var change = admin.applySet(apis, false, actor(artifact), OptionalLong.empty());
+        List<String> now = apis.stream().map(ApiDefinition::id).toList();
+        for (String dropped : last == null ? List.<String>of() : last.ids()) {
+            if (!now.contains(dropped)) {
+                admin.delete(dropped, actor(artifact), OptionalLong.empty());
+            }
+        }
+        entries.put(artifact.getName(), new DeployIndex.Entry(now, sha256));
+        index.write(entries);
+        LOG.info("deploy: {} applied as revision {} (changed: {})", artifact.getName(), change.revision(), change.changed());
     }
 
     private static GatewayAdmin.Actor actor(File artifact) {
         return new GatewayAdmin.Actor("deploy", "deploy:" + artifact.getName());
-    }
-
-    private static Path indexFile() {
-        return ManagerComponent.dataDir().resolve("deploy-index.json");
-    }
-
-    private static Map<String, List<String>> readIndex() {
-        Map<String, List<String>> index = new LinkedHashMap<>();
-        Path f = indexFile();
-        if (!Files.exists(f)) {
-            return index;
-        }
-        try {
-            Object tree = Json.read(Files.readAllBytes(f));
-            if (tree instanceof Map<?, ?> map) {
-                map.forEach((k, v) -> {
-                    List<String> ids = new ArrayList<>();
-                    ((List<?>) v).forEach(id -> ids.add(String.valueOf(id)));
-                    index.put(String.valueOf(k), ids);
-                });
-            }
-        } catch (IOException | DefinitionException | RuntimeException e) {
-            LOG.warn("deploy: index {} unreadable; starting a new one", f, e);
-        }
-        return index;
-    }
-
-    private static void writeIndex(Map<String, List<String>> index) {
-        try {
-            Path f = indexFile();
-            Files.createDirectories(f.getParent());
-            Path tmp = f.resolveSibling("deploy-index.json.tmp");
-            Files.write(tmp, new String(Json.write(index), StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8));
-            Files.move(tmp, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            LOG.error("deploy: writing index failed", e);
-        }
     }
 }

@@ -56,6 +56,15 @@ final class DurableHistory {
     }
 
     /**
+     * Writes {@code revision}'s file ahead of its commit (see {@link RevisionStore#stage}).
+     *
+     * @throws IOException this disk cannot take it: the change must be refused before it is committed
+     */
+    synchronized void stage(ParsedRevision revision) throws IOException {
+        store.stage(revision.number(), revision.committed().payload());
+    }
+
+    /**
      * Writes {@code revision} as {@link #write} does, after the writes asked before it, on the
      * history's thread; a failure is logged (the revision stays in the cluster, and the next
      * write of a newer one writes the older ones this disk lacks).

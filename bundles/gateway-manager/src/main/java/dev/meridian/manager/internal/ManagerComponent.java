@@ -22,6 +22,7 @@ import dev.meridian.cluster.ClusterNode;
 import dev.meridian.cluster.RevisionLog;
 import dev.meridian.core.GatewayEngine;
 import dev.meridian.core.GatewayState;
+import dev.meridian.core.RouteTable;
 import dev.meridian.core.PluginInfo;
 import dev.meridian.core.Settings;
 import dev.meridian.core.ValidationException;
@@ -194,6 +195,12 @@ public final class ManagerComponent implements GatewayAdmin {
                 throw new IllegalStateException("revision " + n + " from the cluster is unreadable", e);
             }
         });
+    }
+
+    @Override
+    public Reload reloadSecrets() throws AdminException {
+        RouteTable table = adopter.reload();
+        return new Reload(table.revision(), table.generation());
     }
 
     @Override

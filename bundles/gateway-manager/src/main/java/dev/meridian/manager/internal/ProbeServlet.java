@@ -18,6 +18,7 @@ import org.osgi.service.component.annotations.Reference;
 
 import dev.meridian.core.ApiMetrics;
 import dev.meridian.core.GatewayEngine;
+import dev.meridian.core.MetricsSource;
 import dev.meridian.core.NodeState;
 
 /** {@code /health}, {@code /ready} and {@code /metrics} on the admin port, without authentication (CONTRACT §2). */
@@ -39,6 +40,11 @@ public final class ProbeServlet extends HttpServlet {
     @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
         policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
     private transient volatile dev.meridian.cache.ResponseCache cache;
+
+    /** Other bundles' counters (the data plane's access log). */
+    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.MULTIPLE,
+        policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    private transient volatile List<MetricsSource> sources;
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -90,6 +96,10 @@ public final class ProbeServlet extends HttpServlet {
         }
         managerMetrics.write(sb);
         cacheMetrics(sb);
+        List<MetricsSource> others = sources;
+        if (others != null) {
+            others.forEach(source -> source.write(sb));
+        }
         MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
         gauge(sb, "jvm_heap_used_bytes", "Heap in use.", heap.getUsed());
         gauge(sb, "jvm_heap_max_bytes", "Heap limit.", heap.getMax());

@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import dev.meridian.cluster.CommittedRevision;
 import dev.meridian.core.GatewayEngine;
 import dev.meridian.core.GatewayState;
+import dev.meridian.core.RouteTable;
 import dev.meridian.core.ValidationException;
 import dev.meridian.manager.AdminException;
 import dev.meridian.model.DefinitionException;
@@ -60,6 +61,22 @@ final class RevisionAdopter {
     /** A change here proposes {@code revision}: when the cluster announces it back, it is not parsed again. */
     void expect(ParsedRevision revision) {
         expected = revision;
+    }
+
+    /**
+     * Writes the file of a change made here before it is committed (CONTRACT: a full disk refuses
+     * the change before anything is published).
+     *
+     * @throws AdminException 507 when this node's revision directory cannot take it
+     */
+    void stage(ParsedRevision revision) throws AdminException {
+        try {
+            history.stage(revision);
+        } catch (IOException e) {
+            LOG.error("revision {} refused: this node's revision directory cannot take it ({})", revision.number(), e.toString());
+            throw new AdminException(507, "revision " + revision.number() + " cannot be written to this node's disk ("
+                + e.getMessage() + "); nothing was changed");
+        }
     }
 
     /** {@code committed}, parsed at most once: the newest, the expected or the last parsed one when it is one of them. */
@@ -153,6 +170,41 @@ final class RevisionAdopter {
                 metrics.propagation(System.currentTimeMillis() - since);
             }
         });
+    }
+
+    /**
+     * Compiles the newest adopted revision again (secret files read again) and publishes it as a
+     * new generation, with the engine's normal swap; when the engine serves an older revision
+     * (the newest failed to compile, e.g. a secret was missing) the newest is published instead.
+     * Returns the table now serving.
+     *
+     * @throws AdminException 422 naming each reference that cannot be resolved (never a value):
+     *     the current table keeps serving
+     */
+    RouteTable reload() throws AdminException {
+        CompletableFuture<RouteTable> compiled;
+        long revision;
+        synchronized (this) { // against an adoption choosing the newest at the same moment
+            ParsedRevision target = newest;
+            revision = target.number();
+            compiled = engine.current().revision() < revision ? engine.publish(target.state()) : engine.recompile();
+        }
+        try {
+            RouteTable table = compiled.get(PUBLISH_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            LOG.info("secrets reloaded: revision {} serves as generation {}", table.revision(), table.generation());
+            return table;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ValidationException v) {
+                throw new AdminException(422, "revision " + revision + " cannot be compiled with the secrets now on this node;"
+                    + " it keeps serving as before", v.problems());
+            }
+            throw new AdminException(500, "recompiling revision " + revision + " failed: " + ManagerComponent.reason(e));
+        } catch (TimeoutException e) {
+            throw new AdminException(500, "recompiling revision " + revision + " timed out");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AdminException(500, "interrupted while recompiling revision " + revision);
+        }
     }
 
     private void await(CompletableFuture<?> publish, long revision) throws AdminException {

@@ -33,6 +33,11 @@ import dev.meridian.model.Json;
  * disk, renamed into place and the directory forced, so a revision that was answered survives a
  * crash. The index of entries is kept in memory; states are read from disk on demand.
  * Not thread-safe for writers: the manager serialises changes.
+ *
+ * <p>A change made here is {@linkplain #stage staged} before it is committed to the cluster: its
+ * file is written under a {@code .staged} name, so a full disk refuses the change before anything
+ * is published (507), and the write after the commit is an fsync and a rename. A staged file that
+ * was not committed (another node took the number) is dropped by the next stage or at start.
  */
 final class RevisionStore {
 
@@ -42,6 +47,11 @@ final class RevisionStore {
     private final NavigableMap<Long, RevisionInfo> index = new TreeMap<>();
     /** The index's last key, readable without the lock. */
     private volatile long latest;
+    /** The revision staged and not yet appended, or null. Guarded by this. */
+    private Staged staged;
+
+    private record Staged(long revision, String payload, Path file) {
+    }
 
     RevisionStore(Path dir) throws IOException {
         this.dir = dir;
@@ -58,6 +68,56 @@ final class RevisionStore {
             }
         }
         latest = index.isEmpty() ? 0 : index.lastKey();
+        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(dir, "rev-*.json.staged")) {
+            for (Path file : leftovers) {
+                Files.deleteIfExists(file); // staged by a change that never answered: never committed from here
+            }
+        }
+    }
+
+    /**
+     * Writes {@code payload} as revision {@code revision}'s file-to-be, before the revision is
+     * committed; {@link #appendPayload(RevisionInfo, String)} of the same payload then forces and
+     * renames it. A previous staged file is dropped first (its space is this one's).
+     *
+     * @throws IOException the disk cannot take it (full, read-only): the change must be refused
+     */
+    synchronized void stage(long revision, String payload) throws IOException {
+        dropStaged();
+        Path file = dir.resolve(file(revision).getFileName() + ".staged");
+        try {
+            // written, not forced: the blocks are allocated now (a full disk fails here), and the
+            // fsync stays after the commit, where it overlaps the compile (see RevisionAdopter)
+            write(file, payload.getBytes(java.nio.charset.StandardCharsets.UTF_8), false);
+        } catch (IOException e) {
+            Files.deleteIfExists(file); // a partial file would hold the space the next try needs
+            throw e;
+        }
+        staged = new Staged(revision, payload, file);
+    }
+
+    private void dropStaged() {
+        if (staged != null) {
+            try {
+                Files.deleteIfExists(staged.file());
+            } catch (IOException e) {
+                LOG.warn("staged revision file {} could not be removed", staged.file(), e);
+            }
+            staged = null;
+        }
+    }
+
+    private static void write(Path file, byte[] bytes, boolean force) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
+            ByteBuffer buf = ByteBuffer.wrap(bytes);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            if (force) {
+                ch.force(true);
+            }
+        }
     }
 
     /** The newest revision on disk (0 = none). Never waits for a write in progress (an fsync can take tens of ms). */
@@ -144,16 +204,20 @@ final class RevisionStore {
     /** Writes and syncs one revision whose history entry is known already (no parse); returns once it is durable. */
     synchronized void appendPayload(RevisionInfo info, String payload) throws IOException {
         long revision = info.revision();
-        byte[] bytes = payload.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         Path target = file(revision);
-        Path tmp = dir.resolve(target.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-            StandardOpenOption.WRITE)) {
-            ByteBuffer buf = ByteBuffer.wrap(bytes);
-            while (buf.hasRemaining()) {
-                ch.write(buf);
+        Path tmp;
+        if (staged != null && staged.revision() == revision && staged.payload().equals(payload)) {
+            tmp = staged.file(); // written before the commit
+            staged = null;
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.force(true);
             }
-            ch.force(true);
+        } else {
+            if (staged != null && staged.revision() <= revision) {
+                dropStaged(); // another node's revision took its number
+            }
+            tmp = dir.resolve(target.getFileName() + ".tmp");
+            write(tmp, payload.getBytes(java.nio.charset.StandardCharsets.UTF_8), true);
         }
         try {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

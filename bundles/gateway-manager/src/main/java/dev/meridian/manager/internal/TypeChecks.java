@@ -103,6 +103,7 @@ final class TypeChecks {
     void check(Map<String, ApiDefinition> next, List<ApiDefinition> changed, boolean mayWait) throws AdminException {
         checkBasePaths(next);
         validateHere(changed);
+        checkSecretsOfTheOthers(next, changed);
         checkLiveNodes(changed, mayWait);
     }
 
@@ -130,6 +131,21 @@ final class TypeChecks {
         }
         if (!problems.isEmpty()) {
             throw new AdminException(422, "invalid definition", problems);
+        }
+    }
+
+    /**
+     * The secrets of the APIs the change leaves as they are still resolve here: the revision is
+     * compiled whole, and a secret file removed since they were applied would make it stored but
+     * not served (422 after the commit) instead of refused before it.
+     */
+    private void checkSecretsOfTheOthers(Map<String, ApiDefinition> next, List<ApiDefinition> changed) throws AdminException {
+        List<ApiDefinition> others = new ArrayList<>(next.values());
+        others.removeAll(changed);
+        try {
+            engine.checkSecrets(others);
+        } catch (ValidationException e) {
+            throw new AdminException(422, "secrets of APIs already applied cannot be resolved on this node", e.problems());
         }
     }
 

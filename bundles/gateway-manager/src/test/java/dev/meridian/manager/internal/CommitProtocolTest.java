@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Proxy;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -72,7 +73,7 @@ class CommitProtocolTest {
                     yield CompletableFuture.completedFuture(served.get());
                 }
                 case "current" -> served.get();
-                case "validate", "addListener", "removeListener" -> null;
+                case "validate", "checkSecrets", "addListener", "removeListener" -> null;
                 case "typeStatus" -> GatewayEngine.TypeStatus.PROVIDED;
                 case "awaitTypes" -> CompletableFuture.completedFuture(Set.of());
                 case "plugins" -> List.of(new PluginInfo("set-headers", "b", "1", true));
@@ -129,6 +130,30 @@ class CommitProtocolTest {
 
         assertEquals(409, e.status());
         assertEquals(1, log.revisions.size());
+    }
+
+    @Test
+    void should_refuse_with_507_and_commit_nothing_when_the_revision_dir_cannot_be_written_then_recover() throws Exception {
+        protocol.commit(put(api("a", "/a")), ACTOR, OptionalLong.empty());
+        Path moved = dir.resolveSibling(dir.getFileName() + "-away");
+        Files.move(dir, moved);
+        Files.writeString(dir, "not a directory"); // every write under it fails
+
+        AdminException e = assertThrows(AdminException.class,
+            () -> protocol.commit(put(api("b", "/b")), ACTOR, OptionalLong.empty()));
+
+        assertEquals(507, e.status());
+        assertTrue(e.getMessage().contains("nothing was changed"), e.getMessage());
+        assertEquals(1, log.revisions.size(), "nothing committed to the cluster");
+        assertEquals(1, served.get().revision(), "nothing published to the engine");
+        assertEquals(1, adopter.newest().number());
+
+        Files.delete(dir);
+        Files.move(moved, dir);
+        Change change = protocol.commit(put(api("b", "/b")), ACTOR, OptionalLong.empty());
+
+        assertEquals(2, change.revision(), "no gap");
+        assertEquals(2, history.latest());
     }
 
     @Test

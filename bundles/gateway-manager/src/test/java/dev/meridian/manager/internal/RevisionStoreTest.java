@@ -175,4 +175,60 @@ class RevisionStoreTest {
     private static List<Long> revisions(List<RevisionInfo> infos) {
         return infos.stream().map(RevisionInfo::revision).toList();
     }
+
+    private static List<Path> files(Path dir) throws Exception {
+        try (Stream<Path> list = Files.list(dir)) {
+            return list.sorted().toList();
+        }
+    }
+
+    @Test
+    void should_rename_a_staged_revision_when_the_same_payload_is_appended() throws Exception {
+        RevisionStore store = new RevisionStore(dir);
+        RevisionInfo r1 = info(1, List.of("a"), List.of(), List.of());
+        String payload = RevisionStore.payload(r1, List.of(api("a", "/a")));
+
+        store.stage(1, payload);
+        assertEquals(List.of(dir.resolve("rev-000000000001.json.staged")), files(dir));
+        assertEquals(0, store.latest());
+        store.appendPayload(r1, payload);
+
+        assertEquals(List.of(dir.resolve("rev-000000000001.json")), files(dir));
+        assertEquals(payload, Files.readString(dir.resolve("rev-000000000001.json")));
+        assertEquals(1, store.latest());
+    }
+
+    @Test
+    void should_drop_a_staged_revision_whose_number_another_payload_took() throws Exception {
+        RevisionStore store = new RevisionStore(dir);
+        RevisionInfo mine = info(1, List.of("a"), List.of(), List.of());
+        RevisionInfo theirs = info(1, List.of("b"), List.of(), List.of());
+        store.stage(1, RevisionStore.payload(mine, List.of(api("a", "/a"))));
+
+        String other = RevisionStore.payload(theirs, List.of(api("b", "/b")));
+        store.appendPayload(theirs, other);
+
+        assertEquals(List.of(dir.resolve("rev-000000000001.json")), files(dir));
+        assertEquals(other, Files.readString(dir.resolve("rev-000000000001.json")));
+    }
+
+    @Test
+    void should_replace_the_previous_staged_file_when_staging_again() throws Exception {
+        RevisionStore store = new RevisionStore(dir);
+        store.stage(1, RevisionStore.payload(info(1, List.of("a"), List.of(), List.of()), List.of(api("a", "/a"))));
+
+        store.stage(2, RevisionStore.payload(info(2, List.of("a"), List.of(), List.of()), List.of(api("a", "/a"))));
+
+        assertEquals(List.of(dir.resolve("rev-000000000002.json.staged")), files(dir));
+    }
+
+    @Test
+    void should_delete_staged_leftovers_when_opened() throws Exception {
+        new RevisionStore(dir).stage(1, RevisionStore.payload(info(1, List.of("a"), List.of(), List.of()), List.of(api("a", "/a"))));
+
+        RevisionStore reopened = new RevisionStore(dir);
+
+        assertEquals(List.of(), files(dir));
+        assertEquals(0, reopened.latest());
+    }
 }
