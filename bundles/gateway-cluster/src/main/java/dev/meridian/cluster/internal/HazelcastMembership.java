@@ -47,12 +47,16 @@ import dev.meridian.model.Json;
  * A node whose name an older member already carries leaves the cluster at once (CONTRACT §2).
  * The revision log lives in {@link HazelcastRevisionLog}, on this member.
  */
+// the books are registered by hand (one per name): their capability is declared for the features resolver
+@org.osgi.annotation.bundle.Capability(namespace = "osgi.service", attribute = "objectClass:List<String>=\"dev.meridian.cluster.SharedRecords\"")
 @Component(service = {ClusterMembership.class, RevisionLog.class}, immediate = true)
 public final class HazelcastMembership implements ClusterMembership, RevisionLog {
 
     private static final Logger LOG = LoggerFactory.getLogger(HazelcastMembership.class);
     static final String NODE_ATTRIBUTE = "meridian.node";
     static final String NODES_MAP = "meridian.nodes";
+    /** The manager's record books (CONTRACT §9: tokens, audit). */
+    static final String[] BOOKS = {"tokens", "audit"};
 
     private HazelcastInstance hazelcast;
     private com.hazelcast.replicatedmap.ReplicatedMap<String, String> nodes;
@@ -63,6 +67,9 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
     private long forgetAfterSeconds;
     private org.osgi.framework.ServiceRegistration<dev.meridian.cache.CacheStore> cacheStore;
     private HazelcastCacheStore cache;
+    /** The manager's books (tokens, audit), one registration each. */
+    private final List<HazelcastRecords> books = new ArrayList<>();
+    private final List<org.osgi.framework.ServiceRegistration<dev.meridian.cluster.SharedRecords>> bookRegistrations = new ArrayList<>();
 
     @Activate
     void activate(org.osgi.framework.BundleContext context) {
@@ -90,6 +97,13 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         // the shared response cache lives in this member too (STYLE: one owner of Hazelcast)
         cache = new HazelcastCacheStore(hazelcast, !client);
         cacheStore = context.registerService(dev.meridian.cache.CacheStore.class, cache, null);
+        for (String book : BOOKS) {
+            HazelcastRecords records = new HazelcastRecords(hazelcast, book);
+            records.start();
+            books.add(records);
+            bookRegistrations.add(context.registerService(dev.meridian.cluster.SharedRecords.class, records,
+                new java.util.Hashtable<>(Map.of(dev.meridian.cluster.SharedRecords.NAME, book))));
+        }
         LOG.info("node {} joined cluster '{}' on {}:{} ({} members)", localName, settings.name(), settings.host(),
             settings.port(), hazelcast.getCluster().getMembers().size());
     }
@@ -128,6 +142,7 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         n.getInterfaces().setEnabled(true).addInterface(s.host());
         HazelcastRevisionLog.configure(c, s.members().size() / 2 + 1);
         HazelcastCacheStore.configure(c);
+        HazelcastRecords.configure(c, s.members().size() / 2 + 1, BOOKS);
         JoinConfig j = n.getJoin();
         j.getMulticastConfig().setEnabled(false);
         j.getAutoDetectionConfig().setEnabled(false);
@@ -168,6 +183,16 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         if (revisionLog != null) {
             revisionLog.close();
         }
+        bookRegistrations.forEach(r -> {
+            try {
+                r.unregister();
+            } catch (IllegalStateException gone) {
+                LOG.debug("record book already unregistered");
+            }
+        });
+        bookRegistrations.clear();
+        books.forEach(HazelcastRecords::close);
+        books.clear();
         if (hazelcast == null) {
             return;
         }
