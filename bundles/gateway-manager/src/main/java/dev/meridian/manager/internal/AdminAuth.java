@@ -32,7 +32,11 @@ final class AdminAuth {
         Optional<String[]> pair = basicPair(authorization);
         if (pair.isPresent() && pair.get()[1].startsWith(Token.PREFIX)) {
             String[] p = pair.get();
-            return tokens.verify(p[0], p[1]).map(t -> new Caller(t.name(), t.role()));
+            Optional<Caller> token = tokens.verify(p[0], p[1]).map(t -> new Caller(t.name(), t.role()));
+            if (token.isPresent()) {
+                return token;
+            }
+            // not a token: a Karaf user's password may start with the prefix too
         }
         return basic.authenticate(authorization);
     }
