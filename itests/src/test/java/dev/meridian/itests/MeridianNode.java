@@ -139,7 +139,7 @@ final class MeridianNode implements AutoCloseable {
 
     /**
      * The password of {@code admin}: the one given, or the one the node generated at its first
-     * start (under {@code data/meridian/admin.password}), read once it exists.
+     * start and printed once to its console ({@code console.log}: the node stores only its hash).
      */
     String password() {
         if (givenPassword != null) {
@@ -147,14 +147,11 @@ final class MeridianNode implements AutoCloseable {
         }
         String known = generatedPassword;
         if (known == null) {
-            Path file = home.resolve("data/meridian/admin.password");
-            Awaitility.await("generated admin password of " + name).atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(100)).until(() -> Files.isRegularFile(file) && Files.size(file) > 0);
-            try {
-                known = Files.readString(file, StandardCharsets.UTF_8).trim();
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot read " + file, e);
-            }
+            Path file = home.resolve("console.log");
+            String[] found = new String[1];
+            Awaitility.await("generated admin password of " + name + " in its console.log").atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100)).until(() -> (found[0] = printedPassword(file)) != null);
+            known = found[0];
             generatedPassword = known;
         }
         return known;
@@ -201,13 +198,33 @@ final class MeridianNode implements AutoCloseable {
         return out;
     }
 
+    /** The password a node printed at its first start, or null while it has not. */
+    static String printedPassword(Path consoleLog) throws IOException {
+        if (!Files.isRegularFile(consoleLog)) {
+            return null;
+        }
+        String prefix = "Meridian admin password (generated, printed once): ";
+        for (String line : Files.readAllLines(consoleLog, StandardCharsets.UTF_8)) {
+            int at = line.indexOf(prefix);
+            if (at >= 0) {
+                return line.substring(at + prefix.length()).trim();
+            }
+        }
+        return null;
+    }
+
     /** Runs one Karaf shell command over ssh as admin and returns its output. */
     String shell(String command) throws IOException {
+        return shellAs("admin", password(), command);
+    }
+
+    /** Runs one Karaf shell command over ssh as {@code user} (a token's name, with the token as password). */
+    String shellAs(String user, String secret, String command) throws IOException {
         try (SshClient client = SshClient.setUpDefaultClient()) {
             client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
             client.start();
-            try (ClientSession session = client.connect("admin", "127.0.0.1", sshPort).verify(15, TimeUnit.SECONDS).getSession()) {
-                session.addPasswordIdentity(password());
+            try (ClientSession session = client.connect(user, "127.0.0.1", sshPort).verify(15, TimeUnit.SECONDS).getSession()) {
+                session.addPasswordIdentity(secret);
                 session.auth().verify(15, TimeUnit.SECONDS);
                 return session.executeRemoteCommand(command);
             }

@@ -87,8 +87,40 @@ public interface GatewayAdmin {
     record Reload(long revision, long generation) {
     }
 
-    /** Who made a change and through which door (e.g. {@code admin-api}, {@code shell}, {@code deploy:orders.api.yaml}). */
-    record Actor(String user, String source) {
+    /** The audit, newest first, at most {@code limit} entries (CONTRACT §9). */
+    List<AuditEntry> audit(int limit);
+
+    /**
+     * Records a call in the audit that is not a change of state (those are recorded by the call
+     * itself): a cache invalidation, a token created or revoked, a refused call. Durable on this
+     * node before it returns.
+     */
+    void audit(Actor actor, String call, long revision, String summary);
+
+    /**
+     * Who made a change and through which door.
+     *
+     * @param user    a token's name, a Karaf user ({@code admin}) or {@code deploy}
+     * @param source  the door, as the revision history shows it: {@code admin-api}, {@code shell}, {@code deploy:orders.api.yaml}
+     * @param role    {@code admin}, {@code operator} or {@code viewer}
+     * @param address the client's address for the admin API, else {@code shell} or {@code deploy}
+     */
+    record Actor(String user, String source, String role, String address) {
+
+        /** An actor with every right, at its door (the shell's local console, the deploy folder). */
+        public Actor(String user, String source) {
+            this(user, source, "admin", source.startsWith("deploy:") ? "deploy" : source);
+        }
+
+        /** The same caller at another door (a rollback says which revision it restores). */
+        public Actor withSource(String newSource) {
+            return new Actor(user, newSource, role, address);
+        }
+
+        /** The user the audit shows: {@code deploy:<file>} for the deploy folder. */
+        public String auditUser() {
+            return source.startsWith("deploy:") ? source : user;
+        }
     }
 
     /** A stored revision: its history entry and its state. */

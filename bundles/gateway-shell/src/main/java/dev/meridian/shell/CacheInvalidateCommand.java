@@ -38,6 +38,8 @@ public class CacheInvalidateCommand extends GatewayCommand {
             throw new AdminException(400, "use --api <id> [--key <path> ...] or --tag <tag> ...");
         }
         GatewayAdmin.Invalidation result = admin.invalidateCache(api, k, t);
+        admin.audit(actor(), "gateway:cache-invalidate", 0, "invalidated " + result.invalidated()
+            + (api != null ? " of api " + api : "") + (t.isEmpty() ? "" : " tags " + t) + (k.isEmpty() ? "" : " keys " + k.size()));
         out.println("invalidated " + result.invalidated() + " entries in " + result.tookMs() + " ms");
         for (GatewayAdmin.Invalidation.Ack r : result.nodes()) {
             out.println("  " + r.node() + ": " + (r.error().isEmpty() ? "acknowledged after " + r.millis() + " ms" : "NOT acknowledged: " + r.error()));

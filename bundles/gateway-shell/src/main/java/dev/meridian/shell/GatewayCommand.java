@@ -42,9 +42,33 @@ abstract class GatewayCommand implements Action {
     /** Does the command's work, printing its result to {@code out}. */
     abstract void run(PrintStream out) throws AdminException;
 
-    /** The shell user (as logged in over ssh or at the console) making a change. */
+    /** The shell user (as logged in over ssh or at the console) making a change, with the role its Karaf roles give. */
     GatewayAdmin.Actor actor() {
-        return new GatewayAdmin.Actor(user(), SOURCE);
+        return new GatewayAdmin.Actor(user(), SOURCE, role(), SOURCE);
+    }
+
+    /**
+     * The strongest Meridian role among the session subject's Karaf roles ({@code admin},
+     * {@code operator}, {@code viewer}); {@code admin} at the local console, which has no subject
+     * of a remote login (Karaf's command ACLs decided already whether the command may run).
+     */
+    @SuppressWarnings("removal") // Subject.getSubject(AccessControlContext): how Karaf 4.4 carries the shell's subject on Java 17
+    private static String role() {
+        javax.security.auth.Subject subject = javax.security.auth.Subject.getSubject(java.security.AccessController.getContext());
+        if (subject == null) {
+            return "admin";
+        }
+        String best = null;
+        for (java.security.Principal p : subject.getPrincipals()) {
+            if (!p.getClass().getSimpleName().equals("RolePrincipal")) {
+                continue;
+            }
+            String r = p.getName();
+            if (r.equals("admin") || r.equals("operator") && !"admin".equals(best) || r.equals("viewer") && best == null) {
+                best = r;
+            }
+        }
+        return best == null ? "admin" : best;
     }
 
     private String user() {

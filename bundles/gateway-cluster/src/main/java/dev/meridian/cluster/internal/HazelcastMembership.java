@@ -47,6 +47,8 @@ import dev.meridian.model.Json;
  * A node whose name an older member already carries leaves the cluster at once (CONTRACT §2).
  * The revision log lives in {@link HazelcastRevisionLog}, on this member.
  */
+// the books are registered by hand (one per name): their capability is declared for the features resolver
+@org.osgi.annotation.bundle.Capability(namespace = "osgi.service", attribute = "objectClass:List<String>=\"dev.meridian.cluster.SharedRecords\"")
 @Component(service = {ClusterMembership.class, RevisionLog.class}, immediate = true)
 public final class HazelcastMembership implements ClusterMembership, RevisionLog {
 
@@ -55,6 +57,8 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
     /** A member's proof that it holds the cluster secret ({@link ClusterSeal#proof}). */
     static final String PROOF_ATTRIBUTE = "meridian.proof";
     static final String NODES_MAP = "meridian.nodes";
+    /** The manager's record books (CONTRACT §9: tokens, audit). */
+    static final String[] BOOKS = {"tokens", "audit"};
 
     private HazelcastInstance hazelcast;
     private com.hazelcast.replicatedmap.ReplicatedMap<String, String> nodes;
@@ -67,6 +71,9 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
     private HazelcastCacheStore cache;
     private ClusterSeal seal = ClusterSeal.none();
     private String clusterName;
+    /** The manager's books (tokens, audit), one registration each. */
+    private final List<HazelcastRecords> books = new ArrayList<>();
+    private final List<org.osgi.framework.ServiceRegistration<dev.meridian.cluster.SharedRecords>> bookRegistrations = new ArrayList<>();
 
     @Activate
     void activate(org.osgi.framework.BundleContext context) {
@@ -112,6 +119,13 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         // the shared response cache lives in this member too (STYLE: one owner of Hazelcast)
         cache = new HazelcastCacheStore(hazelcast, !client, seal);
         cacheStore = context.registerService(dev.meridian.cache.CacheStore.class, cache, null);
+        for (String book : BOOKS) {
+            HazelcastRecords records = new HazelcastRecords(hazelcast, book, seal);
+            records.start();
+            books.add(records);
+            bookRegistrations.add(context.registerService(dev.meridian.cluster.SharedRecords.class, records,
+                new java.util.Hashtable<>(Map.of(dev.meridian.cluster.SharedRecords.NAME, book))));
+        }
         LOG.info("node {} joined cluster '{}' on {}:{} ({} members)", localName, settings.name(), settings.host(),
             settings.port(), hazelcast.getCluster().getMembers().size());
     }
@@ -161,6 +175,7 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         n.getInterfaces().setEnabled(true).addInterface(s.host());
         HazelcastRevisionLog.configure(c, s.members().size() / 2 + 1);
         HazelcastCacheStore.configure(c);
+        HazelcastRecords.configure(c, s.members().size() / 2 + 1, BOOKS);
         JoinConfig j = n.getJoin();
         j.getMulticastConfig().setEnabled(false);
         j.getAutoDetectionConfig().setEnabled(false);
@@ -274,6 +289,16 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         if (revisionLog != null) {
             revisionLog.close();
         }
+        bookRegistrations.forEach(r -> {
+            try {
+                r.unregister();
+            } catch (IllegalStateException gone) {
+                LOG.debug("record book already unregistered");
+            }
+        });
+        bookRegistrations.clear();
+        books.forEach(HazelcastRecords::close);
+        books.clear();
         if (hazelcast == null) {
             return;
         }

@@ -43,8 +43,11 @@ final class HazelcastRevisionLog implements RevisionLog, AutoCloseable {
     static final String HEAD_MAP = "meridian.head";
     static final String HEAD = "head";
     static final String MAJORITY = "meridian-majority";
-    /** Revisions kept in the cluster; every node keeps its whole history on disk. */
-    static final int KEPT = 500;
+    /**
+     * Revisions kept in the cluster: 500, or fewer when {@code MERIDIAN_REVISIONS_KEEP} says so (each
+     * node keeps that many on disk; a revision the cluster dropped is read from a node's disk).
+     */
+    static final int KEPT = Math.max(1, Math.min(500, dev.meridian.core.Settings.integer("MERIDIAN_REVISIONS_KEEP", 1000)));
     /** How long a commit keeps computing again while other nodes commit first. */
     static final int COMMIT_SECONDS = 15;
 

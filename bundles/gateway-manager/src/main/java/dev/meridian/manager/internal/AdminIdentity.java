@@ -18,9 +18,13 @@ import dev.meridian.core.Settings;
 
 /**
  * The one identity of CONTRACT §2: user {@code admin}, password from
- * {@code MERIDIAN_ADMIN_PASSWORD}, else generated at first start, stored under the data dir
- * and printed once. Written into Karaf's {@code etc/users.properties} so the admin API, the web
- * console and ssh all accept it.
+ * {@code MERIDIAN_ADMIN_PASSWORD}, else generated at first start and printed once to the
+ * console (stdout: {@code bin/karaf server}'s output, never {@code karaf.log}). Only its
+ * SHA-256 is kept: in the data dir ({@code admin.password.sha256}) and in Karaf's
+ * {@code etc/users.properties} as {@code {CRYPT}hex{CRYPT}}, which Karaf's properties login
+ * module checks with {@code encryption.enabled = true} in {@code etc/org.apache.karaf.jaas.cfg}
+ * (Karaf's "basic" encryption: an unsalted digest of the password in the JVM's default charset,
+ * as it computes it). The admin API, the web console and ssh all accept it.
  */
 final class AdminIdentity {
 
@@ -30,30 +34,50 @@ final class AdminIdentity {
     private AdminIdentity() {
     }
 
+    /** What the console shows once; the e2e harness reads the password back from this line. */
+    static final String PRINTED = "Meridian admin password (generated, printed once): ";
+    static final String CRYPT = "{CRYPT}";
+
     static void ensure(Path dataDir) throws IOException {
-        String password = Settings.string("MERIDIAN_ADMIN_PASSWORD", null);
-        if (password == null) {
-            Path stored = dataDir.resolve("admin.password");
+        String configured = Settings.string("MERIDIAN_ADMIN_PASSWORD", null);
+        String hashed;
+        if (configured != null) {
+            hashed = crypt(configured);
+        } else {
+            Path stored = dataDir.resolve("admin.password.sha256");
+            Path plain = dataDir.resolve("admin.password"); // written in clear by releases before this one
             if (Files.exists(stored)) {
-                password = Files.readString(stored, StandardCharsets.UTF_8).trim();
+                hashed = Files.readString(stored, StandardCharsets.UTF_8).trim();
             } else {
-                byte[] random = new byte[18];
-                new SecureRandom().nextBytes(random);
-                password = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+                String password;
+                boolean generated = !Files.exists(plain);
+                if (generated) {
+                    byte[] random = new byte[18];
+                    new SecureRandom().nextBytes(random);
+                    password = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+                } else {
+                    password = Files.readString(plain, StandardCharsets.UTF_8).trim();
+                }
+                hashed = crypt(password);
                 Files.createDirectories(dataDir);
-                Files.writeString(stored, password + "\n", StandardCharsets.UTF_8);
-                restrict(stored);
-                LOG.warn("Generated the admin password (printed once, stored in {}): {}", stored, password);
-                System.out.println("Meridian admin password (generated, printed once): " + password);
+                Path tmp = dataDir.resolve("admin.password.sha256.tmp");
+                Files.writeString(tmp, hashed + "\n", StandardCharsets.UTF_8);
+                restrict(tmp);
+                Files.move(tmp, stored, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                Files.deleteIfExists(plain);
+                if (generated) {
+                    // stdout only: karaf.log is read by more people and shipped to more places than the console
+                    System.out.println(PRINTED + password);
+                    LOG.info("generated the admin password and printed it once to the console; only its SHA-256 is stored ({})", stored);
+                } else {
+                    LOG.info("the stored admin password is now kept as its SHA-256 only ({})", stored);
+                }
             }
-        }
-        if (password.indexOf(',') >= 0) {
-            throw new IllegalArgumentException("MERIDIAN_ADMIN_PASSWORD must not contain a comma (Karaf's user store splits on it)");
         }
         Path users = Paths.get(System.getProperty("karaf.etc", "etc"), "users.properties");
         // Karaf reads users.properties as ISO-8859-1 (java.util.Properties rules)
         List<String> lines = Files.exists(users) ? Files.readAllLines(users, StandardCharsets.ISO_8859_1) : List.of();
-        String adminLine = "admin = " + escape(password) + ",_g_:admingroup";
+        String adminLine = "admin = " + hashed + ",_g_:admingroup";
         List<String> out = new ArrayList<>();
         boolean hasGroup = false;
         for (String line : lines) {
@@ -78,18 +102,18 @@ final class AdminIdentity {
         }
     }
 
-    private static String escape(String password) {
-        StringBuilder sb = new StringBuilder();
-        for (char c : password.toCharArray()) {
-            if (c == '\\') {
-                sb.append("\\\\");
-            } else if (c < 0x20 || c > 0x7e) {
-                sb.append(String.format("\\u%04x", (int) c));
-            } else {
-                sb.append(c);
-            }
+    /**
+     * The password as Karaf's basic encryption stores it: {@code {CRYPT}} + hex SHA-256 of its
+     * bytes in the default charset (Karaf's {@code BasicEncryption} uses {@code String.getBytes()}:
+     * both run in this JVM, so they agree whatever the locale) + {@code {CRYPT}}.
+     */
+    static String crypt(String password) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(password.getBytes(java.nio.charset.Charset.defaultCharset()));
+            return CRYPT + java.util.HexFormat.of().formatHex(digest) + CRYPT;
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
-        return sb.toString();
     }
 
     private static void restrict(Path file) {

@@ -16,6 +16,7 @@ import javax.servlet.http.HttpServlet;
 import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletResponse;
 
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.slf4j.Logger;
@@ -34,7 +35,9 @@ import dev.meridian.model.Json;
 import dev.meridian.model.Problem;
 
 /**
- * The admin API of CONTRACT §5 on Karaf's HTTP service (admin port), HTTP Basic as {@code admin}.
+ * The admin API of CONTRACT §5 on Karaf's HTTP service (admin port): Basic as {@code admin} or a
+ * Bearer token (§9), each call allowed by {@link AccessRules} for the caller's role (403
+ * otherwise), failed logins slowed per address by {@link LoginThrottle} (429).
  * Thin: parses, authenticates, maps {@link AdminException} to status and JSON; every decision is
  * the {@link GatewayAdmin}'s.
  */
@@ -48,6 +51,7 @@ public final class AdminServlet extends HttpServlet {
     private static final int MAX_BODY = 10 * 1024 * 1024;
     private static final Pattern API = Pattern.compile("/apis/([^/]+)");
     private static final Pattern REVISION = Pattern.compile("/revisions/(\\d{1,18})");
+    private static final Pattern TOKEN = Pattern.compile("/tokens/([^/]+)");
     private static final Pattern ROLLBACK_YAML = Pattern.compile("(?m)^\\s*to\\s*:\\s*(\\d{1,18})\\s*$");
 
     @Reference
@@ -56,20 +60,39 @@ public final class AdminServlet extends HttpServlet {
     @Reference
     private transient NodeStatusReporter status;
 
-    private final transient BasicAuth auth = new BasicAuth("karaf");
+    @Reference
+    private transient TokenStore tokens;
+
+    private transient AdminAuth auth;
+    private final transient LoginThrottle throttle = new LoginThrottle();
     private final transient NodeIdentity node = NodeIdentity.fromEnvironment();
+
+    @Activate
+    void activate() {
+        auth = new AdminAuth(tokens, new BasicAuth("karaf"));
+    }
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        Optional<String> user = auth.authenticate(req.getHeader("Authorization"));
-        if (user.isEmpty()) {
-            resp.setHeader("WWW-Authenticate", "Basic realm=\"meridian\", charset=\"UTF-8\"");
-            error(resp, 401, "authentication required", List.of());
-            return;
-        }
         String path = req.getPathInfo() == null ? "/" : req.getPathInfo();
         String method = req.getMethod();
-        GatewayAdmin.Actor actor = new GatewayAdmin.Actor(user.get(), "admin-api");
+        String address = req.getRemoteAddr();
+        Optional<Caller> caller = authenticate(req, resp, address);
+        if (caller.isEmpty()) {
+            return;
+        }
+        GatewayAdmin.Actor actor = new GatewayAdmin.Actor(caller.get().user(), "admin-api", caller.get().role().wire(), address);
+        Role needed = AccessRules.needed(method, path);
+        if (!caller.get().role().covers(needed)) {
+            String call = method + " /api/v1" + path;
+            admin.audit(actor, call, 0, "refused 403: needs " + needed.wire());
+            Map<String, Object> tree = new LinkedHashMap<>();
+            tree.put("error", "role '" + caller.get().role().wire() + "' may not " + call + ": it needs '" + needed.wire() + "'");
+            tree.put("needed", needed.wire());
+            tree.put("details", List.of());
+            json(resp, 403, tree);
+            return;
+        }
         try {
             Matcher m;
             if (path.equals("/apis") && method.equals("GET")) {
@@ -85,8 +108,15 @@ public final class AdminServlet extends HttpServlet {
                 List<ApiDefinition> apis = DefinitionParser.parse(body(req), format(req));
                 Change c = admin.validate(apis, flag(req, "prune"));
                 json(resp, 200, Map.of("valid", true, "diff", Map.of("added", c.added(), "updated", c.updated(), "removed", c.removed())));
+            } else if (path.equals("/tokens") || TOKEN.matcher(path).matches()) {
+                tokens(req, resp, path, actor);
+            } else if (path.equals("/audit") && method.equals("GET")) {
+                int limit = (int) Math.min(1000, Math.max(1, longParam(req, "limit", 100)));
+                json(resp, 200, admin.audit(limit).stream().map(AuditLog::tree).toList());
             } else if (path.equals("/revisions") && method.equals("GET")) {
                 int limit = (int) Math.min(1000, Math.max(1, longParam(req, "limit", 50)));
+                // what the bounded history keeps (MERIDIAN_REVISIONS_KEEP), without changing the answer's shape
+                resp.setHeader("X-Meridian-Revisions-Keep", Integer.toString(DurableHistory.KEEP));
                 json(resp, 200, admin.revisions(limit, longParam(req, "before", 0)).stream().map(AdminServlet::infoTree).toList());
             } else if ((m = REVISION.matcher(path)).matches() && method.equals("GET")) {
                 long n = Long.parseLong(m.group(1));
@@ -102,6 +132,9 @@ public final class AdminServlet extends HttpServlet {
             } else if (path.equals("/cache/invalidate") && method.equals("POST")) {
                 CacheAdmin.Request r = CacheAdmin.request(DefinitionParser.readTree(body(req), format(req)));
                 CacheAdmin.Answer a = CacheAdmin.answer(admin.invalidateCache(r.api(), r.keys(), r.tags()));
+                admin.audit(actor, "POST /api/v1/cache/invalidate", 0, "invalidated " + a.tree().get("invalidated")
+                    + (r.api() != null ? " of api " + r.api() : "") + (r.tags() != null && !r.tags().isEmpty() ? " tags " + r.tags() : "")
+                    + (r.keys() != null && !r.keys().isEmpty() ? " keys " + r.keys().size() : ""));
                 json(resp, a.status(), a.tree());
             } else if (path.equals("/cache/stats") && method.equals("GET")) {
                 json(resp, 200, admin.cacheStats(req.getParameter("by")));
@@ -124,6 +157,69 @@ public final class AdminServlet extends HttpServlet {
         } catch (RuntimeException e) {
             LOG.error("admin call {} {} failed", method, path, e);
             error(resp, 500, "internal error: " + e.getMessage(), List.of());
+        }
+    }
+
+    /**
+     * The caller, or empty once the answer is written: 429 while the address is slowed, 401 for
+     * missing or wrong credentials (a wrong one counts as a failure of the address and is logged
+     * at INFO with the address and the claimed user, never the password).
+     */
+    private Optional<Caller> authenticate(HttpServletRequest req, HttpServletResponse resp, String address) throws IOException {
+        long wait = throttle.waitNanos(address, System.nanoTime());
+        if (wait > 0) {
+            resp.setHeader("Retry-After", Long.toString((wait + 999_999_999L) / 1_000_000_000L));
+            error(resp, 429, "too many failed logins from " + address + "; retry later", List.of());
+            return Optional.empty();
+        }
+        String header = req.getHeader("Authorization");
+        Optional<Caller> caller = auth.authenticate(header);
+        if (caller.isPresent()) {
+            throttle.succeeded(address);
+            return caller;
+        }
+        if (header != null) {
+            long closed = throttle.failed(address, System.nanoTime());
+            LOG.info("refused login of user '{}' from {} to the admin API{}", AdminAuth.claimedUser(header), address,
+                closed > 0 ? " (address slowed for " + closed / 1_000_000 + " ms)" : "");
+        }
+        resp.setHeader("WWW-Authenticate", "Basic realm=\"meridian\", charset=\"UTF-8\"");
+        error(resp, 401, "authentication required", List.of());
+        return Optional.empty();
+    }
+
+    /** {@code /tokens}: create (201, the secret shown once), list (never a secret or hash), revoke. */
+    private void tokens(HttpServletRequest req, HttpServletResponse resp, String path, GatewayAdmin.Actor actor)
+        throws IOException, DefinitionException, AdminException {
+        Matcher m = TOKEN.matcher(path);
+        if (path.equals("/tokens") && req.getMethod().equals("GET")) {
+            json(resp, 200, tokens.list().stream().map(Token::listing).toList());
+        } else if (path.equals("/tokens") && req.getMethod().equals("POST")) {
+            if (format(req) != Format.JSON) {
+                throw new AdminException(415, "a token is asked for as application/json {\"name\",\"role\",\"ttl\"}");
+            }
+            Object tree = Json.read(body(req));
+            if (!(tree instanceof Map<?, ?> map) || !(map.get("name") instanceof String name)
+                || map.get("ttl") != null && !(map.get("ttl") instanceof String)) {
+                throw new AdminException(422, "expected {\"name\": \"...\", \"role\": \"admin|operator|viewer\", \"ttl\": \"30d\"}");
+            }
+            Object role = map.get("role");
+            TokenStore.Issued issued = tokens.create(name, role instanceof String r ? r : null, (String) map.get("ttl"));
+            admin.audit(actor, "POST /api/v1/tokens", 0, "created token " + name + " (" + issued.token().role().wire()
+                + ", expires " + issued.token().expires() + ")");
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("token", issued.secret());
+            out.putAll(issued.token().listing());
+            json(resp, 201, out);
+        } else if (m.matches() && req.getMethod().equals("DELETE")) {
+            Token t = tokens.revoke(m.group(1));
+            admin.audit(actor, "DELETE /api/v1/tokens/" + t.name(), 0, "revoked token " + t.name());
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("name", t.name());
+            out.put("revoked", t.revoked().toString());
+            json(resp, 200, out);
+        } else {
+            error(resp, 405, "method not allowed", List.of());
         }
     }
 

@@ -22,8 +22,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * HTTP Basic against Karaf's JAAS realm {@code karaf}: the same identity as the consoles and
- * ssh. A caller needs the {@code admin} role. Successful logins are remembered for a short
- * while (by a hash of the header) so a busy admin client does not pay a JAAS login per call.
+ * ssh; the caller's Meridian role is the strongest its Karaf roles carry ({@link Role#fromKaraf}).
+ * Successful logins are remembered for a short while (by a hash of the header) so a busy admin
+ * client does not pay a JAAS login per call. Tokens given as Basic passwords are checked by
+ * {@link AdminAuth} before this (never remembered here: a revocation takes effect at once).
  */
 final class BasicAuth {
 
@@ -32,14 +34,17 @@ final class BasicAuth {
     private static final int MAX_REMEMBERED = 1024;
 
     private final String realm;
-    private final ConcurrentHashMap<String, Long> remembered = new ConcurrentHashMap<>();
+    private record Remembered(Caller caller, long untilNanos) {
+    }
+
+    private final ConcurrentHashMap<String, Remembered> remembered = new ConcurrentHashMap<>();
 
     BasicAuth(String realm) {
         this.realm = realm;
     }
 
-    /** The authenticated admin user for an {@code Authorization} header value, or empty. */
-    Optional<String> authenticate(String authorization) {
+    /** The authenticated caller for an {@code Authorization} header value, or empty. */
+    Optional<Caller> authenticate(String authorization) {
         if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
             return Optional.empty();
         }
@@ -56,23 +61,25 @@ final class BasicAuth {
         String user = decoded.substring(0, colon);
         String password = decoded.substring(colon + 1);
         String key = sha256(authorization);
-        Long until = remembered.get(key);
+        Remembered known = remembered.get(key);
         long now = System.nanoTime();
-        if (until != null && until - now > 0) {
-            return Optional.of(user);
+        if (known != null && known.untilNanos() - now > 0) {
+            return Optional.of(known.caller());
         }
-        if (!login(user, password)) {
+        Optional<Role> role = login(user, password);
+        if (role.isEmpty()) {
             remembered.remove(key);
             return Optional.empty();
         }
         if (remembered.size() >= MAX_REMEMBERED) {
             remembered.clear();
         }
-        remembered.put(key, now + REMEMBER_NANOS);
-        return Optional.of(user);
+        Caller caller = new Caller(user, role.get());
+        remembered.put(key, new Remembered(caller, now + REMEMBER_NANOS));
+        return Optional.of(caller);
     }
 
-    private boolean login(String user, String password) {
+    private Optional<Role> login(String user, String password) {
         Thread t = Thread.currentThread();
         ClassLoader previous = t.getContextClassLoader();
         t.setContextClassLoader(ProxyLoginModule.class.getClassLoader());
@@ -90,17 +97,17 @@ final class BasicAuth {
                 }
             });
             lc.login();
-            boolean admin = false;
+            java.util.List<String> roles = new java.util.ArrayList<>();
             for (Principal p : subject.getPrincipals()) {
-                if (p.getClass().getSimpleName().equals("RolePrincipal") && p.getName().equals("admin")) {
-                    admin = true;
+                if (p.getClass().getSimpleName().equals("RolePrincipal")) {
+                    roles.add(p.getName());
                 }
             }
             lc.logout();
-            return admin;
+            return Role.fromKaraf(roles);
         } catch (LoginException e) {
             LOG.debug("admin login of '{}' refused: {}", user, e.getMessage());
-            return false;
+            return Optional.empty();
         } finally {
             t.setContextClassLoader(previous);
         }

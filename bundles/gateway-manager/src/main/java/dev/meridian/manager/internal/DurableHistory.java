@@ -28,6 +28,12 @@ import dev.meridian.manager.RevisionInfo;
 final class DurableHistory {
 
     private static final Logger LOG = LoggerFactory.getLogger(DurableHistory.class);
+    /**
+     * {@code MERIDIAN_REVISIONS_KEEP} [1000]: the newest revisions kept on disk (older files are
+     * deleted after each write). Each file holds its whole state, so a rollback to any kept
+     * revision needs nothing older, and the revision served is always among the newest.
+     */
+    static final int KEEP = Math.max(1, dev.meridian.core.Settings.integer("MERIDIAN_REVISIONS_KEEP", 1000));
 
     private final RevisionStore store;
     private final RevisionLog log;
@@ -44,7 +50,8 @@ final class DurableHistory {
 
     /** Writes {@code revision} (and the missing older ones) unless this disk holds it already. */
     synchronized void write(ParsedRevision revision) throws IOException {
-        for (long missing = store.latest() + 1; missing < revision.number(); missing++) {
+        // older ones the bound would delete at once are not fetched
+        for (long missing = Math.max(store.latest() + 1, revision.number() - KEEP + 1); missing < revision.number(); missing++) {
             Optional<CommittedRevision> older = log.get(missing);
             if (older.isPresent()) {
                 store.appendPayload(missing, older.get().payload());
@@ -53,6 +60,7 @@ final class DurableHistory {
         if (revision.number() > store.latest()) {
             store.appendPayload(revision.info(), revision.committed().payload());
         }
+        store.keepNewest(KEEP);
     }
 
     /**

@@ -27,6 +27,7 @@ import dev.meridian.core.PluginInfo;
 import dev.meridian.core.Settings;
 import dev.meridian.core.ValidationException;
 import dev.meridian.manager.AdminException;
+import dev.meridian.manager.AuditEntry;
 import dev.meridian.manager.Change;
 import dev.meridian.manager.GatewayAdmin;
 import dev.meridian.manager.RevisionInfo;
@@ -55,6 +56,9 @@ public final class ManagerComponent implements GatewayAdmin {
 
     @Reference
     private ManagerMetrics metrics;
+
+    @Reference
+    private AuditLog auditLog;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile ResponseCache cache;
@@ -120,16 +124,36 @@ public final class ManagerComponent implements GatewayAdmin {
 
     @Override
     public Change apply(ApiDefinition api, Actor actor, OptionalLong ifMatch) throws AdminException {
-        return protocol.commit(base -> {
+        return audited(actor, "apply " + api.id(), protocol.commit(base -> {
             Map<String, ApiDefinition> next = new LinkedHashMap<>(base.apis());
             next.put(api.id(), api);
             return new GatewayState(base.revision(), next);
-        }, actor, ifMatch);
+        }, actor, ifMatch));
     }
 
     @Override
     public Change applySet(List<ApiDefinition> apis, boolean prune, Actor actor, OptionalLong ifMatch) throws AdminException {
-        return protocol.commit(base -> new GatewayState(base.revision(), merge(base, apis, prune)), actor, ifMatch);
+        return audited(actor, "apply " + apis.stream().map(ApiDefinition::id).toList() + (prune ? " with prune" : ""),
+            protocol.commit(base -> new GatewayState(base.revision(), merge(base, apis, prune)), actor, ifMatch));
+    }
+
+    /** Every change in the audit, with the revision it made (the revision history keeps who and through which door). */
+    private Change audited(Actor actor, String call, Change c) {
+        String summary = !c.changed() ? "no change"
+            : ("added " + c.added() + " updated " + c.updated() + " removed " + c.removed());
+        audit(actor, call, c.changed() ? c.revision() : 0, summary);
+        return c;
+    }
+
+    @Override
+    public List<AuditEntry> audit(int limit) {
+        return auditLog.newest(limit);
+    }
+
+    @Override
+    public void audit(Actor actor, String call, long revision, String summary) {
+        auditLog.record(new AuditEntry(java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS),
+            actor.auditUser(), actor.role(), actor.address(), call, revision, summary));
     }
 
     @Override
@@ -146,21 +170,21 @@ public final class ManagerComponent implements GatewayAdmin {
 
     @Override
     public Change delete(String id, Actor actor, OptionalLong ifMatch) throws AdminException {
-        return protocol.commit(base -> {
+        return audited(actor, "delete " + id, protocol.commit(base -> {
             if (!base.apis().containsKey(id)) {
                 throw new CommitProtocol.Refusal(new AdminException(404, "no API with id '" + id + "'"));
             }
             Map<String, ApiDefinition> next = new LinkedHashMap<>(base.apis());
             next.remove(id);
             return new GatewayState(base.revision(), next);
-        }, actor, ifMatch);
+        }, actor, ifMatch));
     }
 
     @Override
     public Change rollback(long to, Actor actor, OptionalLong ifMatch) throws AdminException {
         Revision target = revision(to).orElseThrow(() -> new AdminException(404, "no revision " + to));
-        Actor rolling = new Actor(actor.user(), actor.source() + " rollback to " + to);
-        return protocol.commit(base -> GatewayState.of(base.revision(), target.apis()), rolling, ifMatch);
+        Actor rolling = actor.withSource(actor.source() + " rollback to " + to);
+        return audited(actor, "rollback to " + to, protocol.commit(base -> GatewayState.of(base.revision(), target.apis()), rolling, ifMatch));
     }
 
     private static Map<String, ApiDefinition> merge(GatewayState base, List<ApiDefinition> apis, boolean prune) {

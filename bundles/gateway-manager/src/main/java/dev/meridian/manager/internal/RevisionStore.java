@@ -233,6 +233,15 @@ final class RevisionStore {
         latest = index.lastKey();
     }
 
+    /** Deletes the files of all but the newest {@code keep} revisions (the bound of {@code MERIDIAN_REVISIONS_KEEP}). */
+    synchronized void keepNewest(int keep) throws IOException {
+        while (index.size() > keep) {
+            long oldest = index.firstKey();
+            Files.deleteIfExists(file(oldest));
+            index.remove(oldest);
+        }
+    }
+
     private Path file(long revision) {
         return dir.resolve(String.format("rev-%012d.json", revision));
     }

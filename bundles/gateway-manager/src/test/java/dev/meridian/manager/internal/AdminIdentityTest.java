@@ -69,9 +69,9 @@ class AdminIdentityTest {
             "",
             "karaf = karaf,_g_:admingroup",
             GROUP_LINE,
-            "admin = s3cret,_g_:admingroup"), lines);
-        assertEquals("s3cret", karafPassword("admin"));
-        assertFalse(Files.exists(dataDir.resolve("admin.password")), "a configured password is not stored");
+            "admin = " + AdminIdentity.crypt("s3cret") + ",_g_:admingroup"), lines);
+        assertEquals(AdminIdentity.crypt("s3cret"), karafPassword("admin"));
+        assertFalse(Files.exists(dataDir.resolve("admin.password.sha256")), "a configured password is not stored");
         assertFalse(Files.exists(etc.resolve("users.properties.tmp")));
     }
 
@@ -83,7 +83,7 @@ class AdminIdentityTest {
 
         AdminIdentity.ensure(dataDir);
 
-        assertEquals(List.of("administrator = a", GROUP_LINE, "admin = new,_g_:admingroup"),
+        assertEquals(List.of("administrator = a", GROUP_LINE, "admin = " + AdminIdentity.crypt("new") + ",_g_:admingroup"),
             Files.readAllLines(users, StandardCharsets.UTF_8));
     }
 
@@ -93,15 +93,15 @@ class AdminIdentityTest {
 
         AdminIdentity.ensure(dataDir);
 
-        assertEquals(List.of("admin = pw,_g_:admingroup", GROUP_LINE).stream().sorted().toList(),
+        assertEquals(List.of("admin = " + AdminIdentity.crypt("pw") + ",_g_:admingroup", GROUP_LINE).stream().sorted().toList(),
             Files.readAllLines(users, StandardCharsets.UTF_8).stream().sorted().toList());
-        assertEquals("pw", karafPassword("admin"));
+        assertEquals(AdminIdentity.crypt("pw"), karafPassword("admin"));
         assertEquals("group,admin,manager,viewer,systembundles,ssh", karafProperties().getProperty("_g_:admingroup"));
     }
 
     @Test
     void should_not_touch_users_file_when_it_is_already_up_to_date() throws Exception {
-        Files.write(users, List.of("# users", GROUP_LINE, "admin = pw,_g_:admingroup"), StandardCharsets.UTF_8);
+        Files.write(users, List.of("# users", GROUP_LINE, "admin = " + AdminIdentity.crypt("pw") + ",_g_:admingroup"), StandardCharsets.UTF_8);
         Files.setLastModifiedTime(users, FileTime.fromMillis(0));
         System.setProperty(PASSWORD, "pw");
 
@@ -122,24 +122,54 @@ class AdminIdentityTest {
     }
 
     @Test
-    void should_generate_store_and_reuse_password_when_none_is_configured() throws Exception {
+    void should_print_the_generated_password_once_and_store_only_its_hash() throws Exception {
         Files.write(users, List.of("admin = x,_g_:admingroup", GROUP_LINE), StandardCharsets.UTF_8);
 
-        AdminIdentity.ensure(dataDir);
+        String printed = printedBy(() -> AdminIdentity.ensure(dataDir));
 
-        Path stored = dataDir.resolve("admin.password");
-        String generated = Files.readString(stored, StandardCharsets.UTF_8).trim();
+        assertTrue(printed.startsWith(AdminIdentity.PRINTED), printed);
+        String generated = printed.substring(AdminIdentity.PRINTED.length()).trim();
         assertTrue(generated.matches("[A-Za-z0-9_-]{24}"), generated);
-        assertEquals(generated, karafPassword("admin"));
+        Path stored = dataDir.resolve("admin.password.sha256");
+        assertEquals(AdminIdentity.crypt(generated), Files.readString(stored, StandardCharsets.UTF_8).trim());
+        assertTrue(karafPassword("admin").matches("\\{CRYPT\\}[0-9a-f]{64}\\{CRYPT\\}"), karafPassword("admin"));
+        assertEquals(AdminIdentity.crypt(generated), karafPassword("admin"));
+        assertFalse(Files.readString(users, StandardCharsets.ISO_8859_1).contains(generated));
         if (Files.getFileAttributeView(stored, PosixFileAttributeView.class) != null) {
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(stored)));
         }
 
-        AdminIdentity.ensure(dataDir);
+        assertEquals("", printedBy(() -> AdminIdentity.ensure(dataDir)), "printed once");
 
-        assertEquals(generated, Files.readString(stored, StandardCharsets.UTF_8).trim());
-        assertEquals(generated, karafPassword("admin"));
+        assertEquals(AdminIdentity.crypt(generated), karafPassword("admin"));
         assertEquals(1, Files.readAllLines(users).stream().filter(l -> l.startsWith("admin ")).count());
+    }
+
+    @Test
+    void should_replace_a_stored_plain_password_by_its_hash() throws Exception {
+        Files.createDirectories(dataDir);
+        Files.writeString(dataDir.resolve("admin.password"), "older-release\n", StandardCharsets.UTF_8);
+
+        assertEquals("", printedBy(() -> AdminIdentity.ensure(dataDir)), "not generated: not printed");
+
+        assertFalse(Files.exists(dataDir.resolve("admin.password")));
+        assertEquals(AdminIdentity.crypt("older-release"), karafPassword("admin"));
+    }
+
+    private interface Action {
+        void run() throws Exception;
+    }
+
+    private static String printedBy(Action action) throws Exception {
+        java.io.PrintStream previous = System.out;
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(bytes, true, StandardCharsets.UTF_8));
+        try {
+            action.run();
+        } finally {
+            System.setOut(previous);
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
     }
 
     @Test
@@ -160,39 +190,37 @@ class AdminIdentityTest {
 
         AdminIdentity.ensure(dataDir);
 
-        assertEquals("configured", karafPassword("admin"));
-        assertEquals(generated, Files.readString(dataDir.resolve("admin.password"), StandardCharsets.UTF_8).trim());
+        assertEquals(AdminIdentity.crypt("configured"), karafPassword("admin"));
+        assertEquals(generated, Files.readString(dataDir.resolve("admin.password.sha256"), StandardCharsets.UTF_8).trim());
     }
 
     @Test
-    void should_escape_backslash_so_karaf_reads_the_password_back() throws Exception {
+    void should_store_the_hash_of_a_password_with_backslashes() throws Exception {
         System.setProperty(PASSWORD, "a\\b\\\\c\\u0041");
 
         AdminIdentity.ensure(dataDir);
 
-        assertEquals("a\\b\\\\c\\u0041", karafPassword("admin"));
+        assertEquals(AdminIdentity.crypt("a\\b\\\\c\\u0041"), karafPassword("admin"));
     }
 
     @Test
-    void should_store_non_ascii_password_so_karaf_reads_it_back() throws Exception {
+    void should_store_the_hash_of_a_non_ascii_password_in_the_jvm_charset_as_karaf_computes_it() throws Exception {
         System.setProperty(PASSWORD, "p\u00e4ss\u20ac");
 
         AdminIdentity.ensure(dataDir);
 
-        assertEquals("p\u00e4ss\u20ac", karafPassword("admin"));
+        String expected = "{CRYPT}" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+            .digest("p\u00e4ss\u20ac".getBytes())) + "{CRYPT}"; // String.getBytes(): Karaf's BasicEncryption
+        assertEquals(expected, karafPassword("admin"));
     }
 
     @Test
-    void should_refuse_or_keep_whole_password_when_it_contains_a_comma() throws Exception {
+    void should_keep_a_password_with_a_comma_whole_as_only_its_hash_is_stored() throws Exception {
         System.setProperty(PASSWORD, "pass,word");
 
-        try {
-            AdminIdentity.ensure(dataDir);
-        } catch (IllegalArgumentException | java.io.IOException refused) {
-            return;
-        }
+        AdminIdentity.ensure(dataDir);
 
-        assertEquals("pass,word", karafPassword("admin"));
+        assertEquals(AdminIdentity.crypt("pass,word"), karafPassword("admin"));
     }
 
     /** Reads users.properties the way Karaf's PropertiesLoginModule does: ISO-8859-1, password before the first comma. */
