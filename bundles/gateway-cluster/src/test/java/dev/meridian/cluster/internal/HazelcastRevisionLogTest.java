@@ -226,4 +226,31 @@ class HazelcastRevisionLogTest {
             onB.close();
         }
     }
+
+    @Test
+    void should_seal_records_and_refuse_or_take_over_forged_ones() throws Exception {
+        ClusterSeal secret = ClusterSeal.of("the-cluster-secret");
+        HazelcastRecords onA = new HazelcastRecords(a, "sealed-book", secret);
+        HazelcastRecords onB = new HazelcastRecords(b, "sealed-book", secret);
+        List<String> seenOnB = new CopyOnWriteArrayList<>();
+        onB.start();
+        try (AutoCloseable l = onB.onWrite((k, v) -> seenOnB.add(k + "=" + v))) {
+            assertTrue(onA.putIfAbsent("ci", "{\"role\":\"operator\"}").isEmpty());
+            assertEquals(Optional.of("{\"role\":\"operator\"}"), onB.get("ci"));
+            assertEquals(Optional.of("{\"role\":\"operator\"}"), onB.putIfAbsent("ci", "{}"), "taken: the record there");
+            assertTrue(new HazelcastRecords(a, "sealed-book", ClusterSeal.of("another")).get("ci").isEmpty());
+            assertTrue(onB.replace("ci", "{\"role\":\"operator\"}", "{\"role\":\"viewer\"}"));
+            // what a process without the secret writes is not read, not announced, and gives its key up
+            a.getMap(HazelcastRecords.PREFIX + "sealed-book").put("rogue", "{\"role\":\"admin\"}");
+            a.getMap(HazelcastRecords.PREFIX + "sealed-book").put("taken", "{\"role\":\"admin\"}");
+            assertTrue(onA.get("rogue").isEmpty());
+            assertEquals(java.util.Map.of("ci", "{\"role\":\"viewer\"}"), onA.all());
+            assertTrue(onA.putIfAbsent("taken", "{\"role\":\"viewer\"}").isEmpty(), "a forged record does not hold a name");
+            assertEquals(Optional.of("{\"role\":\"viewer\"}"), onB.get("taken"));
+            Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> seenOnB.contains("taken={\"role\":\"viewer\"}"));
+            assertTrue(seenOnB.stream().noneMatch(e -> e.startsWith("rogue")), String.valueOf(seenOnB));
+        } finally {
+            onB.close();
+        }
+    }
 }
