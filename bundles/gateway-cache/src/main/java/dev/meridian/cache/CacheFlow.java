@@ -169,6 +169,11 @@ public final class CacheFlow implements CacheSteps {
             s.cache.stats().countBypass();
             return null;
         }
+        if (h.has("Cookie") && !s.cache.rules().cachesWithCookie()) {
+            s.outcome = "BYPASS"; // a personalised answer must not reach other clients (CacheRules#cachesWithCookie)
+            s.cache.stats().countBypass();
+            return null;
+        }
         HeaderView request = h::all;
         Object consumer = e.attribute(PolicyRequest.CONSUMER);
         try {

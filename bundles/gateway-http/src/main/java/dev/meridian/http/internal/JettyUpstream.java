@@ -19,6 +19,7 @@ import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.PreEncodedHttpField;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.util.thread.Scheduler;
@@ -49,6 +50,7 @@ final class JettyUpstream implements UpstreamClient {
     private final Executor executor;
     /** Bodiless idempotent requests to plain-http upstreams; null = every request through Jetty's client. */
     private final Http1Upstream lean;
+    private volatile HttpField forwardedPort;
     private final Step call = this::send;
 
     JettyUpstream(HttpClient client, Executor executor, boolean lean) {
@@ -217,30 +219,37 @@ final class JettyUpstream implements UpstreamClient {
         return in.getLength() > 0 || in.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
     }
 
-    private static void copyRequestHeaders(Exchange e, Request in, HttpFields from, HttpFields.Mutable to) {
+    /**
+     * The client's fields as a proxy forwards them, then the gateway's own {@code X-Forwarded-*}.
+     * Until trusted proxies arrive (CONTRACT §8) nothing a client says about earlier hops is
+     * believed: {@code X-Forwarded-For} is the socket peer alone, whatever the client sent.
+     */
+    private void copyRequestHeaders(Exchange e, Request in, HttpFields from, HttpFields.Mutable to) {
         String[] tokens = Headers.connectionTokens(from);
-        String forwardedFor = null;
         for (HttpField field : from) {
-            if (Headers.isHopByHop(field, tokens) || Headers.skipOnRequest(field)) {
-                continue;
-            }
-            if (field.getHeader() == HttpHeader.X_FORWARDED_FOR) {
-                forwardedFor = forwardedFor == null ? field.getValue() : forwardedFor + ", " + field.getValue();
-                continue;
-            }
-            if (field.is(GatewayHandler.REQUEST_ID)) {
+            if (Headers.isHopByHop(field, tokens) || Headers.skipOnRequest(field) || field.is(GatewayHandler.REQUEST_ID)) {
                 continue;
             }
             to.add(field);
         }
-        String clientAddress = e.clientAddress();
-        to.put(HttpHeader.X_FORWARDED_FOR, forwardedFor == null ? clientAddress : forwardedFor + ", " + clientAddress);
+        to.put(HttpHeader.X_FORWARDED_FOR, e.clientAddress());
         to.put(HttpHeader.X_FORWARDED_PROTO, in.isSecure() ? "https" : "http");
         String host = in.getHeaders().get(HttpHeader.HOST);
         if (host != null) {
             to.put(HttpHeader.X_FORWARDED_HOST, host);
         }
+        to.put(forwardedPort(Request.getLocalPort(in)));
         to.put(GatewayHandler.REQUEST_ID, e.requestId());
+    }
+
+    /** {@code X-Forwarded-Port}, encoded once: the traffic port's number does not change per request. */
+    private HttpField forwardedPort(int port) {
+        HttpField f = forwardedPort;
+        if (f == null || f.getIntValue() != port) {
+            f = new PreEncodedHttpField(HttpHeader.X_FORWARDED_PORT, Integer.toString(port));
+            forwardedPort = f; // a benign race: any thread's value for the same port is as good
+        }
+        return f;
     }
 
     /** Thrown into an upstream exchange that passed its timeout before the response headers. */
