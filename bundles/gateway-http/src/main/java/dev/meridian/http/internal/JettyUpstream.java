@@ -16,6 +16,7 @@ import org.eclipse.jetty.client.ContentSourceRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.BadMessageException;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -183,6 +184,10 @@ final class JettyUpstream implements UpstreamClient {
         if (cause instanceof BodyTooLarge) {
             return new Answer.Rejection(413, "request body larger than 10 MiB");
         }
+        if (cause instanceof BadMessageException bad && bad.getCode() == 400) {
+            // the client's body broke its framing (a bare LF in the chunked coding, say): the client's fault
+            return new Answer.Rejection(400, "malformed request body");
+        }
         if (cause instanceof ConnectException) {
             return new Answer.Rejection(502, "upstream refused the connection");
         }
@@ -193,7 +198,7 @@ final class JettyUpstream implements UpstreamClient {
     private static Throwable rootOf(Throwable t) {
         Throwable c = t;
         for (int i = 0; i < 8 && c.getCause() != null && c.getCause() != c; i++) {
-            if (c instanceof UpstreamTimeout || c instanceof BodyTooLarge) {
+            if (c instanceof UpstreamTimeout || c instanceof BodyTooLarge || c instanceof BadMessageException) {
                 return c;
             }
             c = c.getCause();
