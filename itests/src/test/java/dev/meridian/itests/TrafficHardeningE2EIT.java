@@ -376,6 +376,8 @@ class TrafficHardeningE2EIT {
         final Range headClosed = new Range();
         final Range bodyClosed = new Range();
         private final Map<SocketChannel, long[]> open = new ConcurrentHashMap<>(); // {kind 0/1, startedNanos}
+        private static final byte[] HEAD_BYTE = "a".getBytes(StandardCharsets.US_ASCII);
+        private static final byte[] BODY_BYTES = "0123456789".getBytes(StandardCharsets.US_ASCII);
 
         Slowloris(int heads, int bodies, int attempt) {
             this.heads = heads;
@@ -407,40 +409,15 @@ class TrafficHardeningE2EIT {
                         minOpenDuringLoad.accumulateAndGet(open.size(), Math::min);
                     }
                     selector.select(50);
-                    Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
-                    while (keys.hasNext()) {
-                        SelectionKey key = keys.next();
-                        keys.remove();
-                        SocketChannel ch = (SocketChannel) key.channel();
-                        int n;
-                        try {
-                            sink.clear();
-                            n = ch.read(sink);
-                        } catch (IOException reset) {
-                            n = -1;
-                        }
-                        if (n < 0) {
-                            long[] info = open.remove(ch);
-                            key.cancel();
-                            ch.close();
-                            if (info != null) {
-                                long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - info[1]);
-                                (info[0] == 0 ? headClosed : bodyClosed).add(ms);
-                                if (info[0] == 0) {
-                                    countHeads--;
-                                } else {
-                                    countBodies--;
-                                }
-                            }
-                        }
-                    }
+                    int[] closed = closedByNode(selector, sink);
+                    countHeads -= closed[0];
+                    countBodies -= closed[1];
                     if (System.nanoTime() - lastTrickle > TimeUnit.MILLISECONDS.toNanos(500)) {
                         lastTrickle = System.nanoTime();
-                        for (SocketChannel ch : open.keySet()) {
+                        for (Map.Entry<SocketChannel, long[]> e : open.entrySet()) {
                             try {
-                                ch.write(ByteBuffer.wrap(open.get(ch)[0] == 0 ? "a".getBytes(StandardCharsets.US_ASCII)
-                                    : "0123456789".getBytes(StandardCharsets.US_ASCII)));
-                            } catch (IOException | NullPointerException closed) {
+                                e.getKey().write(ByteBuffer.wrap(e.getValue()[0] == 0 ? HEAD_BYTE : BODY_BYTES));
+                            } catch (IOException gone) {
                                 // the node closed it: the selector reports the end
                             }
                         }
@@ -449,27 +426,7 @@ class TrafficHardeningE2EIT {
                 long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(6);
                 while (!open.isEmpty() && System.nanoTime() < end) { // the last ones must still be closed by the node
                     selector.select(50);
-                    for (Iterator<SelectionKey> keys = selector.selectedKeys().iterator(); keys.hasNext();) {
-                        SelectionKey key = keys.next();
-                        keys.remove();
-                        SocketChannel ch = (SocketChannel) key.channel();
-                        int n;
-                        try {
-                            sink.clear();
-                            n = ch.read(sink);
-                        } catch (IOException reset) {
-                            n = -1;
-                        }
-                        if (n < 0) {
-                            long[] info = open.remove(ch);
-                            key.cancel();
-                            ch.close();
-                            if (info != null) {
-                                long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - info[1]);
-                                (info[0] == 0 ? headClosed : bodyClosed).add(ms);
-                            }
-                        }
-                    }
+                    closedByNode(selector, sink);
                 }
                 neverClosed.set(open.size());
                 for (SocketChannel ch : open.keySet()) {
@@ -478,6 +435,34 @@ class TrafficHardeningE2EIT {
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
+        }
+
+        /** Notes the connections the node closed among those the selector reports; returns how many {heads, bodies}. */
+        private int[] closedByNode(Selector selector, ByteBuffer sink) throws IOException {
+            int[] closed = new int[2];
+            for (Iterator<SelectionKey> keys = selector.selectedKeys().iterator(); keys.hasNext();) {
+                SelectionKey key = keys.next();
+                keys.remove();
+                SocketChannel ch = (SocketChannel) key.channel();
+                int n;
+                try {
+                    sink.clear();
+                    n = ch.read(sink);
+                } catch (IOException reset) {
+                    n = -1;
+                }
+                if (n < 0) {
+                    long[] info = open.remove(ch);
+                    key.cancel();
+                    ch.close();
+                    if (info != null) {
+                        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - info[1]);
+                        (info[0] == 0 ? headClosed : bodyClosed).add(ms);
+                        closed[(int) info[0]]++;
+                    }
+                }
+            }
+            return closed;
         }
 
         private void openOne(Selector selector, int kind) throws IOException {

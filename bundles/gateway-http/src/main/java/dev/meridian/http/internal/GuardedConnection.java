@@ -26,6 +26,8 @@ final class GuardedConnection extends HttpConnection {
     private volatile long bodySince;
     /** {@link #getBytesIn()} when the pending body began. */
     private volatile long bodyBase;
+    /** {@link #getMessagesIn()} when the pending body began; read and written by the reading thread only. */
+    private long bodyMessage;
 
     GuardedConnection(HttpConfiguration config, Connector connector, EndPoint endPoint) {
         super(config, connector, endPoint);
@@ -37,22 +39,27 @@ final class GuardedConnection extends HttpConnection {
         observe(System.nanoTime());
     }
 
-    /** Notes, after a read, what of a request is pending. Runs on the thread that read. */
+    /**
+     * Notes, after a read, what of a request is pending. Runs on the thread that read; writes a
+     * field only when it changes (the common read, a whole bodiless request, writes nothing).
+     */
     private void observe(long now) {
         HttpParser parser = getParser();
-        if (inHead(parser)) {
-            if (headSince == 0) {
-                headSince = now;
-            }
-            bodySince = 0;
-        } else if (parser.inContentState()) {
-            headSince = 0;
-            if (bodySince == 0) {
+        boolean head = inHead(parser);
+        boolean body = !head && parser.inContentState();
+        if (head != (headSince != 0)) {
+            headSince = head ? now : 0;
+        }
+        if (body) {
+            long message = getMessagesIn();
+            // a new body, or the body of a later request on this keep-alive connection (whose
+            // previous body ended in a read this method did not see)
+            if (bodySince == 0 || bodyMessage != message) {
+                bodyMessage = message;
                 bodyBase = getBytesIn();
                 bodySince = now;
             }
-        } else {
-            headSince = 0;
+        } else if (bodySince != 0) {
             bodySince = 0;
         }
     }
