@@ -154,8 +154,8 @@ public final class CacheFlow implements CacheSteps {
 
     /**
      * Starts the lookup once the request phase has run; null when there is nothing to look up (a
-     * rejection, a bypass: unsafe methods and requests with preconditions a cache does not
-     * evaluate, RFC 9110 §13.2.1).
+     * rejection, a bypass: unsafe methods, requests with preconditions a cache does not
+     * evaluate, RFC 9110 §13.2.1, and requests with {@code Cookie} the rules do not key on).
      */
     private static CompletableFuture<Lookup> start(Exchange e, State s) {
         if (e.answered() || s.outcome != null) {
