@@ -184,9 +184,9 @@ final class JettyUpstream implements UpstreamClient {
         if (cause instanceof BodyTooLarge) {
             return new Answer.Rejection(413, "request body larger than 10 MiB");
         }
-        if (cause instanceof BadMessageException bad && bad.getCode() == 400) {
-            // the client's body broke its framing (a bare LF in the chunked coding, say): the client's fault
-            return new Answer.Rejection(400, "malformed request body");
+        if (cause instanceof ClientBodyFailed || cause instanceof BadMessageException bad && bad.getCode() == 400) {
+            // the client's body broke its framing (a bare LF in the chunked coding, say) or was cut short
+            return new Answer.Rejection(400, "malformed or incomplete request body");
         }
         if (cause instanceof ConnectException) {
             return new Answer.Rejection(502, "upstream refused the connection");
@@ -198,7 +198,8 @@ final class JettyUpstream implements UpstreamClient {
     private static Throwable rootOf(Throwable t) {
         Throwable c = t;
         for (int i = 0; i < 8 && c.getCause() != null && c.getCause() != c; i++) {
-            if (c instanceof UpstreamTimeout || c instanceof BodyTooLarge || c instanceof BadMessageException) {
+            if (c instanceof UpstreamTimeout || c instanceof BodyTooLarge || c instanceof ClientBodyFailed
+                || c instanceof BadMessageException) {
                 return c;
             }
             c = c.getCause();
@@ -266,6 +267,15 @@ final class JettyUpstream implements UpstreamClient {
         }
     }
 
+    /** Reading the client's body failed: it was malformed or its connection went away. */
+    static final class ClientBodyFailed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ClientBodyFailed(Throwable cause) {
+            super("the client's request body failed", cause, false, false);
+        }
+    }
+
     /** The client body was larger than allowed. */
     static final class BodyTooLarge extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -288,6 +298,11 @@ final class JettyUpstream implements UpstreamClient {
         @Override
         public Content.Chunk read() {
             Content.Chunk chunk = super.read();
+            if (Content.Chunk.isFailure(chunk) && !(chunk.getFailure() instanceof ClientBodyFailed)) {
+                // the client's body failed (its framing broke, its connection closed): the client's
+                // fault, answered 400, not the upstream's (502)
+                return Content.Chunk.from(new ClientBodyFailed(chunk.getFailure()), true);
+            }
             if (chunk != null && chunk.hasRemaining()) {
                 seen += chunk.remaining();
                 if (seen > limit) {

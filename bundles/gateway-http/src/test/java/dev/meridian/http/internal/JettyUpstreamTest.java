@@ -59,5 +59,7 @@ class JettyUpstreamTest {
     void should_answer_400_when_the_clients_body_broke_its_framing_during_the_upstream_call() {
         Throwable failure = new IOException("request content failed", new BadMessageException(400, "bad chunk"));
         assertEquals(400, JettyUpstream.rejectionFor(failure, null).status());
+        Throwable cut = new IOException("aborted", new JettyUpstream.ClientBodyFailed(new IOException("reset")));
+        assertEquals(400, JettyUpstream.rejectionFor(cut, null).status());
     }
 }
