@@ -154,8 +154,8 @@ public final class CacheFlow implements CacheSteps {
 
     /**
      * Starts the lookup once the request phase has run; null when there is nothing to look up (a
-     * rejection, a bypass: unsafe methods and requests with preconditions a cache does not
-     * evaluate, RFC 9110 §13.2.1).
+     * rejection, a bypass: unsafe methods, requests with preconditions a cache does not
+     * evaluate, RFC 9110 §13.2.1, and requests with {@code Cookie} the rules do not key on).
      */
     private static CompletableFuture<Lookup> start(Exchange e, State s) {
         if (e.answered() || s.outcome != null) {
@@ -166,6 +166,11 @@ public final class CacheFlow implements CacheSteps {
         if (!method.equals("GET") && !method.equals("HEAD")
             || h.has("If-Match") || h.has("If-Unmodified-Since") || h.has("If-Range")) {
             s.outcome = "BYPASS";
+            s.cache.stats().countBypass();
+            return null;
+        }
+        if (h.has("Cookie") && !s.cache.rules().cachesWithCookie()) {
+            s.outcome = "BYPASS"; // a personalised answer must not reach other clients (CacheRules#cachesWithCookie)
             s.cache.stats().countBypass();
             return null;
         }

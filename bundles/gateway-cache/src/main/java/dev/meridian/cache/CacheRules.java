@@ -97,6 +97,27 @@ public record CacheRules(Duration ttl, Duration grace, Map<Integer, Duration> tt
         }
     }
 
+    /**
+     * Whether a request carrying {@code Cookie} may be answered from and stored into this cache:
+     * only when the API is {@link #shared() shared} (its owner says one answer fits everyone) or
+     * its key has a {@code header:Cookie} part (each cookie string has entries of its own).
+     * Otherwise a personalised answer fetched with one client's cookie could be served to every
+     * client, so such a request bypasses the cache. Allocates nothing: asked per request.
+     */
+    public boolean cachesWithCookie() {
+        if (shared) {
+            return true;
+        }
+        for (int i = 0, n = keyParts.size(); i < n; i++) {
+            if (keyParts.get(i).equalsIgnoreCase(COOKIE_PART)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static final String COOKIE_PART = HEADER_PREFIX + "Cookie";
+
     /** The rules without the later components: {@link #DEFAULT_MAX_BYTES} and no {@code Set-Cookie} storage. */
     public CacheRules(Duration ttl, Duration grace, Map<Integer, Duration> ttlByStatus, boolean respectCacheControl,
         List<String> keyParts, boolean shared, List<String> tagTemplates, long maxEntries) {

@@ -171,6 +171,21 @@ class CacheFlowTest {
     }
 
     @Test
+    void should_neither_answer_nor_store_a_request_with_a_cookie_when_the_api_is_not_shared() {
+        request(exchange("GET", "/orders/c1"), 200, "for everyone", "Cache-Control", "max-age=60");
+        Exchange withCookie = exchange("GET", "/orders/c1", "Cookie", "session=alice");
+        assertFalse(flow.answeredBeforePipeline(withCookie), "a stored answer is not served to a request with a cookie");
+        request(withCookie, 200, "alice's page", "Cache-Control", "max-age=60");
+        assertEquals("BYPASS", flow.outcome(withCookie));
+
+        Exchange personal = request(exchange("GET", "/orders/c2", "Cookie", "session=alice"), 200, "alice's page",
+            "Cache-Control", "max-age=60");
+        assertEquals("BYPASS", flow.outcome(personal));
+        Exchange anonymous = exchange("GET", "/orders/c2");
+        assertFalse(flow.answeredBeforePipeline(anonymous), "the answer to a request with a cookie was not stored");
+    }
+
+    @Test
     void should_answer_a_clients_own_conditional_with_a_304_from_the_entry() {
         request(exchange("GET", "/orders/2"), 200, "two", "Cache-Control", "max-age=60", "ETag", "\"v2\"");
         Exchange conditional = exchange("GET", "/orders/2", "If-None-Match", "\"v2\"");

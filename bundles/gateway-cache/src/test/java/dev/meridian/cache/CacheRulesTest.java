@@ -1,6 +1,7 @@
 package dev.meridian.cache;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,6 +34,14 @@ class CacheRulesTest {
         block.put("ttl", "30s");
         block.put(field, value);
         return block;
+    }
+
+    @Test
+    void should_cache_with_a_cookie_only_when_shared_or_keyed_on_the_cookie() {
+        assertFalse(defaults().cachesWithCookie());
+        assertFalse(rules(with("key", List.of("method", "path", "query", "header:Accept"))).cachesWithCookie());
+        assertTrue(rules(with("shared", true)).cachesWithCookie());
+        assertTrue(rules(with("key", List.of("method", "path", "header:cookie"))).cachesWithCookie());
     }
 
     @Test

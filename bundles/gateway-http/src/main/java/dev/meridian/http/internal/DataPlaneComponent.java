@@ -7,10 +7,10 @@ import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.DuplexConnectionPool;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
+import org.eclipse.jetty.http.HttpCompliance;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.Invocable;
@@ -72,6 +72,7 @@ public final class DataPlaneComponent {
     private ServiceRegistration<MetricsSource> accessLogMetrics;
     private Server server;
     private ServerConnector connector;
+    private SlowClientSweeper sweeper;
     private GatewayHandler handler;
     private AccessLog accessLog;
     private final java.util.Set<Upstream> warmed = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -103,6 +104,7 @@ public final class DataPlaneComponent {
     void activate(BundleContext context) throws Exception {
         String host = Settings.string("MERIDIAN_HTTP_HOST", "0.0.0.0");
         int port = Settings.integer("MERIDIAN_HTTP_PORT", 8080);
+        ClientLimits limits = clientLimits();
         int cores = Runtime.getRuntime().availableProcessors();
         // The handler never blocks, so Jetty runs each request on the selector thread that read it
         // (no hand-off to the pool): with one selector, hits and pass-through are bound to one core
@@ -177,17 +179,34 @@ public final class DataPlaneComponent {
             // and no field cache at all: its case-sensitive trie walk was the hottest method of cache
             // hits (6% of samples, JFR), more than parsing the few fields of a request afresh
             http.setHeaderCacheSize(0);
-            // %2F stays encoded and is passed on as sent (CONTRACT §3)
+            // Traffic hardening (CONTRACT §9). Ambiguous paths reach the handler, whose RequestPath
+            // refuses them with a JSON 400 naming the reason (Jetty would answer some with HTML and
+            // let %2F and ; through); user info and fragments Jetty still refuses itself.
             http.setUriCompliance(UriCompliance.DEFAULT.with("meridian",
-                UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR, UriCompliance.Violation.AMBIGUOUS_PATH_ENCODING));
-            connector = new ServerConnector(server, 1, selectors, new HttpConnectionFactory(http));
+                UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR, UriCompliance.Violation.AMBIGUOUS_PATH_ENCODING,
+                UriCompliance.Violation.AMBIGUOUS_PATH_SEGMENT, UriCompliance.Violation.AMBIGUOUS_EMPTY_SEGMENT,
+                UriCompliance.Violation.AMBIGUOUS_PATH_PARAMETER, UriCompliance.Violation.UTF16_ENCODINGS,
+                UriCompliance.Violation.BAD_UTF8_ENCODING, UriCompliance.Violation.TRUNCATED_UTF8_ENCODING,
+                UriCompliance.Violation.BAD_PERCENT_ENCODING, UriCompliance.Violation.SUSPICIOUS_PATH_CHARACTERS,
+                UriCompliance.Violation.ILLEGAL_PATH_CHARACTERS));
+            // RFC 9110 mode already refuses (400, connection closed) Content-Length with
+            // Transfer-Encoding, differing or repeated Content-Lengths, obs-fold, whitespace before
+            // the colon and a final coding other than chunked; it accepts bare LF as a line end,
+            // which a server behind another proxy may not: refused too. A head over 16 KiB: 431.
+            http.setHttpCompliance(HttpCompliance.RFC9110.without("meridian",
+                HttpCompliance.Violation.LF_HEADER_TERMINATION, HttpCompliance.Violation.LF_CHUNK_TERMINATION));
+            http.setRequestHeaderSize(16 * 1024);
+            connector = new ServerConnector(server, 1, selectors, SlowClientSweeper.connections(http));
             connector.setHost(host);
             connector.setPort(port);
             connector.setIdleTimeout(75_000);
             connector.setAcceptQueueSize(4096);
             server.addConnector(connector);
             server.setHandler(handler);
+            server.setErrorHandler(new JsonErrorHandler(() -> engine.current().revision()));
             server.start();
+            sweeper = new SlowClientSweeper(connector, limits);
+            sweeper.start();
         } finally {
             current.setContextClassLoader(previous);
         }
@@ -202,6 +221,12 @@ public final class DataPlaneComponent {
         }
         engine.trafficPortOpen(true);
         LOG.info("Meridian traffic port listening on {}:{}", host, connector.getLocalPort());
+    }
+
+    /** {@code MERIDIAN_HEADER_TIMEOUT} [10s], {@code MERIDIAN_MIN_BODY_RATE} [1024 bytes/s], {@code MERIDIAN_BODY_GRACE} [5s]. */
+    private static ClientLimits clientLimits() {
+        return new ClientLimits(Durations.parse(Settings.string("MERIDIAN_HEADER_TIMEOUT", "10s")),
+            Settings.integer("MERIDIAN_MIN_BODY_RATE", 1024), Durations.parse(Settings.string("MERIDIAN_BODY_GRACE", "5s")));
     }
 
     /**
@@ -270,6 +295,9 @@ public final class DataPlaneComponent {
             Thread.currentThread().interrupt();
         }
         engine.trafficPortOpen(false);
+        if (sweeper != null) {
+            sweeper.stop();
+        }
         if (upstreamService != null) {
             upstreamService.unregister();
         }

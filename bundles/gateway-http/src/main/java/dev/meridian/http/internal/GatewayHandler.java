@@ -17,7 +17,6 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.URIUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -105,9 +104,22 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         table.acquire();
         String requestId = requestId(request.getHeaders());
         HttpURI uri = request.getHttpURI();
-        String path = URIUtil.normalizePath(uri.getPath());
-        if (path == null || path.isEmpty() || path.charAt(0) != '/') {
-            local(request, response, callback, table, null, requestId, start, 400, "invalid path");
+        String path;
+        try {
+            // routing, the cache key and the upstream all see this one form (CONTRACT §9)
+            path = RequestPath.normalise(uri.getPath());
+        } catch (RequestPath.Refused refused) {
+            local(request, response, callback, table, null, requestId, start, 400, refused.getMessage());
+            return true;
+        }
+        String te = request.getHeaders().get(HttpHeader.TRANSFER_ENCODING);
+        if (te != null && !te.equalsIgnoreCase("chunked")) {
+            // Jetty refuses a final coding other than chunked; "gzip, chunked" would reach the upstream
+            // as a body still gzip-coded but no longer labelled so: refused, and the connection with it
+            // (what follows on it cannot be framed with certainty)
+            response.getHeaders().put(CLOSE);
+            local(request, response, callback, table, null, requestId, start, 400,
+                "Transfer-Encoding other than chunked is not accepted");
             return true;
         }
         Route route = table.match(path);
@@ -316,7 +328,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     }
 
     /** The client's {@code X-Request-Id} when sane, else 32 random hex digits. */
-    private static String requestId(HttpFields headers) {
+    static String requestId(HttpFields headers) {
         String given = headers.get(REQUEST_ID);
         if (given != null && !given.isEmpty() && given.length() <= 200 && printable(given)) {
             return given;

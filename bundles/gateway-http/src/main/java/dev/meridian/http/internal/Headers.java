@@ -53,11 +53,36 @@ final class Headers {
         return false;
     }
 
-    /** Request fields not forwarded besides hop-by-hop: Host, length and expectations, which the client sets itself. */
+    /**
+     * Request fields not forwarded besides hop-by-hop: Host, length and expectations, which the
+     * client sets itself; and every field a client could use to poison what the upstream believes
+     * about the request (CONTRACT §9): {@code X-Forwarded-*} and {@code Forwarded} (the gateway
+     * writes its own {@code X-Forwarded-For/-Proto/-Host/-Port}), {@code X-Real-IP}, the
+     * rewritten-URL fields ({@code X-Original-URL}, {@code X-Rewrite-URL}) some frameworks route
+     * on, and the method overrides ({@code X-HTTP-Method-Override}, {@code X-HTTP-Method},
+     * {@code X-Method-Override}) that would turn an allowed GET into a DELETE behind the policies.
+     */
     static boolean skipOnRequest(HttpField field) {
         HttpHeader h = field.getHeader();
-        return h == HttpHeader.HOST || h == HttpHeader.CONTENT_LENGTH || h == HttpHeader.EXPECT
-            || h == HttpHeader.X_FORWARDED_PROTO || h == HttpHeader.X_FORWARDED_HOST;
+        if (h != null) {
+            return switch (h) {
+                case HOST, CONTENT_LENGTH, EXPECT, X_FORWARDED_FOR, X_FORWARDED_PROTO, X_FORWARDED_HOST,
+                    X_FORWARDED_PORT, X_FORWARDED_SERVER, FORWARDED -> true;
+                default -> false;
+            };
+        }
+        String name = field.getName();
+        int n = name.length();
+        if (n < 9 || (name.charAt(0) | 0x20) != 'x' || name.charAt(1) != '-') {
+            return false; // the common case: not an X- field
+        }
+        return name.regionMatches(true, 0, "X-Forwarded-", 0, 12)
+            || name.equalsIgnoreCase("X-Real-IP")
+            || name.equalsIgnoreCase("X-Original-URL")
+            || name.equalsIgnoreCase("X-Rewrite-URL")
+            || name.equalsIgnoreCase("X-HTTP-Method-Override")
+            || name.equalsIgnoreCase("X-HTTP-Method")
+            || name.equalsIgnoreCase("X-Method-Override");
     }
 
     /**

@@ -16,9 +16,11 @@ import org.eclipse.jetty.client.ContentSourceRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.BadMessageException;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.PreEncodedHttpField;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.util.thread.Scheduler;
@@ -49,6 +51,7 @@ final class JettyUpstream implements UpstreamClient {
     private final Executor executor;
     /** Bodiless idempotent requests to plain-http upstreams; null = every request through Jetty's client. */
     private final Http1Upstream lean;
+    private volatile HttpField forwardedPort;
     private final Step call = this::send;
 
     JettyUpstream(HttpClient client, Executor executor, boolean lean) {
@@ -181,6 +184,10 @@ final class JettyUpstream implements UpstreamClient {
         if (cause instanceof BodyTooLarge) {
             return new Answer.Rejection(413, "request body larger than 10 MiB");
         }
+        if (cause instanceof ClientBodyFailed || cause instanceof BadMessageException bad && bad.getCode() == 400) {
+            // the client's body broke its framing (a bare LF in the chunked coding, say) or was cut short
+            return new Answer.Rejection(400, "malformed or incomplete request body");
+        }
         if (cause instanceof ConnectException) {
             return new Answer.Rejection(502, "upstream refused the connection");
         }
@@ -191,7 +198,8 @@ final class JettyUpstream implements UpstreamClient {
     private static Throwable rootOf(Throwable t) {
         Throwable c = t;
         for (int i = 0; i < 8 && c.getCause() != null && c.getCause() != c; i++) {
-            if (c instanceof UpstreamTimeout || c instanceof BodyTooLarge) {
+            if (c instanceof UpstreamTimeout || c instanceof BodyTooLarge || c instanceof ClientBodyFailed
+                || c instanceof BadMessageException) {
                 return c;
             }
             c = c.getCause();
@@ -217,30 +225,37 @@ final class JettyUpstream implements UpstreamClient {
         return in.getLength() > 0 || in.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
     }
 
-    private static void copyRequestHeaders(Exchange e, Request in, HttpFields from, HttpFields.Mutable to) {
+    /**
+     * The client's fields as a proxy forwards them, then the gateway's own {@code X-Forwarded-*}.
+     * Until trusted proxies arrive (CONTRACT §8) nothing a client says about earlier hops is
+     * believed: {@code X-Forwarded-For} is the socket peer alone, whatever the client sent.
+     */
+    private void copyRequestHeaders(Exchange e, Request in, HttpFields from, HttpFields.Mutable to) {
         String[] tokens = Headers.connectionTokens(from);
-        String forwardedFor = null;
         for (HttpField field : from) {
-            if (Headers.isHopByHop(field, tokens) || Headers.skipOnRequest(field)) {
-                continue;
-            }
-            if (field.getHeader() == HttpHeader.X_FORWARDED_FOR) {
-                forwardedFor = forwardedFor == null ? field.getValue() : forwardedFor + ", " + field.getValue();
-                continue;
-            }
-            if (field.is(GatewayHandler.REQUEST_ID)) {
+            if (Headers.isHopByHop(field, tokens) || Headers.skipOnRequest(field) || field.is(GatewayHandler.REQUEST_ID)) {
                 continue;
             }
             to.add(field);
         }
-        String clientAddress = e.clientAddress();
-        to.put(HttpHeader.X_FORWARDED_FOR, forwardedFor == null ? clientAddress : forwardedFor + ", " + clientAddress);
+        to.put(HttpHeader.X_FORWARDED_FOR, e.clientAddress());
         to.put(HttpHeader.X_FORWARDED_PROTO, in.isSecure() ? "https" : "http");
         String host = in.getHeaders().get(HttpHeader.HOST);
         if (host != null) {
             to.put(HttpHeader.X_FORWARDED_HOST, host);
         }
+        to.put(forwardedPort(Request.getLocalPort(in)));
         to.put(GatewayHandler.REQUEST_ID, e.requestId());
+    }
+
+    /** {@code X-Forwarded-Port}, encoded once: the traffic port's number does not change per request. */
+    private HttpField forwardedPort(int port) {
+        HttpField f = forwardedPort;
+        if (f == null || f.getIntValue() != port) {
+            f = new PreEncodedHttpField(HttpHeader.X_FORWARDED_PORT, Integer.toString(port));
+            forwardedPort = f; // a benign race: any thread's value for the same port is as good
+        }
+        return f;
     }
 
     /** Thrown into an upstream exchange that passed its timeout before the response headers. */
@@ -249,6 +264,15 @@ final class JettyUpstream implements UpstreamClient {
 
         UpstreamTimeout() {
             super("upstream timed out");
+        }
+    }
+
+    /** Reading the client's body failed: it was malformed or its connection went away. */
+    static final class ClientBodyFailed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ClientBodyFailed(Throwable cause) {
+            super("the client's request body failed", cause, false, false);
         }
     }
 
@@ -274,6 +298,11 @@ final class JettyUpstream implements UpstreamClient {
         @Override
         public Content.Chunk read() {
             Content.Chunk chunk = super.read();
+            if (Content.Chunk.isFailure(chunk) && !(chunk.getFailure() instanceof ClientBodyFailed)) {
+                // the client's body failed (its framing broke, its connection closed): the client's
+                // fault, answered 400, not the upstream's (502)
+                return Content.Chunk.from(new ClientBodyFailed(chunk.getFailure()), true);
+            }
             if (chunk != null && chunk.hasRemaining()) {
                 seen += chunk.remaining();
                 if (seen > limit) {

@@ -4,6 +4,9 @@ import static dev.meridian.http.internal.JettyUpstream.targetPath;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import java.io.IOException;
+
+import org.eclipse.jetty.http.BadMessageException;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
@@ -50,5 +53,13 @@ class JettyUpstreamTest {
     @Test
     void should_keep_encoded_characters_of_the_remainder() {
         assertEquals("/v1/a%2Fb/c%20d", targetPath("/v1", "/orders", "/orders/a%2Fb/c%20d", null));
+    }
+
+    @Test
+    void should_answer_400_when_the_clients_body_broke_its_framing_during_the_upstream_call() {
+        Throwable failure = new IOException("request content failed", new BadMessageException(400, "bad chunk"));
+        assertEquals(400, JettyUpstream.rejectionFor(failure, null).status());
+        Throwable cut = new IOException("aborted", new JettyUpstream.ClientBodyFailed(new IOException("reset")));
+        assertEquals(400, JettyUpstream.rejectionFor(cut, null).status());
     }
 }

@@ -1,0 +1,537 @@
+package dev.meridian.itests;
+
+import static dev.meridian.itests.RawHttpClient.Field.of;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import com.sun.net.httpserver.HttpExchange;
+
+import dev.meridian.itests.RawHttpClient.Field;
+import dev.meridian.itests.RawHttpClient.Response;
+
+/**
+ * CONTRACT §9 "Traffic hardening" against one node as a process, attacked over raw sockets:
+ * ambiguous paths, smuggling-shaped heads, oversized heads, slow clients (300 slowloris
+ * connections while a normal client runs), poisoning headers, and personalised answers in the
+ * shared cache. The upstream records every request it sees (path as received, fields) and every
+ * body it read to the end.
+ */
+@Timeout(value = 6, unit = TimeUnit.MINUTES)
+class TrafficHardeningE2EIT {
+
+    private static final int HTTP = 31000;
+    private static final long HEAD_TIMEOUT_MS = 3_000;
+    private static final long BODY_GRACE_MS = 2_000;
+
+    /** What the upstream saw: heads per raw path, bodies read to the end per raw path, last fields per path. */
+    static final class Seen {
+        final Map<String, AtomicInteger> heads = new ConcurrentHashMap<>();
+        final Map<String, AtomicInteger> completed = new ConcurrentHashMap<>();
+        final Map<String, Map<String, List<String>>> fields = new ConcurrentHashMap<>();
+        final Map<String, String> methods = new ConcurrentHashMap<>();
+
+        int heads(String path) {
+            AtomicInteger n = heads.get(path);
+            return n == null ? 0 : n.get();
+        }
+
+        int completed(String path) {
+            AtomicInteger n = completed.get(path);
+            return n == null ? 0 : n.get();
+        }
+
+        int headsUnder(String prefix) {
+            return heads.entrySet().stream().filter(e -> e.getKey().startsWith(prefix)).mapToInt(e -> e.getValue().get()).sum();
+        }
+
+        int completedUnder(String prefix) {
+            return completed.entrySet().stream().filter(e -> e.getKey().startsWith(prefix))
+                .mapToInt(e -> e.getValue().get()).sum();
+        }
+    }
+
+    static final Seen SEEN = new Seen();
+
+    private static void answer(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getRawPath();
+        SEEN.heads.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+        Map<String, List<String>> copy = new ConcurrentHashMap<>();
+        ex.getRequestHeaders().forEach((k, v) -> copy.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
+        SEEN.fields.put(path, copy);
+        SEEN.methods.put(path, ex.getRequestMethod());
+        try (InputStream in = ex.getRequestBody()) {
+            in.readAllBytes();
+        } catch (IOException cut) {
+            ex.close();
+            return; // a body that never arrived whole: not a completed request
+        }
+        SEEN.completed.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+        String cookie = ex.getRequestHeaders().getFirst("Cookie");
+        byte[] body = ("path=" + path + " cookie=" + cookie).getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().add("Content-Type", "text/plain");
+        if (path.startsWith("/cached-up/") || path.startsWith("/keyed-up/")) {
+            ex.getResponseHeaders().add("Cache-Control", "max-age=60");
+        }
+        ex.sendResponseHeaders(200, body.length);
+        ex.getResponseBody().write(body);
+        ex.close();
+    }
+
+    @RegisterExtension
+    static final MeridianCluster<HttpUpstream> CLUSTER = MeridianCluster
+        .of(NodeSpec.of("th1", HTTP, HTTP + 1, HTTP + 2))
+        .env("MERIDIAN_HEADER_TIMEOUT", HEAD_TIMEOUT_MS + "ms")
+        .env("MERIDIAN_BODY_GRACE", BODY_GRACE_MS + "ms")
+        .env("MERIDIAN_MIN_BODY_RATE", "1024")
+        .upstream(HttpUpstream.with(400, 1024).on("/", TrafficHardeningE2EIT::answer))
+        .api("th-api", up -> def("th-api", "/api", up.url("/api-up"), ""))
+        .api("th-admin", up -> def("th-admin", "/api/admin", up.url("/admin-up"), ""))
+        .api("th-cached", up -> def("th-cached", "/cached", up.url("/cached-up"), "cache: { ttl: 60s }"))
+        .api("th-keyed", up -> def("th-keyed", "/keyed", up.url("/keyed-up"),
+            "cache: { ttl: 60s, key: [method, path, query, 'header:Cookie'] }"))
+        .build();
+
+    private static String def(String id, String basePath, String url, String extra) {
+        return String.join("\n", "id: " + id, "basePath: " + basePath, "upstream: { url: '" + url + "', timeout: 20s }",
+            extra, "");
+    }
+
+    // ---- 1. paths
+
+    @Test
+    void should_route_an_encoded_unreserved_character_like_the_character_and_forward_the_normal_path() throws Exception {
+        Response r = RawHttpClient.once(HTTP, "GET", "/api/%61dmin/x");
+        assertEquals(200, r.status(), r.toString());
+        assertEquals("path=/admin-up/x cookie=null", r.text(), "routed to /api/admin, not /api");
+        Response dots = RawHttpClient.once(HTTP, "GET", "/api/x/../%61dmin/./%2e/y%3a%7E");
+        assertEquals("path=/admin-up/y%3A~ cookie=null", dots.text(), dots.toString());
+    }
+
+    @Test
+    void should_refuse_ambiguous_paths_with_a_json_400() throws Exception {
+        String[] paths = {"/api/admin;x/y", "/api/admin%2Fy", "/api/admin%2fy", "/api/admin%5Cy", "/api/admin%00y",
+            "/api/admin\\y", "/api/../../admin/x", "/api/%2e%2e/%2e%2e/admin", "/api/%c0%ae/x", "/api/%zz/x",
+            "/api//admin", "/api/%E2%82/x", "/api/%ED%A0%80"};
+        for (String path : paths) {
+            Response r = RawHttpClient.once(HTTP, "GET", path);
+            assertEquals(400, r.status(), path + ": " + r);
+            assertTrue(r.text().startsWith("{\"error\":"), path + ": " + r);
+            assertEquals("application/json", r.first("Content-Type").orElse(""), path + ": " + r);
+            assertTrue(r.has("X-Meridian-Revision") && r.has("X-Request-Id"), path + ": " + r);
+        }
+        assertEquals(0, SEEN.headsUnder("/admin-up/y") + SEEN.headsUnder("/api-up/admin"), "nothing reached an upstream");
+    }
+
+    @Test
+    void should_key_the_cache_with_the_normal_path() throws Exception {
+        assertEquals("MISS", RawHttpClient.once(HTTP, "GET", "/cached/n/%61").xCache());
+        Response hit = RawHttpClient.once(HTTP, "GET", "/cached/n/a");
+        assertEquals("HIT", hit.xCache(), hit.toString());
+        assertEquals(1, SEEN.heads("/cached-up/n/a"));
+    }
+
+    // ---- 2. heads
+
+    @Test
+    void should_answer_431_to_a_head_over_16_kib_and_close_the_connection() throws Exception {
+        String big = "GET /api/big HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(16 * 1024) + "\r\n\r\n";
+        Refusal r = refusal(big + "GET /api/big-follow HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertEquals(431, r.status, r.head);
+        assertTrue(r.closed, "the connection was closed after the 431: " + r.head);
+        assertEquals(0, SEEN.heads("/api-up/big") + SEEN.heads("/api-up/big-follow"));
+
+        Response fits = RawHttpClient.once(HTTP, "GET", "/api/fits", of("X-Big", "a".repeat(15 * 1024)));
+        assertEquals(200, fits.status(), "a head under 16 KiB passes: " + fits);
+    }
+
+    @Test
+    void should_refuse_smuggling_shaped_heads_and_not_process_what_follows_on_the_connection() throws Exception {
+        Map<String, String> shapes = new java.util.LinkedHashMap<>();
+        shapes.put("cl-and-te", "POST /api/s HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+        shapes.put("two-cl", "POST /api/s HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd");
+        shapes.put("obs-fold-sp", "GET /api/s HTTP/1.1\r\nHost: x\r\nX-A: b\r\n c\r\n\r\n");
+        shapes.put("obs-fold-htab", "GET /api/s HTTP/1.1\r\nHost: x\r\nX-A: b\r\n\tc\r\n\r\n");
+        shapes.put("te-gzip", "POST /api/s HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n");
+        shapes.put("te-chunked-gzip", "POST /api/s HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n");
+        shapes.put("te-gzip-chunked", "POST /api/s HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n");
+        shapes.put("te-xchunked", "POST /api/s HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n");
+        shapes.put("te-twice", "POST /api/s HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+        shapes.put("space-before-colon", "POST /api/s HTTP/1.1\r\nHost: x\r\nContent-Length : 3\r\n\r\nabc");
+        shapes.put("bare-lf-head", "GET /api/s HTTP/1.1\nHost: x\n\n");
+        shapes.put("bare-cr-head", "GET /api/s HTTP/1.1\rHost: x\r\n\r\n");
+        shapes.put("bare-cr-value", "GET /api/s HTTP/1.1\r\nHost: x\r\nX-A: b\rc\r\n\r\n");
+        shapes.put("bare-lf-chunk", "POST /api/s HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\nabc\n0\n\n");
+        shapes.put("cl-plus", "POST /api/s HTTP/1.1\r\nHost: x\r\nContent-Length: +3\r\n\r\nabc");
+        for (Map.Entry<String, String> shape : shapes.entrySet()) {
+            String follow = "/api/smuggled-" + shape.getKey();
+            Refusal r = refusal(shape.getValue() + "GET " + follow + " HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertEquals(400, r.status, shape.getKey() + ": " + r.head);
+            assertTrue(r.closed, shape.getKey() + ": the connection stayed open after the 400: " + r.head);
+            assertEquals(0, SEEN.heads("/api-up/smuggled-" + shape.getKey()), shape.getKey() + ": the follow-up was processed");
+        }
+        assertEquals(0, SEEN.completed("/api-up/s"), "no smuggling-shaped request reached the upstream whole");
+    }
+
+    private record Refusal(int status, String head, boolean closed) {
+    }
+
+    /** Writes raw bytes on a new connection, reads the first answer and whether the connection then closes (3 s). */
+    private static Refusal refusal(String bytes) throws IOException {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), HTTP)) {
+            s.setSoTimeout(3_000);
+            s.getOutputStream().write(bytes.getBytes(StandardCharsets.ISO_8859_1));
+            InputStream in = s.getInputStream();
+            ByteArrayOutputStream all = new ByteArrayOutputStream();
+            byte[] buf = new byte[8192];
+            boolean closed = false;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            try {
+                while (System.nanoTime() < deadline) {
+                    int n = in.read(buf);
+                    if (n < 0) {
+                        closed = true;
+                        break;
+                    }
+                    all.write(buf, 0, n);
+                }
+            } catch (SocketTimeoutException open) {
+                closed = false;
+            } catch (IOException reset) {
+                closed = true; // reset by the server after the answer
+            }
+            String text = all.toString(StandardCharsets.ISO_8859_1);
+            int status = text.startsWith("HTTP/1.1 ") ? Integer.parseInt(text.substring(9, 12)) : -1;
+            long answers = text.lines().filter(l -> l.startsWith("HTTP/1.")).count();
+            int end = text.indexOf("\r\n\r\n");
+            String head = end < 0 ? text : text.substring(0, end);
+            return new Refusal(answers == 1 ? status : (int) -answers, head.replace("\r\n", " | "), closed);
+        }
+    }
+
+    // ---- 4. poisoning headers
+
+    @Test
+    void should_write_its_own_forwarded_fields_and_drop_the_clients_on_both_upstream_paths() throws Exception {
+        List<Field> hostile = List.of(of("X-Forwarded-For", "6.6.6.6"), of("X-Forwarded-Host", "evil.example"),
+            of("X-Forwarded-Proto", "https"), of("X-Forwarded-Port", "443"), of("X-Forwarded-Prefix", "/admin"),
+            of("Forwarded", "for=6.6.6.6;host=evil.example;proto=https"), of("X-Original-URL", "/admin/delete"),
+            of("X-Rewrite-URL", "/admin/delete"), of("X-HTTP-Method-Override", "DELETE"), of("X-HTTP-Method", "DELETE"),
+            of("X-Method-Override", "DELETE"), of("X-Real-IP", "6.6.6.6"), of("X-Kept", "yes"));
+        try (RawHttpClient c = new RawHttpClient(HTTP)) {
+            assertEquals(200, c.send("GET", "/api/poison-get", hostile, null).status());
+            assertEquals(200, c.send("POST", "/api/poison-post", hostile, "body".getBytes(StandardCharsets.UTF_8)).status());
+        }
+        for (String method : List.of("get", "post")) {
+            String path = "/api-up/poison-" + method;
+            Map<String, List<String>> f = SEEN.fields.get(path);
+            assertEquals(method.toUpperCase(Locale.ROOT), SEEN.methods.get(path));
+            assertEquals(List.of("127.0.0.1"), f.get("x-forwarded-for"), method + ": " + f);
+            assertEquals(List.of("127.0.0.1:" + HTTP), f.get("x-forwarded-host"), method + ": " + f);
+            assertEquals(List.of("http"), f.get("x-forwarded-proto"), method + ": " + f);
+            assertEquals(List.of(Integer.toString(HTTP)), f.get("x-forwarded-port"), method + ": " + f);
+            for (String dropped : List.of("x-forwarded-prefix", "forwarded", "x-original-url", "x-rewrite-url",
+                "x-http-method-override", "x-http-method", "x-method-override", "x-real-ip")) {
+                assertFalse(f.containsKey(dropped), method + ": " + dropped + " reached the upstream: " + f);
+            }
+            assertEquals(List.of("yes"), f.get("x-kept"), method + ": " + f);
+        }
+    }
+
+    // ---- 5. cookies and the cache
+
+    @Test
+    void should_not_serve_nor_store_an_answer_to_a_request_with_a_cookie() throws Exception {
+        Response alice = RawHttpClient.once(HTTP, "GET", "/cached/me", of("Cookie", "session=alice"));
+        assertEquals("BYPASS", alice.xCache(), alice.toString());
+        Response anonymous = RawHttpClient.once(HTTP, "GET", "/cached/me");
+        assertFalse(anonymous.text().contains("alice"), "alice's personalised answer was served to another client: " + anonymous);
+        assertEquals("MISS", anonymous.xCache(), anonymous.toString());
+        assertEquals("HIT", RawHttpClient.once(HTTP, "GET", "/cached/me").xCache());
+        Response bob = RawHttpClient.once(HTTP, "GET", "/cached/me", of("Cookie", "session=bob"));
+        assertEquals("BYPASS", bob.xCache(), bob.toString());
+        assertEquals("path=/cached-up/me cookie=session=bob", bob.text(), "bob got the upstream's answer, not the stored one");
+    }
+
+    @Test
+    void should_cache_per_cookie_when_the_key_has_the_cookie() throws Exception {
+        assertEquals("MISS", RawHttpClient.once(HTTP, "GET", "/keyed/me", of("Cookie", "session=alice")).xCache());
+        Response again = RawHttpClient.once(HTTP, "GET", "/keyed/me", of("Cookie", "session=alice"));
+        assertEquals("HIT", again.xCache(), again.toString());
+        Response bob = RawHttpClient.once(HTTP, "GET", "/keyed/me", of("Cookie", "session=bob"));
+        assertEquals("MISS", bob.xCache(), bob.toString());
+        assertEquals("path=/keyed-up/me cookie=session=bob", bob.text());
+    }
+
+    // ---- 3. slow clients
+
+    @Test
+    void should_keep_an_idle_keep_alive_connection_past_the_head_timeout() throws Exception {
+        try (RawHttpClient c = new RawHttpClient(HTTP)) {
+            assertEquals(200, c.get("/api/idle-1").status());
+            Thread.sleep(HEAD_TIMEOUT_MS + 1_500); // idle between requests: the connector's idle timeout applies
+            Response second = c.get("/api/idle-2");
+            assertEquals(200, second.status(), second.toString());
+        }
+    }
+
+    @Test
+    void should_close_slow_heads_and_slow_bodies_without_hurting_normal_traffic() throws Exception {
+        double best = Double.MAX_VALUE;
+        String report = "";
+        for (int attempt = 1; attempt <= 2 && best > 1.5; attempt++) {
+            Load quiet = Load.run(5_000, null);
+            Slowloris attack = new Slowloris(150, 150, attempt);
+            Thread attacker = new Thread(attack, "slowloris");
+            attacker.start();
+            Thread.sleep(1_000); // all 300 open
+            Load attacked = Load.run(6_000, attack);
+            attack.stop();
+            attacker.join(30_000);
+            assertEquals(0, quiet.failures.get() + attacked.failures.get(),
+                "normal requests failed: quiet " + quiet.failures + ", attacked " + attacked.failures);
+            double ratio = attacked.p99() / quiet.p99();
+            report = String.format(Locale.ROOT,
+                "attempt %d: normal p99 %.2f ms quiet (%d requests), %.2f ms under attack (%d requests, %d slow "
+                    + "connections open at least, %d opened): ratio %.2f; slow heads closed after %d-%d ms, slow bodies after %d-%d ms",
+                attempt, quiet.p99() / 1e6, quiet.count(), attacked.p99() / 1e6, attacked.count(), attack.minOpenDuringLoad.get(),
+                attack.opened.get(), ratio, attack.headClosed.min(), attack.headClosed.max(), attack.bodyClosed.min(),
+                attack.bodyClosed.max());
+            System.out.println("TrafficHardeningE2EIT " + report);
+            assertTrue(attack.minOpenDuringLoad.get() >= 250, "the attack held few connections: " + report);
+            assertEquals(0, attack.neverClosed.get(), "slow connections still open at the end: " + report);
+            assertTrue(attack.headClosed.max() <= HEAD_TIMEOUT_MS + 1_000, "a slow head outlived its deadline: " + report);
+            assertTrue(attack.headClosed.min() >= HEAD_TIMEOUT_MS - 100, "a slow head was closed early: " + report);
+            assertTrue(attack.bodyClosed.max() <= BODY_GRACE_MS + 1_500, "a slow body outlived its deadline: " + report);
+            assertEquals(0, SEEN.headsUnder("/api-up/slowhead-"), "the upstream saw a request of a slow head");
+            assertEquals(0, SEEN.completedUnder("/api-up/slowbody-"), "the upstream received a slow body whole");
+            best = Math.min(best, ratio);
+        }
+        System.out.println("TrafficHardeningE2EIT slow bodies: heads forwarded to the upstream " + SEEN.headsUnder("/api-up/slowbody-")
+            + ", bodies completed 0 (the upstream request is cancelled when the connection is closed)");
+        assertTrue(best <= 1.5, "normal p99 under attack / quiet above 1.5 in both attempts: " + report);
+    }
+
+    /** Min and max of durations in ms. */
+    static final class Range {
+        final AtomicLong min = new AtomicLong(Long.MAX_VALUE);
+        final AtomicLong max = new AtomicLong(Long.MIN_VALUE);
+
+        void add(long ms) {
+            min.accumulateAndGet(ms, Math::min);
+            max.accumulateAndGet(ms, Math::max);
+        }
+
+        long min() {
+            return min.get();
+        }
+
+        long max() {
+            return max.get();
+        }
+    }
+
+    /**
+     * Keeps {@code heads} connections trickling a request head and {@code bodies} connections
+     * trickling a body (a few bytes every 500 ms), each replaced by a new one once the node closes it;
+     * notes how long after its first byte (head) or its head (body) each was closed.
+     */
+    static final class Slowloris implements Runnable {
+        private final int heads;
+        private final int bodies;
+        private final int attempt;
+        private volatile boolean running = true;
+        final AtomicInteger opened = new AtomicInteger();
+        final AtomicInteger neverClosed = new AtomicInteger();
+        final AtomicInteger minOpenDuringLoad = new AtomicInteger(Integer.MAX_VALUE);
+        volatile boolean measuring;
+        final Range headClosed = new Range();
+        final Range bodyClosed = new Range();
+        private final Map<SocketChannel, long[]> open = new ConcurrentHashMap<>(); // {kind 0/1, startedNanos}
+        private static final byte[] HEAD_BYTE = "a".getBytes(StandardCharsets.US_ASCII);
+        private static final byte[] BODY_BYTES = "0123456789".getBytes(StandardCharsets.US_ASCII);
+
+        Slowloris(int heads, int bodies, int attempt) {
+            this.heads = heads;
+            this.bodies = bodies;
+            this.attempt = attempt;
+        }
+
+        void stop() {
+            running = false;
+        }
+
+        @Override
+        public void run() {
+            try (Selector selector = Selector.open()) {
+                ByteBuffer sink = ByteBuffer.allocate(4096);
+                long lastTrickle = 0;
+                int countHeads = 0;
+                int countBodies = 0;
+                while (running) {
+                    while (countHeads < heads) {
+                        openOne(selector, 0);
+                        countHeads++;
+                    }
+                    while (countBodies < bodies) {
+                        openOne(selector, 1);
+                        countBodies++;
+                    }
+                    if (measuring) {
+                        minOpenDuringLoad.accumulateAndGet(open.size(), Math::min);
+                    }
+                    selector.select(50);
+                    int[] closed = closedByNode(selector, sink);
+                    countHeads -= closed[0];
+                    countBodies -= closed[1];
+                    if (System.nanoTime() - lastTrickle > TimeUnit.MILLISECONDS.toNanos(500)) {
+                        lastTrickle = System.nanoTime();
+                        for (Map.Entry<SocketChannel, long[]> e : open.entrySet()) {
+                            try {
+                                e.getKey().write(ByteBuffer.wrap(e.getValue()[0] == 0 ? HEAD_BYTE : BODY_BYTES));
+                            } catch (IOException gone) {
+                                // the node closed it: the selector reports the end
+                            }
+                        }
+                    }
+                }
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(6);
+                while (!open.isEmpty() && System.nanoTime() < end) { // the last ones must still be closed by the node
+                    selector.select(50);
+                    closedByNode(selector, sink);
+                }
+                neverClosed.set(open.size());
+                for (SocketChannel ch : open.keySet()) {
+                    ch.close();
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        /** Notes the connections the node closed among those the selector reports; returns how many {heads, bodies}. */
+        private int[] closedByNode(Selector selector, ByteBuffer sink) throws IOException {
+            int[] closed = new int[2];
+            for (Iterator<SelectionKey> keys = selector.selectedKeys().iterator(); keys.hasNext();) {
+                SelectionKey key = keys.next();
+                keys.remove();
+                SocketChannel ch = (SocketChannel) key.channel();
+                int n;
+                try {
+                    sink.clear();
+                    n = ch.read(sink);
+                } catch (IOException reset) {
+                    n = -1;
+                }
+                if (n < 0) {
+                    long[] info = open.remove(ch);
+                    key.cancel();
+                    ch.close();
+                    if (info != null) {
+                        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - info[1]);
+                        (info[0] == 0 ? headClosed : bodyClosed).add(ms);
+                        closed[(int) info[0]]++;
+                    }
+                }
+            }
+            return closed;
+        }
+
+        private void openOne(Selector selector, int kind) throws IOException {
+            SocketChannel ch = SocketChannel.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), HTTP));
+            int id = opened.incrementAndGet();
+            String first = kind == 0
+                ? "GET /api/slowhead-" + attempt + "-" + id + " HTTP/1.1\r\nHost: x\r\nX-Slow: "
+                : "POST /api/slowbody-" + attempt + "-" + id + " HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                    + "Content-Length: 100000\r\n\r\n";
+            ch.write(ByteBuffer.wrap(first.getBytes(StandardCharsets.US_ASCII)));
+            ch.configureBlocking(false);
+            open.put(ch, new long[] {kind, System.nanoTime()});
+            ch.register(selector, SelectionKey.OP_READ);
+        }
+    }
+
+    /** A bounded normal load: 4 clients on keep-alive connections, each sending a GET every 10 ms. */
+    static final class Load {
+        final List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
+        final AtomicInteger failures = new AtomicInteger();
+
+        static Load run(long millis, Slowloris attack) throws InterruptedException {
+            Load load = new Load();
+            long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+            if (attack != null) {
+                attack.measuring = true;
+            }
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int client = t;
+                Thread th = new Thread(() -> {
+                    try (RawHttpClient c = new RawHttpClient(HTTP)) {
+                        int i = 0;
+                        while (System.nanoTime() < end) {
+                            long start = System.nanoTime();
+                            Response r = c.get("/api/normal-" + client + "-" + (i++ % 50));
+                            long took = System.nanoTime() - start;
+                            if (r.status() != 200) {
+                                load.failures.incrementAndGet();
+                            } else {
+                                load.latencies.add(took);
+                            }
+                            Thread.sleep(10);
+                        }
+                    } catch (IOException | InterruptedException e) {
+                        load.failures.incrementAndGet();
+                    }
+                }, "normal-" + t);
+                th.start();
+                threads.add(th);
+            }
+            for (Thread th : threads) {
+                th.join();
+            }
+            if (attack != null) {
+                attack.measuring = false;
+            }
+            return load;
+        }
+
+        int count() {
+            return latencies.size();
+        }
+
+        double p99() {
+            List<Long> sorted = new ArrayList<>(latencies);
+            Collections.sort(sorted);
+            assertNotEquals(0, sorted.size(), "no normal request completed");
+            return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(sorted.size() * 0.99) - 1));
+        }
+    }
+}
