@@ -9,15 +9,15 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the openssl command line in a directory, for tests that need real keys and certificates. */
-final class OpenSsl {
+public final class OpenSsl {
 
     private final Path dir;
 
-    OpenSsl(Path dir) {
+    public OpenSsl(Path dir) {
         this.dir = dir;
     }
 
-    Path run(String... args) throws IOException, InterruptedException {
+    public Path run(String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("openssl"));
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
@@ -29,7 +29,7 @@ final class OpenSsl {
     }
 
     /** A self-signed certificate {@code name.crt} + PKCS#8 key {@code name.key} for the given SAN DNS names. */
-    void selfSigned(String name, String keyAlgorithm, String cn, String... dnsNames) throws IOException, InterruptedException {
+    public void selfSigned(String name, String keyAlgorithm, String cn, String... dnsNames) throws IOException, InterruptedException {
         List<String> args = new ArrayList<>(List.of("req", "-x509", "-newkey", keyAlgorithm, "-nodes", "-days", "2",
             "-subj", "/CN=" + cn, "-keyout", name + ".key", "-out", name + ".crt"));
         if (dnsNames.length > 0) {
@@ -39,7 +39,7 @@ final class OpenSsl {
         run(args.toArray(new String[0]));
     }
 
-    String read(String file) throws IOException {
+    public String read(String file) throws IOException {
         return Files.readString(dir.resolve(file));
     }
 }

@@ -69,6 +69,9 @@ public final class DataPlaneComponent {
     private ServiceRegistration<UpstreamClient> upstreamService;
     private Server server;
     private ServerConnector connector;
+    /** The HTTPS connector and its certificate reloads, when MERIDIAN_HTTPS_PORT is set; else null. */
+    private TrafficTls https;
+    private final UpstreamTlsContexts upstreamTls = new UpstreamTlsContexts();
     private GatewayHandler handler;
     private AccessLog accessLog;
     private final java.util.Set<Upstream> warmed = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -110,7 +113,8 @@ public final class DataPlaneComponent {
         int selectors = Settings.integer("MERIDIAN_HTTP_SELECTORS", 1);
         // Small pool: every step is non-blocking, and on 2 cores 4 threads beat 8 or 16 (fewer
         // hand-offs); each selector past the first holds a thread of its own.
-        int maxThreads = Settings.integer("MERIDIAN_HTTP_THREADS", Math.max(4, 2 * cores) + selectors - 1);
+        int maxThreads = Settings.integer("MERIDIAN_HTTP_THREADS", Math.max(4, 2 * cores) + selectors - 1
+            + (TrafficTls.port() > 0 ? selectors : 0)); // the HTTPS connector's selectors
         Thread current = Thread.currentThread();
         ClassLoader previous = current.getContextClassLoader();
         current.setContextClassLoader(DataPlaneComponent.class.getClassLoader());
@@ -122,7 +126,7 @@ public final class DataPlaneComponent {
             ClientConnector clientConnector = new ClientConnector();
             clientConnector.setSelectors(1);
             clientConnector.setExecutor(threads);
-            HttpClientTransportOverHTTP transport = new HttpClientTransportOverHTTP(clientConnector);
+            HttpClientTransportOverHTTP transport = new UpstreamTransport(clientConnector, upstreamTls);
             transport.setInvocationType(Invocable.InvocationType.NON_BLOCKING);
             // Jetty's parser reuses header fields seen earlier on a connection, matching values
             // case-insensitively: an upstream's "max-age=3600" came out as another answer's
@@ -155,7 +159,7 @@ public final class DataPlaneComponent {
             client.getProtocolHandlers().put(JettyUpstream.earlyHints());
             // MERIDIAN_UPSTREAM_CLIENT=jetty sends every request through Jetty's HttpClient (see Http1Upstream)
             boolean lean = !Settings.string("MERIDIAN_UPSTREAM_CLIENT", "meridian").equalsIgnoreCase("jetty");
-            upstream = new JettyUpstream(client, threads, lean);
+            upstream = new JettyUpstream(client, threads, lean, upstreamTls);
             policies = new PolicyChain((action, delayMillis) -> {
                 org.eclipse.jetty.util.thread.Scheduler.Task task = client.getScheduler().schedule(action, delayMillis,
                     TimeUnit.MILLISECONDS);
@@ -183,8 +187,14 @@ public final class DataPlaneComponent {
             connector.setIdleTimeout(75_000);
             connector.setAcceptQueueSize(4096);
             server.addConnector(connector);
+            if (TrafficTls.port() > 0) {
+                https = new TrafficTls(server, http, TrafficTls.port(), host, selectors);
+            }
             server.setHandler(handler);
             server.start();
+            if (https != null) {
+                https.watch();
+            }
         } finally {
             current.setContextClassLoader(previous);
         }
@@ -192,6 +202,9 @@ public final class DataPlaneComponent {
         upstreamService = context.registerService(UpstreamClient.class, upstream, null);
         engine.trafficPortOpen(true);
         LOG.info("Meridian traffic port listening on {}:{}", host, connector.getLocalPort());
+        if (https != null) {
+            LOG.info("Meridian HTTPS traffic port listening on {}:{}", host, https.connector().getLocalPort());
+        }
     }
 
     /**
@@ -210,6 +223,9 @@ public final class DataPlaneComponent {
         if (!client.isRunning()) {
             return;
         }
+        java.util.Set<dev.meridian.model.UpstreamTls> tlsInUse = new java.util.HashSet<>();
+        table.routes().forEach(route -> tlsInUse.add(route.api().upstream().tls()));
+        upstreamTls.retainOnly(tlsInUse);
         for (Route route : table.routes()) {
             Upstream u = route.api().upstream();
             if (u.warm() > 0 && warmed.add(u)) {
@@ -249,6 +265,10 @@ public final class DataPlaneComponent {
             if (connector != null) {
                 connector.shutdown();
             }
+            if (https != null) {
+                https.close();
+                https.connector().shutdown();
+            }
             long deadline = System.nanoTime() + timeout.toNanos();
             while (handler != null && handler.inFlight() > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(10);
@@ -265,6 +285,7 @@ public final class DataPlaneComponent {
         }
         stopQuietly(server, "traffic server");
         stopQuietly(client, "upstream client");
+        upstreamTls.stopAll();
         if (accessLog != null) {
             accessLog.close();
         }
