@@ -217,9 +217,10 @@ final class JettyUpstream implements UpstreamClient {
         if (cause instanceof ConnectException) {
             return new Answer.Rejection(502, "upstream refused the connection");
         }
-        if (cause instanceof javax.net.ssl.SSLException) {
-            String reason = tlsReason(cause);
-            TLS_LOG.warn("upstream TLS of API " + exchange.apiId() + " failed: " + reason + " (" + cause.getMessage() + ")");
+        javax.net.ssl.SSLException ssl = sslIn(failure);
+        if (ssl != null) {
+            String reason = tlsReason(ssl);
+            TLS_LOG.warn("upstream TLS of API " + exchange.apiId() + " failed: " + reason + " (" + ssl.getMessage() + ")");
             return new Answer.Rejection(502, "upstream TLS failed: " + reason);
         }
         LOG.debug("upstream call of API {} failed (request {})", exchange.apiId(), exchange.requestId(), failure);
@@ -239,6 +240,18 @@ final class JettyUpstream implements UpstreamClient {
             return "the upstream refused the gateway's client certificate (upstream.tls.cert)";
         }
         return m;
+    }
+
+    /** The first TLS failure in a cause chain (the root is often the certificate path's own exception), or null. */
+    private static javax.net.ssl.SSLException sslIn(Throwable t) {
+        Throwable c = t;
+        for (int i = 0; i < 8 && c != null; i++) {
+            if (c instanceof javax.net.ssl.SSLException ssl) {
+                return ssl;
+            }
+            c = c.getCause() == c ? null : c.getCause();
+        }
+        return null;
     }
 
     private static Throwable rootOf(Throwable t) {
