@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 import dev.meridian.tls.OpenSsl;
 
@@ -24,7 +25,7 @@ final class TestPki {
 
     /** A fresh CA in {@code dir} (emptied first). */
     static TestPki create(Path dir) {
-        try {
+        return unchecked(() -> {
             if (Files.exists(dir)) {
                 try (var files = Files.walk(dir)) {
                     files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -36,6 +37,25 @@ final class TestPki {
                 "-keyout", "ca.key", "-out", "ca.crt", "-addext", "basicConstraints=critical,CA:TRUE",
                 "-addext", "keyUsage=critical,keyCertSign,cRLSign");
             return pki;
+        });
+    }
+
+    /** Copies {@code name.crt} and {@code name.key} into {@code target} (a traffic port's TLS directory). */
+    void install(String name, Path target) {
+        unchecked(() -> {
+            Files.createDirectories(target);
+            Files.copy(cert(name), target.resolve(name + ".crt"), StandardCopyOption.REPLACE_EXISTING);
+            return Files.copy(key(name), target.resolve(name + ".key"), StandardCopyOption.REPLACE_EXISTING);
+        });
+    }
+
+    private interface Io<T> {
+        T run() throws IOException, InterruptedException;
+    }
+
+    private static <T> T unchecked(Io<T> io) {
+        try {
+            return io.run();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -53,7 +73,11 @@ final class TestPki {
      * with the given subjectAltName (e.g. {@code DNS:a.test,IP:127.0.0.1}); signed by this CA
      * unless {@code selfSigned}.
      */
-    Path issue(String name, String subject, String san, boolean selfSigned) throws IOException, InterruptedException {
+    Path issue(String name, String subject, String san, boolean selfSigned) {
+        return unchecked(() -> issueChecked(name, subject, san, selfSigned));
+    }
+
+    private Path issueChecked(String name, String subject, String san, boolean selfSigned) throws IOException, InterruptedException {
         Path ext = dir.resolve(name + ".ext");
         Files.writeString(ext, "subjectAltName=" + san + "\nbasicConstraints=CA:FALSE\n"
             + "keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\n");

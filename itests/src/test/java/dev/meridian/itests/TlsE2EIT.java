@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -71,22 +70,13 @@ class TlsE2EIT {
 
     /** {@code alpha} (alpha.test) and {@code beta} (*.beta.test), issued by the test CA; alpha is the default (first name). */
     private static Path trafficDir() {
-        try {
-            Path dir = Files.createDirectories(PKI_DIR.resolve("traffic"));
-            PKI.issue("admin", "/CN=meridian-admin", "IP:127.0.0.1,DNS:localhost", false);
-            PKI.issue("alpha", "/CN=alpha.test/O=gen0", "DNS:alpha.test", false);
-            PKI.issue("beta", "/CN=beta.test", "DNS:*.beta.test", false);
-            for (String name : List.of("alpha", "beta")) {
-                Files.copy(PKI.cert(name), dir.resolve(name + ".crt"));
-                Files.copy(PKI.key(name), dir.resolve(name + ".key"));
-            }
-            return dir;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        Path dir = PKI_DIR.resolve("traffic");
+        PKI.issue("admin", "/CN=meridian-admin", "IP:127.0.0.1,DNS:localhost", false);
+        PKI.issue("alpha", "/CN=alpha.test/O=gen0", "DNS:alpha.test", false);
+        PKI.issue("beta", "/CN=beta.test", "DNS:*.beta.test", false);
+        PKI.install("alpha", dir);
+        PKI.install("beta", dir);
+        return dir;
     }
 
     // ------------------------------------------------------------------ admin port
