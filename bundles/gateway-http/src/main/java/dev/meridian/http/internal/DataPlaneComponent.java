@@ -223,9 +223,7 @@ public final class DataPlaneComponent {
         if (!client.isRunning()) {
             return;
         }
-        java.util.Set<dev.meridian.model.UpstreamTls> tlsInUse = new java.util.HashSet<>();
-        table.routes().forEach(route -> tlsInUse.add(route.api().upstream().tls()));
-        upstreamTls.retainOnly(tlsInUse);
+        upstreamTls.retainUsedBy(table);
         for (Route route : table.routes()) {
             Upstream u = route.api().upstream();
             if (u.warm() > 0 && warmed.add(u)) {

@@ -11,6 +11,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import javax.net.ssl.SSLException;
+
 import org.eclipse.jetty.client.BufferingResponseListener;
 import org.eclipse.jetty.client.ContentSourceRequestContent;
 import org.eclipse.jetty.client.HttpClient;
@@ -127,7 +129,7 @@ final class JettyUpstream implements UpstreamClient {
         CompletableFuture<Fetched> out = new CompletableFuture<>();
         String unusable = unusableTls(e.route().api().upstream());
         if (unusable != null) {
-            out.completeExceptionally(new javax.net.ssl.SSLException(unusable));
+            out.completeExceptionally(new SSLException(unusable));
             return out;
         }
         org.eclipse.jetty.client.Request up = request(e, "GET").headers(h -> {
@@ -217,7 +219,7 @@ final class JettyUpstream implements UpstreamClient {
         if (cause instanceof ConnectException) {
             return new Answer.Rejection(502, "upstream refused the connection");
         }
-        javax.net.ssl.SSLException ssl = sslIn(failure);
+        SSLException ssl = sslIn(failure);
         if (ssl != null) {
             String reason = tlsReason(ssl);
             TLS_LOG.warn("upstream TLS of API " + exchange.apiId() + " failed: " + reason + " (" + ssl.getMessage() + ")");
@@ -243,10 +245,10 @@ final class JettyUpstream implements UpstreamClient {
     }
 
     /** The first TLS failure in a cause chain (the root is often the certificate path's own exception), or null. */
-    private static javax.net.ssl.SSLException sslIn(Throwable t) {
+    private static SSLException sslIn(Throwable t) {
         Throwable c = t;
         for (int i = 0; i < 8 && c != null; i++) {
-            if (c instanceof javax.net.ssl.SSLException ssl) {
+            if (c instanceof SSLException ssl) {
                 return ssl;
             }
             c = c.getCause() == c ? null : c.getCause();

@@ -1,5 +1,6 @@
 package dev.meridian.http.internal;
 
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -8,6 +9,8 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.meridian.core.Route;
+import dev.meridian.core.RouteTable;
 import dev.meridian.model.UpstreamTls;
 import dev.meridian.tls.CertifiedKey;
 import dev.meridian.tls.KeyStores;
@@ -33,8 +36,16 @@ final class UpstreamTlsContexts {
         return c != null ? c : contexts.computeIfAbsent(tls, UpstreamTlsContexts::build);
     }
 
-    /** Stops the contexts of settings no route uses any more (their open connections are not touched). */
-    void retainOnly(Set<UpstreamTls> used) {
+    /** Stops the contexts of settings no route of {@code table} uses (their open connections are not touched). */
+    void retainUsedBy(RouteTable table) {
+        Set<UpstreamTls> used = new HashSet<>();
+        for (Route route : table.routes()) {
+            used.add(route.api().upstream().tls());
+        }
+        retainOnly(used);
+    }
+
+    private void retainOnly(Set<UpstreamTls> used) {
         contexts.entrySet().removeIf(e -> {
             if (used.contains(e.getKey())) {
                 return false;
