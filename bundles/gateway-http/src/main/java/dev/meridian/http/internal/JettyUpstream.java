@@ -225,6 +225,11 @@ final class JettyUpstream implements UpstreamClient {
             TLS_LOG.warn("upstream TLS of API " + exchange.apiId() + " failed: " + reason + " (" + ssl.getMessage() + ")");
             return new Answer.Rejection(502, "upstream TLS failed: " + reason);
         }
+        if ("https".equals(exchange.route().api().upstream().scheme())) {
+            // a TLS 1.3 upstream that refuses the client certificate says so after the handshake,
+            // which reaches here as a closed connection, not as an SSLException: say what it was
+            TLS_LOG.warn("upstream call of API " + exchange.apiId() + " over TLS failed: " + cause);
+        }
         LOG.debug("upstream call of API {} failed (request {})", exchange.apiId(), exchange.requestId(), failure);
         return new Answer.Rejection(502, "upstream failed");
     }
