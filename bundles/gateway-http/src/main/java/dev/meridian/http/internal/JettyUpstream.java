@@ -229,6 +229,10 @@ final class JettyUpstream implements UpstreamClient {
             // a TLS 1.3 upstream that refuses the client certificate says so after the handshake,
             // which reaches here as a closed connection, not as an SSLException: say what it was
             TLS_LOG.warn("upstream call of API " + exchange.apiId() + " over TLS failed: " + cause);
+            if (cause instanceof java.io.EOFException) {
+                return new Answer.Rejection(502, "upstream closed the TLS connection without answering "
+                    + "(as one that requires a client certificate does: upstream.tls.cert/key)");
+            }
         }
         LOG.debug("upstream call of API {} failed (request {})", exchange.apiId(), exchange.requestId(), failure);
         return new Answer.Rejection(502, "upstream failed");
