@@ -26,12 +26,17 @@ final class KeepAliveClient implements AutoCloseable {
     private final String host;
 
     KeepAliveClient(int port) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        this(new Socket("127.0.0.1", port), "127.0.0.1:" + port);
+    }
+
+    /** On a socket the caller connected (a TLS one, say), with {@code host} as the Host field. */
+    KeepAliveClient(Socket connected, String host) throws IOException {
+        socket = connected;
         socket.setSoTimeout(10_000);
         socket.setTcpNoDelay(true);
         out = socket.getOutputStream();
         in = new BufferedInputStream(socket.getInputStream());
-        host = "127.0.0.1:" + port;
+        this.host = host;
     }
 
     Reply get(String path) throws IOException {

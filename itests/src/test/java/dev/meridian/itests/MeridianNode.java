@@ -46,7 +46,9 @@ final class MeridianNode implements AutoCloseable {
     final int sshPort;
     private final String givenPassword;
     private final Map<String, String> env;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** Over HTTPS, trusting the node's admin certificate, when the node has MERIDIAN_ADMIN_TLS_CERT. */
+    private final HttpClient http;
+    private final String adminScheme;
     private volatile String generatedPassword;
     private volatile Process process;
     private volatile boolean frozen;
@@ -64,6 +66,13 @@ final class MeridianNode implements AutoCloseable {
         this.sshPort = spec.sshPort();
         this.givenPassword = password;
         this.env = Map.copyOf(env);
+        String adminCert = env.get("MERIDIAN_ADMIN_TLS_CERT");
+        this.adminScheme = adminCert == null ? "http" : "https";
+        HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        if (adminCert != null) {
+            client.sslContext(trusting(Paths.get(adminCert)));
+        }
+        this.http = client.build();
         Path dist = Paths.get(System.getProperty("meridian.distribution"));
         Path dir = workDir.resolve(spec.dir());
         if (Files.exists(dir)) {
@@ -72,6 +81,26 @@ final class MeridianNode implements AutoCloseable {
         Files.createDirectories(dir);
         run(new ProcessBuilder("tar", "xzf", dist.toAbsolutePath().toString(), "-C", dir.toString(), "--strip-components=1"));
         this.home = dir;
+    }
+
+    /** A TLS context that trusts the certificates of a PEM file (the admin port's own, for the admin client). */
+    static javax.net.ssl.SSLContext trusting(Path pem) throws IOException {
+        try {
+            java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            int i = 0;
+            for (java.security.cert.Certificate c : java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCertificates(Files.newInputStream(pem))) {
+                trust.setCertificateEntry("c" + i++, c);
+            }
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+            tmf.init(trust);
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IOException("cannot trust " + pem, e);
+        }
     }
 
     private static void run(ProcessBuilder pb) throws IOException, InterruptedException {
@@ -162,7 +191,7 @@ final class MeridianNode implements AutoCloseable {
     }
 
     String adminUrl(String path) {
-        return "http://127.0.0.1:" + adminPort + path;
+        return adminScheme + "://127.0.0.1:" + adminPort + path;
     }
 
     HttpResponse<String> get(String url, boolean auth) throws IOException, InterruptedException {

@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param timeout until the upstream's response headers (default 30s)
  * @param maxConnections connection pool size per node (default 256)
  * @param warm connections opened ahead of traffic (default 0, at most {@code maxConnections})
+ * @param tls trust and client certificate for an {@code https} upstream ({@link UpstreamTls#NONE}
+ *     when not set; always NONE for {@code http})
  */
 public record Upstream(
     URI url,
@@ -25,7 +27,8 @@ public record Upstream(
     String path,
     Duration timeout,
     int maxConnections,
-    int warm) {
+    int warm,
+    UpstreamTls tls) {
 
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
   public static final int DEFAULT_MAX_CONNECTIONS = 256;
@@ -37,6 +40,7 @@ public record Upstream(
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(path, "path");
     Objects.requireNonNull(timeout, "timeout");
+    Objects.requireNonNull(tls, "tls");
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("port out of range: " + port);
     }
@@ -50,6 +54,12 @@ public record Upstream(
       throw new IllegalArgumentException(
           "pool out of range: maxConnections=" + maxConnections + ", warm=" + warm);
     }
+  }
+
+  /** An upstream without TLS settings. */
+  public Upstream(URI url, String scheme, String host, int port, String path, Duration timeout,
+      int maxConnections, int warm) {
+    this(url, scheme, host, port, path, timeout, maxConnections, warm, UpstreamTls.NONE);
   }
 
   /** Port 80 for http, 443 otherwise. */

@@ -19,6 +19,17 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class ValidationTest {
 
+  @Test
+  void should_keep_a_valid_tls_block_and_write_it_back() throws Exception {
+    ApiDefinition api = yaml(minimalWith(
+        "upstream: {url: 'https://h', tls: {ca: /etc/ca.pem, cert: /c.pem, key: '${secret:k}'}}"));
+    assertEquals(new UpstreamTls("/etc/ca.pem", "/c.pem", "${secret:k}"), api.upstream().tls());
+    assertEquals(api, DefinitionParser.fromTree(api.toTree()));
+    ApiDefinition plain = yaml(minimalWith("upstream: {url: 'https://h'}"));
+    assertEquals(UpstreamTls.NONE, plain.upstream().tls());
+    assertTrue(!((Map<?, ?>) plain.toTree().get("upstream")).containsKey("tls"));
+  }
+
   static Stream<Arguments> rules() {
     return Stream.of(
         arguments("-id", "id", "is required"),
@@ -58,6 +69,15 @@ class ValidationTest {
         arguments("upstream: {url: 'http://h/x#f'}", "upstream.url", "fragment"),
         arguments("upstream: {url: 'http://h:99999'}", "upstream.url", "port"),
         arguments("upstream: {url: 'http://h x'}", "upstream.url", "not a valid URL"),
+        arguments("upstream: {url: 'https://h', tls: {ca: /a.pem, sni: x}}", "upstream.tls.sni", "unknown field"),
+        arguments("upstream: {url: 'https://h', tls: /a.pem}", "upstream.tls", "expected an object"),
+        arguments("upstream: {url: 'http://h', tls: {ca: /a.pem}}", "upstream.tls", "only for an https"),
+        arguments("upstream: {url: 'https://h', tls: {ca: a.pem}}", "upstream.tls.ca", "absolute path"),
+        arguments("upstream: {url: 'https://h', tls: {ca: ''}}", "upstream.tls.ca", "must not be empty"),
+        arguments("upstream: {url: 'https://h', tls: {ca: 42}}", "upstream.tls.ca", "expected a string"),
+        arguments("upstream: {url: 'https://h', tls: {cert: /c.pem}}", "upstream.tls.key", "is required with upstream.tls.cert"),
+        arguments("upstream: {url: 'https://h', tls: {key: /k.pem}}", "upstream.tls.cert", "is required with upstream.tls.key"),
+        arguments("upstream: {url: 'https://h', tls: {ca: \"-----BEGIN CERTIFICATE-----\\nAAAA\\n\"}}", "upstream.tls.ca", "no complete"),
         arguments("upstream: {url: 'http://h', timeout: 0s}", "upstream.timeout", "greater than 0s"),
         arguments("upstream: {url: 'http://h', timeout: 61m}", "upstream.timeout", "at most 1h"),
         arguments("upstream: {url: 'http://h', timeout: 30}", "upstream.timeout",

@@ -73,6 +73,10 @@ public final class DataPlaneComponent {
     private Server server;
     private ServerConnector connector;
     private SlowClientSweeper sweeper;
+    private SlowClientSweeper httpsSweeper;
+    /** The HTTPS connector and its certificate reloads, when MERIDIAN_HTTPS_PORT is set; else null. */
+    private TrafficTls https;
+    private final UpstreamTlsContexts upstreamTls = new UpstreamTlsContexts();
     private GatewayHandler handler;
     private AccessLog accessLog;
     private final java.util.Set<Upstream> warmed = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -115,7 +119,8 @@ public final class DataPlaneComponent {
         int selectors = Settings.integer("MERIDIAN_HTTP_SELECTORS", 1);
         // Small pool: every step is non-blocking, and on 2 cores 4 threads beat 8 or 16 (fewer
         // hand-offs); each selector past the first holds a thread of its own.
-        int maxThreads = Settings.integer("MERIDIAN_HTTP_THREADS", Math.max(4, 2 * cores) + selectors - 1);
+        int maxThreads = Settings.integer("MERIDIAN_HTTP_THREADS", Math.max(4, 2 * cores) + selectors - 1
+            + (TrafficTls.port() > 0 ? selectors : 0)); // the HTTPS connector's selectors
         Thread current = Thread.currentThread();
         ClassLoader previous = current.getContextClassLoader();
         current.setContextClassLoader(DataPlaneComponent.class.getClassLoader());
@@ -127,7 +132,7 @@ public final class DataPlaneComponent {
             ClientConnector clientConnector = new ClientConnector();
             clientConnector.setSelectors(1);
             clientConnector.setExecutor(threads);
-            HttpClientTransportOverHTTP transport = new HttpClientTransportOverHTTP(clientConnector);
+            HttpClientTransportOverHTTP transport = new UpstreamTransport(clientConnector, upstreamTls);
             transport.setInvocationType(Invocable.InvocationType.NON_BLOCKING);
             // Jetty's parser reuses header fields seen earlier on a connection, matching values
             // case-insensitively: an upstream's "max-age=3600" came out as another answer's
@@ -160,7 +165,7 @@ public final class DataPlaneComponent {
             client.getProtocolHandlers().put(JettyUpstream.earlyHints());
             // MERIDIAN_UPSTREAM_CLIENT=jetty sends every request through Jetty's HttpClient (see Http1Upstream)
             boolean lean = !Settings.string("MERIDIAN_UPSTREAM_CLIENT", "meridian").equalsIgnoreCase("jetty");
-            upstream = new JettyUpstream(client, threads, lean);
+            upstream = new JettyUpstream(client, threads, lean, upstreamTls);
             policies = new PolicyChain((action, delayMillis) -> {
                 org.eclipse.jetty.util.thread.Scheduler.Task task = client.getScheduler().schedule(action, delayMillis,
                     TimeUnit.MILLISECONDS);
@@ -202,11 +207,19 @@ public final class DataPlaneComponent {
             connector.setIdleTimeout(75_000);
             connector.setAcceptQueueSize(4096);
             server.addConnector(connector);
+            if (TrafficTls.port() > 0) {
+                https = new TrafficTls(server, http, TrafficTls.port(), host, selectors);
+            }
             server.setHandler(handler);
             server.setErrorHandler(new JsonErrorHandler(() -> engine.current().revision()));
             server.start();
             sweeper = new SlowClientSweeper(connector, limits);
             sweeper.start();
+            if (https != null) {
+                httpsSweeper = new SlowClientSweeper(https.connector(), limits);
+                httpsSweeper.start();
+                https.watch();
+            }
         } finally {
             current.setContextClassLoader(previous);
         }
@@ -221,6 +234,9 @@ public final class DataPlaneComponent {
         }
         engine.trafficPortOpen(true);
         LOG.info("Meridian traffic port listening on {}:{}", host, connector.getLocalPort());
+        if (https != null) {
+            LOG.info("Meridian HTTPS traffic port listening on {}:{}", host, https.connector().getLocalPort());
+        }
     }
 
     /** {@code MERIDIAN_HEADER_TIMEOUT} [10s], {@code MERIDIAN_MIN_BODY_RATE} [1024 bytes/s], {@code MERIDIAN_BODY_GRACE} [5s]. */
@@ -245,6 +261,7 @@ public final class DataPlaneComponent {
         if (!client.isRunning()) {
             return;
         }
+        upstreamTls.retainUsedBy(table);
         for (Route route : table.routes()) {
             Upstream u = route.api().upstream();
             if (u.warm() > 0 && warmed.add(u)) {
@@ -284,6 +301,10 @@ public final class DataPlaneComponent {
             if (connector != null) {
                 connector.shutdown();
             }
+            if (https != null) {
+                https.close();
+                https.connector().shutdown();
+            }
             long deadline = System.nanoTime() + timeout.toNanos();
             while (handler != null && handler.inFlight() > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(10);
@@ -298,6 +319,9 @@ public final class DataPlaneComponent {
         if (sweeper != null) {
             sweeper.stop();
         }
+        if (httpsSweeper != null) {
+            httpsSweeper.stop();
+        }
         if (upstreamService != null) {
             upstreamService.unregister();
         }
@@ -306,6 +330,7 @@ public final class DataPlaneComponent {
         }
         stopQuietly(server, "traffic server");
         stopQuietly(client, "upstream client");
+        upstreamTls.stopAll();
         if (accessLog != null) {
             accessLog.close();
         }

@@ -11,6 +11,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import javax.net.ssl.SSLException;
+
 import org.eclipse.jetty.client.BufferingResponseListener;
 import org.eclipse.jetty.client.ContentSourceRequestContent;
 import org.eclipse.jetty.client.HttpClient;
@@ -41,6 +43,8 @@ import dev.meridian.model.Upstream;
 final class JettyUpstream implements UpstreamClient {
 
     private static final Logger LOG = LoggerFactory.getLogger(JettyUpstream.class);
+    /** At most one upstream-TLS warning per second: a misconfigured upstream under load must not flood the log. */
+    private static final RateLimitedLog TLS_LOG = new RateLimitedLog(LOG, 1_000);
 
     static final long MAX_BODY = 10L * 1024 * 1024;
     private static final String EXCHANGE = "meridian.exchange";
@@ -53,11 +57,14 @@ final class JettyUpstream implements UpstreamClient {
     private final Http1Upstream lean;
     private volatile HttpField forwardedPort;
     private final Step call = this::send;
+    /** The TLS contexts of {@code https} upstreams with a {@code tls} setting (checked before a request goes out). */
+    private final UpstreamTlsContexts tls;
 
-    JettyUpstream(HttpClient client, Executor executor, boolean lean) {
+    JettyUpstream(HttpClient client, Executor executor, boolean lean, UpstreamTlsContexts tls) {
         this.client = client;
         this.executor = executor;
         this.lean = lean ? new Http1Upstream(client, executor) : null;
+        this.tls = tls;
     }
 
     /** The connections of Meridian's own HTTP/1.1 client, or null when it is off. */
@@ -89,6 +96,11 @@ final class JettyUpstream implements UpstreamClient {
             }
             return false;
         }
+        String unusable = unusableTls(u);
+        if (unusable != null) {
+            e.answer(new Answer.Rejection(502, unusable));
+            return true;
+        }
         org.eclipse.jetty.client.Request up = request(e, e.method());
         if (hasBody(in)) {
             up.body(new LimitedContent(in, MAX_BODY));
@@ -118,6 +130,11 @@ final class JettyUpstream implements UpstreamClient {
     @Override
     public CompletionStage<Fetched> fetch(Exchange e, Map<String, String> conditions, int maxBody) {
         CompletableFuture<Fetched> out = new CompletableFuture<>();
+        String unusable = unusableTls(e.route().api().upstream());
+        if (unusable != null) {
+            out.completeExceptionally(new SSLException(unusable));
+            return out;
+        }
         org.eclipse.jetty.client.Request up = request(e, "GET").headers(h -> {
             // the cache's own request: the client's preconditions are not its own
             for (HttpHeader condition : CONDITIONS) {
@@ -141,6 +158,24 @@ final class JettyUpstream implements UpstreamClient {
             }
         });
         return out;
+    }
+
+    /**
+     * Null when the upstream's TLS setting (if any) loads, else why not: answered 502 before a
+     * connection is tried. A map look-up once the setting has loaded; its PEM files are read
+     * again while they fail (the first request after a fix succeeds).
+     */
+    private String unusableTls(Upstream u) {
+        if (u.tls().isNone()) {
+            return null;
+        }
+        try {
+            tls.of(u.tls());
+            return null;
+        } catch (UpstreamTlsContexts.Unusable failure) {
+            TLS_LOG.warn(failure.getMessage() + " (upstream " + u.url() + ")");
+            return failure.getMessage();
+        }
     }
 
     /**
@@ -191,8 +226,50 @@ final class JettyUpstream implements UpstreamClient {
         if (cause instanceof ConnectException) {
             return new Answer.Rejection(502, "upstream refused the connection");
         }
+        SSLException ssl = sslIn(failure);
+        if (ssl != null) {
+            String reason = tlsReason(ssl);
+            TLS_LOG.warn("upstream TLS of API " + exchange.apiId() + " failed: " + reason + " (" + ssl.getMessage() + ")");
+            return new Answer.Rejection(502, "upstream TLS failed: " + reason);
+        }
+        if ("https".equals(exchange.route().api().upstream().scheme())) {
+            // a TLS 1.3 upstream that refuses the client certificate says so after the handshake,
+            // which reaches here as a closed connection, not as an SSLException: say what it was
+            TLS_LOG.warn("upstream call of API " + exchange.apiId() + " over TLS failed: " + cause);
+            if (cause instanceof java.io.EOFException) {
+                return new Answer.Rejection(502, "upstream closed the TLS connection without answering "
+                    + "(as one that requires a client certificate does: upstream.tls.cert/key)");
+            }
+        }
         LOG.debug("upstream call of API {} failed (request {})", exchange.apiId(), exchange.requestId(), failure);
         return new Answer.Rejection(502, "upstream failed");
+    }
+
+    /** A short reason for an upstream handshake failure, for the answer (the log has the JDK's message too). */
+    static String tlsReason(Throwable ssl) {
+        String m = String.valueOf(ssl.getMessage());
+        if (m.contains("PKIX") || m.contains("unable to find valid certification path")) {
+            return "the upstream's certificate is not trusted (add its CA as upstream.tls.ca)";
+        }
+        if (m.contains("No subject alternative") || m.contains("No name matching")) {
+            return "the upstream's certificate does not name its host";
+        }
+        if (m.contains("certificate_required") || m.contains("bad_certificate")) {
+            return "the upstream refused the gateway's client certificate (upstream.tls.cert)";
+        }
+        return m;
+    }
+
+    /** The first TLS failure in a cause chain (the root is often the certificate path's own exception), or null. */
+    private static SSLException sslIn(Throwable t) {
+        Throwable c = t;
+        for (int i = 0; i < 8 && c != null; i++) {
+            if (c instanceof SSLException ssl) {
+                return ssl;
+            }
+            c = c.getCause() == c ? null : c.getCause();
+        }
+        return null;
     }
 
     private static Throwable rootOf(Throwable t) {
