@@ -141,6 +141,26 @@ public final class DefinitionValidator {
         }
       }
     }
+    // Requests are routed on their normal form (CONTRACT §9: unreserved characters decoded,
+    // other percent-encodings in upper case, ';' and encoded '\' or NUL refused): a basePath in
+    // any other form could never match, so it is refused here rather than silently unreachable.
+    if (p.indexOf(';') >= 0) {
+      return Optional.of("must not contain ';' (requests with path parameters are refused)");
+    }
+    for (int i = p.indexOf('%'); i >= 0; i = p.indexOf('%', i + 1)) {
+      String hex = p.substring(i + 1, i + 3);
+      int b = Integer.parseInt(hex, 16);
+      if (b == 0x5c || b == 0) {
+        return Optional.of("must not contain an encoded \\ or NUL");
+      }
+      if (Character.isLetterOrDigit(b) && b < 0x80 || b == '-' || b == '.' || b == '_' || b == '~') {
+        return Optional.of("write '" + (char) b + "' instead of %" + hex + " (requests are routed on their normal form)");
+      }
+      if (!hex.equals(hex.toUpperCase(Locale.ROOT))) {
+        return Optional.of("write %" + hex.toUpperCase(Locale.ROOT) + " instead of %" + hex
+            + " (requests are routed on their normal form)");
+      }
+    }
     return Optional.empty();
   }
 
