@@ -251,7 +251,9 @@ class SecurityIdentityE2EIT {
         long[] minGapMs = {250, 500, 1000};
         for (int i = 0; i < minGapMs.length; i++) {
             long gap = counted.get(6 + i) - counted.get(5 + i);
-            assertTrue(gap >= minGapMs[i], "failure " + (7 + i) + " came " + gap + " ms after the one before: " + counted);
+            // times are taken where the answers arrive, the window starts where the failure was
+            // counted: one answer's delay earlier (seen in CI: 998 ms for a 1,000 ms window)
+            assertTrue(gap >= minGapMs[i] - 50, "failure " + (7 + i) + " came " + gap + " ms after the one before: " + counted);
         }
         assertTrue(slowed > 0);
         // right after the 9th failure the address is closed for 2 s; another address is not slowed
