@@ -1,14 +1,10 @@
 package dev.meridian.manager.internal;
 
-import java.io.IOException;
 import java.util.Map;
+import java.util.Optional;
 
 import javax.security.auth.Subject;
-import javax.security.auth.callback.Callback;
 import javax.security.auth.callback.CallbackHandler;
-import javax.security.auth.callback.NameCallback;
-import javax.security.auth.callback.PasswordCallback;
-import javax.security.auth.callback.UnsupportedCallbackException;
 import javax.security.auth.login.FailedLoginException;
 import javax.security.auth.login.LoginException;
 import javax.security.auth.spi.LoginModule;
@@ -58,22 +54,14 @@ public final class SshThrottleLoginModule implements LoginModule {
     public boolean login() throws LoginException {
         source = null;
         String address = sshAddress(subject);
-        if (throttle == null || handler == null || address == null) {
+        if (throttle == null || address == null) {
             return false;
         }
-        NameCallback name = new NameCallback("user: ");
-        PasswordCallback password = new PasswordCallback("password: ", false);
-        try {
-            handler.handle(new Callback[] {name, password});
-        } catch (IOException | UnsupportedCallbackException e) {
+        Optional<PasswordCredentials> given = PasswordCredentials.ask(handler);
+        if (given.isEmpty()) {
             return false; // a public-key login: not throttled
         }
-        boolean isPassword = password.getPassword() != null;
-        password.clearPassword();
-        if (!isPassword) {
-            return false;
-        }
-        String who = printable(name.getName());
+        String who = printable(given.get().user());
         long wait = throttle.waitNanos(address, System.nanoTime());
         if (wait > 0) {
             LOG.info("refused ssh login of user '{}' from {}: too many failed logins, address slowed for {} ms more (password not checked)",
