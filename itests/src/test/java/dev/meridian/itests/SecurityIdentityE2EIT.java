@@ -289,11 +289,12 @@ class SecurityIdentityE2EIT {
             int attempts = 0;
             // wrong passwords from 127.0.0.2 as fast as they are answered, until the 10th counted failure closes it for 4 s
             while (!karafLog(node).contains(closedFor4s)) {
-                assertTrue(attempts < 60 && System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(60), "never closed for 4 s: " + attemptMs);
+                assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(30), "never closed for 4 s: " + attemptMs);
                 long a = System.nanoTime();
                 assertFalse(sshLogin(client, node, "127.0.0.2", "mallory", "guess-ssh-" + attempts), "a wrong password is refused");
                 attemptMs.add((System.nanoTime() - a) / 1_000_000);
                 attempts++;
+                Thread.sleep(20); // pacing the probe, not an assertion on time
             }
             System.out.println(attempts + " wrong ssh logins from 127.0.0.2, each refused in ms " + attemptMs);
             assertTrue(attempts >= 10, "ten failures are counted before a 4 s close: " + attempts);
