@@ -27,6 +27,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.auth.UserAuthFactory;
+import org.apache.sshd.client.auth.password.UserAuthPasswordFactory;
+import org.apache.sshd.client.future.AuthFuture;
+import org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier;
+import org.apache.sshd.client.session.ClientSession;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -38,7 +44,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * CONTRACT §9 identities and audit on two nodes as processes: tokens created on one node work and
  * are revoked on both, each role's allowed and refused calls (Bearer and Basic), a token as the
- * ssh password with Karaf's command ACLs, failed logins slowed per source address, the generated
+ * ssh password with Karaf's command ACLs, failed logins slowed per source address (admin API and
+ * ssh, one throttle for both), the generated
  * admin password kept out of karaf.log, the audit of every kind of call, tokens and audit after a
  * restart of both nodes, and the revision history bounded by {@code MERIDIAN_REVISIONS_KEEP}.
  * Tests build on each other (ordered): tokens made first are used later.
@@ -272,6 +279,70 @@ class SecurityIdentityE2EIT {
         assertFalse(karafLog(first()).contains("guess"), "never the password");
     }
 
+    @Test
+    @Order(6)
+    void should_slow_failed_ssh_logins_per_source_address_and_share_the_throttle_with_the_admin_api() throws Exception {
+        MeridianNode node = first();
+        // the test before ended with a success from 127.0.0.2, so its failures are forgotten
+        String closedFor4s = "refused ssh login of user 'mallory' from 127.0.0.2 (address slowed for 4000 ms)";
+        try (SshClient client = passwordOnlyClient()) {
+            List<Long> attemptMs = new java.util.ArrayList<>();
+            long t0 = System.nanoTime();
+            int attempts = 0;
+            // wrong passwords from 127.0.0.2 as fast as they are answered, until the 10th counted failure closes it for 4 s
+            while (!karafLog(node).contains(closedFor4s)) {
+                assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(30), "never closed for 4 s: " + attemptMs);
+                long a = System.nanoTime();
+                assertFalse(sshLogin(client, node, "127.0.0.2", "mallory", "guess-ssh-" + attempts), "a wrong password is refused");
+                attemptMs.add((System.nanoTime() - a) / 1_000_000);
+                attempts++;
+                Thread.sleep(20); // pacing the probe, not an assertion on time
+            }
+            System.out.println(attempts + " wrong ssh logins from 127.0.0.2, each refused in ms " + attemptMs);
+            assertTrue(attempts >= 10, "ten failures are counted before a 4 s close: " + attempts);
+            // closed now for up to 4 s: the admin API's door is closed to it too (one throttle), the right ssh password is not checked
+            assertEquals(429, rawStatus(node, "127.0.0.2", admin(node)), "the ssh flood slows the address at the admin API");
+            long r = System.nanoTime();
+            assertFalse(sshLogin(client, node, "127.0.0.2", "admin", node.password()), "the right password is refused while slowed");
+            long refusedMs = (System.nanoTime() - r) / 1_000_000;
+            System.out.println("the right password from the slowed 127.0.0.2 was refused in " + refusedMs + " ms");
+            assertTrue(refusedMs < 2000, "refused at once, no thread sleeping: " + refusedMs + " ms");
+            long o = System.nanoTime();
+            assertTrue(sshLogin(client, node, "127.0.0.1", "admin", node.password()), "127.0.0.1 is not slowed");
+            System.out.println("admin's ssh login from 127.0.0.1 meanwhile took " + (System.nanoTime() - o) / 1_000_000 + " ms");
+            long w = System.nanoTime();
+            Awaitility.await("admin back in over ssh from 127.0.0.2").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(500))
+                .until(() -> sshLogin(client, node, "127.0.0.2", "admin", node.password()));
+            System.out.println("admin's ssh login from 127.0.0.2 accepted " + (System.nanoTime() - w) / 1_000_000 + " ms after the refusal");
+        }
+        assertTrue(node.shell("gateway:list") != null, "the shell works as before");
+        String log = karafLog(node);
+        assertTrue(log.contains("refused ssh login of user 'mallory' from 127.0.0.2"), "each checked refusal logged with address and user");
+        assertTrue(log.contains("refused ssh login of user 'admin' from 127.0.0.2: too many failed logins"),
+            "the refusal without a password check logged too");
+        assertFalse(log.contains("guess-ssh-"), "never the password");
+    }
+
+    /** An ssh client that tries the password alone (one JAAS login per connection: each attempt counts once). */
+    private static SshClient passwordOnlyClient() {
+        SshClient client = SshClient.setUpDefaultClient();
+        client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
+        client.setUserAuthFactories(List.<UserAuthFactory>of(UserAuthPasswordFactory.INSTANCE));
+        client.start();
+        return client;
+    }
+
+    /** Whether an ssh password login of {@code user} from {@code from} (a loopback address the socket is bound to) is accepted. */
+    private static boolean sshLogin(SshClient client, MeridianNode node, String from, String user, String password) throws IOException {
+        try (ClientSession session = client.connect(user, new InetSocketAddress("127.0.0.1", node.sshPort), null,
+            new InetSocketAddress(InetAddress.getByName(from), 0)).verify(15, TimeUnit.SECONDS).getSession()) {
+            session.addPasswordIdentity(password);
+            AuthFuture auth = session.auth();
+            assertTrue(auth.await(15, TimeUnit.SECONDS), "an answer to the login within 15 s");
+            return auth.isSuccess();
+        }
+    }
+
     /** The status of {@code GET /api/v1/apis} over a socket bound to {@code from} (a loopback address). */
     private static int rawStatus(MeridianNode node, String from, String auth) throws IOException {
         try (Socket s = new Socket()) {
@@ -293,7 +364,7 @@ class SecurityIdentityE2EIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void should_print_the_generated_password_to_the_console_only_and_store_its_hash() throws Exception {
         for (MeridianNode n : List.of(first(), second())) {
             String password = n.password();
@@ -312,7 +383,7 @@ class SecurityIdentityE2EIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void should_audit_changes_tokens_invalidations_and_refusals_on_every_node() throws Exception {
         Files.writeString(first().home.resolve("deploy/si-deploy.api.yaml"), api("si-deploy"));
         for (MeridianNode n : List.of(first(), second())) {
@@ -336,7 +407,7 @@ class SecurityIdentityE2EIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void should_bound_the_revision_history_on_disk_and_in_the_listing() throws Exception {
         for (int i = 0; i < KEEP + 3; i++) {
             HttpResponse<String> r = call(first(), "PUT", "/api/v1/apis/si-bound?wait=all", admin(first()), "application/yaml",
@@ -360,7 +431,7 @@ class SecurityIdentityE2EIT {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void should_keep_tokens_revocations_and_audit_across_a_restart_of_both_nodes() throws Exception {
         HttpResponse<String> before = call(first(), "GET", "/api/v1/audit?limit=1000", admin(first()), null, null);
         int entries = before.body().split("\"time\"").length - 1;
@@ -378,7 +449,7 @@ class SecurityIdentityE2EIT {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void should_give_a_node_joining_later_the_tokens_and_the_audit() throws Exception {
         MeridianNode late = CLUSTER.startNode(NodeSpec.of("si3", 33020, 5963));
         Awaitility.await("tokens on the late node").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250))

@@ -63,8 +63,11 @@ public final class AdminServlet extends HttpServlet {
     @Reference
     private transient TokenStore tokens;
 
+    /** The node's one throttle, shared with ssh logins ({@link SshThrottleLoginModule}). */
+    @Reference
+    private transient LoginThrottle throttle;
+
     private transient AdminAuth auth;
-    private final transient LoginThrottle throttle = new LoginThrottle();
     private final transient NodeIdentity node = NodeIdentity.fromEnvironment();
 
     @Activate
@@ -166,7 +169,8 @@ public final class AdminServlet extends HttpServlet {
      * at INFO with the address and the claimed user, never the password).
      */
     private Optional<Caller> authenticate(HttpServletRequest req, HttpServletResponse resp, String address) throws IOException {
-        long wait = throttle.waitNanos(address, System.nanoTime());
+        String source = LoginThrottle.address(address);
+        long wait = throttle.waitNanos(source, System.nanoTime());
         if (wait > 0) {
             resp.setHeader("Retry-After", Long.toString((wait + 999_999_999L) / 1_000_000_000L));
             error(resp, 429, "too many failed logins from " + address + "; retry later", List.of());
@@ -175,11 +179,11 @@ public final class AdminServlet extends HttpServlet {
         String header = req.getHeader("Authorization");
         Optional<Caller> caller = auth.authenticate(header);
         if (caller.isPresent()) {
-            throttle.succeeded(address);
+            throttle.succeeded(source);
             return caller;
         }
         if (header != null) {
-            long closed = throttle.failed(address, System.nanoTime());
+            long closed = throttle.failed(source, System.nanoTime());
             LOG.info("refused login of user '{}' from {} to the admin API{}", AdminAuth.claimedUser(header), address,
                 closed > 0 ? " (address slowed for " + closed / 1_000_000 + " ms)" : "");
         }

@@ -2,6 +2,8 @@ package dev.meridian.manager.internal;
 
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.osgi.service.component.annotations.Component;
+
 /**
  * Slows repeated failed logins per source address (CONTRACT §9): the first {@link #FREE} failures
  * cost nothing; each one after that closes the address for {@code 250 ms × 2^(n - FREE - 1)},
@@ -13,8 +15,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Memory is bounded: past {@link #MAX_ADDRESSES} addresses, the quiet ones are dropped, and if
  * that is not enough, all of them (an attacker spraying from that many addresses can restart its
  * budget of {@link #FREE} tries; the limit protects the node's memory first).
+ *
+ * <p>One instance per node, shared by every door that checks a password (a DS service): the admin
+ * API ({@link AdminServlet}) and ssh ({@link SshThrottleLoginModule}), so an address flooding one
+ * door is slowed at the other too. Addresses are keyed in {@link #address} form.
  */
-final class LoginThrottle {
+@Component(service = LoginThrottle.class)
+public final class LoginThrottle {
 
     static final int FREE = 5;
     static final long FIRST_BLOCK_NANOS = 250_000_000L;
@@ -27,6 +34,31 @@ final class LoginThrottle {
     }
 
     private final ConcurrentHashMap<String, Failures> byAddress = new ConcurrentHashMap<>();
+
+    /** DS (and tests) make it. */
+    public LoginThrottle() {
+    }
+
+    /**
+     * The key of a source address as every door must give it: the IP literal without port or
+     * brackets, as a servlet's {@code getRemoteAddr()} gives it ({@code 127.0.0.2}), from that or
+     * from {@code SocketAddress.toString()} forms ({@code /127.0.0.2:50123},
+     * {@code host/127.0.0.2:50123}, {@code /[::1]:50123}).
+     */
+    static String address(String raw) {
+        String a = raw.trim();
+        int slash = a.lastIndexOf('/');
+        if (slash >= 0) {
+            a = a.substring(slash + 1);
+        }
+        if (a.startsWith("[")) {
+            int close = a.indexOf(']');
+            return close > 0 ? a.substring(1, close) : a.substring(1);
+        }
+        int colon = a.indexOf(':');
+        // one colon: IPv4 (or a name) with a port; more: an IPv6 literal without brackets or port
+        return colon >= 0 && colon == a.lastIndexOf(':') ? a.substring(0, colon) : a;
+    }
 
     /** Nanoseconds until {@code address} may try again (0 = now). */
     long waitNanos(String address, long now) {

@@ -1,6 +1,5 @@
 package dev.meridian.manager.internal;
 
-import java.io.IOException;
 import java.security.Principal;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,11 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import javax.security.auth.Subject;
-import javax.security.auth.callback.Callback;
 import javax.security.auth.callback.CallbackHandler;
-import javax.security.auth.callback.NameCallback;
-import javax.security.auth.callback.PasswordCallback;
-import javax.security.auth.callback.UnsupportedCallbackException;
 import javax.security.auth.login.LoginException;
 import javax.security.auth.spi.LoginModule;
 
@@ -41,22 +36,14 @@ public final class TokenLoginModule implements LoginModule {
     @Override
     public boolean login() throws LoginException {
         principals.clear();
-        if (tokens == null || handler == null) {
+        if (tokens == null) {
             return false;
         }
-        NameCallback name = new NameCallback("user: ");
-        PasswordCallback password = new PasswordCallback("password: ", false);
-        try {
-            handler.handle(new Callback[] {name, password});
-        } catch (IOException | UnsupportedCallbackException e) {
-            return false; // e.g. a public-key login: no password to check here
-        }
-        char[] secret = password.getPassword();
-        password.clearPassword();
-        if (name.getName() == null || secret == null) {
+        Optional<PasswordCredentials> given = PasswordCredentials.ask(handler);
+        if (given.isEmpty()) {
             return false;
         }
-        Optional<Token> token = tokens.verify(name.getName(), new String(secret));
+        Optional<Token> token = tokens.verify(given.get().user(), given.get().password());
         if (token.isEmpty()) {
             return false;
         }

@@ -62,4 +62,14 @@ class LoginThrottleTest {
         }
         assertTrue(throttle.waitNanos("last", 0) > 0);
     }
+
+    @Test
+    void should_key_an_address_the_same_from_a_servlet_and_from_a_socket_address() {
+        assertEquals("127.0.0.2", LoginThrottle.address("127.0.0.2"));
+        assertEquals("127.0.0.2", LoginThrottle.address("/127.0.0.2:50123"));
+        assertEquals("127.0.0.2", LoginThrottle.address("localhost/127.0.0.2:50123"));
+        assertEquals("0:0:0:0:0:0:0:1", LoginThrottle.address("/[0:0:0:0:0:0:0:1]:50123"));
+        assertEquals("0:0:0:0:0:0:0:1", LoginThrottle.address("0:0:0:0:0:0:0:1"));
+        assertEquals("0:0:0:0:0:0:0:1", LoginThrottle.address("[0:0:0:0:0:0:0:1]"));
+    }
 }
