@@ -44,6 +44,13 @@ class BodyBufferTest {
         }
     }
 
+    /** A reader of {@code length} bytes from {@code source}, started; its outcome. */
+    private static Outcome started(AsyncContent source, int length) {
+        Outcome out = new Outcome();
+        new BodyBuffer(source, length, out::accept).start();
+        return out;
+    }
+
     private static ByteBuffer ascii(String s) {
         return ByteBuffer.wrap(s.getBytes(StandardCharsets.US_ASCII));
     }
@@ -65,9 +72,7 @@ class BodyBufferTest {
     @Test
     void should_wait_for_a_trickled_body_on_demand_and_hand_it_over_whole() {
         AsyncContent source = new AsyncContent();
-        Outcome out = new Outcome();
-        BodyBuffer reader = new BodyBuffer(source, 10, out::accept);
-        reader.start();
+        Outcome out = started(source, 10);
         assertFalse(out.body.isDone(), "nothing arrived yet");
         source.write(false, ascii("012"), Callback.NOOP);
         assertFalse(out.body.isDone(), "3 of 10 bytes");
@@ -96,8 +101,7 @@ class BodyBufferTest {
     @Test
     void should_fail_when_the_clients_body_fails() {
         AsyncContent source = new AsyncContent();
-        Outcome out = new Outcome();
-        new BodyBuffer(source, 10, out::accept).start();
+        Outcome out = started(source, 10);
         source.write(false, ascii("01"), Callback.NOOP);
         IOException cut = new IOException("connection closed by the sweeper");
         source.fail(cut);
@@ -108,8 +112,7 @@ class BodyBufferTest {
     @Test
     void should_fail_when_the_body_ends_before_its_length() {
         AsyncContent source = new AsyncContent();
-        Outcome out = new Outcome();
-        new BodyBuffer(source, 10, out::accept).start();
+        Outcome out = started(source, 10);
         source.write(true, ascii("01234"), Callback.NOOP);
         assertInstanceOf(EOFException.class, out.failure());
         assertEquals(1, out.calls);
@@ -118,8 +121,7 @@ class BodyBufferTest {
     @Test
     void should_refuse_a_body_longer_than_its_length_and_fail_the_source() {
         AsyncContent source = new AsyncContent();
-        Outcome out = new Outcome();
-        new BodyBuffer(source, 3, out::accept).start();
+        Outcome out = started(source, 3);
         source.write(false, ascii("01234"), Callback.NOOP);
         assertInstanceOf(IllegalStateException.class, out.failure());
         assertTrue(Content.Chunk.isFailure(source.read()), "the source was failed");
