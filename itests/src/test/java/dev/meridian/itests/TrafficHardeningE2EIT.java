@@ -19,11 +19,13 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -51,6 +53,8 @@ class TrafficHardeningE2EIT {
     private static final int HTTP = 31000;
     private static final long HEAD_TIMEOUT_MS = 3_000;
     private static final long BODY_GRACE_MS = 2_000;
+    /** The node's MERIDIAN_BODY_BUFFER: a body of a Content-Length up to it is read whole before the upstream call. */
+    private static final int BODY_BUFFER = 64 * 1024;
 
     /** What the upstream saw: heads per raw path, bodies read to the end per raw path, last fields per path. */
     static final class Seen {
@@ -58,6 +62,8 @@ class TrafficHardeningE2EIT {
         final Map<String, AtomicInteger> completed = new ConcurrentHashMap<>();
         final Map<String, Map<String, List<String>>> fields = new ConcurrentHashMap<>();
         final Map<String, String> methods = new ConcurrentHashMap<>();
+        /** The body read to the end per raw path, as {@link Arrays#hashCode(byte[])} and length. */
+        final Map<String, List<Integer>> bodies = new ConcurrentHashMap<>();
 
         int heads(String path) {
             AtomicInteger n = heads.get(path);
@@ -89,7 +95,8 @@ class TrafficHardeningE2EIT {
         SEEN.fields.put(path, copy);
         SEEN.methods.put(path, ex.getRequestMethod());
         try (InputStream in = ex.getRequestBody()) {
-            in.readAllBytes();
+            byte[] read = in.readAllBytes();
+            SEEN.bodies.put(path, List.of(Arrays.hashCode(read), read.length));
         } catch (IOException cut) {
             ex.close();
             return; // a body that never arrived whole: not a completed request
@@ -112,6 +119,7 @@ class TrafficHardeningE2EIT {
         .env("MERIDIAN_HEADER_TIMEOUT", HEAD_TIMEOUT_MS + "ms")
         .env("MERIDIAN_BODY_GRACE", BODY_GRACE_MS + "ms")
         .env("MERIDIAN_MIN_BODY_RATE", "1024")
+        .env("MERIDIAN_BODY_BUFFER", "64k")
         .upstream(HttpUpstream.with(400, 1024).on("/", TrafficHardeningE2EIT::answer))
         .api("th-api", up -> def("th-api", "/api", up.url("/api-up"), ""))
         .api("th-admin", up -> def("th-admin", "/api/admin", up.url("/admin-up"), ""))
@@ -332,12 +340,80 @@ class TrafficHardeningE2EIT {
             assertTrue(attack.headClosed.min() >= HEAD_TIMEOUT_MS - 100, "a slow head was closed early: " + report);
             assertTrue(attack.bodyClosed.max() <= BODY_GRACE_MS + 1_500, "a slow body outlived its deadline: " + report);
             assertEquals(0, SEEN.headsUnder("/api-up/slowhead-"), "the upstream saw a request of a slow head");
-            assertEquals(0, SEEN.completedUnder("/api-up/slowbody-"), "the upstream received a slow body whole");
+            // a Content-Length within MERIDIAN_BODY_BUFFER: read whole before the upstream call, so never started
+            assertEquals(0, SEEN.headsUnder("/api-up/slowbody-"), "the upstream saw a request of a trickled body within the bound");
             best = Math.min(best, ratio);
         }
-        System.out.println("TrafficHardeningE2EIT slow bodies: heads forwarded to the upstream " + SEEN.headsUnder("/api-up/slowbody-")
-            + ", bodies completed 0 (the upstream request is cancelled when the connection is closed)");
         assertTrue(best <= 1.5, "normal p99 under attack / quiet above 1.5 in both attempts: " + report);
+    }
+
+    @Test
+    void should_forward_bodies_up_to_the_buffer_bound_and_over_it_whole() throws Exception {
+        for (int length : new int[] {1, BODY_BUFFER - 1, BODY_BUFFER, BODY_BUFFER + 1, 3 * BODY_BUFFER}) {
+            byte[] body = new byte[length];
+            new Random(length).nextBytes(body);
+            try (RawHttpClient c = new RawHttpClient(HTTP)) {
+                Response r = c.send("POST", "/api/whole-" + length, List.of(of("Content-Type", "application/octet-stream")), body);
+                assertEquals(200, r.status(), r.toString());
+            }
+            assertEquals(List.of(Arrays.hashCode(body), length), SEEN.bodies.get("/api-up/whole-" + length),
+                "the upstream received the body of " + length + " bytes unchanged");
+        }
+    }
+
+    @Test
+    void should_stream_a_trickled_body_just_over_the_buffer_bound_and_cut_it_after_the_grace() throws Exception {
+        int n = 5;
+        List<SocketChannel> channels = new ArrayList<>();
+        long[] closedAfter = new long[n];
+        try {
+            long start = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                SocketChannel ch = SocketChannel.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), HTTP));
+                ch.write(ByteBuffer.wrap(("POST /api/overbound-" + i + " HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                    + "Content-Length: " + (BODY_BUFFER + 1) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII)));
+                ch.configureBlocking(false);
+                channels.add(ch);
+            }
+            ByteBuffer sink = ByteBuffer.allocate(4096);
+            int open = n;
+            long deadline = start + TimeUnit.MILLISECONDS.toNanos(BODY_GRACE_MS + 5_000);
+            while (open > 0 && System.nanoTime() < deadline) {
+                for (int i = 0; i < n; i++) {
+                    if (closedAfter[i] != 0) {
+                        continue;
+                    }
+                    SocketChannel ch = channels.get(i);
+                    int read;
+                    try {
+                        ch.write(ByteBuffer.wrap("0123456789".getBytes(StandardCharsets.US_ASCII)));
+                        sink.clear();
+                        read = ch.read(sink);
+                    } catch (IOException reset) {
+                        read = -1;
+                    }
+                    if (read < 0) {
+                        closedAfter[i] = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                        open--;
+                    }
+                }
+                Thread.sleep(500); // a trickle: 10 bytes every 500 ms per connection, 20 B/s
+            }
+        } finally {
+            for (SocketChannel ch : channels) {
+                ch.close();
+            }
+        }
+        String report = "closed after " + Arrays.toString(closedAfter) + " ms; upstream heads "
+            + SEEN.headsUnder("/api-up/overbound-") + ", completed " + SEEN.completedUnder("/api-up/overbound-");
+        System.out.println("TrafficHardeningE2EIT bodies over MERIDIAN_BODY_BUFFER: " + report);
+        for (long ms : closedAfter) {
+            assertTrue(ms != 0, "a trickled body over the bound was never cut: " + report);
+            assertTrue(ms >= BODY_GRACE_MS - 100 && ms <= BODY_GRACE_MS + 1_500, "cut outside grace + one sweep: " + report);
+        }
+        // streamed: its upstream request had started (the upstream saw each head), and it never completed
+        assertEquals(n, SEEN.headsUnder("/api-up/overbound-"), "each body over the bound streams to the upstream: " + report);
+        assertEquals(0, SEEN.completedUnder("/api-up/overbound-"), "the upstream received a trickled body whole: " + report);
     }
 
     /** Min and max of durations in ms. */
@@ -471,7 +547,7 @@ class TrafficHardeningE2EIT {
             String first = kind == 0
                 ? "GET /api/slowhead-" + attempt + "-" + id + " HTTP/1.1\r\nHost: x\r\nX-Slow: "
                 : "POST /api/slowbody-" + attempt + "-" + id + " HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
-                    + "Content-Length: 100000\r\n\r\n";
+                    + "Content-Length: " + BODY_BUFFER + "\r\n\r\n";
             ch.write(ByteBuffer.wrap(first.getBytes(StandardCharsets.US_ASCII)));
             ch.configureBlocking(false);
             open.put(ch, new long[] {kind, System.nanoTime()});

@@ -109,6 +109,11 @@ public final class DataPlaneComponent {
         String host = Settings.string("MERIDIAN_HTTP_HOST", "0.0.0.0");
         int port = Settings.integer("MERIDIAN_HTTP_PORT", 8080);
         ClientLimits limits = clientLimits();
+        // request bodies with a Content-Length up to this are read whole before the upstream call (JettyUpstream)
+        long bodyBuffer = Settings.bytes("MERIDIAN_BODY_BUFFER", "64k");
+        if (bodyBuffer < 0 || bodyBuffer > JettyUpstream.MAX_BODY) {
+            throw new IllegalArgumentException("MERIDIAN_BODY_BUFFER must be between 0 and 10m, got " + bodyBuffer);
+        }
         int cores = Runtime.getRuntime().availableProcessors();
         // The handler never blocks, so Jetty runs each request on the selector thread that read it
         // (no hand-off to the pool): with one selector, hits and pass-through are bound to one core
@@ -165,7 +170,7 @@ public final class DataPlaneComponent {
             client.getProtocolHandlers().put(JettyUpstream.earlyHints());
             // MERIDIAN_UPSTREAM_CLIENT=jetty sends every request through Jetty's HttpClient (see Http1Upstream)
             boolean lean = !Settings.string("MERIDIAN_UPSTREAM_CLIENT", "meridian").equalsIgnoreCase("jetty");
-            upstream = new JettyUpstream(client, threads, lean, upstreamTls);
+            upstream = new JettyUpstream(client, threads, lean, upstreamTls, bodyBuffer);
             policies = new PolicyChain((action, delayMillis) -> {
                 org.eclipse.jetty.util.thread.Scheduler.Task task = client.getScheduler().schedule(action, delayMillis,
                     TimeUnit.MILLISECONDS);

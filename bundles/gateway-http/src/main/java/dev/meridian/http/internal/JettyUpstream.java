@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLException;
 
 import org.eclipse.jetty.client.BufferingResponseListener;
+import org.eclipse.jetty.client.ByteBufferRequestContent;
 import org.eclipse.jetty.client.ContentSourceRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Response;
@@ -37,7 +38,8 @@ import dev.meridian.model.Upstream;
 
 /**
  * The upstream call over Jetty 12's async client: pooled keep-alive connections, the client's
- * body streamed to the upstream, the upstream's handed on as a {@link JettyBody} so the handler
+ * body read whole first when its {@code Content-Length} is at most {@code MERIDIAN_BODY_BUFFER}
+ * ({@link BodyBuffer}), else streamed to the upstream; the upstream's handed on as a {@link JettyBody} so the handler
  * streams it back with back-pressure. No thread waits for the upstream.
  */
 final class JettyUpstream implements UpstreamClient {
@@ -59,8 +61,15 @@ final class JettyUpstream implements UpstreamClient {
     private final Step call = this::send;
     /** The TLS contexts of {@code https} upstreams with a {@code tls} setting (checked before a request goes out). */
     private final UpstreamTlsContexts tls;
+    /** Bodies with a Content-Length up to this are read whole before the upstream call ({@code MERIDIAN_BODY_BUFFER}); 0 = none. */
+    private final long bodyBuffer;
 
-    JettyUpstream(HttpClient client, Executor executor, boolean lean, UpstreamTlsContexts tls) {
+    /** @param bodyBuffer {@code MERIDIAN_BODY_BUFFER}: bodies of a known length up to it are read whole first (0 = stream all) */
+    JettyUpstream(HttpClient client, Executor executor, boolean lean, UpstreamTlsContexts tls, long bodyBuffer) {
+        if (bodyBuffer < 0 || bodyBuffer > MAX_BODY) {
+            throw new IllegalArgumentException("MERIDIAN_BODY_BUFFER must be between 0 and 10m: " + bodyBuffer);
+        }
+        this.bodyBuffer = bodyBuffer;
         this.client = client;
         this.executor = executor;
         this.lean = lean ? new Http1Upstream(client, executor) : null;
@@ -101,9 +110,37 @@ final class JettyUpstream implements UpstreamClient {
             e.answer(new Answer.Rejection(502, unusable));
             return true;
         }
+        if (!hasBody(in)) {
+            forward(e, next, null);
+            return false;
+        }
+        long length = in.getLength();
+        if (length > 0 && length <= bodyBuffer) {
+            // Read whole before the upstream is asked for anything: a client trickling its body
+            // holds no upstream connection, and the upstream never sees a request whose body does
+            // not arrive (the sweeper closes the client's connection; the read then fails: 400 to
+            // a closed connection, which completes the request). Larger and chunked bodies stream.
+            String type = in.getHeaders().get(HttpHeader.CONTENT_TYPE);
+            new BodyBuffer(in, (int) length, (body, failure) -> {
+                if (failure != null) {
+                    e.answer(new Answer.Rejection(400, "malformed or incomplete request body"));
+                    next.run();
+                } else {
+                    forward(e, next, new ByteBufferRequestContent(type, body));
+                }
+            }).start();
+            return false;
+        }
+        forward(e, next, new LimitedContent(in, MAX_BODY));
+        return false;
+    }
+
+    /** Sends the exchange's request through Jetty's client, with {@code body} (null: none). */
+    private void forward(Exchange e, Step.Next next, org.eclipse.jetty.client.Request.Content body) {
+        Upstream u = e.route().api().upstream();
         org.eclipse.jetty.client.Request up = request(e, e.method());
-        if (hasBody(in)) {
-            up.body(new LimitedContent(in, MAX_BODY));
+        if (body != null) {
+            up.body(body);
         }
         up.attribute(EXCHANGE, e); // for interim responses (103 Early Hints), forwarded to this exchange's client
         Listener listener = new Listener(e, next, System.nanoTime(), executor);
@@ -111,7 +148,6 @@ final class JettyUpstream implements UpstreamClient {
             u.timeout().toMillis(), TimeUnit.MILLISECONDS);
         up.onResponseContentSource(listener);
         up.send(listener);
-        return false;
     }
 
     /** The upstream request of an exchange: target, method and the request fields as a proxy forwards them. */
