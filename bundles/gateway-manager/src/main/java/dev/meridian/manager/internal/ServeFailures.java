@@ -10,7 +10,8 @@ import java.util.concurrent.TimeUnit;
  * when its reason differs from the one logged last, or when {@link #QUIET_NANOS} passed since the
  * last line for it; once the revision (or a newer one) is served, that is logged once too. The
  * state itself stays visible meanwhile in the node's entry of {@code GET /api/v1/cluster}
- * ({@code error}), which {@link NodeStatusReporter} publishes.
+ * ({@code error}), which {@link NodeStatusReporter} publishes, and in {@code /metrics}
+ * ({@code meridian_revision_unserved}).
  *
  * <p>Thread-safe: called from the engine's completion callbacks and from catch-up's thread, only
  * on publishes (never per request), so plain {@code synchronized} is enough.
