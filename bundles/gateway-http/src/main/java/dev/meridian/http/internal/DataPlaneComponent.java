@@ -226,6 +226,13 @@ public final class DataPlaneComponent {
                 httpsSweeper.start();
                 https.watch();
             }
+            // the proxy path once, before the first apply sends requests down it; off the
+            // activation thread (the boot does not wait), which it takes the class loader from
+            Steps warmSteps = new Steps(policies, CacheSteps.NONE, upstream);
+            Thread warmup = new Thread(() -> ProxyWarmup.run(http, warmSteps, () -> pipeline, ProxyWarmup.REQUESTS),
+                "meridian-proxy-warmup");
+            warmup.setDaemon(true);
+            warmup.start();
         } finally {
             current.setContextClassLoader(previous);
         }
