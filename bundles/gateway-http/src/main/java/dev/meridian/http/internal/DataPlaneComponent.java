@@ -226,13 +226,14 @@ public final class DataPlaneComponent {
                 httpsSweeper.start();
                 https.watch();
             }
-            // the proxy path once, before the first apply sends requests down it; off the
-            // activation thread (the boot does not wait), which it takes the class loader from
-            Steps warmSteps = new Steps(policies, CacheSteps.NONE, upstream);
-            Thread warmup = new Thread(() -> ProxyWarmup.run(http, warmSteps, () -> pipeline, ProxyWarmup.REQUESTS),
-                "meridian-proxy-warmup");
-            warmup.setDaemon(true);
-            warmup.start();
+            // the proxy path once, before the node reports its traffic port open (ready): the first
+            // requests after the first apply then find it compiled (about a second of the boot)
+            ProxyWarmup.run(http, new Steps(policies, CacheSteps.NONE, upstream), () -> pipeline, ProxyWarmup.REQUESTS);
+            // Then one full collection, the boot's last work: until the old generation takes them,
+            // every young collection copies the boot's long-lived objects again (12-16 MB survived
+            // each): young pauses took 25-88 ms on two cores shared by three nodes, in the first
+            // minute a node serves (GC logs, bench/README.md, issue 10).
+            System.gc();
         } finally {
             current.setContextClassLoader(previous);
         }

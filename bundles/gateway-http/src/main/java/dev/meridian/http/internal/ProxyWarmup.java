@@ -42,13 +42,16 @@ import dev.meridian.policy.api.Policy;
  * of its own that is never published: a route with a policy (so the pipeline and the policy
  * chain run) whose upstream is this same server (it answers 404: an upstream answer passed on),
  * and one whose upstream port is closed (502: the connect failure every node answers while an
- * upstream is down). No access log, no cache, nothing in the engine's counters.
+ * upstream is down). No access log, no cache, nothing in the engine's counters. It runs before
+ * the node reports its traffic port open, for at most 5 s.
  */
 final class ProxyWarmup {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProxyWarmup.class);
     /** Requests per route: enough for the client compiler to take the path (a few hundred ms on two cores). */
     static final int REQUESTS = 300;
+    /** The most the warm-up may take (the node is not ready meanwhile): 5 s, whatever the box. */
+    private static final long BUDGET_NANOS = 5_000_000_000L;
 
     /** What a warm-up did: the statuses it got (status → count), how long it took, the port it used (0: none). */
     record Result(Map<Integer, Integer> statuses, long millis, int port) {
@@ -62,8 +65,8 @@ final class ProxyWarmup {
     }
 
     /**
-     * Runs the warm-up on the caller's thread: {@code requests} through each route. Never throws;
-     * a failure is logged and ends it early.
+     * Runs the warm-up on the caller's thread: {@code requests} through each route, within 5 s.
+     * Never throws; a failure is logged and ends it early.
      */
     static Result run(HttpConfiguration http, Steps steps, Supplier<Pipeline> pipeline, int requests) {
         long start = System.nanoTime();
@@ -86,7 +89,8 @@ final class ProxyWarmup {
             table[0] = new RouteTable(0, 0, List.of(
                 route("answered", "http://127.0.0.1:" + port + "/meridian-warmup/none"),
                 route("refused", "http://127.0.0.1:" + closedPort() + "/")));
-            for (int i = 0; i < requests; i++) {
+            long deadline = start + BUDGET_NANOS;
+            for (int i = 0; i < requests && System.nanoTime() - deadline < 0; i++) {
                 for (String name : new String[] {"answered", "refused"}) {
                     statuses.merge(get(port, "/meridian-warmup/" + name + "/" + i), 1, Integer::sum);
                 }
