@@ -15,6 +15,8 @@
 #        until all three serve it (the first apply after a cold boot; target 200 ms), stop them;
 #        the pollers keep POLL_GAP_MS between polls as in a normal run. Every normal run prints
 #        that FIRST line too, before its warm-up.
+#        POLLER=socket|jdk (env): how the pollers ask (default socket: a blocking keep-alive socket per node,
+#        answers read on the polling thread; jdk: java.net.http's HttpClient, as before 2026-12-02's third session).
 #        TARBALL=path (env): the distribution to run (default: karaf-assembly/target's), e.g. an
 #        older build to compare with in the same hour.
 # Needs: java 17 (JDK: the poller is a single-file source program), curl, a built distribution
@@ -55,6 +57,8 @@ trap cleanup EXIT
 mkdir -p "$work"
 # The poller: one thread per node, each with its own HttpClient (HTTP/1.1 keep-alive).
 cat > "$work/Propagation.java" <<'JAVA'
+import java.io.*;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.*;
 import java.nio.charset.StandardCharsets;
@@ -80,9 +84,11 @@ public class Propagation {
         httpPorts = Arrays.stream(a[5].split(",")).mapToInt(Integer::parseInt).toArray();
         adminPorts = Arrays.stream(a[6].split(",")).mapToInt(Integer::parseInt).toArray();
         int n = httpPorts.length;
-        HttpClient[] traffic = new HttpClient[n], admin = new HttpClient[n];
+        boolean jdk = a.length > 8 && a[8].equals("jdk");
+        Probe[] traffic = new Probe[n];
+        HttpClient[] admin = new HttpClient[n];
         for (int i = 0; i < n; i++) {
-            traffic[i] = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            traffic[i] = jdk ? new JdkProbe(httpPorts[i]) : new SocketProbe(httpPorts[i]);
             admin[i] = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         }
         ExecutorService pool = Executors.newFixedThreadPool(n);
@@ -189,13 +195,12 @@ public class Propagation {
      * The first apply after a cold boot: PUT ?wait=all through the first node while every node is
      * polled from t0 on; prints how long the PUT took and when each node (and the last) served it.
      */
-    static long first(ExecutorService pool, HttpClient[] traffic, HttpClient admin, int adminPort) throws Exception {
+    static long first(ExecutorService pool, Probe[] traffic, HttpClient admin, int adminPort) throws Exception {
         int n = traffic.length;
         // this program's own HTTP clients are cold too (a fresh JVM): one request on each before t0,
         // so that the figure is the gateway's first apply, not this JVM's first connection
         for (int i = 0; i < n; i++) {
-            traffic[i].send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPorts[i] + "/prop/x")).GET().build(),
-                HttpResponse.BodyHandlers.discarding());
+            traffic[i].revision();
         }
         admin.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/api/v1/apis")).header("Authorization", auth)
             .GET().build(), HttpResponse.BodyHandlers.discarding());
@@ -229,9 +234,7 @@ public class Propagation {
     }
 
     /** Polls one node from t0 until it serves a revision >= target (known once the PUT answered). */
-    static long poll(HttpClient client, int port, long t0, long before, AtomicLong target) {
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/prop/x"))
-            .timeout(Duration.ofSeconds(2)).GET().build();
+    static long poll(Probe probe, int port, long t0, long before, AtomicLong target) {
         long deadline = t0 + timeoutNs, firstRev = -1, firstAt = -1; // first revision > before seen, and when
         long lastRev = -1, lastAt = -1;
         while (true) {
@@ -243,10 +246,9 @@ public class Propagation {
             }
             if (System.nanoTime() - deadline > 0) return MISS;
             try {
-                HttpResponse<Void> r = client.send(req, HttpResponse.BodyHandlers.discarding());
+                long rev = probe.revision();
                 long at = System.nanoTime();
                 polls.incrementAndGet();
-                long rev = r.headers().firstValue("X-Meridian-Revision").map(Long::parseLong).orElse(-1L);
                 if (rev > before && firstRev < 0) { firstRev = rev; firstAt = at; }
                 if (rev > lastRev && rev > before) { lastRev = rev; lastAt = at; }
                 if (gapMs > 0 && rev < target.get()) Thread.sleep(gapMs);
@@ -254,6 +256,105 @@ public class Propagation {
                 pollErrors.incrementAndGet();
                 try { Thread.sleep(1); } catch (InterruptedException ie) { return MISS; }
             }
+        }
+    }
+
+    /** One GET /prop/x on a node's traffic port: the X-Meridian-Revision it answered with (-1: none). */
+    interface Probe {
+        long revision() throws Exception;
+    }
+
+    /** POLLER=jdk: java.net.http's client (each request crosses its selector thread twice). */
+    static final class JdkProbe implements Probe {
+        final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        final HttpRequest req;
+
+        JdkProbe(int port) {
+            req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/prop/x")).timeout(Duration.ofSeconds(2)).GET().build();
+        }
+
+        public long revision() throws Exception {
+            HttpResponse<Void> r = client.send(req, HttpResponse.BodyHandlers.discarding());
+            return r.headers().firstValue("X-Meridian-Revision").map(Long::parseLong).orElse(-1L);
+        }
+    }
+
+    /**
+     * POLLER=socket (default): one blocking keep-alive socket, the request written and the answer
+     * read on the polling thread itself (no hand-off): less CPU taken from the nodes per poll and
+     * no selector thread between the answer and its timestamp.
+     */
+    static final class SocketProbe implements Probe {
+        final int port;
+        final byte[] request;
+        Socket socket;
+        InputStream in;
+        OutputStream out;
+
+        SocketProbe(int port) {
+            this.port = port;
+            this.request = ("GET /prop/x HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        }
+
+        public long revision() throws Exception {
+            try {
+                if (socket == null) {
+                    socket = new Socket("127.0.0.1", port);
+                    socket.setTcpNoDelay(true);
+                    socket.setSoTimeout(2000);
+                    in = new BufferedInputStream(socket.getInputStream(), 8192);
+                    out = socket.getOutputStream();
+                }
+                out.write(request);
+                out.flush();
+                long rev = -1, length = -1;
+                boolean chunked = false, close = false;
+                String line = line(in);
+                if (!line.startsWith("HTTP/1.1 ")) throw new IOException("bad status line: " + line);
+                while (!(line = line(in)).isEmpty()) {
+                    int colon = line.indexOf(':');
+                    String name = line.substring(0, colon).trim().toLowerCase(Locale.ROOT), value = line.substring(colon + 1).trim();
+                    switch (name) {
+                        case "x-meridian-revision" -> rev = Long.parseLong(value);
+                        case "content-length" -> length = Long.parseLong(value);
+                        case "transfer-encoding" -> chunked = value.equalsIgnoreCase("chunked");
+                        case "connection" -> close = value.equalsIgnoreCase("close");
+                        default -> { }
+                    }
+                }
+                if (chunked) {
+                    long size;
+                    while ((size = Long.parseLong(line(in).split(";")[0].trim(), 16)) > 0) {
+                        in.skipNBytes(size);
+                        line(in);
+                    }
+                    while (!line(in).isEmpty()) { }
+                } else if (length > 0) {
+                    in.skipNBytes(length);
+                } else if (length < 0) {
+                    close = true; // read to the end: not sent by Meridian, but then the connection cannot be reused
+                }
+                if (close) closeQuietly();
+                return rev;
+            } catch (IOException e) {
+                closeQuietly();
+                throw e;
+            }
+        }
+
+        void closeQuietly() {
+            try { if (socket != null) socket.close(); } catch (IOException ignored) { }
+            socket = null;
+        }
+
+        static String line(InputStream in) throws IOException {
+            StringBuilder b = new StringBuilder();
+            int c;
+            while ((c = in.read()) != '\n') {
+                if (c < 0) throw new EOFException("connection closed");
+                if (c != '\r') b.append((char) c);
+            }
+            return b.toString();
         }
     }
 
@@ -320,7 +421,7 @@ if (( ${COLD_BOOTS:-0} > 0 )); then
   # Only the first apply after a cold boot, COLD_BOOTS times: fresh data dirs, boot, one PUT ?wait=all, stop.
   for run in $(seq "$COLD_BOOTS"); do
     boot_cluster
-    java "$work/Propagation.java" 0 0 0 "$timeout" "$PASSWORD" "$(ports http_port)" "$(ports admin_port)" "$gap" \
+    java "$work/Propagation.java" 0 0 0 "$timeout" "$PASSWORD" "$(ports http_port)" "$(ports admin_port)" "$gap" "${POLLER:-socket}" \
       | tee -a "$work/cold.txt"
     cleanup
   done
@@ -329,7 +430,7 @@ fi
 boot_cluster
 echo "# load average before: $(cut -d" " -f1-3 /proc/loadavg)"
 echo "# $warmup warm-up applies, $applies measured (pause ${pause} ms, poll gap ${gap} ms, miss after ${timeout} ms), each followed by one PUT nobody polls"
-java "$work/Propagation.java" "$applies" "$pause" "$warmup" "$timeout" "$PASSWORD" "$(ports http_port)" "$(ports admin_port)" "$gap" \
+java "$work/Propagation.java" "$applies" "$pause" "$warmup" "$timeout" "$PASSWORD" "$(ports http_port)" "$(ports admin_port)" "$gap" "${POLLER:-socket}" \
   | tee "$work/result.txt"
 echo "# load average after: $(cut -d" " -f1-3 /proc/loadavg)"
 for i in "${NODES[@]}"; do

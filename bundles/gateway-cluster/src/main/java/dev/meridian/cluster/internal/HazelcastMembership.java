@@ -2,6 +2,7 @@ package dev.meridian.cluster.internal;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -334,6 +335,17 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         }
     }
 
+    /** A status entry as stored (sealed) and as read from it. */
+    private record Opened(String sealed, ClusterNode node, boolean client) {
+    }
+
+    /**
+     * The statuses last read, by node name: an apply reads the listing three times and
+     * {@code ?wait=all} every 5 ms, and an entry changes only when its node publishes, so each is
+     * verified and parsed once per change instead of on every read. Replaced whole, never changed.
+     */
+    private volatile Map<String, Opened> opened = Map.of();
+
     @Override
     public List<ClusterNode> nodes() {
         Set<String> live = new HashSet<>();
@@ -344,19 +356,26 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
             }
         }
         List<ClusterNode> out = new ArrayList<>();
+        Map<String, Opened> before = opened;
+        Map<String, Opened> now = new HashMap<>();
         for (Map.Entry<String, String> e : nodes.entrySet()) {
             try {
-                String json = seal.open(statusContext(e.getKey()), e.getValue());
-                ClusterNode node = fromJson(json);
+                Opened o = before.get(e.getKey());
+                if (o == null || !o.sealed().equals(e.getValue())) {
+                    String json = seal.open(statusContext(e.getKey()), e.getValue());
+                    o = new Opened(e.getValue(), fromJson(json), json.contains("\"client\":true"));
+                }
+                now.put(e.getKey(), o);
                 // client-mode nodes are not members: their entry lives while they refresh it (TTL)
-                boolean isLive = live.contains(node.name()) || json.contains("\"client\":true");
-                out.add(isLive ? node : node.withState("unreachable"));
+                boolean isLive = live.contains(o.node().name()) || o.client();
+                out.add(isLive ? o.node() : o.node().withState("unreachable"));
             } catch (ClusterSeal.Forged ex) {
                 LOG.debug("status of node {} is refused: {}", e.getKey(), ex.getMessage());
             } catch (DefinitionException | RuntimeException ex) {
                 LOG.warn("status of node {} is unreadable", e.getKey(), ex);
             }
         }
+        opened = Map.copyOf(now);
         out.sort(Comparator.comparing(ClusterNode::name));
         return out;
     }

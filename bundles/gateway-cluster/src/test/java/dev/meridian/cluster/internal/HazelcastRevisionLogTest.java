@@ -88,6 +88,33 @@ class HazelcastRevisionLogTest {
     }
 
     @Test
+    void should_warm_the_commit_on_a_key_owned_by_each_member_and_leave_nothing() throws Exception {
+        Set<com.hazelcast.cluster.Member> members = a.getCluster().getMembers();
+        List<Long> keys = HazelcastRevisionLog.warmupKeys(a.getPartitionService(), members);
+        assertEquals(members.size(), keys.size(), "one key per member: " + keys);
+        Set<java.util.UUID> owners = new HashSet<>();
+        for (long key : keys) {
+            assertTrue(key < 0, "never a revision number: " + key);
+            owners.add(a.getPartitionService().getPartition(key).getOwner().getUuid());
+        }
+        assertEquals(members.stream().map(com.hazelcast.cluster.Member::getUuid).collect(java.util.stream.Collectors.toSet()), owners);
+
+        HazelcastRevisionLog onA = new HazelcastRevisionLog(a, 2);
+        List<CommittedRevision> announced = new CopyOnWriteArrayList<>();
+        onA.onCommitted(announced::add);
+        try {
+            onA.start();
+            assertTrue(a.getMap(HazelcastRevisionLog.REVISIONS_MAP).isEmpty(), "the warm-up leaves no entry");
+            assertTrue(a.getMap(HazelcastRevisionLog.HEAD_MAP).isEmpty(), "nor a head");
+            assertEquals(1, onA.commit(base -> next(base, "first")).orElseThrow().revision());
+            Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> !announced.isEmpty());
+            assertEquals(List.of(1L), announced.stream().map(CommittedRevision::revision).toList(), "warm-up keys are not announced");
+        } finally {
+            onA.close();
+        }
+    }
+
+    @Test
     void should_commit_one_gap_free_sequence_when_two_members_commit_at_once() throws Exception {
         HazelcastRevisionLog onA = new HazelcastRevisionLog(a, 2);
         HazelcastRevisionLog onB = new HazelcastRevisionLog(b, 2);

@@ -226,6 +226,15 @@ public final class DataPlaneComponent {
                 httpsSweeper.start();
                 https.watch();
             }
+            // the proxy path once, before the first apply sends requests down it; off the
+            // activation thread, which it takes the class loader from: the boot does not wait
+            // (measured with the warm-up before readiness, and a full collection after it: the
+            // first apply after a cold boot within 200 ms in 4 boots of 8, against 5 of 5 like this)
+            Steps warmSteps = new Steps(policies, CacheSteps.NONE, upstream);
+            Thread warmup = new Thread(() -> ProxyWarmup.run(http, warmSteps, () -> pipeline, ProxyWarmup.REQUESTS),
+                "meridian-proxy-warmup");
+            warmup.setDaemon(true);
+            warmup.start();
         } finally {
             current.setContextClassLoader(previous);
         }

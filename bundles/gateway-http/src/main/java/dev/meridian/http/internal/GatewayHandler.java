@@ -53,7 +53,9 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     private record Jetty(Request request, Response response, Callback callback) {
     }
 
-    private final GatewayEngine engine;
+    /** The table each request reads once: the engine's current one (a warm-up's own, see {@link ProxyWarmup}). */
+    private final Supplier<RouteTable> tables;
+    private final Runnable unmatched;
     private final AccessLog accessLog; // null = off
     private final LongAdder inFlight = new LongAdder();
     private final StoredWire storedWire = new StoredWire();
@@ -69,7 +71,13 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     private volatile boolean draining;
 
     GatewayHandler(GatewayEngine engine, AccessLog accessLog, Supplier<Pipeline> pipeline) {
-        this.engine = engine;
+        this(engine::current, engine::countUnmatched, accessLog, pipeline);
+    }
+
+    /** A handler serving the tables {@code tables} gives, counting requests no route matches with {@code unmatched}. */
+    GatewayHandler(Supplier<RouteTable> tables, Runnable unmatched, AccessLog accessLog, Supplier<Pipeline> pipeline) {
+        this.tables = tables;
+        this.unmatched = unmatched;
         this.accessLog = accessLog;
         this.pipeline = pipeline;
     }
@@ -100,7 +108,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     public boolean handle(Request request, Response response, Callback callback) {
         long start = System.nanoTime();
         inFlight.increment();
-        RouteTable table = engine.current();
+        RouteTable table = tables.get();
         table.acquire();
         String requestId = requestId(request.getHeaders());
         HttpURI uri = request.getHttpURI();
@@ -124,7 +132,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         }
         Route route = table.match(path);
         if (route == null || !route.allows(request.getMethod())) {
-            engine.countUnmatched();
+            unmatched.run();
             local(request, response, callback, table, null, requestId, start, 404, "no API matches " + request.getMethod() + " " + path);
             return true;
         }

@@ -82,12 +82,32 @@ final class CommitProtocol {
     private record Outcome(Change change, Optional<ParsedRevision> next) {
     }
 
+    /**
+     * {@code mutation} applied to one base state: computed once for the type wait, and taken by the
+     * commit when it computes from that same base (the usual case: the newest revision adopted here).
+     */
+    private record Applied(GatewayState base, GatewayState next) {
+
+        static Applied to(GatewayState base, UnaryOperator<GatewayState> mutation) {
+            try {
+                return new Applied(base, mutation.apply(base));
+            } catch (RuntimeException refusedOrDecidedWhenCommitting) {
+                return null; // the commit applies it again and decides
+            }
+        }
+
+        GatewayState nextOf(GatewayState from, UnaryOperator<GatewayState> mutation) {
+            return from == base ? next : mutation.apply(from);
+        }
+    }
+
     Change commit(UnaryOperator<GatewayState> mutation, Actor actor, OptionalLong ifMatch) throws AdminException {
         long deadline = checks.deadline();
-        checks.await(typesChangedBy(mutation), deadline);
+        Applied applied = Applied.to(adopter.newest().state(), mutation);
+        checks.await(typesChangedBy(applied), deadline);
         while (true) {
             try {
-                return commitOnce(mutation, actor, ifMatch, deadline);
+                return commitOnce(mutation, applied, actor, ifMatch, deadline);
             } catch (TypesPending p) {
                 LOG.info("{} waits for policy types being installed or replaced: {}", actor.source(), p.types);
                 checks.await(p.types, deadline);
@@ -95,24 +115,18 @@ final class CommitProtocol {
         }
     }
 
-    /** The policy types of the APIs {@code mutation} would add or change in this node's state (a guess: the commit decides). */
-    private Set<String> typesChangedBy(UnaryOperator<GatewayState> mutation) {
-        GatewayState base = adopter.newest().state();
-        try {
-            GatewayState next = mutation.apply(base);
-            return TypeChecks.typesOf(StateDiff.changedApis(base, next.apis()));
-        } catch (RuntimeException refusedOrDecidedWhenCommitting) {
-            return Set.of();
-        }
+    /** The policy types of the APIs the mutation would add or change in this node's state (a guess: the commit decides). */
+    private static Set<String> typesChangedBy(Applied applied) {
+        return applied == null ? Set.of() : TypeChecks.typesOf(StateDiff.changedApis(applied.base(), applied.next().apis()));
     }
 
-    private Change commitOnce(UnaryOperator<GatewayState> mutation, Actor actor, OptionalLong ifMatch, long deadline)
-        throws AdminException {
+    private Change commitOnce(UnaryOperator<GatewayState> mutation, Applied applied, Actor actor, OptionalLong ifMatch,
+                              long deadline) throws AdminException {
         Outcome[] last = new Outcome[1];
         Optional<CommittedRevision> committed;
         try {
             committed = log.commit(latest -> {
-                last[0] = compute(base(latest), mutation, actor, ifMatch, deadline);
+                last[0] = compute(base(latest), mutation, applied, actor, ifMatch, deadline);
                 last[0].next().ifPresent(this::stage); // on disk before the cluster has it: a full disk refuses here
                 last[0].next().ifPresent(adopter::expect);
                 return last[0].next().map(p -> p.committed().payload());
@@ -161,13 +175,13 @@ final class CommitProtocol {
         }
     }
 
-    private Outcome compute(GatewayState base, UnaryOperator<GatewayState> mutation, Actor actor, OptionalLong ifMatch,
-                            long deadline) {
+    private Outcome compute(GatewayState base, UnaryOperator<GatewayState> mutation, Applied applied, Actor actor,
+                            OptionalLong ifMatch, long deadline) {
         if (ifMatch.isPresent() && ifMatch.getAsLong() != base.revision()) {
             throw new Refusal(new AdminException(409, "revision " + ifMatch.getAsLong() + " is stale; current is "
                 + base.revision()));
         }
-        Map<String, ApiDefinition> next = mutation.apply(base).apis();
+        Map<String, ApiDefinition> next = (applied == null ? mutation.apply(base) : applied.nextOf(base, mutation)).apis();
         long revision = base.revision() + 1;
         Change change = StateDiff.between(base, next, revision, true);
         if (!change.changed()) {

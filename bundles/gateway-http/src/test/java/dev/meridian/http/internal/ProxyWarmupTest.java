@@ -1,0 +1,70 @@
+package dev.meridian.http.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import dev.meridian.core.flow.CacheSteps;
+import dev.meridian.core.flow.PolicyChain;
+import dev.meridian.core.flow.Steps;
+
+/**
+ * The warm-up over real sockets with the data plane's own upstream client: every request through
+ * the route whose upstream answers gets that answer (404), every one through the route whose
+ * upstream port is closed a 502, and the warm-up's port is closed once it is done.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ProxyWarmupTest {
+
+    private QueuedThreadPool threads;
+    private HttpClient client;
+    private Steps steps;
+
+    @BeforeEach
+    void upstreamClient() throws Exception {
+        threads = new QueuedThreadPool(8, 2);
+        threads.start();
+        ClientConnector connector = new ClientConnector();
+        connector.setSelectors(1);
+        connector.setExecutor(threads);
+        UpstreamTlsContexts tls = new UpstreamTlsContexts();
+        client = new HttpClient(new UpstreamTransport(connector, tls));
+        client.setExecutor(threads);
+        client.start();
+        JettyUpstream upstream = new JettyUpstream(client, threads, true, tls, 64 * 1024);
+        PolicyChain policies = new PolicyChain((action, delayMillis) -> {
+            var task = client.getScheduler().schedule(action, delayMillis, TimeUnit.MILLISECONDS);
+            return task::cancel;
+        });
+        steps = new Steps(policies, CacheSteps.NONE, upstream);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        client.stop();
+        threads.stop();
+    }
+
+    @Test
+    void should_answer_every_request_through_both_routes_and_close_its_port_when_done() {
+        ProxyWarmup.Result result = ProxyWarmup.run(new HttpConfiguration(), steps, () -> null, 25);
+
+        assertEquals(Map.of(404, 25, 502, 25), result.statuses());
+        assertThrows(IOException.class, () -> new Socket(InetAddress.getLoopbackAddress(), result.port()).close(),
+            "nothing listens on the warm-up's port afterwards");
+    }
+}
