@@ -269,7 +269,7 @@ public final class DataPlaneComponent {
         }
         upstreamTls.retainUsedBy(table);
         for (Route route : table.routes()) {
-            Upstream u = route.api().upstream();
+            Upstream u = route.upstream();
             if (u.warm() > 0 && warmed.add(u)) {
                 if (upstream.lean() != null && "http".equals(u.scheme())) {
                     upstream.lean().warm(u, u.warm()); // the pool bodiless requests use: the bulk of the traffic
@@ -280,8 +280,8 @@ public final class DataPlaneComponent {
                     .whenComplete((v, failure) -> {
                         if (failure != null) {
                             warmed.remove(u);
-                            LOG.warn("warming {} connections to {} for API {} failed: {}", u.warm(), u.url(), route.id(),
-                                failure.toString());
+                            LOG.warn("warming {} connections to {} for API {} failed: {}", u.warm(), u.shown(), route.id(),
+                                route.redact(failure.toString()));
                         }
                     });
             }
