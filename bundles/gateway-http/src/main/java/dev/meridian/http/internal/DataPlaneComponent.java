@@ -239,9 +239,10 @@ public final class DataPlaneComponent {
                 .append(log.dropped()).append('\n'), null);
         }
         engine.trafficPortOpen(true);
-        LOG.info("Meridian traffic port listening on {}:{}", host, connector.getLocalPort());
+        LOG.info("Meridian traffic port listening on {}:{} ({} selectors)", host, connector.getLocalPort(), selectors);
         if (https != null) {
-            LOG.info("Meridian HTTPS traffic port listening on {}:{}", host, https.connector().getLocalPort());
+            LOG.info("Meridian HTTPS traffic port listening on {}:{} ({} selectors)", host, https.connector().getLocalPort(),
+                selectors);
         }
     }
 
