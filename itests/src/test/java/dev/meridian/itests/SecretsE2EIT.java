@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.NoSuchFileException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,7 +26,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.MethodOrderer;
@@ -59,14 +55,7 @@ class SecretsE2EIT {
 
     static {
         try {
-            for (String node : List.of("se1", "se2")) {
-                Path dir = Files.createDirectories(SECRETS.resolve(node));
-                try (Stream<Path> left = Files.list(dir)) { // files of an earlier run would hide a missing secret
-                    for (Path f : (Iterable<Path>) left::iterator) {
-                        Files.delete(f);
-                    }
-                }
-            }
+            SecretScan.freshDirectories(SECRETS, "se1", "se2");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -273,53 +262,24 @@ class SecretsE2EIT {
             assertFalse(all.contains(v), "a value in an answer: " + all);
         }
 
-        List<String> hits = new ArrayList<>();
-        List<Path> references = new ArrayList<>();
-        long[] scanned = new long[2];
+        SecretScan scan = SecretScan.of(values);
         for (String node : List.of("se1", "se2")) {
-            Path home = CLUSTER.workDir().resolve(node);
-            try (Stream<Path> files = Files.walk(home)) {
-                for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
-                    byte[] content = read(f);
-                    scanned[0]++;
-                    scanned[1] += content.length;
-                    if (f.toString().contains("revisions") && indexOf(content, "${secret:only-first}".getBytes(StandardCharsets.UTF_8)) >= 0) {
-                        references.add(f);
-                    }
-                    for (String v : values) {
-                        if (indexOf(content, v.getBytes(StandardCharsets.UTF_8)) >= 0) {
-                            hits.add(f + " holds a secret value");
-                        }
-                    }
-                }
+            scan.walk(CLUSTER.workDir().resolve(node));
+        }
+        byte[] reference = "${secret:only-first}".getBytes(StandardCharsets.UTF_8);
+        List<Path> references = new ArrayList<>();
+        for (Path f : scan.scanned()) {
+            if (f.toString().contains("revisions") && SecretScan.indexOf(SecretScan.read(f), reference) >= 0) {
+                references.add(f);
             }
         }
+        List<String> hits = scan.hits();
+        long[] scanned = {scan.files(), scan.bytes()};
         assertEquals(List.of(), hits);
         // the revision made on se1 reached se2 through the cluster and was written there: with the reference
         assertTrue(references.stream().anyMatch(f -> f.startsWith(CLUSTER.workDir().resolve("se2"))), references.toString());
         assertTrue(scanned[0] > 100, "scanned " + scanned[0] + " files");
         System.out.println("SecretsE2EIT: scanned " + scanned[0] + " files, " + scanned[1] / 1024 + " KiB, for "
             + values.size() + " values: no hit");
-    }
-
-    private static byte[] read(Path f) throws IOException {
-        try (InputStream in = Files.newInputStream(f)) {
-            return in.readAllBytes();
-        } catch (AccessDeniedException | NoSuchFileException gone) {
-            return new byte[0]; // a lock file or a rotated log that went away while walking
-        }
-    }
-
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }

@@ -92,11 +92,15 @@ final class UpstreamResolver {
         return new Resolved(resolved, redaction);
     }
 
-    /** The template's authority: what follows {@code ://} up to the path (a reference holds no {@code /}). */
+    /**
+     * The template's host as written: what follows {@code ://} up to the path (a reference holds
+     * no {@code /}), without a port written out.
+     */
     private static String authority(String template) {
         int start = template.indexOf("://") + 3;
         int end = template.indexOf('/', start);
-        return end < 0 ? template.substring(start) : template.substring(start, end);
+        String authority = end < 0 ? template.substring(start) : template.substring(start, end);
+        return authority.replaceFirst(":[0-9]+$", "");
     }
 
     private static boolean isInline(String value) {

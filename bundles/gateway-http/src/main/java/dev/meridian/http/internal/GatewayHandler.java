@@ -316,7 +316,9 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             millis(line, total).append(" request_id=").append(requestId)
                 .append(" client=").append(Request.getRemoteAddr(request));
             if (failure != null) {
-                line.append(" error=\"").append(failure).append('"');
+                // a failure's text may name the upstream's resolved address (a secret's value): redacted
+                line.append(" error=\"").append(route == null ? String.valueOf(failure) : route.redact(String.valueOf(failure)))
+                    .append('"');
             }
             accessLog.log(line.toString());
         }
