@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -54,11 +53,7 @@ class SecretsE2EIT {
     private static final List<String> VALUES = new ArrayList<>(); // every value written: none may leak
 
     static {
-        try {
-            SecretScan.freshDirectories(SECRETS, "se1", "se2");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        SecretDirs.fresh(SECRETS, "se1", "se2");
     }
 
     @RegisterExtension
@@ -214,6 +209,16 @@ class SecretsE2EIT {
             return Pattern.compile("\"error\"\\s*:\\s*\\{\"revision\"\\s*:\\s*" + revision + "\\s*,\\s*\"reason\"[^}]*secret 'only-first' not found")
                 .matcher(listing).find();
         });
+        // catch-up publishes it again every second on se2: the failure is logged once, not once a try
+        Path log = second.home.resolve("data/log/karaf.log");
+        String failure = "revision " + revision + " cannot be served on this node";
+        Awaitility.await("the failure logged").atMost(Duration.ofSeconds(10)).until(() -> lines(log, failure).size() >= 1);
+        Awaitility.await("the failure logged once while it is retried").during(Duration.ofSeconds(5))
+            .atMost(Duration.ofSeconds(8)).until(() -> lines(log, failure).size() == 1);
+        String logged = lines(log, failure).get(0);
+        assertTrue(logged.contains("| WARN ") && logged.contains("secret 'only-first' not found"), logged);
+        String metrics = second.get(second.adminUrl("/metrics"), false).body();
+        assertTrue(metrics.contains("\nmeridian_revision_unserved " + revision + "\n"), metrics);
         String listing = first.get(first.adminUrl("/api/v1/cluster"), true).body();
         assertFalse(listing.contains(value), listing);
         String shown = first.shell("gateway:cluster");
@@ -229,8 +234,15 @@ class SecretsE2EIT {
 
         assertTrue(out.contains("revision " + revision), out);
         assertEquals(value, token(second, "partial", "/p1"));
+        assertEquals(1, lines(log, "revision " + revision + " is served on this node now").size(), "the end of the failure logged once");
+        assertEquals(1, lines(log, failure).size());
+        assertTrue(second.get(second.adminUrl("/metrics"), false).body().contains("\nmeridian_revision_unserved 0\n"));
         Awaitility.await().atMost(Duration.ofSeconds(20))
             .until(() -> !first.get(first.adminUrl("/api/v1/cluster"), true).body().contains("only-first"));
+    }
+
+    private static List<String> lines(Path log, String containing) throws IOException {
+        return Files.readAllLines(log, StandardCharsets.ISO_8859_1).stream().filter(l -> l.contains(containing)).toList();
     }
 
     @Test
@@ -262,19 +274,23 @@ class SecretsE2EIT {
             assertFalse(all.contains(v), "a value in an answer: " + all);
         }
 
-        SecretScan scan = SecretScan.of(values);
-        for (String node : List.of("se1", "se2")) {
-            scan.walk(CLUSTER.workDir().resolve(node));
-        }
-        byte[] reference = "${secret:only-first}".getBytes(StandardCharsets.UTF_8);
+        List<String> hits = new ArrayList<>();
         List<Path> references = new ArrayList<>();
-        for (Path f : scan.scanned()) {
-            if (f.toString().contains("revisions") && SecretScan.indexOf(SecretScan.read(f), reference) >= 0) {
-                references.add(f);
-            }
+        long[] scanned = new long[2];
+        for (String node : List.of("se1", "se2")) {
+            FileGrep.scan(CLUSTER.workDir().resolve(node), f -> {
+                scanned[0]++;
+                scanned[1] += f.content().length;
+                if (f.file().toString().contains("revisions") && f.holds("${secret:only-first}".getBytes(StandardCharsets.UTF_8))) {
+                    references.add(f.file());
+                }
+                for (String v : values) {
+                    if (f.holds(v.getBytes(StandardCharsets.UTF_8))) {
+                        hits.add(f.file() + " holds a secret value");
+                    }
+                }
+            });
         }
-        List<String> hits = scan.hits();
-        long[] scanned = {scan.files(), scan.bytes()};
         assertEquals(List.of(), hits);
         // the revision made on se1 reached se2 through the cluster and was written there: with the reference
         assertTrue(references.stream().anyMatch(f -> f.startsWith(CLUSTER.workDir().resolve("se2"))), references.toString());
