@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,7 +25,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.MethodOrderer;
@@ -55,18 +53,7 @@ class SecretsE2EIT {
     private static final List<String> VALUES = new ArrayList<>(); // every value written: none may leak
 
     static {
-        try {
-            for (String node : List.of("se1", "se2")) {
-                Path dir = Files.createDirectories(SECRETS.resolve(node));
-                try (Stream<Path> left = Files.list(dir)) { // files of an earlier run would hide a missing secret
-                    for (Path f : (Iterable<Path>) left::iterator) {
-                        Files.delete(f);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        SecretDirs.fresh(SECRETS, "se1", "se2");
     }
 
     @RegisterExtension

@@ -74,10 +74,16 @@ final class TestPki {
      * unless {@code selfSigned}.
      */
     Path issue(String name, String subject, String san, boolean selfSigned) {
-        return unchecked(() -> issueChecked(name, subject, san, selfSigned));
+        return unchecked(() -> issueChecked(name, subject, san, selfSigned, "rsa:2048"));
     }
 
-    private Path issueChecked(String name, String subject, String san, boolean selfSigned) throws IOException, InterruptedException {
+    /** As {@link #issue} with an EC P-256 key ({@code "ec"}) or an Ed25519 key ({@code "ed25519"}), signed by this (RSA) CA. */
+    Path issue(String name, String subject, String san, String keyType) {
+        return unchecked(() -> issueChecked(name, subject, san, false, keyType));
+    }
+
+    private Path issueChecked(String name, String subject, String san, boolean selfSigned, String keyType)
+        throws IOException, InterruptedException {
         Path ext = dir.resolve(name + ".ext");
         Files.writeString(ext, "subjectAltName=" + san + "\nbasicConstraints=CA:FALSE\n"
             + "keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\n");
@@ -85,7 +91,12 @@ final class TestPki {
             ssl.run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", subject,
                 "-keyout", name + ".key", "-out", name + ".crt", "-addext", "subjectAltName=" + san);
         } else {
-            ssl.run("req", "-newkey", "rsa:2048", "-nodes", "-subj", subject, "-keyout", name + ".key", "-out", name + ".csr");
+            if (keyType.equals("ec")) {
+                ssl.run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", subject,
+                    "-keyout", name + ".key", "-out", name + ".csr");
+            } else {
+                ssl.run("req", "-newkey", keyType, "-nodes", "-subj", subject, "-keyout", name + ".key", "-out", name + ".csr");
+            }
             ssl.run("x509", "-req", "-in", name + ".csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
                 "-days", "2", "-extfile", name + ".ext", "-out", name + ".crt");
             Files.delete(dir.resolve(name + ".csr"));

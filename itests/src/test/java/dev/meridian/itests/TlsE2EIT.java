@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -70,14 +71,22 @@ class TlsE2EIT {
             "upstream: { url: '" + up.url("/") + "' }", ""))
         .build();
 
-    /** {@code alpha} (alpha.test) and {@code beta} (*.beta.test), issued by the test CA; alpha is the default (first name). */
+    /**
+     * {@code alpha} (alpha.test) and {@code beta} (*.beta.test) with RSA keys, {@code gamma}
+     * (gamma.test) with an EC P-256 key, {@code delta} (delta.test) with an Ed25519 key, issued by
+     * the test CA; alpha is the default (first name).
+     */
     private static Path trafficDir() {
         Path dir = PKI_DIR.resolve("traffic");
         PKI.issue("admin", "/CN=meridian-admin", "IP:127.0.0.1,DNS:localhost", false);
         PKI.issue("alpha", "/CN=alpha.test/O=gen0", "DNS:alpha.test", false);
         PKI.issue("beta", "/CN=beta.test", "DNS:*.beta.test", false);
+        PKI.issue("gamma", "/CN=gamma.test", "DNS:gamma.test", "ec");
+        PKI.issue("delta", "/CN=delta.test", "DNS:delta.test", "ed25519");
         PKI.install("alpha", dir);
         PKI.install("beta", dir);
+        PKI.install("gamma", dir);
+        PKI.install("delta", dir);
         return dir;
     }
 
@@ -148,6 +157,30 @@ class TlsE2EIT {
             assertEquals(200, r.status());
             assertEquals("proto=https", r.body());
         }
+    }
+
+    @Test
+    void should_serve_ec_and_ed25519_certificates_beside_rsa_by_name_and_by_what_the_client_accepts() throws Exception {
+        X509Certificate gamma = handshake(HTTPS_PORT, "gamma.test");
+        assertEquals("CN=gamma.test", gamma.getSubjectX500Principal().getName());
+        assertEquals("EC", gamma.getPublicKey().getAlgorithm());
+        X509Certificate delta = handshake(HTTPS_PORT, "delta.test");
+        assertEquals("CN=delta.test", delta.getSubjectX500Principal().getName());
+        assertEquals("EdDSA", delta.getPublicKey().getAlgorithm());
+        assertEquals("RSA", handshake(HTTPS_PORT, "alpha.test").getPublicKey().getAlgorithm(),
+            "a client that prefers ECDSA (the JDK's) still gets the RSA pair that names alpha.test");
+        try (KeepAliveClient c = new KeepAliveClient(tlsSocket(HTTPS_PORT, "gamma.test"), "gamma.test")) {
+            assertEquals("proto=https", c.get("/front/ec").body());
+        }
+        // clients that accept one key type only (openssl): the pair of that type, whatever the name
+        assertTrue(sClient("-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256", "-noservername").contains("CN = gamma.test"));
+        assertTrue(sClient("-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256", "-servername", "unknown.test")
+            .contains("CN = gamma.test"));
+        assertTrue(sClient("-tls1_3", "-sigalgs", "ed25519", "-servername", "unknown.test").contains("CN = delta.test"));
+        assertTrue(sClient("-tls1_3", "-sigalgs", "ecdsa_secp256r1_sha256", "-noservername").contains("CN = gamma.test"));
+        String refused = sClient("-tls1_3", "-sigalgs", "rsa_pss_rsae_sha256", "-servername", "gamma.test");
+        assertTrue(refused.contains("no peer certificate available") && !refused.contains("CN = alpha.test"),
+            "an RSA-only client asking for a name only an EC pair has: refused, not given another name's certificate: " + refused);
     }
 
     @Test
@@ -232,10 +265,14 @@ class TlsE2EIT {
         List<String> reloads = logged.subList((int) logBefore, logged.size()).stream()
             .filter(l -> l.contains("TLS certificates reloaded")).toList();
         assertEquals(3, reloads.size(), String.join("\n", reloads));
-        assertTrue(reloads.stream().allMatch(l -> l.contains("| INFO ") && l.contains(": replaced alpha [alpha.test]; serving [alpha, beta]")),
+        assertTrue(reloads.stream().allMatch(l -> l.contains("| INFO ") && l.contains(": replaced alpha [alpha.test]; serving [alpha, beta, delta, gamma]")),
             String.join("\n", reloads));
         assertEquals(List.of(), logged.stream().filter(l -> l.contains("x509=")).toList(),
             "Jetty's SslContextFactory logs no INFO line per certificate (at start or on a reload)");
+        // MERIDIAN_HTTP_SELECTORS is left to its default, one per core: the load above ran on that many
+        int cores = Runtime.getRuntime().availableProcessors();
+        assertTrue(logged.stream().anyMatch(l -> l.contains(":" + HTTPS_PORT + " (" + cores + " selectors)")),
+            "HTTPS with " + cores + " selectors");
     }
 
     // ------------------------------------------------------------------ upstreams
@@ -316,6 +353,16 @@ class TlsE2EIT {
         s.setSoTimeout(10_000);
         s.startHandshake();
         return s;
+    }
+
+    /** openssl s_client's output for a handshake with the traffic port with {@code options}; its exit status is not checked. */
+    private static String sClient(String... options) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + HTTPS_PORT));
+        command.addAll(List.of(options));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS), "openssl s_client did not end");
+        return out;
     }
 
     /** The certificate a new handshake with SNI {@code host} (none when null) presents. */

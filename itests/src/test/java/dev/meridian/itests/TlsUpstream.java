@@ -11,6 +11,10 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -38,8 +42,17 @@ final class TlsUpstream implements Upstream {
 
     private final HttpsServer server;
     private final ExecutorService pool = Executors.newFixedThreadPool(2);
+    /** The client port of each connection a request came on: how many connections the gateway opened. */
+    final Set<Integer> connections = ConcurrentHashMap.newKeySet();
+    /** The path of each request, in arrival order. */
+    final Queue<String> paths = new ConcurrentLinkedQueue<>();
 
     TlsUpstream(Path cert, Path key, Path clientCa) throws IOException {
+        this(cert, key, clientCa, InetAddress.getLoopbackAddress());
+    }
+
+    /** @param bind a loopback address (any of 127.0.0.0/8 on Linux) */
+    TlsUpstream(Path cert, Path key, Path clientCa, InetAddress bind) throws IOException {
         try {
             char[] password = KeyStores.randomPassword();
             KeyStore keys = KeyStores.keys(Map.of("server", CertifiedKey.of(Files.readString(cert), Files.readString(key))), password);
@@ -58,7 +71,7 @@ final class TlsUpstream implements Upstream {
             }
             SSLContext ctx = SSLContext.getInstance("TLS");
             ctx.init(kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), null);
-            server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+            server = HttpsServer.create(new InetSocketAddress(bind, 0), 64);
             server.setHttpsConfigurator(new HttpsConfigurator(ctx) {
                 @Override
                 public void configure(HttpsParameters params) {
@@ -72,6 +85,8 @@ final class TlsUpstream implements Upstream {
         }
         server.setExecutor(pool);
         server.createContext("/", ex -> {
+            connections.add(ex.getRemoteAddress().getPort());
+            paths.add(ex.getRequestURI().getRawPath());
             String client;
             try {
                 client = ((HttpsExchange) ex).getSSLSession().getPeerPrincipal().getName();
@@ -94,7 +109,7 @@ final class TlsUpstream implements Upstream {
 
     @Override
     public String url(String path) {
-        return "https://127.0.0.1:" + port() + path;
+        return "https://" + server.getAddress().getAddress().getHostAddress() + ":" + port() + path;
     }
 
     @Override

@@ -443,7 +443,7 @@ public final class CacheFlow implements CacheSteps {
                 continue;
             }
             Route route = e.route();
-            String[] target = Locations.sameOrigin(value, e.path(), e.requestFields().first("Host"), route.api().upstream(),
+            String[] target = Locations.sameOrigin(value, e.path(), e.requestFields().first("Host"), route.upstream(),
                 route.basePath());
             Route named = target == null ? null : e.table().match(target[0]);
             RouteCache cache = named == null || named.api().cache().isEmpty() ? null : rc.forApi(named.api());

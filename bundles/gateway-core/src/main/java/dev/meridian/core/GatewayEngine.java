@@ -31,10 +31,11 @@ public interface GatewayEngine {
     void validate(Collection<ApiDefinition> apis) throws ValidationException;
 
     /**
-     * Checks that every {@code ${secret:NAME}} reference in the policies of {@code apis} resolves
-     * on this node now (the files are read, no policy is built); problems name the API, the field
-     * and the secret, never a value. For the APIs a change leaves as they are: the compile of the
-     * next state needs their secrets too.
+     * Checks that every {@code ${secret:NAME}} reference in the policies and upstreams of
+     * {@code apis} resolves on this node now, and that their upstreams' TLS files load (the files
+     * are read, no policy is built); problems name the API, the field and the secret or file,
+     * never a value. For the APIs a change leaves as they are: the compile of the next state needs
+     * their secrets too.
      *
      * @since 1.3.0
      */

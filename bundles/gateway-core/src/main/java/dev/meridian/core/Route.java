@@ -4,22 +4,42 @@ import java.util.List;
 import java.util.Set;
 
 import dev.meridian.model.ApiDefinition;
+import dev.meridian.model.Upstream;
 import dev.meridian.policy.api.Policy;
 
 /**
- * One API as compiled for one route table: the definition plus its policy chain. Immutable;
- * the policy array is never modified after construction.
+ * One API as compiled for one route table: the definition, the upstream it calls and its policy
+ * chain. Immutable; the policy array is never modified after construction.
+ *
+ * <p>{@link #upstream()} is the definition's upstream as this node resolved it when it compiled
+ * the table ({@code ${secret:NAME}} in its URL replaced, TLS files and secrets read into PEM
+ * text): the one to connect to. {@code api().upstream()} keeps the references and is what may be
+ * shown; a message that could quote the resolved URL (a connection or TLS failure) goes through
+ * {@link #redact} first.
  */
 public final class Route {
 
     private final ApiDefinition api;
+    private final Upstream upstream;
+    private final Redaction redaction;
     private final Policy[] policies;
     private final boolean anyMethod;
     private final Set<String> methods;
     private final ApiMetrics metrics;
 
+    /** A route whose upstream needs no resolving (tests, definitions without secrets or TLS files). */
     public Route(ApiDefinition api, List<Policy> policies, ApiMetrics metrics) {
+        this(api, api.upstream(), Redaction.NONE, policies, metrics);
+    }
+
+    /**
+     * @param upstream {@code api.upstream()} resolved on this node
+     * @param redaction puts the references back in a message about {@code upstream}
+     */
+    public Route(ApiDefinition api, Upstream upstream, Redaction redaction, List<Policy> policies, ApiMetrics metrics) {
         this.api = api;
+        this.upstream = upstream;
+        this.redaction = redaction;
         this.policies = policies.toArray(new Policy[0]);
         this.methods = api.methods();
         this.anyMethod = methods.isEmpty();
@@ -28,6 +48,16 @@ public final class Route {
 
     public ApiDefinition api() {
         return api;
+    }
+
+    /** The upstream to call: resolved on this node, never to be shown (see {@link #redact}). */
+    public Upstream upstream() {
+        return upstream;
+    }
+
+    /** {@code text} (a failure's message) with the values resolved into {@link #upstream()} replaced by their references. */
+    public String redact(String text) {
+        return redaction.apply(text);
     }
 
     public String id() {

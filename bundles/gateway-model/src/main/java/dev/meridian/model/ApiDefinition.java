@@ -63,7 +63,7 @@ public record ApiDefinition(
     pool.put("maxConnections", (long) upstream.maxConnections());
     pool.put("warm", (long) upstream.warm());
     Map<String, Object> up = new LinkedHashMap<>();
-    up.put("url", upstream.url().toString());
+    up.put("url", upstream.shown());
     up.put("timeout", Durations.format(upstream.timeout()));
     up.put("pool", pool);
     UpstreamTls tls = upstream.tls();

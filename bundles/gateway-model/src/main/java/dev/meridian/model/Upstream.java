@@ -18,6 +18,11 @@ import java.util.Objects;
  * @param warm connections opened ahead of traffic (default 0, at most {@code maxConnections})
  * @param tls trust and client certificate for an {@code https} upstream ({@link UpstreamTls#NONE}
  *     when not set; always NONE for {@code http})
+ * @param template the URL as written when it holds {@code ${secret:NAME}} references, else
+ *     {@code ""}. A definition with a template has a stand-in {@code url} (host and path segments
+ *     {@code secret.invalid}, never connected to); the engine {@linkplain #resolved resolves} it on
+ *     each node into the upstream it calls, which keeps the template so that what it shows (its
+ *     {@link #shown} form, {@link #toString}) never holds a value
  */
 public record Upstream(
     URI url,
@@ -28,7 +33,8 @@ public record Upstream(
     Duration timeout,
     int maxConnections,
     int warm,
-    UpstreamTls tls) {
+    UpstreamTls tls,
+    String template) {
 
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
   public static final int DEFAULT_MAX_CONNECTIONS = 256;
@@ -41,6 +47,7 @@ public record Upstream(
     Objects.requireNonNull(path, "path");
     Objects.requireNonNull(timeout, "timeout");
     Objects.requireNonNull(tls, "tls");
+    Objects.requireNonNull(template, "template");
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("port out of range: " + port);
     }
@@ -56,6 +63,12 @@ public record Upstream(
     }
   }
 
+  /** An upstream whose URL holds no secret. */
+  public Upstream(URI url, String scheme, String host, int port, String path, Duration timeout,
+      int maxConnections, int warm, UpstreamTls tls) {
+    this(url, scheme, host, port, path, timeout, maxConnections, warm, tls, "");
+  }
+
   /** An upstream without TLS settings. */
   public Upstream(URI url, String scheme, String host, int port, String path, Duration timeout,
       int maxConnections, int warm) {
@@ -65,5 +78,36 @@ public record Upstream(
   /** Port 80 for http, 443 otherwise. */
   public boolean defaultPort() {
     return port == ("http".equals(scheme) ? 80 : 443);
+  }
+
+  /** The URL as the definition has it: the template with its references, else the canonical URL. */
+  public String shown() {
+    return template.isEmpty() ? url.toString() : template;
+  }
+
+  /**
+   * This upstream with its URL resolved to {@code url} (this one's template with each reference
+   * replaced by its value) and its TLS material read ({@code tls}: PEM text); timeout, pool and
+   * template kept.
+   *
+   * @throws IllegalArgumentException what is wrong with {@code url}, never quoting it
+   */
+  public Upstream resolved(String url, UpstreamTls tls) {
+    UpstreamUrl u = UpstreamUrl.parse(url);
+    if (!u.scheme().equals(scheme)) {
+      throw new IllegalArgumentException("resolves to another scheme");
+    }
+    return new Upstream(u.uri(), u.scheme(), u.host(), u.port(), u.path(), timeout, maxConnections, warm, tls,
+        template);
+  }
+
+  /**
+   * The {@link #shown} URL and the settings, never a resolved value: a resolved upstream holds a
+   * secret's value in its URL and PEM text in {@code tls}.
+   */
+  @Override
+  public String toString() {
+    return "Upstream[" + shown() + ", timeout=" + timeout + ", maxConnections=" + maxConnections + ", warm=" + warm
+        + ", tls=" + tls + "]";
   }
 }

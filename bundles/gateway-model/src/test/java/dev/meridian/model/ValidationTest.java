@@ -153,6 +153,15 @@ class ValidationTest {
         arguments("cache: {maxBytes: 2.5}", "cache.maxBytes", "expected a size such as 64m"),
         arguments("cache: {maxBytes: true}", "cache.maxBytes", "expected a size such as 64m"),
         arguments("cache: {storeSetCookie: 'yes'}", "cache.storeSetCookie", "expected true or false"),
+        arguments("upstream: {url: '${secret:u}'}", "upstream.url", "written out"),
+        arguments("upstream: {url: 'http${secret:s}://h'}", "upstream.url", "written out"),
+        arguments("upstream: {url: 'https://${secret:h'}", "upstream.url", "${secret:NAME}"),
+        arguments("upstream: {url: 'https://${secret:a/b}/x'}", "upstream.url", "${secret:NAME}"),
+        arguments("upstream: {url: 'https://${secret:h}/x?k=${secret:k}'}", "upstream.url", "query"),
+        arguments("upstream: {url: 'https://${secret:u}@h/x'}", "upstream.url", "user info"),
+        arguments("upstream: {url: 'https://h:${secret:p}/x'}", "upstream.url", "host"),
+        arguments("upstream: {url: 'https://h', tls: {ca: 'x ${secret:c}'}}", "upstream.tls.ca", "expected PEM text"),
+        arguments("upstream: {url: 'https://h', tls: {ca: '${secret:c}.pem'}}", "upstream.tls.ca", "whole value"),
         arguments("extra: 1", "extra", "unknown field"));
   }
 
@@ -180,6 +189,24 @@ class ValidationTest {
     assertEquals(List.of("GET", "POST", "DELETE"), List.copyOf(api.methods()));
     assertTrue(api.allowsMethod("post"));
     assertTrue(!api.allowsMethod("PUT"));
+  }
+
+  @Test
+  void should_keep_an_upstream_url_with_secrets_as_written_and_a_stand_in_that_never_resolves() throws Exception {
+    ApiDefinition api = yaml(minimalWith("upstream: {url: 'HTTPS://api.${secret:domain}:8443/v2/${secret:tok}/'}"));
+    Upstream up = api.upstream();
+
+    assertEquals("https://api.${secret:domain}:8443/v2/${secret:tok}", up.template());
+    assertEquals(up.template(), up.shown());
+    assertEquals("api.secret.invalid", up.host());
+    assertEquals(8443, up.port());
+    assertEquals("/v2/secret.invalid", up.path());
+    assertEquals(up.template(), ((Map<?, ?>) api.toTree().get("upstream")).get("url"));
+    assertEquals(api, DefinitionParser.fromTree(api.toTree()));
+    Upstream resolved = up.resolved("https://api.partner.example:8443/v2/t0k", UpstreamTls.NONE);
+    assertEquals("api.partner.example", resolved.host());
+    assertEquals("/v2/t0k", resolved.path());
+    assertTrue(resolved.toString().contains(up.template()) && !resolved.toString().contains("partner"), resolved::toString);
   }
 
   @Test

@@ -24,7 +24,7 @@ public class ListCommand extends GatewayCommand {
         table.column("POLICIES");
         table.emptyTableText("No APIs (revision " + state.revision() + ")");
         for (ApiDefinition api : state.apis().values()) {
-            table.addRow().addContent(api.id(), api.basePath(), api.upstream().url(), Text.policyTypes(api));
+            table.addRow().addContent(api.id(), api.basePath(), api.upstream().shown(), Text.policyTypes(api));
         }
         table.print(out);
     }

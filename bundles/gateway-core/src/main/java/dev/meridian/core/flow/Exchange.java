@@ -142,7 +142,7 @@ public final class Exchange implements PolicyRequest {
 
     /** The route's upstream timeout: the deadline of every wait of this request. */
     public long timeoutMillis() {
-        return route.api().upstream().timeout().toMillis();
+        return route.upstream().timeout().toMillis();
     }
 
     // ---- the answer

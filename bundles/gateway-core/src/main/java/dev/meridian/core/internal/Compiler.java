@@ -16,6 +16,7 @@ import dev.meridian.core.RouteTable;
 import dev.meridian.model.ApiDefinition;
 import dev.meridian.model.PolicySpec;
 import dev.meridian.model.Problem;
+import dev.meridian.model.Upstream;
 import dev.meridian.policy.api.Policy;
 import dev.meridian.policy.api.PolicyConfigException;
 
@@ -35,6 +36,12 @@ import dev.meridian.policy.api.PolicyConfigException;
  * <em>resolved</em> spec, so a changed secret file makes a new instance on the next compile and an
  * unchanged one keeps it. A message built from a resolved configuration (a factory's error) is
  * redacted back to the references before it leaves this class.
+ *
+ * <p>Each API's upstream is resolved here too ({@link UpstreamResolver}: secrets in its URL, TLS
+ * files and secrets read) on every validate and compile, into the {@link Route#upstream()} the
+ * data plane calls. An upstream that resolves equal to one of the previous compile is that same
+ * instance: the data plane keys connection pools by it, and an identical key is the cheapest
+ * look-up on every request.
  */
 final class Compiler {
 
@@ -55,6 +62,9 @@ final class Compiler {
     private final Function<String, ApiMetrics> metrics;
     private final Predicate<String> pending;
     private final SecretResolver secrets;
+    private final UpstreamResolver upstreams;
+    /** The resolved upstreams of the last compile, each mapped to itself. Engine thread only (compile). */
+    private Map<Upstream, Upstream> lastUpstreams = Map.of();
 
     /** @param pending whether a type that is not provided is being installed or replaced (see {@link PendingTypes}) */
     Compiler(PolicyRegistry registry, Function<String, ApiMetrics> metrics, Predicate<String> pending) {
@@ -67,6 +77,7 @@ final class Compiler {
         this.metrics = metrics;
         this.pending = pending;
         this.secrets = secrets;
+        this.upstreams = new UpstreamResolver(secrets);
     }
 
     /** Checks types and configurations; problems are prefixed {@code [i].} when there are several APIs. */
@@ -74,6 +85,11 @@ final class Compiler {
         List<Problem> problems = new ArrayList<>();
         for (int i = 0; i < apis.size(); i++) {
             String prefix = apis.size() > 1 ? "[" + i + "]." : "";
+            try {
+                upstreams.resolve(apis.get(i).upstream());
+            } catch (PolicyConfigException e) {
+                e.problems().forEach(p -> problems.add(new Problem(prefix + p.path(), p.message())));
+            }
             List<PolicySpec> policies = apis.get(i).policies();
             for (int j = 0; j < policies.size(); j++) {
                 PolicySpec spec = policies.get(j);
@@ -106,12 +122,18 @@ final class Compiler {
     }
 
     /**
-     * Whether every {@code ${secret:NAME}} reference of {@code apis} resolves now (reads the
-     * files, builds nothing); problems at {@code [id].policies[j].<path>}.
+     * Whether every {@code ${secret:NAME}} reference of {@code apis} resolves now and their
+     * upstreams' TLS files load (reads the files, builds nothing); problems at
+     * {@code [id].policies[j].<path>} and {@code [id].upstream.<path>}.
      */
     List<Problem> checkSecrets(Collection<ApiDefinition> apis) {
         List<Problem> problems = new ArrayList<>();
         for (ApiDefinition api : apis) {
+            try {
+                upstreams.resolve(api.upstream());
+            } catch (PolicyConfigException e) {
+                e.problems().forEach(p -> problems.add(new Problem("[" + api.id() + "]." + p.path(), p.message())));
+            }
             for (int j = 0; j < api.policies().size(); j++) {
                 try {
                     secrets.resolve(api.policies().get(j).config());
@@ -127,7 +149,17 @@ final class Compiler {
         Map<PolicySpec, Compiled> compiled = new HashMap<>();
         List<String> missing = new ArrayList<>();
         List<Route> routes = new ArrayList<>();
+        Map<Upstream, Upstream> resolvedUpstreams = new HashMap<>();
         for (ApiDefinition api : state.apis().values()) {
+            UpstreamResolver.Resolved upstream;
+            try {
+                upstream = upstreams.resolve(api.upstream());
+            } catch (PolicyConfigException e) {
+                throw new PolicyConfigException(e.problems().stream()
+                    .map(p -> new PolicyConfigException.Problem("[" + api.id() + "]." + p.path(), p.message())).toList());
+            }
+            Upstream kept = lastUpstreams.getOrDefault(upstream.upstream(), upstream.upstream());
+            resolvedUpstreams.put(kept, kept);
             List<Policy> chain = new ArrayList<>();
             List<PolicySpec> specs = api.policies();
             for (int j = 0; j < specs.size(); j++) {
@@ -150,8 +182,9 @@ final class Compiler {
                 }
                 chain.add(c.policy());
             }
-            routes.add(new Route(api, chain, metrics.apply(api.id())));
+            routes.add(new Route(api, kept, upstream.redaction(), chain, metrics.apply(api.id())));
         }
+        lastUpstreams = resolvedUpstreams;
         return new Result(new RouteTable(state.revision(), generation, routes), Map.copyOf(compiled), List.copyOf(missing));
     }
 

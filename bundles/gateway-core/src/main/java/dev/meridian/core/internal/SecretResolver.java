@@ -11,13 +11,13 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
+import dev.meridian.core.Redaction;
 import dev.meridian.core.Settings;
 import dev.meridian.policy.api.PolicyConfigException;
 
@@ -74,18 +74,7 @@ final class SecretResolver {
 
         /** {@code text} with every non-empty value used replaced by its reference, longest first. */
         String redact(String text) {
-            if (values.isEmpty() || text == null) {
-                return text;
-            }
-            String out = text;
-            List<Map.Entry<String, String>> byLength = new ArrayList<>(values.entrySet());
-            byLength.sort(Comparator.comparingInt((Map.Entry<String, String> e) -> e.getValue().length()).reversed());
-            for (Map.Entry<String, String> e : byLength) {
-                if (!e.getValue().isEmpty()) {
-                    out = out.replace(e.getValue(), OPEN + e.getKey() + "}");
-                }
-            }
-            return out;
+            return Redaction.of(values).apply(text);
         }
 
         List<PolicyConfigException.Problem> redact(List<PolicyConfigException.Problem> problems) {

@@ -248,9 +248,10 @@ public final class DataPlaneComponent {
                 .append(log.dropped()).append('\n'), null);
         }
         engine.trafficPortOpen(true);
-        LOG.info("Meridian traffic port listening on {}:{}", host, connector.getLocalPort());
+        LOG.info("Meridian traffic port listening on {}:{} ({} selectors)", host, connector.getLocalPort(), selectors);
         if (https != null) {
-            LOG.info("Meridian HTTPS traffic port listening on {}:{}", host, https.connector().getLocalPort());
+            LOG.info("Meridian HTTPS traffic port listening on {}:{} ({} selectors)", host, https.connector().getLocalPort(),
+                selectors);
         }
     }
 
@@ -278,7 +279,7 @@ public final class DataPlaneComponent {
         }
         upstreamTls.retainUsedBy(table);
         for (Route route : table.routes()) {
-            Upstream u = route.api().upstream();
+            Upstream u = route.upstream();
             if (u.warm() > 0 && warmed.add(u)) {
                 if (upstream.lean() != null && "http".equals(u.scheme())) {
                     upstream.lean().warm(u, u.warm()); // the pool bodiless requests use: the bulk of the traffic
@@ -289,8 +290,8 @@ public final class DataPlaneComponent {
                     .whenComplete((v, failure) -> {
                         if (failure != null) {
                             warmed.remove(u);
-                            LOG.warn("warming {} connections to {} for API {} failed: {}", u.warm(), u.url(), route.id(),
-                                failure.toString());
+                            LOG.warn("warming {} connections to {} for API {} failed: {}", u.warm(), u.shown(), route.id(),
+                                route.redact(failure.toString()));
                         }
                     });
             }

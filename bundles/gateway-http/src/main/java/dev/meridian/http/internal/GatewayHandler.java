@@ -328,7 +328,9 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             millis(line, total).append(" request_id=").append(requestId)
                 .append(" client=").append(Request.getRemoteAddr(request));
             if (failure != null) {
-                LogText.append(line.append(" error=\""), failure.toString()).append('"');
+                // a failure's text may name the upstream's resolved address (a secret's value): redacted
+                String text = failure.toString();
+                LogText.append(line.append(" error=\""), route == null ? text : route.redact(text)).append('"');
             }
             accessLog.log(line.toString());
         }

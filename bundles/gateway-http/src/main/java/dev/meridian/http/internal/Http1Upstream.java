@@ -115,7 +115,7 @@ final class Http1Upstream {
 
     /** Sends the exchange's request; {@code next} runs once its answer (or a rejection) is set. */
     void send(Exchange e, Step.Next next, String target, HttpFields.Mutable fields) {
-        Upstream u = e.route().api().upstream();
+        Upstream u = e.route().upstream();
         Pool pool = pools.computeIfAbsent(u, Pool::new);
         Flight f = new Flight(e, next, pool, head(e.method(), target, pool.hostField, fields),
             System.nanoTime() + u.timeout().toNanos());
@@ -477,7 +477,7 @@ final class Http1Upstream {
                 failing.reject(x instanceof ConnectException ? x : new ConnectException(String.valueOf(x.getMessage())));
             }
             if (f != null || failing != null) {
-                LOG.debug("connecting to {} failed: {}", upstream.url(), x.toString());
+                LOG.debug("connecting to {} failed: {}", upstream.shown(), x.getClass().getSimpleName()); // its message may name the resolved address
             }
         }
 

@@ -30,6 +30,7 @@ import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.meridian.core.Route;
 import dev.meridian.core.flow.Answer;
 import dev.meridian.core.flow.Exchange;
 import dev.meridian.core.flow.Step;
@@ -90,7 +91,7 @@ final class JettyUpstream implements UpstreamClient {
         if (e.answered()) {
             return true;
         }
-        Upstream u = e.route().api().upstream();
+        Upstream u = e.route().upstream();
         Request in = GatewayHandler.serverRequest(e);
         if (lean != null && Http1Upstream.accepts(u, e.method(), in)) {
             HttpFields from = ((JettyFields) e.requestFields()).fields();
@@ -137,7 +138,7 @@ final class JettyUpstream implements UpstreamClient {
 
     /** Sends the exchange's request through Jetty's client, with {@code body} (null: none). */
     private void forward(Exchange e, Step.Next next, org.eclipse.jetty.client.Request.Content body) {
-        Upstream u = e.route().api().upstream();
+        Upstream u = e.route().upstream();
         org.eclipse.jetty.client.Request up = request(e, e.method());
         if (body != null) {
             up.body(body);
@@ -152,7 +153,7 @@ final class JettyUpstream implements UpstreamClient {
 
     /** The upstream request of an exchange: target, method and the request fields as a proxy forwards them. */
     private org.eclipse.jetty.client.Request request(Exchange e, String method) {
-        Upstream u = e.route().api().upstream();
+        Upstream u = e.route().upstream();
         HttpFields from = ((JettyFields) e.requestFields()).fields();
         Request in = GatewayHandler.serverRequest(e);
         return client.newRequest(u.host(), u.port())
@@ -166,7 +167,7 @@ final class JettyUpstream implements UpstreamClient {
     @Override
     public CompletionStage<Fetched> fetch(Exchange e, Map<String, String> conditions, int maxBody) {
         CompletableFuture<Fetched> out = new CompletableFuture<>();
-        String unusable = unusableTls(e.route().api().upstream());
+        String unusable = unusableTls(e.route().upstream());
         if (unusable != null) {
             out.completeExceptionally(new SSLException(unusable));
             return out;
@@ -209,7 +210,7 @@ final class JettyUpstream implements UpstreamClient {
             tls.of(u.tls());
             return null;
         } catch (UpstreamTlsContexts.Unusable failure) {
-            TLS_LOG.warn(failure.getMessage() + " (upstream " + u.url() + ")");
+            TLS_LOG.warn(failure.getMessage() + " (upstream " + u.shown() + ")");
             return failure.getMessage();
         }
     }
@@ -264,20 +265,26 @@ final class JettyUpstream implements UpstreamClient {
         }
         SSLException ssl = sslIn(failure);
         if (ssl != null) {
-            String reason = tlsReason(ssl);
-            TLS_LOG.warn("upstream TLS of API " + exchange.apiId() + " failed: " + reason + " (" + ssl.getMessage() + ")");
+            // the JDK's messages may name the host, which may be a secret's value: redacted for the answer and the log
+            Route route = exchange.route();
+            String reason = route.redact(tlsReason(ssl));
+            TLS_LOG.warn("upstream TLS of API " + exchange.apiId() + " failed: " + reason + " (" + route.redact(ssl.getMessage()) + ")");
             return new Answer.Rejection(502, "upstream TLS failed: " + reason);
         }
-        if ("https".equals(exchange.route().api().upstream().scheme())) {
+        if ("https".equals(exchange.route().upstream().scheme())) {
             // a TLS 1.3 upstream that refuses the client certificate says so after the handshake,
             // which reaches here as a closed connection, not as an SSLException: say what it was
-            TLS_LOG.warn("upstream call of API " + exchange.apiId() + " over TLS failed: " + cause);
+            TLS_LOG.warn("upstream call of API " + exchange.apiId() + " over TLS failed: " + exchange.route().redact(String.valueOf(cause)));
             if (cause instanceof java.io.EOFException) {
                 return new Answer.Rejection(502, "upstream closed the TLS connection without answering "
                     + "(as one that requires a client certificate does: upstream.tls.cert/key)");
             }
         }
-        LOG.debug("upstream call of API {} failed (request {})", exchange.apiId(), exchange.requestId(), failure);
+        if (LOG.isDebugEnabled()) {
+            // the failure's text, not its stack trace: its messages may quote the upstream's resolved address
+            LOG.debug("upstream call of API {} failed (request {}): {}", exchange.apiId(), exchange.requestId(),
+                exchange.route().redact(String.valueOf(failure)));
+        }
         return new Answer.Rejection(502, "upstream failed");
     }
 

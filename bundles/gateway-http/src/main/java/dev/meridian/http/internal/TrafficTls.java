@@ -39,6 +39,7 @@ final class TrafficTls implements AutoCloseable {
     /** The key store's password: random per process, never logged; the store lives in memory only. */
     private final char[] password = KeyStores.randomPassword();
     private final ServerConnector connector;
+    private final SniCertificateSelector selector = new SniCertificateSelector();
     private final ScheduledExecutorService poller;
     /** Written and read by the poller thread only (and by the constructor before it starts). */
     private CertificateSet current;
@@ -73,7 +74,8 @@ final class TrafficTls implements AutoCloseable {
         // Our selector picks the certificate for every handshake, SNI or not (the default one
         // without); "required" makes Jetty always consult it, even with a single pair.
         factory.setSniRequired(true);
-        factory.setSNISelector(new SniCertificateSelector());
+        selector.use(current.pairs());
+        factory.setSNISelector(selector);
 
         HttpConfiguration https = new HttpConfiguration(http);
         SecureRequestCustomizer secure = new SecureRequestCustomizer(false);
@@ -120,6 +122,9 @@ final class TrafficTls implements AutoCloseable {
                 return;
             }
             CertificateSet set = next.set();
+            // the selector's names first: for the moment between the two, a handshake may see a
+            // name without its pair (it falls back to the default) but never a pair without its name
+            selector.use(set.pairs());
             // Jetty logs an INFO line per certificate on each load (SslContextFactory's "x509=..."):
             // that logger is at WARN in etc/org.ops4j.pax.logging.cfg, and this line says what changed
             factory.reload(f -> f.setKeyStore(KeyStores.keys(set.pairs(), password)));

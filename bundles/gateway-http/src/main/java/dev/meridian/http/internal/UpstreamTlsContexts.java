@@ -17,12 +17,14 @@ import dev.meridian.tls.KeyStores;
 import dev.meridian.tls.Pem;
 
 /**
- * One TLS client context per distinct {@code upstream.tls} setting: the JDK's trusted
+ * One TLS client context per distinct {@code upstream.tls} material: the JDK's trusted
  * certificates plus {@code ca}, the client certificate {@code cert}/{@code key} for mutual TLS,
- * hostname verification on (Jetty's default for clients). Shared by every revision while the
- * setting is unchanged; asked for when a connection to an upstream opens (never per request),
- * so the files are read once per setting. A setting whose files do not load is not kept: the
- * next connection attempt reads them again, so fixing the file needs no re-apply.
+ * hostname verification on (Jetty's default for clients). The material is PEM text the engine
+ * read from the setting's files and secrets when it compiled the table ({@code Route.upstream()}),
+ * so it is read again on every apply and secrets reload; a context is shared by every table whose
+ * material is equal (equal {@link UpstreamTls} records: the same bytes), and asked for when a
+ * connection to an upstream opens (never per request). Contexts of material no route uses any
+ * more are stopped when a table is published. A setting that does not load is not kept.
  */
 final class UpstreamTlsContexts {
 
@@ -40,7 +42,7 @@ final class UpstreamTlsContexts {
     void retainUsedBy(RouteTable table) {
         Set<UpstreamTls> used = new HashSet<>();
         for (Route route : table.routes()) {
-            used.add(route.api().upstream().tls());
+            used.add(route.upstream().tls());
         }
         retainOnly(used);
     }

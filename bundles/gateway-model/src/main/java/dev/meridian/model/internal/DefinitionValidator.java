@@ -7,8 +7,7 @@ import dev.meridian.model.Problem;
 import dev.meridian.model.Sizes;
 import dev.meridian.model.Upstream;
 import dev.meridian.model.UpstreamTls;
-import java.net.URI;
-import java.net.URISyntaxException;
+import dev.meridian.model.UpstreamUrl;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -249,14 +248,15 @@ public final class DefinitionValidator {
     if (target == null || timeout == null || !poolValid || tls == null) {
       return null;
     }
-    return new Upstream(target.uri, target.scheme, target.host, target.port, target.path,
-        timeout, (int) maxConnections, (int) warm, tls);
+    UpstreamUrl u = target.url();
+    return new Upstream(u.uri(), u.scheme(), u.host(), u.port(), u.path(),
+        timeout, (int) maxConnections, (int) warm, tls, target.template());
   }
 
   /**
-   * The {@code upstream.tls} block: strings of PEM text or absolute PEM file paths; PEM text is
-   * parsed here (422 at apply rather than 502 at traffic), files and {@code ${secret:..}}
-   * references are read on each node when the upstream is first called.
+   * The {@code upstream.tls} block: strings of PEM text, absolute PEM file paths or
+   * {@code ${secret:NAME}} (the whole value); PEM text is parsed here, files and secrets are read
+   * and parsed by the engine on each node at every compile (422 on the node that takes the apply).
    */
   private UpstreamTls tls(Object value, String path, Target target) {
     Map<?, ?> map = object(value, path);
@@ -265,7 +265,7 @@ public final class DefinitionValidator {
     }
     int before = problems.size();
     unknownFields(map, TLS_FIELDS, path);
-    if (target != null && !target.scheme.equals("https")) {
+    if (target != null && !target.scheme().equals("https")) {
       report(path, "only for an https upstream url");
     }
     String ca = pemValue(map, "ca", path);
@@ -304,8 +304,12 @@ public final class DefinitionValidator {
       report(p, "must not be empty");
       return null;
     }
-    if (!Pem.isInline(s) && !s.startsWith("${secret:") && !s.startsWith("/")) {
-      report(p, "expected PEM text (-----BEGIN ...) or the absolute path of a PEM file");
+    if (UpstreamTls.isReference(s) && !UpstreamUrl.REFERENCE.matcher(s).matches()) {
+      report(p, "a secret is the whole value: ${secret:NAME}, NAME of 1-128 of A-Z a-z 0-9 . _ -");
+      return null;
+    }
+    if (!Pem.isInline(s) && !UpstreamTls.isReference(s) && !s.startsWith("/")) {
+      report(p, "expected PEM text (-----BEGIN ...), the absolute path of a PEM file or ${secret:NAME}");
       return null;
     }
     return s;
@@ -322,64 +326,28 @@ public final class DefinitionValidator {
   /** What tells PEM text from a path. */
   private static final class Pem {
     static boolean isInline(String value) {
-      return value.contains("-----BEGIN ");
+      return UpstreamTls.isPem(value);
     }
   }
 
-  private record Target(URI uri, String scheme, String host, int port, String path) {}
-
+  /** The URL checked (a template with references: with stand-ins), or null after a problem. */
   private Target target(String url, String path) {
-    URI uri;
     try {
-      uri = new URI(url);
-    } catch (URISyntaxException e) {
-      report(path, "not a valid URL: " + e.getReason() + " at index " + e.getIndex());
+      if (UpstreamUrl.mentionsSecret(url)) {
+        String template = UpstreamUrl.checkTemplate(url);
+        UpstreamUrl standIn = UpstreamUrl.parse(UpstreamUrl.REFERENCE.matcher(template).replaceAll(UpstreamUrl.STAND_IN));
+        return new Target(standIn, template);
+      }
+      return new Target(UpstreamUrl.parse(url), "");
+    } catch (IllegalArgumentException e) {
+      report(path, e.getMessage());
       return null;
     }
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-    if (!scheme.equals("http") && !scheme.equals("https")) {
-      report(path, "must be an absolute http or https URL");
-      return null;
-    }
-    if (uri.isOpaque() || uri.getRawAuthority() == null) {
-      report(path, "must have a host");
-      return null;
-    }
-    if (uri.getRawUserInfo() != null) {
-      report(path, "must not contain user info");
-      return null;
-    }
-    if (uri.getHost() == null) {
-      report(path, "must have a valid host name");
-      return null;
-    }
-    if (uri.getRawQuery() != null) {
-      report(path, "must not have a query");
-      return null;
-    }
-    if (uri.getRawFragment() != null) {
-      report(path, "must not have a fragment");
-      return null;
-    }
-    int defaultPort = scheme.equals("http") ? 80 : 443;
-    int port = uri.getPort() < 0 ? defaultPort : uri.getPort();
-    if (port < 1 || port > 65535) {
-      report(path, "port must be between 1 and 65535");
-      return null;
-    }
-    String host = uri.getHost().toLowerCase(Locale.ROOT);
-    String rawPath = uri.getRawPath() == null ? "" : uri.getRawPath();
-    int end = rawPath.length();
-    while (end > 0 && rawPath.charAt(end - 1) == '/') {
-      end--;
-    }
-    rawPath = rawPath.substring(0, end);
-    String canonical = scheme + "://" + host + (port == defaultPort ? "" : ":" + port) + rawPath;
-    try {
-      return new Target(new URI(canonical), scheme, host, port, rawPath);
-    } catch (URISyntaxException e) {
-      report(path, "not a valid URL: " + e.getReason());
-      return null;
+  }
+
+  private record Target(UpstreamUrl url, String template) {
+    String scheme() {
+      return url.scheme();
     }
   }
 
