@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.NoSuchFileException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -225,6 +222,16 @@ class SecretsE2EIT {
             return Pattern.compile("\"error\"\\s*:\\s*\\{\"revision\"\\s*:\\s*" + revision + "\\s*,\\s*\"reason\"[^}]*secret 'only-first' not found")
                 .matcher(listing).find();
         });
+        // catch-up publishes it again every second on se2: the failure is logged once, not once a try
+        Path log = second.home.resolve("data/log/karaf.log");
+        String failure = "revision " + revision + " cannot be served on this node";
+        Awaitility.await("the failure logged").atMost(Duration.ofSeconds(10)).until(() -> lines(log, failure).size() >= 1);
+        Awaitility.await("the failure logged once while it is retried").during(Duration.ofSeconds(5))
+            .atMost(Duration.ofSeconds(8)).until(() -> lines(log, failure).size() == 1);
+        String logged = lines(log, failure).get(0);
+        assertTrue(logged.contains("| WARN ") && logged.contains("secret 'only-first' not found"), logged);
+        String metrics = second.get(second.adminUrl("/metrics"), false).body();
+        assertTrue(metrics.contains("\nmeridian_revision_unserved " + revision + "\n"), metrics);
         String listing = first.get(first.adminUrl("/api/v1/cluster"), true).body();
         assertFalse(listing.contains(value), listing);
         String shown = first.shell("gateway:cluster");
@@ -240,8 +247,15 @@ class SecretsE2EIT {
 
         assertTrue(out.contains("revision " + revision), out);
         assertEquals(value, token(second, "partial", "/p1"));
+        assertEquals(1, lines(log, "revision " + revision + " is served on this node now").size(), "the end of the failure logged once");
+        assertEquals(1, lines(log, failure).size());
+        assertTrue(second.get(second.adminUrl("/metrics"), false).body().contains("\nmeridian_revision_unserved 0\n"));
         Awaitility.await().atMost(Duration.ofSeconds(20))
             .until(() -> !first.get(first.adminUrl("/api/v1/cluster"), true).body().contains("only-first"));
+    }
+
+    private static List<String> lines(Path log, String containing) throws IOException {
+        return Files.readAllLines(log, StandardCharsets.ISO_8859_1).stream().filter(l -> l.contains(containing)).toList();
     }
 
     @Test
@@ -277,22 +291,18 @@ class SecretsE2EIT {
         List<Path> references = new ArrayList<>();
         long[] scanned = new long[2];
         for (String node : List.of("se1", "se2")) {
-            Path home = CLUSTER.workDir().resolve(node);
-            try (Stream<Path> files = Files.walk(home)) {
-                for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
-                    byte[] content = read(f);
-                    scanned[0]++;
-                    scanned[1] += content.length;
-                    if (f.toString().contains("revisions") && indexOf(content, "${secret:only-first}".getBytes(StandardCharsets.UTF_8)) >= 0) {
-                        references.add(f);
-                    }
-                    for (String v : values) {
-                        if (indexOf(content, v.getBytes(StandardCharsets.UTF_8)) >= 0) {
-                            hits.add(f + " holds a secret value");
-                        }
+            FileGrep.scan(CLUSTER.workDir().resolve(node), f -> {
+                scanned[0]++;
+                scanned[1] += f.content().length;
+                if (f.file().toString().contains("revisions") && f.holds("${secret:only-first}".getBytes(StandardCharsets.UTF_8))) {
+                    references.add(f.file());
+                }
+                for (String v : values) {
+                    if (f.holds(v.getBytes(StandardCharsets.UTF_8))) {
+                        hits.add(f.file() + " holds a secret value");
                     }
                 }
-            }
+            });
         }
         assertEquals(List.of(), hits);
         // the revision made on se1 reached se2 through the cluster and was written there: with the reference
@@ -300,26 +310,5 @@ class SecretsE2EIT {
         assertTrue(scanned[0] > 100, "scanned " + scanned[0] + " files");
         System.out.println("SecretsE2EIT: scanned " + scanned[0] + " files, " + scanned[1] / 1024 + " KiB, for "
             + values.size() + " values: no hit");
-    }
-
-    private static byte[] read(Path f) throws IOException {
-        try (InputStream in = Files.newInputStream(f)) {
-            return in.readAllBytes();
-        } catch (AccessDeniedException | NoSuchFileException gone) {
-            return new byte[0]; // a lock file or a rotated log that went away while walking
-        }
-    }
-
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }

@@ -18,6 +18,9 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -30,7 +33,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -207,6 +213,77 @@ class TrafficHardeningE2EIT {
             assertEquals(0, SEEN.heads("/api-up/smuggled-" + shape.getKey()), shape.getKey() + ": the follow-up was processed");
         }
         assertEquals(0, SEEN.completed("/api-up/s"), "no smuggling-shaped request reached the upstream whole");
+    }
+
+    /** A refused request of the access log test: the bytes sent, and what its line must say. */
+    private record Refused(String name, String bytes, String method, String path) {
+    }
+
+    @Test
+    void should_write_one_escaped_access_log_line_per_request_jetty_refuses() throws Exception {
+        Path log = CLUSTER.node(0).home.resolve("data/log/access.log");
+        String big = "X-Big: " + "a".repeat(16 * 1024) + "\r\n";
+        List<Refused> cases = List.of(
+            // nothing of the request line is known: method and path "-"
+            new Refused("tls-on-plain", "\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u00fc\u0003\u0003\r\n\r\n", "-", "-"),
+            new Refused("method-with-quote", "G\"ET /api/lg-m HTTP/1.1\r\nHost: x\r\n\r\n", "-", "-"),
+            new Refused("control-in-target", "GET /api/lg-\u001b[2J HTTP/1.1\r\nHost: x\r\n\r\n", "-", "-"),
+            // the request line was read, the fields were not accepted: what is known is written, escaped
+            new Refused("field-without-colon", "GET /api/lg-nocolon HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n", "GET", "/api/lg-nocolon"),
+            new Refused("cl-and-te", "POST /api/lg-smuggle HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", "POST", "/api/lg-smuggle"),
+            new Refused("head-over-16k-hostile-path", "GET /api/lg-\"big\\\u00e2\u0080\u00a8 HTTP/1.1\r\nHost: x\r\n" + big + "\r\n",
+                "GET", "/api/lg-\\\"big\\\\\\u2028"),
+            new Refused("unknown-version", "GET /api/lg-version HTTP/7.1\r\nHost: x\r\n\r\n", null, null));
+        Pattern refusedLine = Pattern.compile("^\\S+ api=- rev=\\d+ method=(\\S+) path=\"((?:[^\"\\\\]|\\\\.)*)\" status=(\\d+)"
+            + " upstream_ms=- total_ms=\\d+\\.\\d request_id=(\\S+) client=127\\.0\\.0\\.1 refused=\"((?:[^\"\\\\]|\\\\.)*)\"$");
+        long before = Files.readAllLines(log, StandardCharsets.ISO_8859_1).size();
+        List<String> ids = new ArrayList<>();
+        List<Integer> statuses = new ArrayList<>();
+        for (Refused c : cases) {
+            Refusal r = refusal(c.bytes());
+            statuses.add(r.status());
+            assertTrue(r.status() >= 400 && r.status() < 600, c.name() + ": " + r.head());
+            assertTrue(r.closed(), c.name() + ": the connection stayed open: " + r.head());
+            Matcher id = Pattern.compile("X-Request-Id: (\\S+)").matcher(r.head());
+            assertTrue(id.find(), c.name() + ": " + r.head());
+            ids.add(id.group(1));
+        }
+        // a path Jetty accepts and the handler refuses (RequestPath): its line escapes the path too
+        Refusal byHandler = refusal("GET /api/lg-\"quote\u00e2\u0080\u00a8 HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertEquals(400, byHandler.status(), byHandler.head());
+        Matcher handlerId = Pattern.compile("X-Request-Id: (\\S+)").matcher(byHandler.head());
+        assertTrue(handlerId.find(), byHandler.head());
+        // a normal request after them: once its line is there, every line queued before it is too
+        assertEquals(404, RawHttpClient.once(HTTP, "GET", "/lg-after-the-refusals").status());
+        Awaitility.await("the access log has the last request").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+            .until(() -> Files.readString(log, StandardCharsets.ISO_8859_1).contains("path=\"/lg-after-the-refusals\""));
+
+        List<String> all = Files.readAllLines(log, StandardCharsets.ISO_8859_1);
+        List<String> added = all.subList((int) before, all.size());
+        for (String line : added) {
+            assertTrue(line.chars().allMatch(ch -> ch >= 0x20 && ch <= 0x7e), "a raw byte reached the log: " + line);
+        }
+        assertEquals(cases.size(), added.stream().filter(l -> l.contains(" refused=\"")).count(),
+            "one line per refused request:\n" + String.join("\n", added));
+        for (int i = 0; i < cases.size(); i++) {
+            Refused c = cases.get(i);
+            String requestId = ids.get(i);
+            List<String> lines = added.stream().filter(l -> l.contains(" request_id=" + requestId + " ")).toList();
+            assertEquals(1, lines.size(), c.name() + ": " + lines);
+            Matcher m = refusedLine.matcher(lines.get(0));
+            assertTrue(m.matches(), c.name() + ": " + lines.get(0));
+            assertEquals(Integer.toString(statuses.get(i)), m.group(3), c.name() + ": the status answered");
+            if (c.method() != null) {
+                assertEquals(c.method(), m.group(1), c.name() + ": " + lines.get(0));
+                assertEquals(c.path(), m.group(2), c.name() + ": " + lines.get(0));
+            }
+            System.out.println("TrafficHardeningE2EIT access log, " + c.name() + ": " + lines.get(0));
+        }
+        assertTrue(added.stream().anyMatch(l -> l.contains(" status=431 ")), String.join("\n", added));
+        List<String> handlerLines = added.stream().filter(l -> l.contains(" request_id=" + handlerId.group(1) + " ")).toList();
+        assertEquals(1, handlerLines.size(), handlerLines.toString());
+        assertTrue(handlerLines.get(0).contains(" method=GET path=\"/api/lg-\\\"quote\\u2028\" status=400 "), handlerLines.get(0));
     }
 
     private record Refusal(int status, String head, boolean closed) {

@@ -37,8 +37,12 @@ record CertificateSet(SortedMap<String, CertifiedKey> pairs) {
         }
     }
 
-    /** The set after a look at the directory, and one line per change or refusal, for the log. */
-    record Next(CertificateSet set, List<String> events) {
+    /**
+     * The set after a look at the directory: what changed ({@code added a [a.test]}, {@code replaced
+     * a [...]}, {@code removed b}), logged as one line per reload, and what was refused and why,
+     * each a warning of its own.
+     */
+    record Next(CertificateSet set, List<String> changes, List<String> refusals) {
         boolean changed(CertificateSet before) {
             return !set.equals(before);
         }
@@ -51,7 +55,8 @@ record CertificateSet(SortedMap<String, CertifiedKey> pairs) {
      */
     Next next(Map<String, Loaded> scan) {
         TreeMap<String, CertifiedKey> out = new TreeMap<>();
-        List<String> events = new ArrayList<>();
+        List<String> changes = new ArrayList<>();
+        List<String> refusals = new ArrayList<>();
         for (Map.Entry<String, Loaded> e : new TreeMap<>(scan).entrySet()) {
             String name = e.getKey();
             Loaded loaded = e.getValue();
@@ -59,27 +64,27 @@ record CertificateSet(SortedMap<String, CertifiedKey> pairs) {
             if (loaded.pair() != null) {
                 out.put(name, loaded.pair());
                 if (before == null) {
-                    events.add("added " + name + " " + loaded.pair().names());
+                    changes.add("added " + name + " " + loaded.pair().names());
                 } else if (!before.equals(loaded.pair())) {
-                    events.add("replaced " + name + " " + loaded.pair().names());
+                    changes.add("replaced " + name + " " + loaded.pair().names());
                 }
             } else if (before != null) {
                 out.put(name, before);
-                events.add("refused " + name + " (" + loaded.refusal() + "); keeping its previous certificate");
+                refusals.add("refused " + name + " (" + loaded.refusal() + "); keeping its previous certificate");
             } else {
-                events.add("refused " + name + " (" + loaded.refusal() + ")");
+                refusals.add("refused " + name + " (" + loaded.refusal() + ")");
             }
         }
         for (String name : pairs.keySet()) {
             if (!scan.containsKey(name)) {
-                events.add("removed " + name);
+                changes.add("removed " + name);
             }
         }
         if (out.isEmpty() && !pairs.isEmpty()) {
-            events.add("no loadable pair left; keeping the last ones");
-            return new Next(this, events);
+            refusals.add("no loadable pair left; keeping the last ones");
+            return new Next(this, List.of(), List.copyOf(refusals));
         }
-        return new Next(new CertificateSet(out), events);
+        return new Next(new CertificateSet(out), List.copyOf(changes), List.copyOf(refusals));
     }
 
     /** The pair served without SNI or when no name matches: {@code default}, else the first in name order. */

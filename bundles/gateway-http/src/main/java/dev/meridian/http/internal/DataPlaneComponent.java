@@ -219,7 +219,7 @@ public final class DataPlaneComponent {
                 https = new TrafficTls(server, http, TrafficTls.port(), host, selectors);
             }
             server.setHandler(handler);
-            server.setErrorHandler(new JsonErrorHandler(() -> engine.current().revision()));
+            server.setErrorHandler(new JsonErrorHandler(() -> engine.current().revision(), accessLog));
             server.start();
             sweeper = new SlowClientSweeper(connector, limits);
             sweeper.start();

@@ -292,6 +292,9 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             callback.succeeded();
         }, failure -> {
             done(request, table, route, requestId, start, status, upstreamNanos, failure);
+            // Jetty may hand a failed request to the error handler (JsonErrorHandler), which logs
+            // the requests this handler never saw: this one has its line already
+            request.setAttribute(JsonErrorHandler.LOGGED, Boolean.TRUE);
             callback.failed(failure);
         });
     }
@@ -306,23 +309,25 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         }
         if (accessLog != null) {
             StringBuilder line = new StringBuilder(256);
+            // method and path as the client sent them, escaped (LogText: no forged field or line)
             accessLog.timestamp(line, System.currentTimeMillis()).append(" api=").append(route == null ? "-" : route.id())
                 .append(" rev=").append(table.revision())
-                .append(" method=").append(request.getMethod())
-                .append(" path=\"").append(request.getHttpURI().getPath())
-                .append("\" status=").append(status)
+                .append(" method=");
+            LogText.append(line, request.getMethod()).append(" path=\"");
+            LogText.append(line, request.getHttpURI().getPath()).append("\" status=").append(status)
                 .append(" upstream_ms=");
             millis(line, upstreamNanos).append(" total_ms=");
             millis(line, total).append(" request_id=").append(requestId)
                 .append(" client=").append(Request.getRemoteAddr(request));
             if (failure != null) {
-                line.append(" error=\"").append(failure).append('"');
+                LogText.append(line.append(" error=\""), failure.toString()).append('"');
             }
             accessLog.log(line.toString());
         }
     }
 
-    private static StringBuilder millis(StringBuilder sb, long nanos) {
+    /** Appends {@code nanos} as milliseconds with one decimal ({@code 12.3}). */
+    static StringBuilder millis(StringBuilder sb, long nanos) {
         long micros = nanos / 1000;
         return sb.append(micros / 1000).append('.').append((micros % 1000) / 100);
     }

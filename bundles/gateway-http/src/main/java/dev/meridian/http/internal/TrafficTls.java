@@ -27,7 +27,8 @@ import dev.meridian.tls.KeyStores;
  * modification times) and read only when that changed; a changed set of pairs is swapped in
  * with Jetty's {@link SslContextFactory#reload}: new handshakes get the new certificates,
  * established connections keep theirs and are never closed. A pair that does not load keeps
- * its previous version ({@link CertificateSet#next}). Every reload and refusal is logged.
+ * its previous version ({@link CertificateSet#next}). Each reload is one INFO line naming what
+ * changed; each refused pair a WARN line with the reason.
  */
 final class TrafficTls implements AutoCloseable {
 
@@ -60,7 +61,7 @@ final class TrafficTls implements AutoCloseable {
         dir = new TlsDirectory(path);
         seen = dir.fingerprint();
         CertificateSet.Next first = CertificateSet.EMPTY.next(dir.scan());
-        first.events().forEach(e -> LOG.info("TLS certificates in {}: {}", path, e));
+        first.refusals().forEach(r -> LOG.warn("TLS certificates in {}: {}", path, r));
         if (first.set().pairs().isEmpty()) {
             throw new IllegalStateException("MERIDIAN_HTTPS_PORT is set but " + path
                 + " holds no loadable <name>.crt + <name>.key pair");
@@ -94,7 +95,7 @@ final class TrafficTls implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        LOG.info("TLS certificates from {}: {} (default {})", path, current.pairs().keySet(), current.defaultName());
+        LOG.info("TLS certificates in {}: {} (default {})", path, String.join(", ", first.changes()), current.defaultName());
     }
 
     ServerConnector connector() {
@@ -114,15 +115,17 @@ final class TrafficTls implements AutoCloseable {
             }
             seen = now;
             CertificateSet.Next next = current.next(dir.scan());
-            next.events().forEach(e -> LOG.info("TLS certificates in {}: {}", dir.path(), e));
+            next.refusals().forEach(r -> LOG.warn("TLS certificates in {}: {}", dir.path(), r));
             if (!next.changed(current)) {
                 return;
             }
             CertificateSet set = next.set();
+            // Jetty logs an INFO line per certificate on each load (SslContextFactory's "x509=..."):
+            // that logger is at WARN in etc/org.ops4j.pax.logging.cfg, and this line says what changed
             factory.reload(f -> f.setKeyStore(KeyStores.keys(set.pairs(), password)));
             current = set;
-            LOG.info("TLS certificates reloaded: {} (default {}); open connections keep theirs",
-                set.pairs().keySet(), set.defaultName());
+            LOG.info("TLS certificates reloaded from {}: {}; serving {} (default {}); open connections keep theirs",
+                dir.path(), String.join(", ", next.changes()), set.pairs().keySet(), set.defaultName());
         } catch (Exception e) {
             // the previous certificates stay in use; the next change of the directory tries again
             LOG.warn("reloading the TLS certificates of {} failed; the previous ones stay", dir.path(), e);

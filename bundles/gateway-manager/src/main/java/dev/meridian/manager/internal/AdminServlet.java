@@ -63,7 +63,7 @@ public final class AdminServlet extends HttpServlet {
     @Reference
     private transient TokenStore tokens;
 
-    /** The node's one throttle, shared with ssh logins ({@link SshThrottleLoginModule}). */
+    /** The node's one throttle, shared with ssh and web console logins ({@link ThrottleLoginModule}). */
     @Reference
     private transient LoginThrottle throttle;
 

@@ -17,8 +17,8 @@ import org.osgi.service.component.annotations.Component;
  * budget of {@link #FREE} tries; the limit protects the node's memory first).
  *
  * <p>One instance per node, shared by every door that checks a password (a DS service): the admin
- * API ({@link AdminServlet}) and ssh ({@link SshThrottleLoginModule}), so an address flooding one
- * door is slowed at the other too. Addresses are keyed in {@link #address} form.
+ * API ({@link AdminServlet}), ssh and the web console ({@link ThrottleLoginModule}), so an address
+ * flooding one door is slowed at the others too. Addresses are keyed in {@link #address} form.
  */
 @Component(service = LoginThrottle.class)
 public final class LoginThrottle {

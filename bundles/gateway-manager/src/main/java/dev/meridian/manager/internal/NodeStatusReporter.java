@@ -148,6 +148,12 @@ public final class NodeStatusReporter {
         return m;
     }
 
+    /** The newest revision this node could not serve while it serves an older one, else 0 (for {@code /metrics}). */
+    long unservedRevision() {
+        ClusterNode.Failure f = failure;
+        return f != null && f.revision() > engine.current().revision() ? f.revision() : 0;
+    }
+
     /** Records that {@code revision} cannot be served here; published at once, cleared once a revision as new is served. */
     void failed(long revision, String reason) {
         ClusterNode.Failure f = failure;

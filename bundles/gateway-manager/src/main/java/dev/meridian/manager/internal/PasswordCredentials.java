@@ -11,7 +11,7 @@ import javax.security.auth.callback.UnsupportedCallbackException;
 
 /**
  * The user name and password a JAAS login's callback handler gives, asked the same way by every
- * login module of ours ({@link TokenLoginModule}, {@link SshThrottleLoginModule}).
+ * login module of ours ({@link TokenLoginModule}, {@link ThrottleLoginModule}).
  */
 record PasswordCredentials(String user, String password) {
 

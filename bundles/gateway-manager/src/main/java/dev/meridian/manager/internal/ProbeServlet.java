@@ -37,6 +37,9 @@ public final class ProbeServlet extends HttpServlet {
     @Reference
     private transient ManagerMetrics managerMetrics;
 
+    @Reference
+    private transient NodeStatusReporter status;
+
     @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
         policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
     private transient volatile dev.meridian.cache.ResponseCache cache;
@@ -67,6 +70,8 @@ public final class ProbeServlet extends HttpServlet {
         gauge(sb, "meridian_ready", "1 when the node is ready or degraded.", engine.nodeState() == NodeState.READY
             || engine.nodeState() == NodeState.DEGRADED ? 1 : 0);
         gauge(sb, "meridian_degraded", "1 when a used policy type has no live bundle.", engine.nodeState() == NodeState.DEGRADED ? 1 : 0);
+        gauge(sb, "meridian_revision_unserved", "The newest revision this node cannot serve while it serves an older one"
+            + " (0: none); why is its error in GET /api/v1/cluster.", status.unservedRevision());
         counter(sb, "meridian_publishes_total", "Route tables published.", stats.publishes());
         counter(sb, "meridian_tables_retired_total", "Replaced route tables retired after their requests finished.", stats.retired());
         gauge(sb, "meridian_tables_draining", "Replaced route tables still serving in-flight requests.", stats.tablesInFlight());

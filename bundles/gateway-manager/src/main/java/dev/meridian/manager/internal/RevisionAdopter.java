@@ -45,6 +45,8 @@ final class RevisionAdopter {
     private volatile ParsedRevision expected = ParsedRevision.NONE;
     /** The last revision parsed, for a base or an announcement read twice. */
     private volatile ParsedRevision lastParsed = ParsedRevision.NONE;
+    /** Which failures to serve a revision are logged: catch-up retries one every second. */
+    private final ServeFailures failures = new ServeFailures();
 
     RevisionAdopter(GatewayEngine engine, DurableHistory history, NodeStatusReporter status, ManagerMetrics metrics) {
         this.engine = engine;
@@ -105,7 +107,11 @@ final class RevisionAdopter {
             }
             adopt(read(committed), false);
         } catch (AdminException | IOException | DefinitionException | RuntimeException e) {
-            LOG.error("revision {} from the cluster could not be adopted: {}", committed.revision(), e.getMessage(), e);
+            String line = failures.failed(committed.revision(), "could not be adopted: " + ManagerComponent.reason(e),
+                System.nanoTime());
+            if (line != null) {
+                LOG.warn("revision {} from the cluster {}", committed.revision(), line, e);
+            }
         }
     }
 
@@ -115,7 +121,12 @@ final class RevisionAdopter {
             try {
                 adopt(newest, false);
             } catch (AdminException | IOException | RuntimeException e) {
-                LOG.error("publishing revision {} again failed: {}", newest.number(), e.getMessage(), e);
+                long number = newest.number();
+                String line = failures.failed(number, "could not be published again: " + ManagerComponent.reason(e),
+                    System.nanoTime());
+                if (line != null) {
+                    LOG.warn("revision {} {}", number, line, e);
+                }
             }
         }
     }
@@ -165,8 +176,16 @@ final class RevisionAdopter {
             if (failure != null) {
                 String why = ManagerComponent.reason(failure);
                 status.failed(served, why);
-                LOG.error("revision {} cannot be served on this node: {}", served, why);
-            } else if (fresh && since > 0) {
+                // catch-up tries again every second: logged once per revision and reason (ServeFailures)
+                String line = failures.failed(served, why, System.nanoTime());
+                if (line != null) {
+                    LOG.warn("revision {} cannot be served on this node: {}; tried again every second, logged again when"
+                        + " the reason changes", served, line);
+                }
+                return;
+            }
+            servedNow(served);
+            if (fresh && since > 0) {
                 metrics.propagation(System.currentTimeMillis() - since);
             }
         });
@@ -191,6 +210,7 @@ final class RevisionAdopter {
         }
         try {
             RouteTable table = compiled.get(PUBLISH_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            servedNow(table.revision());
             LOG.info("secrets reloaded: revision {} serves as generation {}", table.revision(), table.generation());
             return table;
         } catch (ExecutionException e) {
@@ -207,9 +227,18 @@ final class RevisionAdopter {
         }
     }
 
+    /** Logs once that a revision whose failure was logged (or an older one) is served now. */
+    private void servedNow(long revision) {
+        long over = failures.served(revision);
+        if (over >= 0) {
+            LOG.info("revision {} is served on this node now (revision {} could not be before)", revision, over);
+        }
+    }
+
     private void await(CompletableFuture<?> publish, long revision) throws AdminException {
         try {
             publish.get(PUBLISH_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            servedNow(revision);
         } catch (ExecutionException e) {
             status.failed(revision, ManagerComponent.reason(e));
             if (e.getCause() instanceof ValidationException v) {

@@ -24,8 +24,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * of that name with the highest rank and nothing else, so this one (rank 1) is Karaf's own
  * (rank 0: users.properties, public keys, the login audits) with {@link TokenLoginModule} in front,
  * each optional: a login succeeds when one of them accepts it. In front of all of them,
- * {@link SshThrottleLoginModule} ({@code REQUISITE}) refuses at once an ssh password login from an
- * address the node's {@link LoginThrottle} slows, and counts the others' outcome. The token store
+ * {@link ThrottleLoginModule} ({@code REQUISITE}) refuses at once an ssh or web console password
+ * login from an address the node's {@link LoginThrottle} slows, and counts the others' outcome. The token store
  * and the throttle reach the login modules as options (JAAS instantiates modules itself), not
  * through static state.
  */
@@ -71,7 +71,7 @@ public final class TokenRealm implements JaasRealm {
         List<AppConfigurationEntry> entries = new ArrayList<>();
         // REQUISITE: its throw (a slowed address) ends the login before any password is checked;
         // otherwise it answers false, which JAAS ignores, so it never makes a login succeed
-        entries.add(ours(SshThrottleLoginModule.class, AppConfigurationEntry.LoginModuleControlFlag.REQUISITE, THROTTLE_OPTION, throttle));
+        entries.add(ours(ThrottleLoginModule.class, AppConfigurationEntry.LoginModuleControlFlag.REQUISITE, THROTTLE_OPTION, throttle));
         entries.add(ours(TokenLoginModule.class, AppConfigurationEntry.LoginModuleControlFlag.OPTIONAL, STORE_OPTION, tokens));
         JaasRealm karaf = null;
         for (JaasRealm r : others) {

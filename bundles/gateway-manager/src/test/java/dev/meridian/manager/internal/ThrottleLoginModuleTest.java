@@ -27,10 +27,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The throttle module in a real JDK {@link LoginContext}, configured as {@link TokenRealm} does
- * (throttle REQUISITE, then an OPTIONAL password module), with the subject Karaf's ssh authenticator
- * makes (a {@code ClientPrincipal("ssh", "/addr:port")}).
+ * (throttle REQUISITE, then an OPTIONAL password module), with the subjects Karaf's ssh authenticator
+ * and web console make ({@code ClientPrincipal("ssh", "/addr:port")}, {@code ClientPrincipal("webconsole", "addr:port")}).
  */
-class SshThrottleLoginModuleTest {
+class ThrottleLoginModuleTest {
 
     /** How many times the password module behind the throttle was asked (a checked password). */
     static final AtomicInteger CHECKED = new AtomicInteger();
@@ -94,7 +94,7 @@ class SshThrottleLoginModuleTest {
     private Configuration realm() {
         Map<String, Object> options = Map.of(TokenRealm.THROTTLE_OPTION, throttle);
         AppConfigurationEntry[] entries = {
-            new AppConfigurationEntry(SshThrottleLoginModule.class.getName(), LoginModuleControlFlag.REQUISITE, options),
+            new AppConfigurationEntry(ThrottleLoginModule.class.getName(), LoginModuleControlFlag.REQUISITE, options),
             new AppConfigurationEntry(PasswordModule.class.getName(), LoginModuleControlFlag.OPTIONAL, Map.of())};
         return new Configuration() {
             @Override
@@ -151,7 +151,7 @@ class SshThrottleLoginModuleTest {
         Configuration alone = new Configuration() {
             @Override
             public AppConfigurationEntry[] getAppConfigurationEntry(String name) {
-                return new AppConfigurationEntry[] {new AppConfigurationEntry(SshThrottleLoginModule.class.getName(),
+                return new AppConfigurationEntry[] {new AppConfigurationEntry(ThrottleLoginModule.class.getName(),
                     LoginModuleControlFlag.REQUISITE, Map.of(TokenRealm.THROTTLE_OPTION, throttle))};
             }
         };
@@ -159,6 +159,43 @@ class SshThrottleLoginModuleTest {
         s.getPrincipals().add(new ClientPrincipal("ssh", "/10.0.0.12:1"));
         assertThrows(LoginException.class, () -> new LoginContext("karaf", s, password("admin", RIGHT), alone).login(),
             "the throttle alone accepts nobody");
+    }
+
+    @Test
+    void should_count_web_console_and_ssh_failures_of_one_address_together() throws Exception {
+        for (int i = 0; i < LoginThrottle.FREE - 1; i++) {
+            int port = 50000 + i;
+            assertThrows(LoginException.class, () -> login("webconsole", "10.0.0.20:" + port, password("mallory", "guess")));
+        }
+        assertThrows(LoginException.class, () -> login("ssh", "/10.0.0.20:40000", password("mallory", "guess")));
+        assertThrows(LoginException.class, () -> login("webconsole", "10.0.0.20:50100", password("mallory", "guess")));
+        assertTrue(throttle.waitNanos("10.0.0.20", System.nanoTime()) > 0, "the sixth failure, at either door, closes the address");
+        int checked = CHECKED.get();
+        LoginException e = assertThrows(LoginException.class, () -> login("webconsole", "10.0.0.20:50101", password("admin", RIGHT)));
+        assertTrue(e.getMessage().contains("too many failed logins from 10.0.0.20"), e.getMessage());
+        assertEquals(checked, CHECKED.get(), "the right password at the web console is not checked while the address is slowed");
+    }
+
+    @Test
+    void should_key_a_web_console_client_by_its_address_without_the_port() {
+        assertEquals("127.0.0.2", doorOf("webconsole", "127.0.0.2:50123").address());
+        assertEquals("0:0:0:0:0:0:0:1", doorOf("webconsole", "0:0:0:0:0:0:0:1:50123").address(), "IPv6 as Jetty gives it, port last");
+        assertEquals("::1", doorOf("webconsole", "[::1]:50123").address());
+        assertEquals("127.0.0.2", doorOf("ssh", "/127.0.0.2:50123").address());
+        assertEquals("0:0:0:0:0:0:0:1", doorOf("ssh", "/[0:0:0:0:0:0:0:1]:50123").address());
+        assertEquals(LoginDoor.WEB_CONSOLE, doorOf("webconsole", "127.0.0.2:1").name());
+        assertTrue(LoginDoor.of(subjectOf("http", "127.0.0.2")).isEmpty(), "only ssh and the web console are doors here");
+        assertTrue(LoginDoor.of(new Subject()).isEmpty());
+    }
+
+    private static Subject subjectOf(String method, String address) {
+        Subject s = new Subject();
+        s.getPrincipals().add(new ClientPrincipal(method, address));
+        return s;
+    }
+
+    private static LoginDoor doorOf(String method, String address) {
+        return LoginDoor.of(subjectOf(method, address)).orElseThrow();
     }
 
     @Test
@@ -184,8 +221,8 @@ class SshThrottleLoginModuleTest {
 
     @Test
     void should_keep_a_claimed_user_name_printable_and_short() {
-        assertEquals("ma?lory", SshThrottleLoginModule.printable("ma\nlory"));
-        assertEquals(65, SshThrottleLoginModule.printable("x".repeat(500)).length());
-        assertEquals("-", SshThrottleLoginModule.printable(null));
+        assertEquals("ma?lory", ThrottleLoginModule.printable("ma\nlory"));
+        assertEquals(65, ThrottleLoginModule.printable("x".repeat(500)).length());
+        assertEquals("-", ThrottleLoginModule.printable(null));
     }
 }
