@@ -6,12 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -51,21 +49,8 @@ class FilesE2EIT {
     private static final String PASSWORD = "files-e2e-admin";
 
     static {
-        String why = null;
-        try {
-            for (Path dir : List.of(DATA, LOGS)) {
-                run("umount", "-l", dir.toString()); // a mount left by a killed run
-                Files.createDirectories(dir);
-                String result = run("mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", dir.toString());
-                if (result != null) {
-                    why = "mount -t tmpfs on " + dir + " failed: " + result;
-                    break;
-                }
-            }
-        } catch (IOException | InterruptedException e) {
-            why = "mount -t tmpfs failed: " + e;
-        }
-        NOT_MOUNTED = why;
+        String why = Tmpfs.mount(DATA, "512k");
+        NOT_MOUNTED = why != null ? why : Tmpfs.mount(LOGS, "512k");
     }
 
     @RegisterExtension
@@ -82,17 +67,9 @@ class FilesE2EIT {
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @AfterAll
-    static void unmount() throws Exception {
-        // lazy: the node (stopped after this method by the extension) may still hold a file there
-        run("umount", "-l", DATA.toString());
-        run("umount", "-l", LOGS.toString());
-    }
-
-    /** Runs a command; null when it exited 0, else its output. */
-    private static String run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        return p.waitFor() == 0 ? null : "exit " + p.exitValue() + ": " + out;
+    static void unmount() {
+        Tmpfs.unmount(DATA);
+        Tmpfs.unmount(LOGS);
     }
 
     private static String api(String id, Upstream up, String marker) {
@@ -131,20 +108,6 @@ class FilesE2EIT {
 
     private static long written(Path log, String marker) throws IOException {
         return Files.readAllLines(log).stream().filter(l -> l.contains(marker)).count();
-    }
-
-    /** Writes zeros into {@code dir} until the file system refuses: full to the last page. */
-    private static Path fill(Path dir) throws IOException {
-        Path filler = dir.resolve("filler");
-        byte[] page = new byte[4096];
-        try (OutputStream out = Files.newOutputStream(filler)) {
-            while (true) {
-                out.write(page);
-            }
-        } catch (IOException full) {
-            assertTrue(String.valueOf(full.getMessage()).contains("No space left"), full.toString());
-        }
-        return filler;
     }
 
     // ---- deploy folder -----------------------------------------------------------------------
@@ -231,7 +194,7 @@ class FilesE2EIT {
         assumeTrue(NOT_MOUNTED == null, NOT_MOUNTED);
         long before = latestRevision();
         assertEquals(200, traffic("/f1/a").statusCode());
-        Path filler = fill(DATA);
+        Path filler = Tmpfs.fill(DATA);
         try {
             HttpResponse<String> put = node().send("PUT", "/api/v1/apis/f2", "application/yaml", api("f2", CLUSTER.upstream(), "f2"));
             HttpResponse<String> delete = node().send("DELETE", "/api/v1/apis/f1", null, null);
@@ -273,7 +236,7 @@ class FilesE2EIT {
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> Files.readString(log).contains("/f1/before-full"));
         long dropped = metric("meridian_access_log_dropped_total");
         assertTrue(dropped >= 0, "the counter is exported");
-        Path filler = fill(LOGS);
+        Path filler = Tmpfs.fill(LOGS);
         try {
             // the last page of access.log may still take a few lines: use it up until one is dropped
             int[] sent = {0};

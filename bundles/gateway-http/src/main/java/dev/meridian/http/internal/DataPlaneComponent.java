@@ -1,5 +1,8 @@
 package dev.meridian.http.internal;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.time.Duration;
 
 import java.util.concurrent.TimeUnit;
@@ -79,6 +82,9 @@ public final class DataPlaneComponent {
     private final UpstreamTlsContexts upstreamTls = new UpstreamTlsContexts();
     private GatewayHandler handler;
     private AccessLog accessLog;
+    /** Request bodies received whole before the upstream call; null with MERIDIAN_REQUEST_BUFFERING=off. */
+    private BodyStore bodies;
+    private ServiceRegistration<MetricsSource> bodyMetrics;
     private final java.util.Set<Upstream> warmed = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -109,11 +115,7 @@ public final class DataPlaneComponent {
         String host = Settings.string("MERIDIAN_HTTP_HOST", "0.0.0.0");
         int port = Settings.integer("MERIDIAN_HTTP_PORT", 8080);
         ClientLimits limits = clientLimits();
-        // request bodies with a Content-Length up to this are read whole before the upstream call (JettyUpstream)
-        long bodyBuffer = Settings.bytes("MERIDIAN_BODY_BUFFER", "64k");
-        if (bodyBuffer < 0 || bodyBuffer > JettyUpstream.MAX_BODY) {
-            throw new IllegalArgumentException("MERIDIAN_BODY_BUFFER must be between 0 and 10m, got " + bodyBuffer);
-        }
+        bodies = bodyStore();
         int cores = Runtime.getRuntime().availableProcessors();
         // The handler never blocks, so Jetty runs each request on the selector thread that read it
         // (no hand-off to the pool): with one selector, hits and pass-through are bound to one core
@@ -171,7 +173,7 @@ public final class DataPlaneComponent {
             client.getProtocolHandlers().put(JettyUpstream.earlyHints());
             // MERIDIAN_UPSTREAM_CLIENT=jetty sends every request through Jetty's HttpClient (see Http1Upstream)
             boolean lean = !Settings.string("MERIDIAN_UPSTREAM_CLIENT", "meridian").equalsIgnoreCase("jetty");
-            upstream = new JettyUpstream(client, threads, lean, upstreamTls, bodyBuffer);
+            upstream = new JettyUpstream(client, threads, lean, upstreamTls, bodies);
             policies = new PolicyChain((action, delayMillis) -> {
                 org.eclipse.jetty.util.thread.Scheduler.Task task = client.getScheduler().schedule(action, delayMillis,
                     TimeUnit.MILLISECONDS);
@@ -247,12 +249,37 @@ public final class DataPlaneComponent {
                 .append("# TYPE meridian_access_log_dropped_total counter\nmeridian_access_log_dropped_total ")
                 .append(log.dropped()).append('\n'), null);
         }
+        if (bodies != null) {
+            bodyMetrics = context.registerService(MetricsSource.class, bodies::metrics, null);
+        }
         engine.trafficPortOpen(true);
         LOG.info("Meridian traffic port listening on {}:{} ({} selectors)", host, connector.getLocalPort(), selectors);
         if (https != null) {
             LOG.info("Meridian HTTPS traffic port listening on {}:{} ({} selectors)", host, https.connector().getLocalPort(),
                 selectors);
         }
+    }
+
+    /**
+     * {@code MERIDIAN_REQUEST_BUFFERING} [on]: request bodies are received whole before the upstream
+     * call, each in memory up to {@code MERIDIAN_BODY_BUFFER} [64k] while {@code MERIDIAN_BODY_MEMORY}
+     * [64m] lasts for all, else in {@code MERIDIAN_BODY_TEMP} [{@code MERIDIAN_DATA} or Karaf's data
+     * dir, then {@code meridian/body-temp}]; off: streamed (null).
+     */
+    private static BodyStore bodyStore() throws IOException {
+        String buffering = Settings.string("MERIDIAN_REQUEST_BUFFERING", "on");
+        if (buffering.equalsIgnoreCase("off")) {
+            return null;
+        }
+        if (!buffering.equalsIgnoreCase("on")) {
+            throw new IllegalArgumentException("MERIDIAN_REQUEST_BUFFERING must be on or off, got " + buffering);
+        }
+        String data = Settings.string("MERIDIAN_DATA", null);
+        Path dir = Paths.get(Settings.string("MERIDIAN_BODY_TEMP",
+            Paths.get(data != null ? data : System.getProperty("karaf.data", "data"), "meridian", "body-temp").toString()));
+        // 64m: 1/16 of the default 1g heap (MERIDIAN_HEAP), the size of the cache's fast tier; 1,024
+        // bodies of a full 64 KiB at once before the next goes to disk
+        return BodyStore.open(dir, Settings.bytes("MERIDIAN_BODY_BUFFER", "64k"), Settings.bytes("MERIDIAN_BODY_MEMORY", "64m"));
     }
 
     /** {@code MERIDIAN_HEADER_TIMEOUT} [10s], {@code MERIDIAN_MIN_BODY_RATE} [1024 bytes/s], {@code MERIDIAN_BODY_GRACE} [5s]. */
@@ -344,11 +371,17 @@ public final class DataPlaneComponent {
         if (accessLogMetrics != null) {
             accessLogMetrics.unregister();
         }
+        if (bodyMetrics != null) {
+            bodyMetrics.unregister();
+        }
         stopQuietly(server, "traffic server");
         stopQuietly(client, "upstream client");
         upstreamTls.stopAll();
         if (accessLog != null) {
             accessLog.close();
+        }
+        if (bodies != null) {
+            bodies.close();
         }
         stopQuietly(threads, "thread pool");
         LOG.info("Meridian traffic port stopped");

@@ -4,15 +4,19 @@ import org.eclipse.jetty.http.HttpParser;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.internal.HttpConnection;
 
 /**
  * Jetty's HTTP/1.1 server connection, watched for slow clients ({@link ClientLimits}). Jetty
  * has only an idle timeout, which a client that trickles one byte now and then never meets; so
- * after each read this notes when the current request's head began and when its body began
- * (two volatile writes, nothing allocated), and {@link SlowClientSweeper} closes the connection
- * once the head is late or the body too slow. An idle keep-alive connection (no byte of a next
- * request yet) is not timed here: it keeps the connector's idle timeout.
+ * after each read this notes when the current request's head began (a volatile write, nothing
+ * allocated), the gateway notes when it starts reading a body ({@link #bodyReadStarts}), and
+ * {@link SlowClientSweeper} closes the connection once the head is late or the body too slow. A
+ * body is timed from when the gateway starts reading it, not from its head: while a policy holds
+ * the request nothing reads the body, and the client must not be blamed for that. An idle
+ * keep-alive connection (no byte of a next request yet) is not timed here: it keeps the
+ * connector's idle timeout.
  *
  * <p>Extends {@code org.eclipse.jetty.server.internal.HttpConnection}, a Jetty-internal class
  * (embedded in this bundle, so its version is ours): the only place where the bytes of a request
@@ -22,12 +26,10 @@ final class GuardedConnection extends HttpConnection {
 
     /** {@link System#nanoTime()} when the pending head's first bytes were read; 0 when none is pending. */
     private volatile long headSince;
-    /** {@link System#nanoTime()} when the pending body began; 0 when none is pending. */
+    /** {@link System#nanoTime()} when the gateway started reading the pending body; 0 when none is read. */
     private volatile long bodySince;
-    /** {@link #getBytesIn()} when the pending body began. */
+    /** {@link #getBytesIn()} when the gateway started reading the pending body. */
     private volatile long bodyBase;
-    /** {@link #getMessagesIn()} when the pending body began; read and written by the reading thread only. */
-    private long bodyMessage;
 
     GuardedConnection(HttpConfiguration config, Connector connector, EndPoint endPoint) {
         super(config, connector, endPoint);
@@ -40,27 +42,29 @@ final class GuardedConnection extends HttpConnection {
     }
 
     /**
-     * Notes, after a read, what of a request is pending. Runs on the thread that read; writes a
-     * field only when it changes (the common read, a whole bodiless request, writes nothing).
+     * Notes, after a read, whether a head is pending, and forgets a body clock once no body is
+     * pending. Runs on the thread that read; writes a field only when it changes (the common
+     * read, a whole bodiless request, writes nothing).
      */
     private void observe(long now) {
         HttpParser parser = getParser();
         boolean head = inHead(parser);
-        boolean body = !head && parser.inContentState();
         if (head != (headSince != 0)) {
             headSince = head ? now : 0;
         }
-        if (body) {
-            long message = getMessagesIn();
-            // a new body, or the body of a later request on this keep-alive connection (whose
-            // previous body ended in a read this method did not see)
-            if (bodySince == 0 || bodyMessage != message) {
-                bodyMessage = message;
-                bodyBase = getBytesIn();
-                bodySince = now;
-            }
-        } else if (bodySince != 0) {
+        if (bodySince != 0 && (head || !parser.inContentState())) {
             bodySince = 0;
+        }
+    }
+
+    /**
+     * Starts the clock of the body {@code request} is about to read: from now it must arrive at
+     * the minimum rate. Called once per request with a body, by the one reading it.
+     */
+    static void bodyReadStarts(Request request) {
+        if (request.getConnectionMetaData().getConnection() instanceof GuardedConnection c) {
+            c.bodyBase = c.getBytesIn();
+            c.bodySince = System.nanoTime();
         }
     }
 

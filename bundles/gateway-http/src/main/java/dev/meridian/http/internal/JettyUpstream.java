@@ -14,7 +14,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLException;
 
 import org.eclipse.jetty.client.BufferingResponseListener;
-import org.eclipse.jetty.client.ByteBufferRequestContent;
 import org.eclipse.jetty.client.ContentSourceRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Response;
@@ -39,8 +38,8 @@ import dev.meridian.model.Upstream;
 
 /**
  * The upstream call over Jetty 12's async client: pooled keep-alive connections, the client's
- * body read whole first when its {@code Content-Length} is at most {@code MERIDIAN_BODY_BUFFER}
- * ({@link BodyBuffer}), else streamed to the upstream; the upstream's handed on as a {@link JettyBody} so the handler
+ * body received whole first, in memory or spooled to disk ({@link BodyReader}; streamed to the
+ * upstream with {@code MERIDIAN_REQUEST_BUFFERING=off}); the upstream's handed on as a {@link JettyBody} so the handler
  * streams it back with back-pressure. No thread waits for the upstream.
  */
 final class JettyUpstream implements UpstreamClient {
@@ -51,6 +50,7 @@ final class JettyUpstream implements UpstreamClient {
 
     static final long MAX_BODY = 10L * 1024 * 1024;
     private static final String EXCHANGE = "meridian.exchange";
+    private static final Map<String, String> CLOSE = Map.of("Connection", "close");
     private static final HttpHeader[] CONDITIONS = {HttpHeader.IF_NONE_MATCH, HttpHeader.IF_MODIFIED_SINCE,
         HttpHeader.IF_MATCH, HttpHeader.IF_UNMODIFIED_SINCE, HttpHeader.IF_RANGE, HttpHeader.RANGE};
 
@@ -62,15 +62,12 @@ final class JettyUpstream implements UpstreamClient {
     private final Step call = this::send;
     /** The TLS contexts of {@code https} upstreams with a {@code tls} setting (checked before a request goes out). */
     private final UpstreamTlsContexts tls;
-    /** Bodies with a Content-Length up to this are read whole before the upstream call ({@code MERIDIAN_BODY_BUFFER}); 0 = none. */
-    private final long bodyBuffer;
+    /** Where request bodies are received whole before the upstream call; null = streamed ({@code MERIDIAN_REQUEST_BUFFERING=off}). */
+    private final BodyStore bodies;
 
-    /** @param bodyBuffer {@code MERIDIAN_BODY_BUFFER}: bodies of a known length up to it are read whole first (0 = stream all) */
-    JettyUpstream(HttpClient client, Executor executor, boolean lean, UpstreamTlsContexts tls, long bodyBuffer) {
-        if (bodyBuffer < 0 || bodyBuffer > MAX_BODY) {
-            throw new IllegalArgumentException("MERIDIAN_BODY_BUFFER must be between 0 and 10m: " + bodyBuffer);
-        }
-        this.bodyBuffer = bodyBuffer;
+    /** @param bodies where request bodies are kept until they arrived whole; null streams them to the upstream */
+    JettyUpstream(HttpClient client, Executor executor, boolean lean, UpstreamTlsContexts tls, BodyStore bodies) {
+        this.bodies = bodies;
         this.client = client;
         this.executor = executor;
         this.lean = lean ? new Http1Upstream(client, executor) : null;
@@ -115,25 +112,41 @@ final class JettyUpstream implements UpstreamClient {
             forward(e, next, null);
             return false;
         }
-        long length = in.getLength();
-        if (length > 0 && length <= bodyBuffer) {
-            // Read whole before the upstream is asked for anything: a client trickling its body
-            // holds no upstream connection, and the upstream never sees a request whose body does
-            // not arrive (the sweeper closes the client's connection; the read then fails: 400 to
-            // a closed connection, which completes the request). Larger and chunked bodies stream.
-            String type = in.getHeaders().get(HttpHeader.CONTENT_TYPE);
-            new BodyBuffer(in, (int) length, (body, failure) -> {
-                if (failure != null) {
-                    e.answer(new Answer.Rejection(400, "malformed or incomplete request body"));
-                    next.run();
-                } else {
-                    forward(e, next, new ByteBufferRequestContent(type, body));
-                }
-            }).start();
+        // the body's clock starts now, not at its head: a policy that held the request is not the client's fault
+        GuardedConnection.bodyReadStarts(in);
+        if (bodies != null) {
+            receiveWhole(e, next, in);
             return false;
         }
         forward(e, next, new LimitedContent(in, MAX_BODY));
         return false;
+    }
+
+    /**
+     * Receives the client's body whole (memory or spool, {@link BodyReader}) before the upstream
+     * is asked for anything: a client trickling its body holds no upstream connection, and the
+     * upstream never sees a request whose body does not arrive (the sweeper closes the client's
+     * connection; the read then fails: 400 to a closed connection, which completes the request).
+     * What the body holds is freed when the exchange ends, however it ends.
+     */
+    private void receiveWhole(Exchange e, Step.Next next, Request in) {
+        BodyReader reader = new BodyReader(in, in.getLength(), in.getHeaders().get(HttpHeader.CONTENT_TYPE), bodies,
+            in.getComponents().getExecutor(), new BodyReader.Outcome() {
+                @Override
+                public void kept(org.eclipse.jetty.client.Request.Content body) {
+                    forward(e, next, body);
+                }
+
+                @Override
+                public void refused(int status, String message) {
+                    // 413 and 503 leave the rest of the body unread: the connection cannot carry another request
+                    e.answer(status == 400 ? new Answer.Rejection(status, message)
+                        : new Answer.Rejection(status, message, CLOSE));
+                    next.run();
+                }
+            });
+        Request.addCompletionListener(in, failure -> reader.release());
+        reader.start();
     }
 
     /** Sends the exchange's request through Jetty's client, with {@code body} (null: none). */
