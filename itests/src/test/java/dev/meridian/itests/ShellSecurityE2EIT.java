@@ -125,10 +125,18 @@ class ShellSecurityE2EIT {
 
     /** Runs {@code command} over an ssh exec channel as {@code user} with {@code secret} from 127.0.0.1. */
     private static Exec run(String user, String secret, String command) throws IOException {
+        return run(user, secret, command, null);
+    }
+
+    /** {@link #run(String, String, String)} with {@code input} sent on the channel's standard input (then EOF). */
+    private static Exec run(String user, String secret, String command, byte[] input) throws IOException {
         try (ClientSession session = login(passwordClient, "127.0.0.1", user, secret)) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             try (ChannelExec exec = session.createExecChannel(command)) {
+                if (input != null) {
+                    exec.setIn(new ByteArrayInputStream(input));
+                }
                 exec.setOut(out);
                 exec.setErr(err);
                 exec.open().verify(15, TimeUnit.SECONDS);
@@ -398,6 +406,31 @@ class ShellSecurityE2EIT {
 
     private static int apiStatus(String from, String auth) throws IOException {
         return rawStatus(from, "/api/v1/apis", auth);
+    }
+
+    @Test
+    @Order(8)
+    void should_apply_from_the_input_for_operator_and_read_node_files_for_admin_only() throws Exception {
+        // A path is read on the node with the node's rights: etc/host.key, the secrets, a keystore.
+        String hostKey = node().home.resolve("etc/host.key").toString();
+        Exec refused = run("sh-operator", TOKENS.get("sh-operator"), "gateway:apply " + hostKey);
+        System.out.printf("operator, gateway:apply %s: %s%s%n", hostKey, refused.out(), refused.err());
+        assertTrue((refused.out() + refused.err()).contains("needs the admin role"), refused.toString());
+        assertFalse((refused.out() + refused.err()).contains("PRIVATE KEY"), refused.toString());
+        Exec admin = run("sh-admin", TOKENS.get("sh-admin"), "gateway:apply " + hostKey);
+        assertFalse((admin.out() + admin.err()).contains("needs the admin role"), admin.toString());
+
+        String definition = String.join("\n", "id: piped", "basePath: /piped",
+            "upstream: { url: '" + CLUSTER.upstream().url("/") + "' }", "");
+        Exec piped = run("sh-operator", TOKENS.get("sh-operator"), "gateway:apply --input", definition.getBytes(StandardCharsets.UTF_8));
+        System.out.printf("operator, gateway:apply --input < piped.yaml: %s%s%n", piped.out(), piped.err());
+        assertTrue(piped.out().contains("Applied revision"), piped.toString());
+        assertEquals(200, node().get(node().trafficUrl("/piped/x"), false).statusCode());
+
+        Exec broken = run("sh-operator", TOKENS.get("sh-operator"), "gateway:apply --input", "id: [unclosed".getBytes(StandardCharsets.UTF_8));
+        assertTrue((broken.out() + broken.err()).contains("cannot read the input"), broken.toString());
+        HttpResponse<String> audit = node().get(node().adminUrl("/api/v1/audit"), true);
+        assertTrue(audit.body().contains("sh-operator"), audit.body());
     }
 
     /** The status of {@code GET path} on the admin port over a socket bound to {@code from} (a loopback address). */

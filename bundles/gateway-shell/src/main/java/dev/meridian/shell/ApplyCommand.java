@@ -1,5 +1,7 @@
 package dev.meridian.shell;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.OptionalLong;
@@ -14,18 +16,34 @@ import org.apache.karaf.shell.support.completers.FileCompleter;
 import dev.meridian.manager.AdminException;
 import dev.meridian.model.ApiDefinition;
 
-/** {@code gateway:apply <file|dir> [--prune] [--dry-run]}: one file or a directory, as one revision. */
+/**
+ * {@code gateway:apply <file|dir> | --input [--prune] [--dry-run]}: one file or a directory, as one
+ * revision; {@code --input} reads the definitions from the session's input
+ * ({@code ssh ... 'gateway:apply --input' < orders.yaml}; Karaf's parser takes a lone {@code -} for an option).
+ *
+ * <p>A path is read on the node, with the node's rights: it could name {@code etc/host.key}, the
+ * secrets directory or a keystore, and a parse error may quote what it read. So only {@code admin}
+ * (who may read those anyway, with {@code shell:cat}) applies paths; {@code operator} sends the
+ * definitions on the input, as it sends them to the admin API.
+ */
 @Command(scope = "gateway", name = "apply",
-        description = "Applies API definitions from a file or a directory atomically, as one revision.",
+        description = "Applies API definitions from a file, a directory or the input (--input) atomically, as one revision.",
         detailedDescription = "A file may hold one definition or a set (YAML multi-document, YAML list or JSON array). "
                 + "A directory contributes every *.yaml, *.yml and *.json file in it (not recursive); "
-                + "together they are applied as one set.")
+                + "together they are applied as one set. --input reads one file's worth from the input "
+                + "(ssh -p 8101 user@host 'gateway:apply --input' < orders.yaml); paths on the node need the admin role.")
 @Service
 public class ApplyCommand extends GatewayCommand {
 
-    @Argument(index = 0, name = "path", description = "A definition file or a directory of them", required = true)
+    /** The most the input may carry, as the admin API's body. */
+    static final int MAX_INPUT = 10 * 1024 * 1024;
+
+    @Argument(index = 0, name = "path", description = "A definition file or a directory of them (admin only)")
     @Completion(FileCompleter.class)
     String path;
+
+    @Option(name = "-i", aliases = "--input", description = "Read the definitions from the input (up to 10 MiB) instead of a path")
+    boolean input;
 
     @Option(name = "--prune", description = "Delete the APIs that are not in the set")
     boolean prune;
@@ -33,9 +51,38 @@ public class ApplyCommand extends GatewayCommand {
     @Option(name = "-n", aliases = "--dry-run", description = "Validate and show what would change, without applying")
     boolean dryRun;
 
+    private byte[] readInput() throws AdminException {
+        InputStream in = session == null ? null : session.getKeyboard();
+        if (in == null) {
+            throw new AdminException(400, "this session has no input to read definitions from");
+        }
+        try {
+            byte[] body = in.readNBytes(MAX_INPUT + 1);
+            if (body.length > MAX_INPUT) {
+                throw new AdminException(413, "input larger than 10 MiB");
+            }
+            if (body.length == 0) {
+                throw new AdminException(400, "no definitions on the input");
+            }
+            return body;
+        } catch (IOException e) {
+            throw new AdminException(400, "cannot read the input: " + e.getMessage());
+        }
+    }
+
     @Override
     void run(PrintStream out) throws AdminException {
-        List<ApiDefinition> apis = DefinitionFiles.read(resolve(path));
+        List<ApiDefinition> apis;
+        if (input == (path != null)) {
+            throw new AdminException(400, "give either a path or --input");
+        } else if (input) {
+            apis = DefinitionFiles.read(readInput(), "the input");
+        } else if (!"admin".equals(actor().role())) {
+            throw new AdminException(403, "gateway:apply <path> reads the node's files and needs the admin role;"
+                    + " send the definitions on the input instead: ssh ... 'gateway:apply --input' < definitions.yaml");
+        } else {
+            apis = DefinitionFiles.read(resolve(path));
+        }
         if (dryRun) {
             out.println(Text.validated(admin.validate(apis, prune)));
         } else {

@@ -56,6 +56,15 @@ final class DefinitionFiles {
         return Files.isDirectory(path) ? readDirectory(path) : readFile(path);
     }
 
+    /** Definitions sent as bytes (the shell's standard input: {@code gateway:apply -}), read as YAML (JSON is YAML too). */
+    static List<ApiDefinition> read(byte[] body, String name) throws AdminException {
+        try {
+            return DefinitionParser.parse(body, Format.YAML);
+        } catch (DefinitionException e) {
+            throw new AdminException(status(e), describe(e) + " " + name, e.problems());
+        }
+    }
+
     private static List<ApiDefinition> readFile(Path file) throws AdminException {
         try {
             return parse(file);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import dev.meridian.core.flow.CacheSteps;
 import dev.meridian.core.flow.PolicyChain;
@@ -30,8 +32,12 @@ import dev.meridian.core.flow.Steps;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ProxyWarmupTest {
 
+    @TempDir
+    Path spool;
+
     private QueuedThreadPool threads;
     private HttpClient client;
+    private BodyStore bodies;
     private Steps steps;
 
     @BeforeEach
@@ -45,7 +51,8 @@ class ProxyWarmupTest {
         client = new HttpClient(new UpstreamTransport(connector, tls));
         client.setExecutor(threads);
         client.start();
-        JettyUpstream upstream = new JettyUpstream(client, threads, true, tls, 64 * 1024);
+        bodies = BodyStore.open(spool, 64 * 1024, 1024 * 1024);
+        JettyUpstream upstream = new JettyUpstream(client, threads, true, tls, bodies);
         PolicyChain policies = new PolicyChain((action, delayMillis) -> {
             var task = client.getScheduler().schedule(action, delayMillis, TimeUnit.MILLISECONDS);
             return task::cancel;
@@ -57,6 +64,7 @@ class ProxyWarmupTest {
     void stop() throws Exception {
         client.stop();
         threads.stop();
+        bodies.close();
     }
 
     @Test
