@@ -34,6 +34,7 @@ final class JsonErrorHandler extends ErrorHandler {
         String message = request.getAttribute(ERROR_MESSAGE) instanceof String m && !m.isBlank() ? m
             : HttpStatus.getMessage(status);
         response.setStatus(status);
+        response.getHeaders().put(GatewayHandler.serverDate(request)); // the server adds none (sendDateHeader off)
         response.getHeaders().put(GatewayHandler.REVISION, Long.toString(revision.getAsLong()));
         response.getHeaders().put(GatewayHandler.REQUEST_ID, GatewayHandler.requestId(request.getHeaders()));
         if (!HttpStatus.hasNoBody(status)) {
