@@ -173,6 +173,23 @@ class CacheConformanceE2EIT {
     }
 
     @Test
+    void should_give_every_answer_one_date_the_gateway_adds_when_the_origin_sent_none_rfc9110_6_6_1() throws Exception {
+        // the server adds no Date of its own (GatewayHandler does, once per answer)
+        String path = "/conf/date/none";
+        Instant before = Instant.now().minusSeconds(1);
+        Response[] r = twice(path, Script.always(Answer.ok("undated").with("Cache-Control", FRESH).withoutDate()));
+        assertReused(path, r[1]);
+        assertEquals(1, r[0].all("Date").size(), "one Date added to the miss: " + r[0]);
+        Instant added = dateOf(r[0]);
+        assertTrue(!added.isBefore(before.truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
+            && !added.isAfter(Instant.now().plusSeconds(1)), "the time it was received: " + r[0]);
+        assertEquals(r[0].all("Date"), r[1].all("Date"), "the hit: the Date stored with it, once: " + r[1]);
+        Response unrouted = get("/nowhere/at-all");
+        assertEquals(404, unrouted.status(), unrouted.toString());
+        assertEquals(1, unrouted.all("Date").size(), "the gateway's own answer has one Date: " + unrouted);
+    }
+
+    @Test
     void should_reuse_and_age_a_response_whose_freshness_comes_from_expires_rfc9111_4_2_1() throws Exception {
         String path = "/conf/expires/future";
         Instant now = Instant.now();

@@ -26,7 +26,8 @@ public final class CacheSupport {
         cache.clearLocal();
     }
 
-    public static int sweep(RouteCache cache) {
+    /** {@link RouteCache}'s pass over this node's tier dropping invalidated entries; null without a tier. */
+    public static LocalTier.Sweep sweep(RouteCache cache) {
         return cache.sweep();
     }
 

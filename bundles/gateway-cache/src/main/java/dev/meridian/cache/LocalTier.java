@@ -1,9 +1,11 @@
 package dev.meridian.cache;
 
+import java.util.Iterator;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 
@@ -144,14 +146,22 @@ public final class LocalTier {
 
         /** Removes, without counting them as evictions, the entries {@code test} accepts; answers how many. */
         public int removeIf(Predicate<Object> test) {
+            Sweep sweep = sweep(test, null);
             int removed = 0;
-            for (Node n : map.values()) {
-                if (test.test(n.value) && map.remove(n.key, n)) {
-                    retire(n);
-                    removed++;
-                }
+            while (!sweep.done()) {
+                removed += sweep.step(Integer.MAX_VALUE);
             }
             return removed;
+        }
+
+        /**
+         * A removal of the entries {@code test} accepts, in steps (so that it can be paced);
+         * {@code removedCounter}, when given, counts what it removes. Entries stored after it
+         * began may or may not be visited (the map's iterator is weakly consistent): a test that
+         * looks at the current state of the world, not at the sweep's start, keeps that safe.
+         */
+        public Sweep sweep(Predicate<Object> test, LongAdder removedCounter) {
+            return new Sweep(this, test, removedCounter);
         }
 
         /** Empties this segment (its API was deleted or its settings changed). */
@@ -165,6 +175,45 @@ public final class LocalTier {
 
         public int size() {
             return map.size();
+        }
+    }
+
+    /** One pass over a segment, in steps; one thread at a time. */
+    public final class Sweep {
+        private final Segment segment;
+        private final Iterator<Node> nodes;
+        private final Predicate<Object> test;
+        private final LongAdder removedCounter;
+
+        private Sweep(Segment segment, Predicate<Object> test, LongAdder removedCounter) {
+            this.segment = segment;
+            this.nodes = segment.map.values().iterator();
+            this.test = test;
+            this.removedCounter = removedCounter;
+        }
+
+        /** Visits at most {@code max} entries; answers how many of them it removed. */
+        public int step(int max) {
+            int removed = 0;
+            for (int visited = 0; visited < max && nodes.hasNext(); visited++) {
+                Node n = nodes.next();
+                if (test.test(n.value) && segment.map.remove(n.key, n)) {
+                    retire(n);
+                    removed++;
+                }
+            }
+            if (removed > 0) {
+                if (removedCounter != null) {
+                    removedCounter.add(removed);
+                }
+                maintain();
+            }
+            return removed;
+        }
+
+        /** Whether every entry has been visited. */
+        public boolean done() {
+            return !nodes.hasNext();
         }
     }
 

@@ -557,14 +557,13 @@ public final class RouteCache {
         return "url:" + apiId + " " + (q.isEmpty() ? path : path + "?" + q);
     }
 
-    /** Drops entries of this node's tier that the current generations no longer allow; answers how many. */
-    int sweep() {
-        if (local == null) {
-            return 0;
-        }
-        int dropped = local.removeIf(v -> v instanceof CachedResponse e && !valid(e));
-        stats.invalidated.add(dropped);
-        return dropped;
+    /**
+     * A pass over this node's tier that drops the entries the generations no longer allow at the
+     * moment it visits them (counted as invalidated); null without a tier. Lookups refuse such
+     * entries anyway: this only gives their memory back.
+     */
+    LocalTier.Sweep sweep() {
+        return local == null ? null : local.sweep(v -> v instanceof CachedResponse e && !valid(e), stats.invalidated);
     }
 
     void markReady() {

@@ -124,4 +124,42 @@ class LocalTierTest {
         assertEquals(tier.entries(), sum, "entries counted = entries present");
         assertTrue(tier.bytes() <= 200_000 + 4 * 1_000, "bytes " + tier.bytes());
     }
+
+    @Test
+    void should_sweep_in_steps_only_what_the_test_accepts_at_the_visit_and_count_it() {
+        LocalTier tier = new LocalTier(10_000_000);
+        LocalTier.Segment s = tier.segment(new CacheStats());
+        for (int i = 0; i < 1_000; i++) {
+            s.put("k" + i, i, 100);
+        }
+        java.util.concurrent.atomic.AtomicInteger visits = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.LongAdder counted = new java.util.concurrent.atomic.LongAdder();
+        java.util.concurrent.atomic.AtomicInteger limit = new java.util.concurrent.atomic.AtomicInteger(-1);
+        LocalTier.Sweep sweep = s.sweep(v -> {
+            visits.incrementAndGet();
+            return (Integer) v % 2 == 0 || (Integer) v < limit.get();
+        }, counted);
+        int steps = 0;
+        int removed = 0;
+        while (!sweep.done()) {
+            int before = visits.get();
+            removed += sweep.step(64);
+            assertTrue(visits.get() - before <= 64, "a step visits at most its slice: " + (visits.get() - before));
+            steps++;
+            if (steps == 3) {
+                limit.set(1_000); // the world changed mid-pass: what is visited from here on is judged by it
+            }
+        }
+        assertEquals(1_000, visits.get(), "every entry visited once");
+        assertEquals(16, steps);
+        assertEquals(removed, counted.sum());
+        assertEquals(1_000 - removed, s.size());
+        assertEquals(s.size(), tier.entries());
+        assertEquals(100L * s.size(), tier.bytes(), "bytes given back");
+        for (int i = 0; i < 1_000; i += 2) {
+            assertNull(s.get("k" + i), "even ones are always removed");
+        }
+        assertTrue(s.size() > 0 && s.size() <= 3 * 64, "only odd ones visited before the change stay: " + s.size());
+        assertEquals(0, s.sweep(v -> true, null).step(0), "a step of nothing removes nothing");
+    }
 }

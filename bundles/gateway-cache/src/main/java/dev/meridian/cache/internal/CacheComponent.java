@@ -38,7 +38,8 @@ import dev.meridian.model.Json;
 /**
  * The node's response cache: one {@link RouteCache} per cached API and settings version, the
  * node's copy of the invalidation generations, and its side of coordinated invalidation (a
- * broadcast handler that raises generations and sweeps the fast tier before it answers).
+ * broadcast handler that raises generations before it answers; the fast tier's covered entries,
+ * already refused by lookups, are swept afterwards, paced: {@link FastTierSweeper}).
  * Requires the cluster's {@link CacheStore}; without it the data plane passes everything
  * through ({@code X-Cache} absent).
  */
@@ -106,6 +107,7 @@ public final class CacheComponent implements ResponseCache {
     private volatile long lastReadMillis;
     private volatile long lastMembership;
     private ScheduledExecutorService timer;
+    private FastTierSweeper sweeper;
     private AutoCloseable handler;
 
     @Activate
@@ -115,6 +117,8 @@ public final class CacheComponent implements ResponseCache {
             t.setDaemon(true);
             return t;
         });
+        sweeper = new FastTierSweeper(timer, () -> caches.values().stream().map(CacheSupport::sweep)
+            .filter(java.util.Objects::nonNull).toList(), FastTierSweeper.SLICE);
         purger = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "meridian-cache-purge");
             t.setDaemon(true);
@@ -455,7 +459,7 @@ public final class CacheComponent implements ResponseCache {
 
     /**
      * Raises generations on every live node and answers their acknowledgements; with
-     * {@code sweep}, each node also drops the entries they cover from its fast tier (an
+     * {@code sweep}, each node also drops the entries they cover from its fast tier, after it answers (an
      * invalidation by the admin API; the URLs that traffic invalidates are refused at lookup).
      */
     private List<CacheStore.NodeReply> announce(Map<String, Long> bumped, Map<Integer, long[]> urls, boolean sweep) {
@@ -491,7 +495,10 @@ public final class CacheComponent implements ResponseCache {
         }
     }
 
-    /** Runs on this node for every broadcast: raise generations and sweep the fast tier, or report statistics. */
+    /**
+     * Runs on this node for every broadcast: raise generations (and ask for a sweep of the fast
+     * tier, which runs after this answers), or report statistics.
+     */
     @SuppressWarnings("unchecked")
     private String onBroadcast(String message) {
         try {
@@ -506,11 +513,9 @@ public final class CacheComponent implements ResponseCache {
                     byBucket.forEach((b, change) -> generations.urls().apply(Integer.parseInt((String) b),
                         ((List<Number>) change).stream().mapToLong(Number::longValue).toArray(), now, retention.toMillis()));
                 }
-                long dropped = 0;
                 if (!Boolean.FALSE.equals(m.get("sweep"))) {
-                    for (RouteCache c : caches.values()) {
-                        dropped += CacheSupport.sweep(c);
-                    }
+                    // after the acknowledgement, paced: lookups already refuse what it drops
+                    sweeper.request();
                 }
                 long counted = 0;
                 for (String name : raised.keySet()) {
@@ -518,7 +523,7 @@ public final class CacheComponent implements ResponseCache {
                         counted += tagCounts.take(name.substring(4));
                     }
                 }
-                return "{\"dropped\":" + dropped + ",\"counted\":" + counted + "}";
+                return "{\"counted\":" + counted + "}";
             }
             if ("stats".equals(op)) {
                 return new String(Json.write(nodeStats()), StandardCharsets.UTF_8);

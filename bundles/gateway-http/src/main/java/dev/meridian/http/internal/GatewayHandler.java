@@ -194,6 +194,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             e.upstreamNanos());
         String outcome = c.outcome(e);
         if (a instanceof Answer.Rejection r) {
+            out.put(serverDate(j.request));
             r.headers().forEach(out::put);
             Fields extra = e.rejectionFields();
             if (extra != null) {
@@ -203,24 +204,27 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
                     }
                 });
             }
-            stamp(out, e.table(), e.requestId(), outcome);
+            stamp(out, e.table(), e.requestId(), outcome, false);
             out.put(JSON);
             Content.Sink.write(response, true, ErrorBodies.json(r.message()), done);
             return;
         }
         if (a instanceof Answer.Stored s) {
             if (s.headers() instanceof StoredFields stored && stored.unchanged() != null) {
+                // the hit path: the response's fields start empty (Jetty adds no Date, see
+                // DataPlaneComponent) and the prepared ones hold none of the names stamped below,
+                // so every field is appended: no search of the fields, no replacement object
                 StoredWire.Prepared wire = storedWire.of(stored.unchanged());
-                if (wire.date() != null) {
-                    out.put(wire.date());
-                }
+                out.add(wire.date() != null ? wire.date() : serverDate(j.request));
                 for (HttpField f : wire.fields()) {
                     out.add(f);
                 }
                 if (stored.age() != null) {
                     out.add(new HttpField(HttpHeader.AGE, stored.age()));
                 }
+                stamp(out, e.table(), e.requestId(), outcome, true);
             } else {
+                out.put(serverDate(j.request));
                 s.headers().forEach((name, value) -> {
                     if (name.equalsIgnoreCase("Date")) {
                         out.put(name, value); // the stored Date (RFC 9110 §6.6.1), which Age completes
@@ -228,8 +232,8 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
                         out.add(name, value);
                     }
                 });
+                stamp(out, e.table(), e.requestId(), outcome, false);
             }
-            stamp(out, e.table(), e.requestId(), outcome);
             boolean noBody = s.status() == 304 || "HEAD".equals(e.method());
             response.write(true, noBody ? BufferUtil.EMPTY_BUFFER : ByteBuffer.wrap(s.body()), done);
             return;
@@ -237,17 +241,22 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         Answer.Upstream up = (Answer.Upstream) a;
         HttpFields from = ((JettyFields) up.headers()).fields();
         String[] tokens = Headers.connectionTokens(from);
+        boolean dated = false;
         for (HttpField field : from) {
             if (Headers.isHopByHop(field, tokens)) {
                 continue;
             }
             if (field.getHeader() == HttpHeader.DATE) {
                 out.put(field); // the origin's (RFC 9110 §6.6.1)
+                dated = true;
             } else if (!Headers.skipOnResponse(field)) {
                 out.add(field);
             }
         }
-        stamp(out, e.table(), e.requestId(), outcome);
+        if (!dated) {
+            out.add(serverDate(j.request)); // RFC 9110 §6.6.1: a recipient with a clock adds one
+        }
+        stamp(out, e.table(), e.requestId(), outcome, false);
         Content.copy(((JettyBody) up.body()).source(), response, done);
     }
 
@@ -255,26 +264,47 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
                        String requestId, long start, int status, String message) {
         response.setStatus(status);
         HttpFields.Mutable out = response.getHeaders();
-        stamp(out, table, requestId, null);
+        out.put(serverDate(request));
+        stamp(out, table, requestId, null, false);
         out.put(JSON);
         Content.Sink.write(response, true, ErrorBodies.json(message),
             completion(request, callback, table, route, requestId, start, status, 0));
     }
 
-    private void stamp(HttpFields.Mutable out, RouteTable table, String requestId, String outcome) {
+    /**
+     * The gateway's own fields; {@code absent}: the caller knows {@code out} holds none of them, so
+     * they are appended ({@code put} searches every field by name and replaces).
+     */
+    private void stamp(HttpFields.Mutable out, RouteTable table, String requestId, String outcome, boolean absent) {
         RevisionField r = revisionField;
         if (r.table != table) {
             r = new RevisionField(table, new PreEncodedHttpField(REVISION, Long.toString(table.revision())));
             revisionField = r;
         }
-        out.put(r.field);
-        out.put(REQUEST_ID, requestId);
-        if (outcome != null) {
-            out.put(outcomeField(outcome));
+        if (absent) {
+            out.add(r.field);
+            out.add(new HttpField(REQUEST_ID, requestId));
+            if (outcome != null) {
+                out.add(outcomeField(outcome));
+            }
+        } else {
+            out.put(r.field);
+            out.put(REQUEST_ID, requestId);
+            if (outcome != null) {
+                out.put(outcomeField(outcome));
+            }
         }
         if (draining) {
             out.put(CLOSE);
         }
+    }
+
+    /**
+     * Jetty's {@code Date} field of the current second (made once a second). The server adds none
+     * itself ({@code sendDateHeader} off): each answer adds exactly one, its own or this one.
+     */
+    static HttpField serverDate(Request request) {
+        return request.getConnectionMetaData().getConnector().getServer().getDateField();
     }
 
     private static final HttpField HIT = new PreEncodedHttpField(X_CACHE, "HIT");

@@ -57,6 +57,7 @@ final class JsonErrorHandler extends ErrorHandler {
             accessLog.log(line(request, status, served, requestId, message));
         }
         response.setStatus(status);
+        response.getHeaders().put(GatewayHandler.serverDate(request)); // the server adds none (sendDateHeader off)
         response.getHeaders().put(GatewayHandler.REVISION, Long.toString(served));
         response.getHeaders().put(GatewayHandler.REQUEST_ID, requestId);
         if (!HttpStatus.hasNoBody(status)) {

@@ -22,7 +22,10 @@ final class StoredWire {
 
     static final int SLOTS = 4096;
 
-    /** Prepared fields of one entry: its {@code Date} (null if none) and the rest, filtered as a proxy forwards them. */
+    /**
+     * Prepared fields of one entry: its {@code Date} (null if none) and the rest, filtered as a
+     * proxy forwards them, without the fields the gateway stamps on every answer.
+     */
     record Prepared(List<Map.Entry<String, String>> key, HttpField date, HttpField[] fields) {
     }
 
@@ -46,7 +49,8 @@ final class StoredWire {
             String name = f.getKey();
             if (name.equalsIgnoreCase("Date")) {
                 date = new PreEncodedHttpField(HttpHeader.DATE, f.getValue()); // the stored Date (RFC 9110 §6.6.1)
-            } else if (!Headers.skipOnResponse(name) && !dev.meridian.core.flow.StoredFields.isAge(name)) {
+            } else if (!Headers.skipOnResponse(name) && !dev.meridian.core.flow.StoredFields.isAge(name)
+                && !stampedByGateway(name)) {
                 HttpHeader known = HttpHeader.CACHE.get(name);
                 fields.add(known == HttpHeader.CONTENT_LENGTH ? Length.of(name, f.getValue())
                     : known == null ? new PreEncodedHttpField(name, f.getValue())
@@ -54,6 +58,15 @@ final class StoredWire {
             }
         }
         return new Prepared(stored, date, fields.toArray(HttpField[]::new));
+    }
+
+    /**
+     * Fields the gateway sets on every answer (GatewayHandler's {@code stamp}), replacing an
+     * upstream's: left out here so that a hit appends its own without searching for these.
+     */
+    static boolean stampedByGateway(String name) {
+        return name.equalsIgnoreCase(GatewayHandler.REVISION) || name.equalsIgnoreCase(GatewayHandler.REQUEST_ID)
+            || name.equalsIgnoreCase(GatewayHandler.X_CACHE);
     }
 
     /**

@@ -40,4 +40,17 @@ class StoredWireTest {
         HttpField f = pb.fields()[0];
         assertEquals("X-A", f.getName());
     }
+
+    @Test
+    void should_leave_out_the_fields_the_gateway_stamps_on_every_answer() {
+        List<Map.Entry<String, String>> entry = List.of(Map.entry("x-cache", "HIT from cdn"),
+            Map.entry("X-Request-Id", "upstream-1"), Map.entry("x-meridian-revision", "99"), Map.entry("X-Cache-Key", "k"),
+            Map.entry("Content-Length", "2"));
+        StoredWire.Prepared p = StoredWire.prepare(entry);
+        assertEquals(List.of("X-Cache-Key: k", "Content-Length: 2"),
+            Arrays.stream(p.fields()).map(f -> f.getName() + ": " + f.getValue()).toList(),
+            "the hit appends the gateway's own; a field of another name that starts alike stays");
+        assertEquals(2, p.fields()[1].getLongValue());
+        assertEquals(null, p.date(), "no stored Date: the hit adds the server's");
+    }
 }
