@@ -1,5 +1,7 @@
 package dev.meridian.itests;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.URI;
@@ -13,6 +15,7 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -23,6 +26,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.channel.ChannelExec;
+import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
 import org.awaitility.Awaitility;
@@ -256,6 +261,30 @@ final class MeridianNode implements AutoCloseable {
                 session.addPasswordIdentity(secret);
                 session.auth().verify(15, TimeUnit.SECONDS);
                 return session.executeRemoteCommand(command);
+            }
+        }
+    }
+
+    /**
+     * Runs one Karaf shell command over ssh as {@code user} with {@code input} on its standard input
+     * (then EOF), as {@code ssh node 'gateway:apply --input' < file} does; returns what it printed.
+     */
+    String shellAs(String user, String secret, String command, byte[] input) throws IOException {
+        try (SshClient client = SshClient.setUpDefaultClient()) {
+            client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
+            client.start();
+            try (ClientSession session = client.connect(user, "127.0.0.1", sshPort).verify(15, TimeUnit.SECONDS).getSession()) {
+                session.addPasswordIdentity(secret);
+                session.auth().verify(15, TimeUnit.SECONDS);
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                try (ChannelExec exec = session.createExecChannel(command)) {
+                    exec.setIn(new ByteArrayInputStream(input));
+                    exec.setOut(out);
+                    exec.setErr(out);
+                    exec.open().verify(15, TimeUnit.SECONDS);
+                    exec.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), Duration.ofSeconds(60));
+                }
+                return out.toString(StandardCharsets.UTF_8);
             }
         }
     }

@@ -220,8 +220,12 @@ class SecurityIdentityE2EIT {
         System.out.println("viewer's gateway:apply: " + refused);
         assertFalse(refused.contains("revision"), refused);
         assertEquals(before, revision(first()), "no revision made by a viewer's gateway:apply");
-        String applied = first().shellAs("ops", operator, "gateway:apply " + file);
-        assertTrue(revision(first()) > before, "the operator's gateway:apply made a revision: " + applied);
+        // a path is read on the node with its rights: admin's only; an operator pipes the file
+        String byPath = first().shellAs("ops", operator, "gateway:apply " + file);
+        assertTrue(byPath.contains("needs the admin role"), byPath);
+        assertEquals(before, revision(first()), "no revision made by an operator's gateway:apply <path>");
+        String applied = first().shellAs("ops", operator, "gateway:apply --input", Files.readAllBytes(file));
+        assertTrue(revision(first()) > before, "the operator's gateway:apply --input made a revision: " + applied);
         assertThrows(Exception.class, () -> first().shellAs("view", "mrd_" + "B".repeat(43), "gateway:list"));
         String audit = first().shell("gateway:audit --limit 50");
         assertTrue(audit.contains("ops") && audit.contains("apply [si-shell]") && audit.contains("shell"), audit);

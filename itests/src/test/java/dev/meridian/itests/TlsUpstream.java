@@ -44,6 +44,8 @@ final class TlsUpstream implements Upstream {
     private final ExecutorService pool = Executors.newFixedThreadPool(2);
     /** The client port of each connection a request came on: how many connections the gateway opened. */
     final Set<Integer> connections = ConcurrentHashMap.newKeySet();
+    /** The client port each request came on, in arrival order: which connection served it. */
+    final Queue<Integer> requestPorts = new ConcurrentLinkedQueue<>();
     /** The path of each request, in arrival order. */
     final Queue<String> paths = new ConcurrentLinkedQueue<>();
 
@@ -86,6 +88,7 @@ final class TlsUpstream implements Upstream {
         server.setExecutor(pool);
         server.createContext("/", ex -> {
             connections.add(ex.getRemoteAddress().getPort());
+            requestPorts.add(ex.getRemoteAddress().getPort());
             paths.add(ex.getRequestURI().getRawPath());
             String client;
             try {

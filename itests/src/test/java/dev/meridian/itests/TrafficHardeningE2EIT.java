@@ -392,7 +392,9 @@ class TrafficHardeningE2EIT {
     void should_close_slow_heads_and_slow_bodies_without_hurting_normal_traffic() throws Exception {
         double best = Double.MAX_VALUE;
         String report = "";
+        Path accessLog = CLUSTER.node(0).home.resolve("data/log/access.log");
         for (int attempt = 1; attempt <= 2 && best > 1.5; attempt++) {
+            long cutBefore = headsCutShort(accessLog).size();
             Load quiet = Load.run(5_000, null);
             Slowloris attack = new Slowloris(150, 150, attempt);
             Thread attacker = new Thread(attack, "slowloris");
@@ -419,6 +421,16 @@ class TrafficHardeningE2EIT {
             assertEquals(0, SEEN.headsUnder("/api-up/slowhead-"), "the upstream saw a request of a slow head");
             // every body is received whole before the upstream call (RequestBodyE2EIT: over the buffer and chunked too)
             assertEquals(0, SEEN.headsUnder("/api-up/slowbody-"), "the upstream saw a request of a trickled body");
+            // each head the sweeper cut short has its access log line (nginx logs these as 408); none for the others
+            long closedHeads = attack.headClosed.count();
+            Awaitility.await("a 408 line for each of " + closedHeads + " heads cut short").atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(100)).until(() -> headsCutShort(accessLog).size() - cutBefore >= closedHeads);
+            List<String> cut = headsCutShort(accessLog);
+            assertTrue(cut.size() - cutBefore <= attack.opened.get(), "more 408 lines than slow connections: " + (cut.size() - cutBefore));
+            String last = cut.get(cut.size() - 1);
+            System.out.println("TrafficHardeningE2EIT a head cut short: " + last);
+            assertTrue(Pattern.compile(" api=- rev=\\d+ method=- path=\"-\" status=408 upstream_ms=- total_ms=\\d+\\.\\d "
+                + "request_id=- client=127\\.0\\.0\\.1 refused=\"request head not received within " + HEAD_TIMEOUT_MS + " ms\"$").matcher(last).find(), last);
             best = Math.min(best, ratio);
         }
         assertTrue(best <= 1.5, "normal p99 under attack / quiet above 1.5 in both attempts: " + report);
@@ -439,13 +451,27 @@ class TrafficHardeningE2EIT {
     }
 
     /** Min and max of durations in ms. */
+    /** The access log's lines for connections closed before their head was complete. */
+    private static List<String> headsCutShort(Path accessLog) throws IOException {
+        if (!Files.exists(accessLog)) {
+            return List.of();
+        }
+        return Files.readAllLines(accessLog, StandardCharsets.UTF_8).stream().filter(l -> l.contains(" status=408 ")).toList();
+    }
+
     static final class Range {
         final AtomicLong min = new AtomicLong(Long.MAX_VALUE);
         final AtomicLong max = new AtomicLong(Long.MIN_VALUE);
+        final AtomicLong count = new AtomicLong();
 
         void add(long ms) {
             min.accumulateAndGet(ms, Math::min);
             max.accumulateAndGet(ms, Math::max);
+            count.incrementAndGet();
+        }
+
+        long count() {
+            return count.get();
         }
 
         long min() {

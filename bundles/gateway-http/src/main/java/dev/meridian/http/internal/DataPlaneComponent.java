@@ -229,12 +229,13 @@ public final class DataPlaneComponent {
                 https = new TrafficTls(server, http, TrafficTls.port(), host, selectors);
             }
             server.setHandler(handler);
-            server.setErrorHandler(new JsonErrorHandler(() -> engine.current().revision(), accessLog));
+            JsonErrorHandler errors = new JsonErrorHandler(() -> engine.current().revision(), accessLog);
+            server.setErrorHandler(errors);
             server.start();
-            sweeper = new SlowClientSweeper(connector, limits);
+            sweeper = new SlowClientSweeper(connector, limits, errors);
             sweeper.start();
             if (https != null) {
-                httpsSweeper = new SlowClientSweeper(https.connector(), limits);
+                httpsSweeper = new SlowClientSweeper(https.connector(), limits, errors);
                 httpsSweeper.start();
                 https.watch();
             }

@@ -1,5 +1,7 @@
 package dev.meridian.http.internal;
 
+import java.net.SocketAddress;
+
 import org.eclipse.jetty.http.HttpParser;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Connector;
@@ -73,6 +75,22 @@ final class GuardedConnection extends HttpConnection {
         return parser.inHeaderState() && !parser.isStart();
     }
 
+    /** Why the sweeper closed a connection. */
+    enum Overdue { HEAD, BODY }
+
+    /** The client's address, noted when the sweeper closes the connection (a closed channel has none). */
+    private volatile SocketAddress closedClient;
+
+    /** Who the sweeper closed this connection on; null before it did. */
+    SocketAddress closedClient() {
+        return closedClient;
+    }
+
+    /** When the pending head's first bytes arrived ({@link System#nanoTime()}), 0 when none is pending. */
+    long headSince() {
+        return headSince;
+    }
+
     /**
      * Closes the connection when its pending head is late or its pending body too slow; returns
      * what was wrong, or null. Called by the sweeper's thread: it reads the parser's state again
@@ -80,17 +98,18 @@ final class GuardedConnection extends HttpConnection {
      * to the next sweep), so a request whose head or body completed since the last read is not
      * closed for it.
      */
-    String closeIfOverdue(long now, ClientLimits limits) {
+    Overdue closeIfOverdue(long now, ClientLimits limits) {
         HttpParser parser = getParser();
         long head = headSince;
         if (head != 0 && limits.headLate(now - head) && inHead(parser)) {
+            closedClient = getEndPoint().getRemoteSocketAddress();
             getEndPoint().close();
-            return "request head not received within " + limits.headTimeout().toMillis() + " ms";
+            return Overdue.HEAD;
         }
         long body = bodySince;
         if (body != 0 && parser.inContentState() && limits.bodyTooSlow(getBytesIn() - bodyBase, now - body)) {
             getEndPoint().close();
-            return "request body slower than " + limits.minBodyRate() + " bytes/s";
+            return Overdue.BODY;
         }
         return null;
     }

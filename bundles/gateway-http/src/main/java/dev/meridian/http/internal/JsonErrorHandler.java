@@ -1,5 +1,7 @@
 package dev.meridian.http.internal;
 
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.function.LongSupplier;
 
 import org.eclipse.jetty.http.HttpField;
@@ -67,6 +69,24 @@ final class JsonErrorHandler extends ErrorHandler {
             response.write(true, null, callback);
         }
         return true;
+    }
+
+    /**
+     * The access log line of a connection the slow-client sweeper closed before its request head
+     * was complete: status 408 as nginx logs it (no answer is sent: the client is too slow to read
+     * one), nothing of the request known, {@code total_ms} since the head's first bytes.
+     */
+    void headCutShort(SocketAddress client, long nanos, String reason) {
+        if (accessLog == null) {
+            return;
+        }
+        StringBuilder line = new StringBuilder(200);
+        accessLog.timestamp(line, System.currentTimeMillis()).append(" api=- rev=").append(revision.getAsLong())
+            .append(" method=- path=\"-\" status=408 upstream_ms=- total_ms=");
+        GatewayHandler.millis(line, nanos).append(" request_id=- client=")
+            .append(client instanceof InetSocketAddress inet && inet.getAddress() != null ? inet.getAddress().getHostAddress() : "-")
+            .append(" refused=\"");
+        accessLog.log(LogText.append(line, reason).append('"').toString());
     }
 
     private String line(Request request, int status, long served, String requestId, String reason) {

@@ -25,11 +25,13 @@ final class SlowClientSweeper implements Runnable {
 
     private final AbstractConnector connector;
     private final ClientLimits limits;
+    private final JsonErrorHandler refusals; // writes the access log line of a head cut short; null = none
     private volatile boolean running = true;
 
-    SlowClientSweeper(AbstractConnector connector, ClientLimits limits) {
+    SlowClientSweeper(AbstractConnector connector, ClientLimits limits, JsonErrorHandler refusals) {
         this.connector = connector;
         this.limits = limits;
+        this.refusals = refusals;
     }
 
     /** The connection factory whose connections this sweeper can watch. */
@@ -66,9 +68,18 @@ final class SlowClientSweeper implements Runnable {
             long now = System.nanoTime();
             for (EndPoint endPoint : connector.getConnectedEndPoints()) {
                 if (endPoint.getConnection() instanceof GuardedConnection c) {
-                    String why = c.closeIfOverdue(now, limits);
-                    if (why != null) {
-                        LOG.debug("closed the connection of {}: {}", endPoint.getRemoteSocketAddress(), why);
+                    long headSince = c.headSince();
+                    GuardedConnection.Overdue overdue = c.closeIfOverdue(now, limits);
+                    if (overdue == GuardedConnection.Overdue.HEAD) {
+                        String why = "request head not received within " + limits.headTimeout().toMillis() + " ms";
+                        LOG.debug("closed the connection of {}: {}", c.closedClient(), why);
+                        if (refusals != null) {
+                            // Nobody else writes a line for it: the handler never saw a request (nginx logs these as 408).
+                            refusals.headCutShort(c.closedClient(), now - headSince, why);
+                        }
+                    } else if (overdue == GuardedConnection.Overdue.BODY) {
+                        // the request's own line is written by the handler when its exchange ends
+                        LOG.debug("closed a connection: request body slower than {} bytes/s", limits.minBodyRate());
                     }
                 }
             }
