@@ -254,15 +254,7 @@ final class MeridianNode implements AutoCloseable {
 
     /** Runs one Karaf shell command over ssh as {@code user} (a token's name, with the token as password). */
     String shellAs(String user, String secret, String command) throws IOException {
-        try (SshClient client = SshClient.setUpDefaultClient()) {
-            client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
-            client.start();
-            try (ClientSession session = client.connect(user, "127.0.0.1", sshPort).verify(15, TimeUnit.SECONDS).getSession()) {
-                session.addPasswordIdentity(secret);
-                session.auth().verify(15, TimeUnit.SECONDS);
-                return session.executeRemoteCommand(command);
-            }
-        }
+        return overSsh(user, secret, session -> session.executeRemoteCommand(command));
     }
 
     /**
@@ -270,21 +262,32 @@ final class MeridianNode implements AutoCloseable {
      * (then EOF), as {@code ssh node 'gateway:apply --input' < file} does; returns what it printed.
      */
     String shellAs(String user, String secret, String command, byte[] input) throws IOException {
+        return overSsh(user, secret, session -> {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (ChannelExec exec = session.createExecChannel(command)) {
+                exec.setIn(new ByteArrayInputStream(input));
+                exec.setOut(out);
+                exec.setErr(out);
+                exec.open().verify(15, TimeUnit.SECONDS);
+                exec.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), Duration.ofSeconds(60));
+            }
+            return out.toString(StandardCharsets.UTF_8);
+        });
+    }
+
+    /** What one authenticated ssh session does. */
+    private interface SshWork {
+        String run(ClientSession session) throws IOException;
+    }
+
+    private String overSsh(String user, String secret, SshWork work) throws IOException {
         try (SshClient client = SshClient.setUpDefaultClient()) {
             client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
             client.start();
             try (ClientSession session = client.connect(user, "127.0.0.1", sshPort).verify(15, TimeUnit.SECONDS).getSession()) {
                 session.addPasswordIdentity(secret);
                 session.auth().verify(15, TimeUnit.SECONDS);
-                ByteArrayOutputStream out = new ByteArrayOutputStream();
-                try (ChannelExec exec = session.createExecChannel(command)) {
-                    exec.setIn(new ByteArrayInputStream(input));
-                    exec.setOut(out);
-                    exec.setErr(out);
-                    exec.open().verify(15, TimeUnit.SECONDS);
-                    exec.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), Duration.ofSeconds(60));
-                }
-                return out.toString(StandardCharsets.UTF_8);
+                return work.run(session);
             }
         }
     }
