@@ -8,7 +8,7 @@ import java.util.concurrent.CompletionStage;
  * The explicit outcome of a policy phase: go on with the chain, stop it with a status, or
  * answer later. Instances of {@link #proceed()} are shared; rejections are immutable.
  */
-public sealed interface Decision permits Decision.Proceed, Decision.Reject, Decision.Pending {
+public sealed interface Decision permits Decision.Proceed, Decision.Reject, Decision.Respond, Decision.Pending {
 
     /** Go on with the next policy (or the upstream call). */
     static Decision proceed() {
@@ -23,6 +23,17 @@ public sealed interface Decision permits Decision.Proceed, Decision.Reject, Deci
     /** As {@link #reject(int, String)}, with extra response headers (e.g. {@code Retry-After}). */
     static Decision reject(int status, String message, Map<String, String> headers) {
         return new Reject(status, message, Map.copyOf(headers));
+    }
+
+    /**
+     * Stop the chain and answer the client with {@code status}, {@code headers} and no body
+     * (e.g. a CORS preflight's 204). The upstream is not called; response phases run as for a
+     * rejection.
+     *
+     * @since 1.2
+     */
+    static Decision respond(int status, Map<String, String> headers) {
+        return new Respond(status, Map.copyOf(headers));
     }
 
     /**
@@ -53,6 +64,21 @@ public sealed interface Decision permits Decision.Proceed, Decision.Reject, Deci
                 throw new IllegalArgumentException("reject status must be 4xx or 5xx: " + status);
             }
             Objects.requireNonNull(message, "message");
+            Objects.requireNonNull(headers, "headers");
+        }
+    }
+
+    /**
+     * Answer without the upstream, with an empty body (any status 200-599 but 1xx; 4xx/5xx
+     * carry no {@code {"error"}} body: use {@link Reject} for errors).
+     *
+     * @since 1.2
+     */
+    record Respond(int status, Map<String, String> headers) implements Decision {
+        public Respond {
+            if (status < 200 || status > 599) {
+                throw new IllegalArgumentException("respond status must be 200-599: " + status);
+            }
             Objects.requireNonNull(headers, "headers");
         }
     }

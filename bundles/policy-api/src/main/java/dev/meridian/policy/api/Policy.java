@@ -35,6 +35,21 @@ import org.osgi.annotation.versioning.ConsumerType;
 @ConsumerType
 public interface Policy {
 
+    /** {@link #order()} of a policy that must see every request first (CORS: preflight before authentication). */
+    int ORDER_EDGE = -1000;
+
+    /**
+     * Where this policy runs in its chain, whatever its place in the definition: chains run by
+     * ascending order, definition order among equals. Almost every policy keeps the default 0;
+     * {@link #ORDER_EDGE} is for policies that answer before authentication (a CORS preflight
+     * carries no credentials, Kong #4423). Read once when a revision is compiled.
+     *
+     * @since 1.2
+     */
+    default int order() {
+        return 0;
+    }
+
     /** Request phase. The default proceeds without changes. */
     default Decision onRequest(PolicyRequest request) {
         return Decision.proceed();

@@ -33,5 +33,19 @@ public interface PolicyFactory {
      *
      * @throws PolicyConfigException naming every invalid field
      */
-    Policy create(Map<String, Object> config) throws PolicyConfigException;
+    default Policy create(Map<String, Object> config) throws PolicyConfigException {
+        throw new PolicyConfigException("", "policy type '" + type() + "' needs a Meridian with policy API 1.2 (a PolicyContext)");
+    }
+
+    /**
+     * As {@link #create(Map)}, with what the gateway offers policies beyond the request (HTTP
+     * client, shared state, scheduler, clock, consumers). The engine always calls this one; the
+     * default ignores the context, so 1.0/1.1 factories (which implement {@link #create(Map)})
+     * keep working. A factory overrides exactly one of the two.
+     *
+     * @since 1.2
+     */
+    default Policy create(Map<String, Object> config, PolicyContext context) throws PolicyConfigException {
+        return create(config);
+    }
 }

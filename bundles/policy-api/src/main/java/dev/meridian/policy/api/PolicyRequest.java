@@ -29,8 +29,22 @@ public interface PolicyRequest {
     /** The revision serving this request. */
     long revision();
 
-    /** The client's IP address as seen on the socket. */
+    /**
+     * The client's IP address: the socket peer, or, when the peer is one of the node's trusted
+     * proxies ({@code MERIDIAN_TRUSTED_PROXIES}, CONTRACT §8), the right-most
+     * {@code X-Forwarded-For} hop that is not one of them. A spoofed header from any other peer
+     * is ignored. (Until 1.2: always the socket peer.)
+     */
     String clientAddress();
+
+    /**
+     * The IP address of the socket peer (a proxy when there is one).
+     *
+     * @since 1.2
+     */
+    default String peerAddress() {
+        return clientAddress();
+    }
 
     /** First value of a header. */
     Optional<String> header(String name);
