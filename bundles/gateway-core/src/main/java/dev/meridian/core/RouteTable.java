@@ -1,5 +1,10 @@
 package dev.meridian.core;
 
+import java.util.Optional;
+
+import dev.meridian.policy.api.ApiConsumer;
+import dev.meridian.policy.api.Consumers;
+
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -18,6 +23,25 @@ public final class RouteTable {
     private final Map<String, Route> byBasePath;
     private final List<Route> routes;
     private final LongAdder inFlight = new LongAdder();
+    private final Consumers consumers;
+
+    /** The consumer registry of a table compiled from a state without consumers. */
+    public static final Consumers NO_CONSUMERS = new Consumers() {
+        @Override
+        public Optional<ApiConsumer> byKey(String presentedKey) {
+            return Optional.empty();
+        }
+
+        @Override
+        public Optional<ApiConsumer> byId(String id) {
+            return Optional.empty();
+        }
+
+        @Override
+        public int size() {
+            return 0;
+        }
+    };
 
     /**
      * @param revision the revision compiled
@@ -25,6 +49,12 @@ public final class RouteTable {
      *                   after a policy bundle changed
      */
     public RouteTable(long revision, long generation, Collection<Route> routes) {
+        this(revision, generation, routes, NO_CONSUMERS);
+    }
+
+    /** @param consumers the revision's consumers, indexed for the policies' look-ups (CONTRACT §8) */
+    public RouteTable(long revision, long generation, Collection<Route> routes, Consumers consumers) {
+        this.consumers = java.util.Objects.requireNonNull(consumers, "consumers");
         this.revision = revision;
         this.generation = generation;
         this.routes = List.copyOf(routes);
@@ -45,6 +75,11 @@ public final class RouteTable {
 
     public long generation() {
         return generation;
+    }
+
+    /** The revision's consumers (what {@code PolicyContext.consumers()} answers from the newest table). */
+    public Consumers consumers() {
+        return consumers;
     }
 
     public List<Route> routes() {
