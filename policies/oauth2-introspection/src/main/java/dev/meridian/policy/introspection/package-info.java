@@ -1,0 +1,2 @@
+package dev.meridian.policy.introspection;
+
