@@ -17,9 +17,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The engine's SPI 1.2 seen from outside on one node of the shipped distribution: a policy that
  * answers without the upstream ({@code Decision.respond}, a CORS preflight's 204) is written with
- * its headers and no body, and {@code Policy.order} runs it before a policy written ahead of it that
- * would reject every request (an {@code ip-filter} denying every address stands in for
- * authentication); on the rejection of a real request the CORS response phase still adds its headers.
+ * its headers and no body, and {@code Policy.order} runs it before the authentication written ahead
+ * of it ({@code api-key}, which rejects every request here: no consumers are applied, and it reads
+ * them through its {@code PolicyContext}); on the rejection of a real request the CORS response
+ * phase still adds its headers, so the browser can read the 401.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class PolicyEngineE2EIT {
@@ -35,8 +36,8 @@ class PolicyEngineE2EIT {
         .api("edge", up -> String.join("\n", "id: edge", "basePath: /edge",
             "upstream: { url: '" + up.url("/") + "' }",
             "policies:",
-            "  - type: ip-filter",
-            "    deny: ['0.0.0.0/0', '::/0']",
+            "  - type: api-key",
+            "    header: X-Api-Key",
             "  - type: cors",
             "    origins: ['" + ORIGIN + "']",
             "    methods: [GET, POST]",
@@ -67,11 +68,12 @@ class PolicyEngineE2EIT {
     }
 
     @Test
-    void should_run_the_cors_response_phase_on_the_rejection_of_a_policy_that_runs_after_it() throws Exception {
+    void should_run_the_cors_response_phase_on_the_rejection_by_the_authentication_after_it() throws Exception {
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(node().trafficUrl("/edge/orders")))
             .header("Origin", ORIGIN).timeout(Duration.ofSeconds(15)).build(), HttpResponse.BodyHandlers.ofString());
 
-        assertEquals(403, r.statusCode(), r.headers() + " " + r.body());
+        assertEquals(401, r.statusCode(), r.headers() + " " + r.body());
+        assertTrue(r.headers().firstValue("WWW-Authenticate").isPresent(), r.headers().toString());
         assertEquals(ORIGIN, r.headers().firstValue("Access-Control-Allow-Origin").orElse(null),
             "the browser can read the rejection: " + r.headers());
         assertTrue(r.body().contains("\"error\""), r.body());
