@@ -20,7 +20,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * its headers and no body, and {@code Policy.order} runs it before the authentication written ahead
  * of it ({@code api-key}, which rejects every request here: no consumers are applied, and it reads
  * them through its {@code PolicyContext}); on the rejection of a real request the CORS response
- * phase still adds its headers, so the browser can read the 401.
+ * phase still adds its headers, so the browser can read the 401. The API lists its methods
+ * ({@code GET, POST}): a preflight still reaches the chain (a browser never asks an API to serve
+ * {@code OPTIONS}), any other {@code OPTIONS} is a 404 as before.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class PolicyEngineE2EIT {
@@ -33,7 +35,7 @@ class PolicyEngineE2EIT {
         .of(NodeSpec.of("core1", 16000, 6091))
         .cluster("core-it")
         .upstream(CountingUpstream::new)
-        .api("edge", up -> String.join("\n", "id: edge", "basePath: /edge",
+        .api("edge", up -> String.join("\n", "id: edge", "basePath: /edge", "methods: [GET, POST]",
             "upstream: { url: '" + up.url("/") + "' }",
             "policies:",
             "  - type: api-key",
@@ -77,6 +79,17 @@ class PolicyEngineE2EIT {
         assertEquals(ORIGIN, r.headers().firstValue("Access-Control-Allow-Origin").orElse(null),
             "the browser can read the rejection: " + r.headers());
         assertTrue(r.body().contains("\"error\""), r.body());
+        assertEquals(0, CLUSTER.upstream().total(), "the upstream is not called");
+    }
+
+    @Test
+    void should_refuse_an_options_request_that_is_not_a_preflight_when_the_api_does_not_list_options() throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(node().trafficUrl("/edge/orders")))
+            .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+            .header("Origin", ORIGIN)
+            .timeout(Duration.ofSeconds(15)).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertEquals(404, r.statusCode(), r.headers() + " " + r.body());
         assertEquals(0, CLUSTER.upstream().total(), "the upstream is not called");
     }
 }

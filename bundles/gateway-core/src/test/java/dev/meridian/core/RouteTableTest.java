@@ -1,6 +1,7 @@
 package dev.meridian.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -173,5 +174,15 @@ class RouteTableTest {
             () -> new Route(api, List.of(broken), new ApiMetrics("a")));
 
         assertTrue(e.getMessage().contains("of API a failed to tell its order"), e.getMessage());
+    }
+
+    @Test
+    void should_admit_preflights_only_for_a_chain_with_an_edge_policy() throws Exception {
+        ApiDefinition api = route("a", "/a").api();
+
+        assertTrue(new Route(api, List.of(at(0), at(Policy.ORDER_EDGE)), new ApiMetrics("a")).admitsPreflight());
+        assertTrue(new Route(api, List.of(at(Policy.ORDER_EDGE - 1)), new ApiMetrics("a")).admitsPreflight());
+        assertFalse(new Route(api, List.of(at(0), at(-999)), new ApiMetrics("a")).admitsPreflight());
+        assertFalse(new Route(api, List.of(), new ApiMetrics("a")).admitsPreflight());
     }
 }
