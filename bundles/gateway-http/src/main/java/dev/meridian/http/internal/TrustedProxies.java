@@ -225,15 +225,18 @@ final class TrustedProxies {
     /**
      * The value the gateway sends upstream as {@code X-Forwarded-For}: the chain received from a
      * trusted peer with the peer appended; from any other peer, the peer alone (what it says about
-     * earlier hops is dropped).
+     * earlier hops is dropped). An IPv6 peer is written without the brackets Jetty gives it, as
+     * proxies write {@code X-Forwarded-For} hops (nginx's {@code $proxy_add_x_forwarded_for}).
      */
     String forwardedFor(String peer, HttpFields fields) {
+        String hop = peer.length() > 2 && peer.charAt(0) == '[' && peer.charAt(peer.length() - 1) == ']'
+            ? peer.substring(1, peer.length() - 1) : peer;
         if (isEmpty() || !trusts(peer, 0, peer.length())) {
-            return peer;
+            return hop;
         }
         List<String> values = fields.getValuesList(HttpHeader.X_FORWARDED_FOR);
         if (values.isEmpty()) {
-            return peer;
+            return hop;
         }
         StringBuilder chain = new StringBuilder(64);
         for (String v : values) {
@@ -242,7 +245,7 @@ final class TrustedProxies {
                 chain.append(t).append(", ");
             }
         }
-        return chain.append(peer).toString();
+        return chain.append(hop).toString();
     }
 
     private static boolean isBlank(char c) {
@@ -317,8 +320,16 @@ final class TrustedProxies {
         return parseIpv4(s, from, to) >= 0 || parseIpv6(s, from, to) != null;
     }
 
-    /** Whether the address in [from, to) (no brackets or port; a zone is ignored) is trusted. */
+    /**
+     * Whether the address in [from, to) is trusted: an IP literal, an IPv6 one possibly in
+     * brackets (Jetty gives a peer's IPv6 address so: {@code [0:0:0:0:0:0:0:1]}) and with a zone,
+     * both ignored.
+     */
     boolean trusts(String s, int from, int to) {
+        if (to - from > 2 && s.charAt(from) == '[' && s.charAt(to - 1) == ']') {
+            from++;
+            to--;
+        }
         to = stripZone(s, from, to);
         long v4 = parseIpv4(s, from, to);
         if (v4 < 0) {
