@@ -201,17 +201,19 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         if (a instanceof Answer.Rejection r) {
             out.put(serverDate(j.request));
             r.headers().forEach(out::put);
-            Fields extra = e.rejectionFields();
-            if (extra != null) {
-                extra.forEach((name, value) -> {
-                    if (!Headers.skipOnResponse(name)) {
-                        out.put(name, value);
-                    }
-                });
-            }
+            putResponsePhaseFields(out, e);
             stamp(out, e.table(), e.requestId(), outcome, false);
             out.put(JSON);
             Content.Sink.write(response, true, ErrorBodies.json(r.message()), done);
+            return;
+        }
+        if (a instanceof Answer.Respond r) {
+            // a policy's answer without the upstream (a CORS preflight): its fields, then the response phase's, no body
+            out.put(serverDate(j.request));
+            r.headers().forEach(out::put);
+            putResponsePhaseFields(out, e);
+            stamp(out, e.table(), e.requestId(), outcome, false);
+            response.write(true, BufferUtil.EMPTY_BUFFER, done);
             return;
         }
         if (a instanceof Answer.Stored s) {
@@ -263,6 +265,18 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         }
         stamp(out, e.table(), e.requestId(), outcome, false);
         Content.copy(((JettyBody) up.body()).source(), response, done);
+    }
+
+    /** The fields the response phase set on the gateway's own answer (a rejection, a policy's respond). */
+    private static void putResponsePhaseFields(HttpFields.Mutable out, Exchange e) {
+        Fields extra = e.rejectionFields();
+        if (extra != null) {
+            extra.forEach((name, value) -> {
+                if (!Headers.skipOnResponse(name)) {
+                    out.put(name, value);
+                }
+            });
+        }
     }
 
     private void local(Request request, Response response, Callback callback, RouteTable table, Route route,
