@@ -85,17 +85,15 @@ final class TrustedProxies {
             if (ipv4 < 0 && ipv6 == null) {
                 throw invalid(raw, "not an IPv4 or IPv6 address");
             }
-            int max = ipv6 == null ? 32 : 128;
-            int prefix = max;
+            int prefix = ipv6 == null ? 32 : 128;
             if (slash >= 0) {
-                prefix = prefixLength(raw, slash + 1, max);
+                prefix = prefixLength(raw, slash + 1, prefix);
             }
             if (ipv6 != null && ipv6[0] == 0 && (ipv6[1] >>> 32) == 0xFFFFL && prefix >= 96) {
                 // ::ffff:a.b.c.d/n is IPv4 a.b.c.d/(n-96): mapped peers and hops are matched as IPv4
                 ipv4 = ipv6[1] & 0xFFFFFFFFL;
                 ipv6 = null;
                 prefix -= 96;
-                max = 32;
             }
             if (ipv6 == null) {
                 int addr = (int) ipv4;
