@@ -42,18 +42,25 @@ final class HazelcastSharedStates implements SharedStates, AutoCloseable {
     /**
      * Where every stage handed to a policy completes (SPI: a platform thread, never the
      * caller's): the continuation of a policy's pending decision runs here, so it must not block.
+     * Reads that miss the near cache hold a thread for a round trip ({@link HazelcastSharedState#get}):
+     * twice the cores, at least 4.
      */
-    private final ExecutorService executor = Executors.newFixedThreadPool(
-        Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
-            Thread t = new Thread(r, "meridian-state-io");
-            t.setDaemon(true);
-            return t;
-        });
+    private final ExecutorService executor;
 
     /** @param seal seals every value for its space and key, and refuses what it did not seal (CONTRACT §9) */
     HazelcastSharedStates(HazelcastInstance hazelcast, ClusterSeal seal) {
+        this(hazelcast, seal, Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), r -> {
+            Thread t = new Thread(r, "meridian-state-io");
+            t.setDaemon(true);
+            return t;
+        }));
+    }
+
+    /** @param executor where every stage completes; closed with this */
+    HazelcastSharedStates(HazelcastInstance hazelcast, ClusterSeal seal, ExecutorService executor) {
         this.hazelcast = hazelcast;
         this.seal = seal;
+        this.executor = executor;
     }
 
     /**
