@@ -67,6 +67,16 @@ final class StateProcessors {
             seal = (ClusterSeal) hazelcast.getUserContext().get(SEAL);
         }
 
+        /** Runs {@link #apply} on the entry's owner; a retried run starts without the last run's backup. */
+        @Override
+        public final R process(Map.Entry<String, byte[]> entry) {
+            backup = null;
+            return apply(entry, System.currentTimeMillis());
+        }
+
+        /** The operation on the entry, {@code now} by the owner's clock. */
+        abstract R apply(Map.Entry<String, byte[]> entry, long now);
+
         final ClusterSeal seal() {
             if (seal == null) {
                 throw new IllegalStateException("this cluster member has no shared-state configuration: it is not a"
@@ -121,8 +131,7 @@ final class StateProcessors {
         }
 
         @Override
-        public Boolean process(Map.Entry<String, byte[]> entry) {
-            long now = System.currentTimeMillis();
+        Boolean apply(Map.Entry<String, byte[]> entry, long now) {
             if (live(entry, now) != null) {
                 return false;
             }
@@ -148,8 +157,7 @@ final class StateProcessors {
         }
 
         @Override
-        public Boolean process(Map.Entry<String, byte[]> entry) {
-            long now = System.currentTimeMillis();
+        Boolean apply(Map.Entry<String, byte[]> entry, long now) {
             StateValue current = live(entry, now);
             if (current == null || current.isCounter() || !Arrays.equals(current.payload(), expected)) {
                 return false;
@@ -181,7 +189,7 @@ final class StateProcessors {
         }
 
         @Override
-        public Long process(Map.Entry<String, byte[]> entry) {
+        Long apply(Map.Entry<String, byte[]> entry, long now) {
             ByteBuffer args;
             try {
                 args = ByteBuffer.wrap(seal().open(additionContext(space, entry.getKey()), arguments));
@@ -190,7 +198,6 @@ final class StateProcessors {
             }
             long delta = args.getLong();
             long expiresAt = args.getLong();
-            long now = System.currentTimeMillis();
             StateValue current = live(entry, now);
             if (current != null && !current.isCounter()) {
                 throw new IllegalStateException("key '" + entry.getKey() + "' of shared state " + space

@@ -548,4 +548,33 @@ class HazelcastSharedStatesTest {
         assertEquals("v", text(await(hit)));
         node.close();
     }
+
+    /** A node in client mode ({@code MERIDIAN_CLUSTER_MODE=client}) with the client configuration a node gets. */
+    @Test
+    void should_serve_a_client_mode_node_with_its_own_near_cache() throws Exception {
+        String space = unique("client");
+        ClusterSettings settings = new ClusterSettings(CLUSTER, unique("client"), "default", "127.0.0.1", FIRST_PORT,
+            IntStream.range(FIRST_PORT, FIRST_PORT + 5).mapToObj(p -> "127.0.0.1:" + p).toList(), "client",
+            Duration.ofMinutes(10));
+        HazelcastInstance client = com.hazelcast.client.HazelcastClient.newHazelcastClient(
+            HazelcastMembership.clientConfig(settings));
+        try (HazelcastSharedStates states = new HazelcastSharedStates(client, ClusterSeal.of(SECRET))) {
+            SharedState remote = states.open(space);
+            await(on(0, space).putString("jwks", "v1", Duration.ZERO));
+            assertEquals("v1", nearCached(remote, "jwks"), "a client's get fills its own near cache");
+            await(on(1, space).putString("jwks", "v2", Duration.ZERO));
+            Awaitility.await("the change reaches the client's near copy").atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(1)).until(() -> !"v1".equals(text(remote.peek("jwks"))));
+            assertEquals("v2", text(await(remote.get("jwks"))));
+
+            assertTrue(await(remote.putIfAbsent("lease", utf8("client"), Duration.ofMinutes(1))));
+            assertFalse(await(on(2, space).putIfAbsent("lease", utf8("member"), Duration.ofMinutes(1))));
+            assertEquals(3, await(remote.addAndGet("n", 3, Duration.ZERO)));
+            assertEquals(3, count(await(on(2, space).get("n"))), "the member reads what the client counted");
+            assertTrue(await(remote.compareAndSet("jwks", utf8("v2"), utf8("v3"), Duration.ZERO)));
+            assertEquals("v3", text(await(on(0, space).get("jwks"))));
+        } finally {
+            client.shutdown();
+        }
+    }
 }
