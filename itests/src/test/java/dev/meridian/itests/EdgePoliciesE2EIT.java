@@ -12,6 +12,10 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +26,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -45,6 +51,8 @@ import com.sun.net.httpserver.HttpServer;
  * one fails in the browser; with {@code api-key} or a deny-all {@code ip-filter} written before
  * {@code cors}, the preflight is still answered and the page reads the 401/403. ip-filter:
  * clients bind 127.0.0.x (and {@code ::1}, the node listens on {@code ::}) as their source.
+ * Both bundles are then updated ({@code bundle:update -r}) twice each under a stream of
+ * preflights and filtered requests: every answer stays what it was.
  */
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class EdgePoliciesE2EIT {
@@ -282,6 +290,80 @@ class EdgePoliciesE2EIT {
         assertStatus(200, send("::1", "GET", path("ipf"), Map.of()));
         assertStatus(403, send("::1", "GET", path("ipf6"), Map.of()));
         assertStatus(200, send("127.0.0.1", "GET", path("ipf6"), Map.of()));
+    }
+
+    // ------------------------------------------------------------------ hot swap
+
+    @Test
+    void should_answer_every_request_alike_while_both_policy_bundles_are_updated() throws Exception {
+        MeridianNode node = CLUSTER.node(0);
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpRequest preflight = HttpRequest.newBuilder(URI.create(node.trafficUrl("/cors/hot")))
+            .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10))
+            .header("Origin", ALLOWED).header("Access-Control-Request-Method", "GET")
+            .header("Access-Control-Request-Headers", "x-trace").build();
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicLong answered = new AtomicLong();
+        List<String> wrong = new CopyOnWriteArrayList<>();
+        Thread browserLike = new Thread(() -> {
+            while (running.get()) {
+                try {
+                    HttpResponse<String> r = client.send(preflight, HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() != 204 || !ALLOWED.equals(r.headers().firstValue("Access-Control-Allow-Origin").orElse(null))) {
+                        wrong.add("preflight: " + r.statusCode() + " " + r.headers().map());
+                    }
+                    answered.incrementAndGet();
+                } catch (IOException | InterruptedException | RuntimeException e) {
+                    wrong.add("preflight: " + e);
+                }
+            }
+        }, "edge-hot-preflight");
+        Thread peers = new Thread(() -> {
+            while (running.get()) {
+                try {
+                    String denied = send("127.0.0.3", "GET", "/ipf/hot", Map.of());
+                    String allowed = send("127.0.0.1", "GET", "/ipf/hot", Map.of());
+                    if (!denied.startsWith("HTTP/1.1 403 ") || !allowed.startsWith("HTTP/1.1 200 ")) {
+                        wrong.add("ip-filter: " + firstLine(denied) + " / " + firstLine(allowed));
+                    }
+                    answered.addAndGet(2);
+                } catch (IOException | RuntimeException e) {
+                    wrong.add("ip-filter: " + e);
+                }
+            }
+        }, "edge-hot-peers");
+        browserLike.start();
+        peers.start();
+        int updates = 0;
+        try {
+            awaitMore(answered, 200);
+            for (int round = 0; round < 2; round++) {
+                for (String bundle : List.of("dev.meridian.policy.cors", "dev.meridian.policy.ip-filter")) {
+                    node.shell("bundle:update -r " + bundle);
+                    updates++;
+                    awaitMore(answered, 200);
+                }
+            }
+        } finally {
+            running.set(false);
+            browserLike.join(TimeUnit.SECONDS.toMillis(20));
+            peers.join(TimeUnit.SECONDS.toMillis(20));
+        }
+
+        System.out.printf("edge hot swap: %d requests answered through %d bundle updates, %d wrong%n", answered.get(),
+            updates, wrong.size());
+        assertEquals(List.of(), wrong.stream().limit(5).toList(), wrong.size() + " wrong answers");
+        assertEquals(4, updates);
+    }
+
+    private static void awaitMore(AtomicLong answered, long n) {
+        long before = answered.get();
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> answered.get() >= before + n);
+    }
+
+    private static String firstLine(String answer) {
+        int end = answer.indexOf("\r\n");
+        return end < 0 ? answer : answer.substring(0, end);
     }
 
     private static void assertStatus(int status, String answer) {
