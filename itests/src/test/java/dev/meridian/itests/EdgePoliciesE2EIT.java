@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,6 +29,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -100,6 +102,7 @@ class EdgePoliciesE2EIT {
     private static HttpServer otherPage;
     private static ChromeDriverService driverService;
     private static ChromeDriver browser;
+    private static Path profile;
 
     private static String api(String id, Upstream up, String policies) {
         return "id: " + id + "\nbasePath: /" + id + "\nupstream: { url: '" + up.url("/" + id + "-up") + "', timeout: 10s }\n"
@@ -120,7 +123,7 @@ class EdgePoliciesE2EIT {
             .setBinary("/usr/bin/chromium")
             .addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--user-data-dir=" + Files.createTempDirectory("edge-chromium"));
+                "--disable-sync", "--user-data-dir=" + (profile = Files.createTempDirectory("edge-chromium")));
         browser = new ChromeDriver(driverService, options);
         browser.manage().timeouts().scriptTimeout(Duration.ofSeconds(20)).pageLoadTimeout(Duration.ofSeconds(20));
     }
@@ -138,6 +141,13 @@ class EdgePoliciesE2EIT {
         }
         if (otherPage != null) {
             otherPage.stop(0);
+        }
+        if (profile != null) {
+            try (Stream<Path> files = Files.walk(profile)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (IOException e) {
+                System.err.println("leaving Chromium's profile " + profile + ": " + e);
+            }
         }
     }
 
