@@ -8,6 +8,7 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -75,7 +76,7 @@ record JwtConfig(KeySourceId source, String issuer, Set<String> audience, Set<JW
         }
         Objects.requireNonNull(clockSkew, "clockSkew");
         Objects.requireNonNull(consumerClaim, "consumerClaim");
-        requiredScopes = Set.copyOf(requiredScopes);
+        requiredScopes = Collections.unmodifiableSet(new LinkedHashSet<>(requiredScopes));   // in the given order: it is the challenge's scope
         Objects.requireNonNull(keyGrace, "keyGrace");
         Objects.requireNonNull(refreshInterval, "refreshInterval");
         Objects.requireNonNull(minRefetchInterval, "minRefetchInterval");
