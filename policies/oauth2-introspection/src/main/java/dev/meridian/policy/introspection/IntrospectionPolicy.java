@@ -58,8 +58,8 @@ final class IntrospectionPolicy implements Policy {
          return this.decide(request, hash, hit.get(), revoked.get());
       }
 
-      CompletionStage<Revocations> list = revoked.map(CompletableFuture::completedFuture).orElseGet(this.revocations::load);
-      CompletionStage<TokenInfo> info = hit.map(CompletableFuture::completedFuture).orElseGet(() -> this.lookup.lookup(key, token.get()));
+      CompletionStage<Revocations> list = revoked.<CompletionStage<Revocations>>map(CompletableFuture::completedFuture).orElseGet(this.revocations::load);
+      CompletionStage<TokenInfo> info = hit.<CompletionStage<TokenInfo>>map(CompletableFuture::completedFuture).orElseGet(() -> this.lookup.lookup(key, token.get()));
       return Decision.pending(info.<Revocations, Decision>thenCombine(list, (i, r) -> this.decide(request, hash, i, r)).exceptionally(this::failed));
    }
 

@@ -92,7 +92,7 @@ final class SharedLookup {
    private CompletionStage<TokenInfo> ask(String key, String token) {
       return this.identityProvider
          .apply(token)
-         .<CompletionStage>handle(
+         .<CompletionStage<TokenInfo>>handle(
             (info, e) -> {
                if (e != null) {
                   this.state.remove("lease:" + key);
@@ -113,7 +113,7 @@ final class SharedLookup {
          .thenCompose(
             found -> {
                if (found.isPresent()) {
-                  return CompletableFuture.completedFuture(found);
+                  return CompletableFuture.<Optional<TokenInfo>>completedFuture(found);
                } else {
                   return this.clock.millis() >= deadline
                      ? CompletableFuture.failedFuture(new IOException("no introspection answer within " + this.leaseTtl.toMillis() + " ms"))
