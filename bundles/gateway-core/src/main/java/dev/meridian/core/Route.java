@@ -1,5 +1,7 @@
 package dev.meridian.core;
 
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 
@@ -10,6 +12,12 @@ import dev.meridian.policy.api.Policy;
 /**
  * One API as compiled for one route table: the definition, the upstream it calls and its policy
  * chain. Immutable; the policy array is never modified after construction.
+ *
+ * <p>The chain is in <em>run order</em>: by ascending {@link Policy#order()}, definition order
+ * among equals (a stable sort; {@code order()} is read once, here). So a CORS policy
+ * ({@link Policy#ORDER_EDGE}) answers a preflight before any authentication whatever its place in
+ * the definition; response phases run in the reverse of this order. With every policy at the
+ * default 0 the chain is the definition's.
  *
  * <p>{@link #upstream()} is the definition's upstream as this node resolved it when it compiled
  * the table ({@code ${secret:NAME}} in its URL replaced, TLS files and secrets read into PEM
@@ -40,10 +48,32 @@ public final class Route {
         this.api = api;
         this.upstream = upstream;
         this.redaction = redaction;
-        this.policies = policies.toArray(new Policy[0]);
+        this.policies = inRunOrder(policies, api.id());
         this.methods = api.methods();
         this.anyMethod = methods.isEmpty();
         this.metrics = metrics;
+    }
+
+    /** {@code policies} stably sorted by {@link Policy#order()}, each read once. */
+    private static Policy[] inRunOrder(List<Policy> policies, String apiId) {
+        int n = policies.size();
+        Integer[] index = new Integer[n];
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            index[i] = i;
+            try {
+                order[i] = policies.get(i).order();
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("policy " + policies.get(i).getClass().getName() + " of API " + apiId
+                    + " failed to tell its order: " + e, e);
+            }
+        }
+        Arrays.sort(index, Comparator.comparingInt(i -> order[i])); // Arrays.sort on objects is stable
+        Policy[] out = new Policy[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = policies.get(index[i]);
+        }
+        return out;
     }
 
     public ApiDefinition api() {
@@ -76,6 +106,7 @@ public final class Route {
         return policies.length;
     }
 
+    /** The policy at {@code index} in run order (see the class comment), not definition order. */
     public Policy policy(int index) {
         return policies[index];
     }

@@ -25,6 +25,19 @@ public sealed interface Answer {
     record Stored(int status, Fields headers, byte[] body, long ageMillis) implements Answer {
     }
 
+    /**
+     * A policy's answer without the upstream ({@code Decision.respond}): {@code status},
+     * {@code headers} and an empty body, e.g. a CORS preflight's 204 with its
+     * {@code Access-Control-*} fields. Never cached (the cache does not look up an exchange
+     * answered before it). As for a {@link Rejection}, fields the response phase adds are
+     * {@link Exchange#rejectionFields()}, written after {@code headers} (replacing a name both set).
+     */
+    record Respond(int status, Map<String, String> headers) implements Answer {
+        public Respond {
+            headers = Map.copyOf(headers);
+        }
+    }
+
     /** The gateway's own answer (a policy, a limit, an upstream failure): a small JSON error. */
     record Rejection(int status, String message, Map<String, String> headers) implements Answer {
         public Rejection {

@@ -13,7 +13,7 @@ import dev.meridian.policy.api.PolicyResponse;
 /**
  * One request through the gateway, as every step sees it. Each part has one owner:
  * <ul>
- *   <li>the request's facts (method, path, query, route, table, id, client) are fixed when the
+ *   <li>the request's facts (method, path, query, route, table, id, client and peer) are fixed when the
  *       data plane makes the exchange;
  *   <li>its header fields are what the upstream will receive: the request phase changes them
  *       through {@link PolicyRequest};
@@ -34,6 +34,7 @@ public final class Exchange implements PolicyRequest {
     private final String query;
     private final String requestId;
     private final String clientAddress;
+    private final String peerAddress;
     private final long startNanos;
     private final Fields requestFields;
     private Map<String, Object> attributes;
@@ -47,12 +48,20 @@ public final class Exchange implements PolicyRequest {
     /** Request-phase policies that ran: their response phases run, in reverse. Owned by {@link PolicyChain}. */
     int policiesRun;
 
+    /** An exchange whose client is its socket peer (no trusted proxy in between). */
+    public Exchange(RouteTable table, Route route, String method, String path, String query, String requestId,
+                    String clientAddress, long startNanos, Fields requestFields) {
+        this(table, route, method, path, query, requestId, clientAddress, clientAddress, startNanos, requestFields);
+    }
+
     /**
      * @param query the raw query without {@code ?}, or null
+     * @param clientAddress the client as the node's trusted proxies imply it (CONTRACT §8)
+     * @param peerAddress the socket peer (the same as the client unless a trusted proxy is in between)
      * @param requestFields the client's header fields, adapted (changes are what the upstream gets)
      */
     public Exchange(RouteTable table, Route route, String method, String path, String query, String requestId,
-                    String clientAddress, long startNanos, Fields requestFields) {
+                    String clientAddress, String peerAddress, long startNanos, Fields requestFields) {
         this.table = table;
         this.route = route;
         this.method = method;
@@ -60,6 +69,7 @@ public final class Exchange implements PolicyRequest {
         this.query = query;
         this.requestId = requestId;
         this.clientAddress = clientAddress;
+        this.peerAddress = peerAddress;
         this.startNanos = startNanos;
         this.requestFields = requestFields;
     }
@@ -224,6 +234,11 @@ public final class Exchange implements PolicyRequest {
     @Override
     public String clientAddress() {
         return clientAddress;
+    }
+
+    @Override
+    public String peerAddress() {
+        return peerAddress;
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.meridian.core.Route;
 import dev.meridian.policy.api.Decision;
 import dev.meridian.policy.api.Policy;
 import dev.meridian.policy.api.PolicyResponse;
@@ -14,8 +15,16 @@ import dev.meridian.policy.api.PolicyResponse;
  * The request and response phases of a route's policy chain. A policy answering
  * {@link Decision.Pending} suspends the exchange without holding a thread; the chain resumes on
  * the thread that completes the stage, or answers 504 at the route's upstream timeout when it
- * never does. A policy that throws or returns null answers 500. Request phases run in order;
- * the response phases of those that ran, in reverse, on every answer (rejections and hits too).
+ * never does. A policy that throws or returns null answers 500. Request phases run in the route's
+ * run order ({@link Route}: by {@code Policy.order()}, then definition order);
+ * the response phases of those that ran, in reverse, on every answer (rejections, hits and
+ * {@code Decision.respond} answers too).
+ *
+ * <p>{@link Decision.Reject} and {@link Decision.Respond} stop the request phase and answer
+ * ({@link Answer.Rejection}, {@link Answer.Respond}); the upstream is not called and the response
+ * phases of the policies that ran, the answering one included, still run on that answer (a CORS
+ * policy adds its headers to its own preflight answer or to another policy's 401). In a response
+ * phase they replace the current answer.
  */
 public final class PolicyChain {
 
@@ -122,6 +131,8 @@ public final class PolicyChain {
     private static void apply(Exchange e, Decision d) {
         if (d instanceof Decision.Reject r) {
             e.answer(new Answer.Rejection(r.status(), r.message(), r.headers()));
+        } else if (d instanceof Decision.Respond r) {
+            e.answer(new Answer.Respond(r.status(), r.headers()));
         }
     }
 }

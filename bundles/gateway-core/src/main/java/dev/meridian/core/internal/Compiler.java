@@ -108,7 +108,8 @@ final class Compiler {
                 }
                 PolicySpec concrete = concrete(spec, resolved);
                 try {
-                    Policy policy = provider.get().factory().create(concrete.config());
+                    Policy policy = create(provider.get(), concrete);
+                    policy.order(); // read when the chain is built: a policy whose order() throws is refused here
                     prepare(new Compiled(concrete, provider.get(), policy));
                 } catch (PolicyConfigException e) {
                     resolved.redact(e.problems())
@@ -226,16 +227,26 @@ final class Compiler {
             return validated;
         }
         if (resolved.values().isEmpty()) {
-            return new Compiled(spec, provider.get(), provider.get().factory().create(spec.config()));
+            return new Compiled(spec, provider.get(), create(provider.get(), spec));
         }
         try {
-            return new Compiled(spec, provider.get(), provider.get().factory().create(spec.config()));
+            return new Compiled(spec, provider.get(), create(provider.get(), spec));
         } catch (PolicyConfigException e) {
             throw new PolicyConfigException(resolved.redact(e.problems()));
         } catch (RuntimeException e) {
             // its message (and the stack trace the engine would log) may quote the configuration's values
             throw new PolicyConfigException("", "policy type '" + spec.type() + "' failed to build: " + resolved.redact(e.toString()));
         }
+    }
+
+    /**
+     * The one place policies are built, at apply and in validation dry runs alike, with the
+     * factory's own context (a 1.0/1.1 factory's default {@code create(config, context)} ignores
+     * it). A dry run's instance may become the published one, so it gets the same context, not a
+     * throw-away one; see {@link FactoryContext} for what that means for timers.
+     */
+    private static Policy create(PolicyRegistry.Provider provider, PolicySpec spec) throws PolicyConfigException {
+        return provider.factory().create(spec.config(), provider.context());
     }
 
     private void prepare(Compiled c) {

@@ -1,5 +1,6 @@
 package dev.meridian.core.internal;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -41,11 +42,13 @@ import dev.meridian.core.NodeState;
 import dev.meridian.core.PluginInfo;
 import dev.meridian.core.RouteTable;
 import dev.meridian.core.Settings;
+import dev.meridian.core.SharedStates;
 import dev.meridian.core.TableListener;
 import dev.meridian.core.ValidationException;
 import dev.meridian.model.ApiDefinition;
 import dev.meridian.model.PolicySpec;
 import dev.meridian.model.Problem;
+import dev.meridian.policy.api.OutboundHttp;
 import dev.meridian.policy.api.PolicyConfigException;
 import dev.meridian.policy.api.PolicyFactory;
 
@@ -57,6 +60,12 @@ import dev.meridian.policy.api.PolicyFactory;
  * <p>A policy type whose bundle is being updated, refreshed or upgraded is <em>pending</em>
  * ({@link PendingTypes}, {@code MERIDIAN_TYPE_WAIT} [10s]), not absent: a publish that needs it
  * waits for it instead of failing, and the manager waits before it validates.
+ *
+ * <p>Every registered factory gets its own {@code PolicyContext} ({@link FactoryContexts}): made
+ * when it binds, passed to each of its {@code create} calls, closed (its timers cancelled) when it
+ * unbinds. The outbound HTTP client and the shared state behind the contexts are the optional
+ * services {@link OutboundHttp} and {@link SharedStates}, bound dynamically: contexts stay valid
+ * when those bundles restart.
  *
  * <p>{@link TableListener}s are told on the engine thread after each swap and after each change
  * of the node's state or policy types; nobody needs to poll {@link #current()}.
@@ -81,6 +90,7 @@ public final class EngineComponent implements GatewayEngine {
     private final Duration typeWait;
     private final PendingTypes pending;
     private final Compiler compiler;
+    private final FactoryContexts contexts;
     private PolicyBundles policyBundles;
     private final List<RouteTable> retiring = new ArrayList<>(); // engine thread only
     private final AtomicLong generation = new AtomicLong();
@@ -96,7 +106,8 @@ public final class EngineComponent implements GatewayEngine {
     private volatile boolean trafficPortOpen;
 
     public EngineComponent() {
-        this(Settings.duration("MERIDIAN_TYPE_WAIT", "10s"), SecretResolver.fromSettings());
+        this(Settings.duration("MERIDIAN_TYPE_WAIT", "10s"), SecretResolver.fromSettings(), Clock.systemUTC(),
+            Settings.nodeName());
     }
 
     /** @param typeWait how long a policy type being replaced is waited for ({@code MERIDIAN_TYPE_WAIT}) */
@@ -106,7 +117,16 @@ public final class EngineComponent implements GatewayEngine {
 
     /** @param secrets resolves {@code ${secret:NAME}} in policy configurations when a state is compiled */
     EngineComponent(Duration typeWait, SecretResolver secrets) {
+        this(typeWait, secrets, Clock.systemUTC(), Settings.nodeName());
+    }
+
+    /**
+     * @param clock what {@code PolicyContext.clock()} answers
+     * @param nodeName what {@code PolicyContext.nodeName()} answers
+     */
+    EngineComponent(Duration typeWait, SecretResolver secrets, Clock clock, String nodeName) {
         this.typeWait = typeWait;
+        this.contexts = new FactoryContexts(clock, nodeName, () -> published.table().consumers());
         this.pending = new PendingTypes(type -> registry.provider(type).isPresent(), typeWait, System::nanoTime, executor,
             this::nodeChanged);
         this.compiler = new Compiler(registry, id -> metrics.computeIfAbsent(id, ApiMetrics::new),
@@ -130,6 +150,7 @@ public final class EngineComponent implements GatewayEngine {
         }
         pending.close();
         executor.shutdownNow();
+        contexts.close();
     }
 
     @Reference(service = PolicyFactory.class, cardinality = ReferenceCardinality.MULTIPLE,
@@ -141,7 +162,8 @@ public final class EngineComponent implements GatewayEngine {
         registry.add(new PolicyRegistry.Provider(factory, type, (Long) ref.getProperty(Constants.SERVICE_ID),
             ranking instanceof Integer i ? i : 0,
             bundle == null ? "unknown" : bundle.getSymbolicName(),
-            bundle == null ? "0" : bundle.getVersion().toString()));
+            bundle == null ? "0" : bundle.getVersion().toString(),
+            contexts.open(type)));
         pending.providersChanged();
         nodeChanged();
         LOG.info("policy type '{}' provided by {} {}", type, bundle == null ? "?" : bundle.getSymbolicName(),
@@ -158,7 +180,8 @@ public final class EngineComponent implements GatewayEngine {
             pending.changed(type, bundle == null ? "unknown" : bundle.getSymbolicName(),
                 bundle == null ? "0" : bundle.getVersion().toString());
         }
-        registry.remove(factory, type);
+        // its instances may serve on until the chains are rebuilt; only its timers stop now
+        registry.remove(factory, type).ifPresent(p -> p.context().close());
         if (onPurpose) {
             pending.withdrawn(type);
         } else {
@@ -168,6 +191,26 @@ public final class EngineComponent implements GatewayEngine {
         LOG.info("policy type '{}' factory from {} went away{}", type, bundle == null ? "?" : bundle.getSymbolicName(),
             onPurpose ? " (bundle stopped)" : "");
         executor.execute(() -> recompileFor(type));
+    }
+
+    @Reference(service = OutboundHttp.class, cardinality = ReferenceCardinality.OPTIONAL,
+        policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindOutboundHttp(OutboundHttp http) {
+        contexts.bindHttp(http);
+    }
+
+    void unbindOutboundHttp(OutboundHttp http) {
+        contexts.unbindHttp(http);
+    }
+
+    @Reference(service = SharedStates.class, cardinality = ReferenceCardinality.OPTIONAL,
+        policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindSharedStates(SharedStates states) {
+        contexts.bindStates(states);
+    }
+
+    void unbindSharedStates(SharedStates states) {
+        contexts.unbindStates(states);
     }
 
     private static String typeOf(PolicyFactory factory, ServiceReference<PolicyFactory> ref) {

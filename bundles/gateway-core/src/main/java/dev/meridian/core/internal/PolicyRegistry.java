@@ -18,8 +18,12 @@ import dev.meridian.policy.api.PolicyFactory;
  */
 final class PolicyRegistry {
 
-    /** One registered factory and where it comes from. */
-    record Provider(PolicyFactory factory, String type, long serviceId, int ranking, String bundle, String version) {
+    /**
+     * One registered factory, where it comes from, and the context made for it when it bound
+     * (passed to every {@code create}, closed when it unbinds).
+     */
+    record Provider(PolicyFactory factory, String type, long serviceId, int ranking, String bundle, String version,
+                    FactoryContext context) {
     }
 
     private static final Comparator<Provider> PREFERENCE =
@@ -36,12 +40,13 @@ final class PolicyRegistry {
         byType = Map.copyOf(copy);
     }
 
-    /** Removes exactly this factory instance; other providers of the type stay. */
-    synchronized void remove(PolicyFactory factory, String type) {
+    /** Removes exactly this factory instance; other providers of the type stay. Answers what was removed. */
+    synchronized Optional<Provider> remove(PolicyFactory factory, String type) {
         List<Provider> list = byType.get(type);
         if (list == null) {
-            return;
+            return Optional.empty();
         }
+        Optional<Provider> removed = list.stream().filter(p -> p.factory() == factory).findFirst();
         List<Provider> kept = list.stream().filter(p -> p.factory() != factory).toList();
         Map<String, List<Provider>> copy = new HashMap<>(byType);
         if (kept.isEmpty()) {
@@ -50,6 +55,7 @@ final class PolicyRegistry {
             copy.put(type, kept);
         }
         byType = Map.copyOf(copy);
+        return removed;
     }
 
     Optional<Provider> provider(String type) {

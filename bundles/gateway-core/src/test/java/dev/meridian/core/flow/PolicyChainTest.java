@@ -9,10 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -39,6 +41,9 @@ class PolicyChainTest {
         return () -> f.cancel(false);
     });
 
+    /** How many exchanges reached the stand-in upstream unanswered (the gateway would have called it). */
+    private final AtomicInteger upstreamCalls = new AtomicInteger();
+
     @AfterEach
     void stop() {
         timer.shutdownNow();
@@ -57,6 +62,7 @@ class PolicyChainTest {
         CompletableFuture<Exchange> done = new CompletableFuture<>();
         Step upstream = (x, next) -> {
             if (!x.answered()) {
+                upstreamCalls.incrementAndGet();
                 x.answer(new Answer.Stored(200, new ListFields(), new byte[0], 0));
             }
             return true;
@@ -77,7 +83,17 @@ class PolicyChainTest {
     }
 
     private static Policy recording(String name, List<String> log) {
+        return recording(name, 0, log);
+    }
+
+    /** Records its phases in {@code log} and marks the request and the answer; runs at {@code order}. */
+    private static Policy recording(String name, int order, List<String> log) {
         return new Policy() {
+            @Override
+            public int order() {
+                return order;
+            }
+
             @Override
             public Decision onRequest(PolicyRequest request) {
                 log.add(name + ".request");
@@ -199,5 +215,135 @@ class PolicyChainTest {
         Exchange e = run(exchange()).get(5, TimeUnit.SECONDS);
         assertEquals(200, e.answer().status());
         assertNull(e.rejectionFields());
+    }
+
+    // ---- Policy.order
+
+    @Test
+    void should_run_an_edge_policy_first_and_its_response_phase_last_whatever_its_place() throws Exception {
+        List<String> log = new ArrayList<>();
+        run(exchange(recording("auth", log), recording("cors", Policy.ORDER_EDGE, log))).get(5, TimeUnit.SECONDS);
+        assertEquals(List.of("cors.request", "auth.request", "auth.response", "cors.response"), log);
+    }
+
+    @Test
+    void should_sort_by_order_and_keep_definition_order_among_equals() throws Exception {
+        List<String> log = new ArrayList<>();
+        Exchange e = exchange(recording("a", 0, log), recording("b", 10, log), recording("c", -5, log),
+            recording("d", 0, log), recording("e", Policy.ORDER_EDGE, log), recording("f", 0, log));
+
+        run(e).get(5, TimeUnit.SECONDS);
+
+        assertEquals(List.of("e.request", "c.request", "a.request", "d.request", "f.request", "b.request",
+            "b.response", "f.response", "d.response", "a.response", "c.response", "e.response"), log);
+    }
+
+    // ---- Decision.respond
+
+    /** Answers a preflight ({@code OPTIONS}) itself with 204; adds {@code Vary} to every answer in its response phase. */
+    private static Policy preflight(List<String> log) {
+        return new Policy() {
+            @Override
+            public int order() {
+                return ORDER_EDGE;
+            }
+
+            @Override
+            public Decision onRequest(PolicyRequest request) {
+                log.add("cors.request");
+                return Decision.respond(204, Map.of("Access-Control-Allow-Origin", "https://app.example",
+                    "Access-Control-Allow-Methods", "GET, POST"));
+            }
+
+            @Override
+            public Decision onResponse(PolicyRequest request, PolicyResponse response) {
+                log.add("cors.response " + response.status());
+                response.addHeader("Vary", "Origin");
+                return Decision.proceed();
+            }
+        };
+    }
+
+    private static Policy authentication(List<String> log) {
+        return new Policy() {
+            @Override
+            public Decision onRequest(PolicyRequest request) {
+                log.add("auth.request");
+                return Decision.reject(401, "no credentials");
+            }
+
+            @Override
+            public Decision onResponse(PolicyRequest request, PolicyResponse response) {
+                log.add("auth.response");
+                return Decision.proceed();
+            }
+        };
+    }
+
+    @Test
+    void should_answer_a_respond_without_the_upstream_and_run_the_response_phase_of_the_responder() throws Exception {
+        List<String> log = new ArrayList<>();
+
+        Exchange e = run(exchange(authentication(log), preflight(log))).get(5, TimeUnit.SECONDS);
+
+        Answer.Respond r = assertInstanceOf(Answer.Respond.class, e.answer());
+        assertEquals(204, r.status());
+        assertEquals(Map.of("Access-Control-Allow-Origin", "https://app.example", "Access-Control-Allow-Methods", "GET, POST"),
+            r.headers());
+        assertEquals("Origin", e.rejectionFields().first("Vary"), "the response phase adds to the policy's answer");
+        assertEquals(0, upstreamCalls.get(), "the upstream is not called");
+        assertEquals(List.of("cors.request", "cors.response 204"), log, "authentication never ran");
+        assertFalse(e.rejected(), "a respond is not an error answer");
+    }
+
+    @Test
+    void should_run_the_response_phases_of_the_policies_before_the_responder() throws Exception {
+        List<String> log = new ArrayList<>();
+        Policy responder = new Policy() {
+            @Override
+            public Decision onRequest(PolicyRequest request) {
+                return Decision.respond(200, Map.of("X-Answered-By", "policy"));
+            }
+        };
+
+        Exchange e = run(exchange(recording("first", log), responder, recording("never", log))).get(5, TimeUnit.SECONDS);
+
+        assertEquals(List.of("first.request", "first.response"), log);
+        assertEquals(200, e.answer().status());
+        assertEquals("answered", e.rejectionFields().first("X-first"));
+        assertEquals(0, upstreamCalls.get());
+    }
+
+    @Test
+    void should_take_a_respond_that_arrives_through_a_pending_decision() throws Exception {
+        CompletableFuture<Decision> later = new CompletableFuture<>();
+        Policy pending = new Policy() {
+            @Override
+            public Decision onRequest(PolicyRequest request) {
+                return Decision.pending(later);
+            }
+        };
+        CompletableFuture<Exchange> done = run(exchange(pending));
+        later.complete(Decision.respond(204, Map.of("Allow", "GET")));
+
+        Exchange e = done.get(5, TimeUnit.SECONDS);
+
+        assertEquals(new Answer.Respond(204, Map.of("Allow", "GET")), e.answer());
+        assertEquals(0, upstreamCalls.get());
+    }
+
+    @Test
+    void should_replace_the_upstream_answer_when_a_response_phase_responds() throws Exception {
+        Policy notModified = new Policy() {
+            @Override
+            public Decision onResponse(PolicyRequest request, PolicyResponse response) {
+                return Decision.respond(304, Map.of("ETag", "\"v1\""));
+            }
+        };
+
+        Exchange e = run(exchange(notModified)).get(5, TimeUnit.SECONDS);
+
+        assertEquals(1, upstreamCalls.get());
+        assertEquals(new Answer.Respond(304, Map.of("ETag", "\"v1\"")), e.answer());
     }
 }

@@ -8,7 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Dictionary;
@@ -19,6 +23,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
@@ -42,8 +47,12 @@ import dev.meridian.model.DefinitionException;
 import dev.meridian.model.DefinitionParser;
 import dev.meridian.model.Format;
 import dev.meridian.model.Problem;
+import dev.meridian.policy.api.OutboundHttp;
+import dev.meridian.policy.api.OutboundRequest;
+import dev.meridian.policy.api.OutboundResponse;
 import dev.meridian.policy.api.Policy;
 import dev.meridian.policy.api.PolicyConfigException;
+import dev.meridian.policy.api.PolicyContext;
 import dev.meridian.policy.api.PolicyFactory;
 
 class EngineComponentTest {
@@ -552,6 +561,109 @@ class EngineComponentTest {
         RouteTable table = publish(GatewayState.of(1, List.of(orders)));
 
         assertSame(second.last, table.match("/orders").policy(0), "never an instance of a factory that went away");
+    }
+
+    // ---- the factories' contexts (SPI 1.2)
+
+    @Test
+    void should_create_with_the_factory_context_at_validate_and_at_publish() throws Exception {
+        engine.deactivate();
+        Clock clock = Clock.fixed(Instant.parse("2026-12-03T05:00:00Z"), ZoneOffset.UTC);
+        engine = new EngineComponent(WAIT, SecretResolver.NONE, clock, "node-7");
+        engine.activate(null);
+        ContextFactory limit = new ContextFactory("limit");
+        ContextFactory other = new ContextFactory("other");
+        bind(limit);
+        bind(other);
+
+        engine.validate(List.of(api("orders", "/orders", "limit", "max: 5")));
+        publish(GatewayState.of(1, List.of(api("orders", "/orders", "limit", "max: 6"), api("b", "/b", "other", "max: 1"))));
+
+        assertEquals(2, limit.contexts.size(), "the dry run and the publish");
+        assertSame(limit.contexts.get(0), limit.contexts.get(1), "one context per factory, dry runs included");
+        assertNotSame(limit.contexts.get(0), other.contexts.get(0));
+        PolicyContext context = limit.contexts.get(0);
+        assertSame(clock, context.clock());
+        assertEquals("node-7", context.nodeName());
+        assertEquals(0, context.consumers().size(), "a state without consumers");
+    }
+
+    @Test
+    void should_cancel_the_timers_of_a_factory_when_it_unbinds_and_give_its_successor_a_new_context() throws Exception {
+        ContextFactory first = new ContextFactory("limit");
+        ServiceReference<PolicyFactory> ref = bind(first);
+        publish(GatewayState.of(1, List.of(api("orders", "/orders", "limit", "max: 5"))));
+        Future<?> timer = first.contexts.get(0).scheduler().every(Duration.ofMillis(5), () -> { });
+
+        engine.unbindPolicyFactory(first, ref); // its bundle is being updated
+        ContextFactory second = new ContextFactory("limit");
+        bind(second);
+        await().atMost(WAIT).until(() -> second.contexts.size() == 1); // the chain is rebuilt with the new factory
+
+        assertTrue(timer.isCancelled(), "a replaced bundle leaves no timer");
+        assertNotSame(first.contexts.get(0), second.contexts.get(0));
+        assertTrue(second.contexts.get(0).scheduler().every(Duration.ofHours(1), () -> { }).cancel(false),
+            "the successor's scheduler schedules");
+    }
+
+    @Test
+    void should_fail_a_context_call_clearly_until_the_services_are_bound() throws Exception {
+        ContextFactory factory = new ContextFactory("limit");
+        bind(factory);
+        publish(GatewayState.of(1, List.of(api("orders", "/orders", "limit", "max: 5"))));
+        PolicyContext context = factory.contexts.get(0);
+        OutboundRequest get = OutboundRequest.get(URI.create("https://idp.example/jwks"));
+
+        ExecutionException noHttp = assertThrows(ExecutionException.class,
+            () -> context.http().send(get).toCompletableFuture().get(5, TimeUnit.SECONDS));
+        ExecutionException noState = assertThrows(ExecutionException.class,
+            () -> context.state("limit.counters").get("k").toCompletableFuture().get(5, TimeUnit.SECONDS));
+        assertTrue(noHttp.getCause().getMessage().contains("gateway-http is not running"), noHttp.getCause().getMessage());
+        assertTrue(noState.getCause().getMessage().contains("gateway-cluster is not running"), noState.getCause().getMessage());
+
+        OutboundHttp http = request -> CompletableFuture.completedFuture(new OutboundResponse(200, Map.of(), new byte[0]));
+        engine.bindOutboundHttp(http);
+        assertEquals(200, context.http().send(get).toCompletableFuture().get(5, TimeUnit.SECONDS).status());
+        engine.unbindOutboundHttp(http);
+        assertThrows(ExecutionException.class, () -> context.http().send(get).toCompletableFuture().get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void should_refuse_at_validation_a_policy_whose_order_throws() throws Exception {
+        ContextFactory factory = new ContextFactory("limit");
+        factory.brokenOrder = true;
+        bind(factory);
+
+        ValidationException e = assertThrows(ValidationException.class,
+            () -> engine.validate(List.of(api("orders", "/orders", "limit", "max: 5"))));
+
+        assertEquals(List.of("policies[0]"), paths(e));
+        assertTrue(e.problems().get(0).message().contains("failed to build"), e.problems().get(0).message());
+    }
+
+    /** A 1.2 factory: records the context of every create. */
+    private static final class ContextFactory extends FakeFactory {
+        final List<PolicyContext> contexts = new java.util.concurrent.CopyOnWriteArrayList<>();
+        volatile boolean brokenOrder;
+
+        ContextFactory(String type) {
+            super(type);
+        }
+
+        @Override
+        public Policy create(Map<String, Object> config, PolicyContext context) throws PolicyConfigException {
+            contexts.add(context);
+            Policy p = create(config);
+            if (!brokenOrder) {
+                return p;
+            }
+            return new Policy() {
+                @Override
+                public int order() {
+                    throw new IllegalStateException("no order");
+                }
+            };
+        }
     }
 
     private static final class CountingFactory extends FakeFactory {

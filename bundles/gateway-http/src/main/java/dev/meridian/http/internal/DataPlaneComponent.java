@@ -116,6 +116,7 @@ public final class DataPlaneComponent {
         String host = Settings.string("MERIDIAN_HTTP_HOST", "0.0.0.0");
         int port = Settings.integer("MERIDIAN_HTTP_PORT", 8080);
         ClientLimits limits = clientLimits();
+        TrustedProxies proxies = trustedProxies();
         bodies = bodyStore();
         int cores = Runtime.getRuntime().availableProcessors();
         // The handler never blocks, so Jetty runs each request on the selector thread that read it
@@ -174,13 +175,13 @@ public final class DataPlaneComponent {
             client.getProtocolHandlers().put(JettyUpstream.earlyHints());
             // MERIDIAN_UPSTREAM_CLIENT=jetty sends every request through Jetty's HttpClient (see Http1Upstream)
             boolean lean = !Settings.string("MERIDIAN_UPSTREAM_CLIENT", "meridian").equalsIgnoreCase("jetty");
-            upstream = new JettyUpstream(client, threads, lean, upstreamTls, bodies);
+            upstream = new JettyUpstream(client, threads, lean, upstreamTls, bodies, proxies);
             policies = new PolicyChain((action, delayMillis) -> {
                 org.eclipse.jetty.util.thread.Scheduler.Task task = client.getScheduler().schedule(action, delayMillis,
                     TimeUnit.MILLISECONDS);
                 return task::cancel;
             });
-            handler = new GatewayHandler(engine, accessLog, () -> pipeline);
+            handler = new GatewayHandler(engine, accessLog, () -> pipeline, proxies);
             rebuildSteps();
 
             // Jetty's default pool checks its memory bound (summing every pooled buffer of every
@@ -269,7 +270,8 @@ public final class DataPlaneComponent {
             bodyMetrics = context.registerService(MetricsSource.class, bodies::metrics, null);
         }
         engine.trafficPortOpen(true);
-        LOG.info("Meridian traffic port listening on {}:{} ({} selectors)", host, connector.getLocalPort(), selectors);
+        LOG.info("Meridian traffic port listening on {}:{} ({} selectors, trusted proxies: {})", host, connector.getLocalPort(),
+            selectors, proxies);
         if (https != null) {
             LOG.info("Meridian HTTPS traffic port listening on {}:{} ({} selectors)", host, https.connector().getLocalPort(),
                 selectors);
@@ -296,6 +298,21 @@ public final class DataPlaneComponent {
         // 64m: 1/16 of the default 1g heap (MERIDIAN_HEAP), the size of the cache's fast tier; 1,024
         // bodies of a full 64 KiB at once before the next goes to disk
         return BodyStore.open(dir, Settings.bytes("MERIDIAN_BODY_BUFFER", "64k"), Settings.bytes("MERIDIAN_BODY_MEMORY", "64m"));
+    }
+
+    /**
+     * {@code MERIDIAN_TRUSTED_PROXIES} [none] (CONTRACT §8). An invalid entry stops the data plane
+     * from starting (the traffic port stays closed, {@code /ready} says 503): trusting none instead
+     * would make every client behind the proxies one address, the proxy's, which an
+     * {@code ip-filter} allowing the proxies' network would then let through, whoever the client.
+     */
+    private static TrustedProxies trustedProxies() {
+        try {
+            return TrustedProxies.parse(Settings.string(TrustedProxies.SETTING, ""));
+        } catch (IllegalArgumentException invalid) {
+            LOG.error("the traffic port does not start: {}", invalid.getMessage());
+            throw invalid;
+        }
     }
 
     /** {@code MERIDIAN_HEADER_TIMEOUT} [10s], {@code MERIDIAN_MIN_BODY_RATE} [1024 bytes/s], {@code MERIDIAN_BODY_GRACE} [5s]. */

@@ -68,14 +68,18 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     private volatile Steps steps;
     private volatile CacheSteps cache = CacheSteps.NONE;
     private final Supplier<Pipeline> pipeline;
+    /** Whose {@code X-Forwarded-For} is believed: the client address of policies and the access log. */
+    private final TrustedProxies proxies;
     private volatile boolean draining;
 
-    GatewayHandler(GatewayEngine engine, AccessLog accessLog, Supplier<Pipeline> pipeline) {
-        this(engine::current, engine::countUnmatched, accessLog, pipeline);
+    GatewayHandler(GatewayEngine engine, AccessLog accessLog, Supplier<Pipeline> pipeline, TrustedProxies proxies) {
+        this(engine::current, engine::countUnmatched, accessLog, pipeline, proxies);
     }
 
     /** A handler serving the tables {@code tables} gives, counting requests no route matches with {@code unmatched}. */
-    GatewayHandler(Supplier<RouteTable> tables, Runnable unmatched, AccessLog accessLog, Supplier<Pipeline> pipeline) {
+    GatewayHandler(Supplier<RouteTable> tables, Runnable unmatched, AccessLog accessLog, Supplier<Pipeline> pipeline,
+                   TrustedProxies proxies) {
+        this.proxies = proxies;
         this.tables = tables;
         this.unmatched = unmatched;
         this.accessLog = accessLog;
@@ -140,8 +144,9 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             local(request, response, callback, table, route, requestId, start, 413, "request body larger than 10 MiB");
             return true;
         }
+        String peer = Request.getRemoteAddr(request);
         Exchange e = new Exchange(table, route, request.getMethod(), path, uri.getQuery(), requestId,
-            Request.getRemoteAddr(request), start, new JettyFields(request.getHeaders()));
+            proxies.client(peer, request.getHeaders()), peer, start, new JettyFields(request.getHeaders()));
         e.put(JETTY, new Jetty(request, response, callback));
         Steps run = steps;
         CacheSteps c = cache;
@@ -196,17 +201,19 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         if (a instanceof Answer.Rejection r) {
             out.put(serverDate(j.request));
             r.headers().forEach(out::put);
-            Fields extra = e.rejectionFields();
-            if (extra != null) {
-                extra.forEach((name, value) -> {
-                    if (!Headers.skipOnResponse(name)) {
-                        out.put(name, value);
-                    }
-                });
-            }
+            putResponsePhaseFields(out, e);
             stamp(out, e.table(), e.requestId(), outcome, false);
             out.put(JSON);
             Content.Sink.write(response, true, ErrorBodies.json(r.message()), done);
+            return;
+        }
+        if (a instanceof Answer.Respond r) {
+            // a policy's answer without the upstream (a CORS preflight): its fields, then the response phase's, no body
+            out.put(serverDate(j.request));
+            r.headers().forEach(out::put);
+            putResponsePhaseFields(out, e);
+            stamp(out, e.table(), e.requestId(), outcome, false);
+            response.write(true, BufferUtil.EMPTY_BUFFER, done);
             return;
         }
         if (a instanceof Answer.Stored s) {
@@ -258,6 +265,18 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         }
         stamp(out, e.table(), e.requestId(), outcome, false);
         Content.copy(((JettyBody) up.body()).source(), response, done);
+    }
+
+    /** The fields the response phase set on the gateway's own answer (a rejection, a policy's respond). */
+    private static void putResponsePhaseFields(HttpFields.Mutable out, Exchange e) {
+        Fields extra = e.rejectionFields();
+        if (extra != null) {
+            extra.forEach((name, value) -> {
+                if (!Headers.skipOnResponse(name)) {
+                    out.put(name, value);
+                }
+            });
+        }
     }
 
     private void local(Request request, Response response, Callback callback, RouteTable table, Route route,
@@ -355,8 +374,15 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             LogText.append(line, request.getHttpURI().getPath()).append("\" status=").append(status)
                 .append(" upstream_ms=");
             millis(line, upstreamNanos).append(" total_ms=");
-            millis(line, total).append(" request_id=").append(requestId)
-                .append(" client=").append(Request.getRemoteAddr(request));
+            millis(line, total).append(" request_id=").append(requestId);
+            // the client the trusted proxies imply (an IP literal, checked: nothing to escape), and
+            // the peer beside it when that is a proxy
+            String peer = Request.getRemoteAddr(request);
+            String client = proxies.client(peer, request.getHeaders());
+            line.append(" client=").append(client);
+            if (!client.equals(peer)) {
+                line.append(" peer=").append(peer);
+            }
             if (failure != null) {
                 // a failure's text may name the upstream's resolved address (a secret's value): redacted
                 String text = failure.toString();

@@ -65,8 +65,18 @@ final class JettyUpstream implements UpstreamClient {
     /** Where request bodies are received whole before the upstream call; null = streamed ({@code MERIDIAN_REQUEST_BUFFERING=off}). */
     private final BodyStore bodies;
 
-    /** @param bodies where request bodies are kept until they arrived whole; null streams them to the upstream */
+    /** The node's trusted proxies: whose {@code X-Forwarded-For} chain is passed on. */
+    private final TrustedProxies proxies;
+
+    /** An upstream client for a node that trusts no proxy. */
     JettyUpstream(HttpClient client, Executor executor, boolean lean, UpstreamTlsContexts tls, BodyStore bodies) {
+        this(client, executor, lean, tls, bodies, TrustedProxies.NONE);
+    }
+
+    /** @param bodies where request bodies are kept until they arrived whole; null streams them to the upstream */
+    JettyUpstream(HttpClient client, Executor executor, boolean lean, UpstreamTlsContexts tls, BodyStore bodies,
+                  TrustedProxies proxies) {
+        this.proxies = proxies;
         this.bodies = bodies;
         this.client = client;
         this.executor = executor;
@@ -362,8 +372,9 @@ final class JettyUpstream implements UpstreamClient {
 
     /**
      * The client's fields as a proxy forwards them, then the gateway's own {@code X-Forwarded-*}.
-     * Until trusted proxies arrive (CONTRACT §8) nothing a client says about earlier hops is
-     * believed: {@code X-Forwarded-For} is the socket peer alone, whatever the client sent.
+     * {@code X-Forwarded-For} is the chain a trusted proxy sent with that proxy appended
+     * (CONTRACT §8); from any other peer, the peer alone: what it says about earlier hops is not
+     * believed, and never reaches the upstream.
      */
     private void copyRequestHeaders(Exchange e, Request in, HttpFields from, HttpFields.Mutable to) {
         String[] tokens = Headers.connectionTokens(from);
@@ -373,7 +384,7 @@ final class JettyUpstream implements UpstreamClient {
             }
             to.add(field);
         }
-        to.put(HttpHeader.X_FORWARDED_FOR, e.clientAddress());
+        to.put(HttpHeader.X_FORWARDED_FOR, proxies.forwardedFor(e.peerAddress(), in.getHeaders()));
         to.put(HttpHeader.X_FORWARDED_PROTO, in.isSecure() ? "https" : "http");
         String host = in.getHeaders().get(HttpHeader.HOST);
         if (host != null) {

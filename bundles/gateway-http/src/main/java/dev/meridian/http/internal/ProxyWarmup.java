@@ -81,7 +81,7 @@ final class ProxyWarmup {
             connector.setPort(0);
             server.addConnector(connector);
             RouteTable[] table = {RouteTable.empty()};
-            GatewayHandler handler = new GatewayHandler(() -> table[0], () -> { }, null, pipeline);
+            GatewayHandler handler = new GatewayHandler(() -> table[0], () -> { }, null, pipeline, TrustedProxies.NONE);
             handler.steps(steps, CacheSteps.NONE);
             server.setHandler(handler);
             server.start();

@@ -46,7 +46,7 @@ public final class DefinitionValidator {
   private static final long MIN_CACHE_BYTES = 1L << 20;
   private static final long MAX_CACHE_BYTES = 1L << 40;
   private static final Set<String> DEFINITION_FIELDS =
-      Set.of("id", "basePath", "methods", "upstream", "policies", "cache");
+      Set.of("kind", "id", "basePath", "methods", "upstream", "policies", "cache");
   private static final Set<String> UPSTREAM_FIELDS = Set.of("url", "timeout", "pool", "tls");
   private static final Set<String> TLS_FIELDS = Set.of("ca", "cert", "key");
   private static final Set<String> POOL_FIELDS = Set.of("maxConnections", "warm");
@@ -73,6 +73,10 @@ public final class DefinitionValidator {
   public Checked definition(Map<?, ?> doc, String path) {
     int before = problems.size();
     unknownFields(doc, DEFINITION_FIELDS, path);
+    Object kind = optional(doc, "kind");
+    if (kind != ABSENT && !"api".equals(kind)) {
+      report(Paths.field(path, "kind"), "an API definition has no kind or kind: api");
+    }
 
     String idPath = Paths.field(path, "id");
     String id = string(required(doc, "id", idPath), idPath);

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# What identity costs: requests/s of one node through an API with the jwt policy (RS256 token,
+# JWKS from a local server), one with the api-key policy (10,000 consumers applied) and one
+# plain pass-through API, next to the nginx peer, in front of the same upstream, interleaved in
+# one run (nginx, pass, jwt, key, nginx, ...). Issue 12's goal: jwt and api-key at most 15% below
+# pass-through.
+#
+# Usage: bench/identity.sh [DURATION_S=10] [ROUNDS=2] [CONNECTIONS=64] [CONSUMERS=10000]
+# Needs: wrk, nginx, curl, openssl, python3, a built distribution (mvn install -DskipTests).
+set -euo pipefail
+dur=${1:-10} rounds=${2:-2} conns=${3:-64} consumers=${4:-10000}
+source "$(dirname "$0")/lib.sh"
+JWKS_PORT=19090
+keys=$work/identity; rm -rf "$keys"; mkdir -p "$keys"
+
+# A signing key, its JWKS (served over HTTP on loopback) and one token valid for a day.
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$keys/key.pem" 2>/dev/null
+modulus=$(openssl rsa -in "$keys/key.pem" -noout -modulus | cut -d= -f2)
+python3 - "$modulus" >"$keys/jwks.json" <<'PY'
+import base64, json, sys
+n = bytes.fromhex(sys.argv[1])
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+print(json.dumps({"keys": [{"kty": "RSA", "kid": "bench-1", "use": "sig", "alg": "RS256",
+                            "n": b64(n), "e": b64((65537).to_bytes(3, "big"))}]}))
+PY
+b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+now=$(date +%s)
+head=$(printf '{"alg":"RS256","kid":"bench-1","typ":"JWT"}' | b64url)
+body=$(printf '{"iss":"https://idp.bench/","aud":"orders","sub":"bench-user","scope":"orders:read","iat":%d,"exp":%d}' "$now" $((now + 86400)) | b64url)
+sig=$(printf '%s.%s' "$head" "$body" | openssl dgst -sha256 -sign "$keys/key.pem" -binary | b64url)
+token="$head.$body.$sig"
+
+python3 -m http.server $JWKS_PORT --bind 127.0.0.1 --directory "$keys" >/dev/null 2>&1 &
+jwks_pid=$!
+trap 'kill $jwks_pid 2>/dev/null || true; cleanup' EXIT
+
+start_all
+trap 'kill $jwks_pid 2>/dev/null || true; cleanup' EXIT
+put_api pass "id: pass
+basePath: /pass
+upstream: { url: 'http://127.0.0.1:$UP' }"
+put_api jwt "id: jwt
+basePath: /jwt
+upstream: { url: 'http://127.0.0.1:$UP' }
+policies:
+  - type: jwt
+    jwksUrl: http://127.0.0.1:$JWKS_PORT/jwks.json
+    issuer: https://idp.bench/
+    audience: [orders]
+    algorithms: [RS256]
+    requiredScopes: [orders:read]"
+
+# $consumers consumers with one key each (stored as SHA-256), applied as one revision.
+python3 - "$consumers" >"$keys/consumers.yaml" <<'PY'
+import hashlib, sys
+for i in range(int(sys.argv[1])):
+    h = hashlib.sha256(f"bench-key-{i}".encode()).hexdigest()
+    print(f"---\nkind: consumer\nid: c{i}\ngroups: [bench]\nkeys: [{{id: k{i}, hash: 'sha256:{h}'}}]")
+PY
+curl -fsS -u "admin:$PASSWORD" -H 'Content-Type: application/yaml' -X POST \
+  "http://127.0.0.1:$ADMIN/api/v1/apply" --data-binary @"$keys/consumers.yaml" >/dev/null
+put_api key "id: key
+basePath: /key
+upstream: { url: 'http://127.0.0.1:$UP' }
+policies:
+  - type: api-key
+    allow: [bench]"
+apikey=bench-key-$((consumers / 2))
+
+check() { local code; code=$(curl -s -o /dev/null -w '%{http_code}' "$@"); [[ $code == 200 ]] || { echo "$0: $* answered $code" >&2; exit 1; }; }
+check "http://127.0.0.1:$HTTP/pass/"
+check -H "Authorization: Bearer $token" "http://127.0.0.1:$HTTP/jwt/"
+check -H "X-Api-Key: $apikey" "http://127.0.0.1:$HTTP/key/"
+
+run() { # WHO URL [HEADER]
+  local who=$1 url=$2 line; sleep 2
+  line=$(HEADER=${3:-} "$shared/bench.sh" "$url" "$dur" "$conns"); echo "$who $line" >&2; echo "$who $line"
+}
+echo "# warm-up ${dur}s each" >&2
+for lane in "/pass/" "/jwt/|Authorization: Bearer $token" "/key/|X-Api-Key: $apikey"; do
+  HEADER=${lane#*|}; [[ $lane == *"|"* ]] || HEADER=
+  HEADER=$HEADER "$shared/bench.sh" "http://127.0.0.1:$HTTP${lane%%|*}" "$dur" "$conns" >/dev/null
+done
+
+lines=$(for r in $(seq "$rounds"); do
+  run nginx "http://127.0.0.1:$PEER/"
+  run pass "http://127.0.0.1:$HTTP/pass/"
+  run jwt "http://127.0.0.1:$HTTP/jwt/" "Authorization: Bearer $token"
+  run key "http://127.0.0.1:$HTTP/key/" "X-Api-Key: $apikey"
+done)
+
+awk '
+  { who=$1; for (i=2;i<=NF;i++){ split($i,kv,"="); v[kv[1]]=kv[2] }
+    rps[who]+=v["rps"]; p99[who]+=v["p99_ms"]; n[who]++; bad[who]+=v["non2xx3xx"]+v["errors"] }
+  END { for (w in rps) { r[w]=rps[w]/n[w]; p[w]=p99[w]/n[w] }
+        printf "SUMMARY nginx_rps=%.0f pass_rps=%.0f jwt_rps=%.0f key_rps=%.0f jwt_vs_pass=%.3f key_vs_pass=%.3f pass_vs_nginx=%.2f p99_ms_pass=%.2f p99_ms_jwt=%.2f p99_ms_key=%.2f failures=%d\n",
+               r["nginx"], r["pass"], r["jwt"], r["key"], r["jwt"]/r["pass"], r["key"]/r["pass"], r["pass"]/r["nginx"],
+               p["pass"], p["jwt"], p["key"], bad["pass"]+bad["jwt"]+bad["key"] }' <<<"$lines"
