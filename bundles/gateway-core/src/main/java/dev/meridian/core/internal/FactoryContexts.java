@@ -16,6 +16,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import dev.meridian.core.SharedStates;
 import dev.meridian.policy.api.ApiConsumer;
 import dev.meridian.policy.api.Consumers;
@@ -41,6 +44,8 @@ import dev.meridian.policy.api.SharedState;
  * as {@link PolicyContext} promises — and never blocks or throws.
  */
 final class FactoryContexts implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FactoryContexts.class);
 
     /** Threads of the policy timer pool: policy tasks are short (they start I/O, they do not wait for it). */
     static final int TIMER_THREADS = 2;
@@ -225,7 +230,9 @@ final class FactoryContexts implements AutoCloseable {
                 SharedState target = target();
                 return target == null ? Optional.empty() : target.peek(key);
             } catch (RuntimeException e) {
-                return Optional.empty(); // a peek answers from memory or not at all; the stage calls report the failure
+                // a peek answers from memory or not at all; the stage calls report the failure
+                LOG.debug("peek of shared state '{}' failed: {}", name, e.toString());
+                return Optional.empty();
             }
         }
 
