@@ -216,7 +216,7 @@ class ConsumersE2EIT {
         HttpRequest stale = HttpRequest.newBuilder(URI.create(first.adminUrl("/api/v1/consumers/eve")))
             .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
                 "admin:consumers-secret".getBytes(StandardCharsets.UTF_8)))
-            .header("Content-Type", "application/json").header("If-Match", "\"1\"")
+            .header("Content-Type", "application/json").header("If-Match", "\"0\"") // the state before the first apply
             .PUT(HttpRequest.BodyPublishers.ofString("{\"id\":\"eve\",\"keys\":[]}")).build();
         HttpResponse<String> conflict = CLIENT.send(stale, HttpResponse.BodyHandlers.ofString());
         assertEquals(409, conflict.statusCode(), conflict.body());
