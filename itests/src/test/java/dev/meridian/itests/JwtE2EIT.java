@@ -298,7 +298,7 @@ class JwtE2EIT {
     void should_change_nothing_while_the_IdP_is_down_for_a_minute() throws Exception {
         AtomicBoolean running = new AtomicBoolean(true);
         Map<Integer, AtomicLong> statuses = new ConcurrentHashMap<>();
-        ExecutorService pool = Executors.newFixedThreadPool(6);
+        ExecutorService pool = Executors.newFixedThreadPool(8);   // 6 valid-token clients + 2 forgers
         Map<Integer, AtomicLong> forgedStatuses = new ConcurrentHashMap<>();
         IDP.resetCounts();
         IDP.down();
