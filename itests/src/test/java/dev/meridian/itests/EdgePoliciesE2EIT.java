@@ -299,8 +299,8 @@ class EdgePoliciesE2EIT {
         String badCidr = "id: bad-ipf\nbasePath: /bad-ipf\nupstream: { url: 'http://127.0.0.1:1/' }\npolicies:\n"
             + "  - type: ip-filter\n    deny: [10.0.0.0/8, 10.0.0.1/8]\n";
 
-        var cors = node.send("PUT", "/api/v1/apis/bad-cors", "application/yaml", corsStar);
-        var ipf = node.send("PUT", "/api/v1/apis/bad-ipf", "application/yaml", badCidr);
+        HttpResponse<String> cors = node.send("PUT", "/api/v1/apis/bad-cors", "application/yaml", corsStar);
+        HttpResponse<String> ipf = node.send("PUT", "/api/v1/apis/bad-ipf", "application/yaml", badCidr);
 
         assertEquals(422, cors.statusCode(), cors.body());
         assertTrue(cors.body().contains("policies[0].origins"), cors.body());
