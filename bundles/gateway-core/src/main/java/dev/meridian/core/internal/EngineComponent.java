@@ -99,6 +99,11 @@ public final class EngineComponent implements GatewayEngine {
     private final LongAdder unmatched = new LongAdder();
     private final AtomicInteger retiringCount = new AtomicInteger();
     private final Set<TableListener> listeners = new CopyOnWriteArraySet<>();
+    /** What runs at markReady before the node turns ready ({@link #beforeReady}). */
+    private final List<java.util.function.Function<RouteTable, java.util.concurrent.CompletionStage<?>>> readyHooks =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The most a hook may hold readiness. */
+    private static final long READY_HOOK_BOUND_SECONDS = 10;
 
     private volatile Published published = new Published(GatewayState.EMPTY, RouteTable.empty(), Map.of(), List.of());
     private volatile boolean ready;
@@ -406,8 +411,29 @@ public final class EngineComponent implements GatewayEngine {
 
     @Override
     public void markReady() {
-        ready = true;
-        nodeChanged();
+        RouteTable table = current();
+        List<CompletableFuture<?>> waits = new ArrayList<>();
+        for (java.util.function.Function<RouteTable, java.util.concurrent.CompletionStage<?>> hook : readyHooks) {
+            try {
+                waits.add(hook.apply(table).toCompletableFuture());
+            } catch (RuntimeException e) {
+                LOG.warn("a step before readiness failed: {}", e.toString());
+            }
+        }
+        // no hook (or all done): ready at once, on this thread, as before hooks existed
+        CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new))
+            .handle((v, e) -> null)
+            .completeOnTimeout(null, READY_HOOK_BOUND_SECONDS, TimeUnit.SECONDS)
+            .thenRun(() -> {
+                ready = true;
+                nodeChanged();
+            });
+    }
+
+    @Override
+    public Runnable beforeReady(java.util.function.Function<RouteTable, java.util.concurrent.CompletionStage<?>> hook) {
+        readyHooks.add(hook);
+        return () -> readyHooks.remove(hook);
     }
 
     @Override

@@ -36,6 +36,7 @@ import dev.meridian.core.MetricsSource;
 import dev.meridian.core.Route;
 import dev.meridian.core.RouteTable;
 import dev.meridian.core.Settings;
+import dev.meridian.core.SharedStates;
 import dev.meridian.core.TableListener;
 import dev.meridian.core.flow.CacheSteps;
 import dev.meridian.core.flow.Pipeline;
@@ -86,6 +87,18 @@ public final class DataPlaneComponent {
     /** Request bodies received whole before the upstream call; null with MERIDIAN_REQUEST_BUFFERING=off. */
     private BodyStore bodies;
     private ServiceRegistration<MetricsSource> bodyMetrics;
+    /** The cluster-shared state (gateway-cluster), where pool sizes are shared; absent on a node without it. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+        policyOption = ReferencePolicyOption.GREEDY)
+    private volatile SharedStates sharedStates;
+    /** This node's recent pool sizes, sampled and shared ({@link PoolPeaks}). */
+    private PoolPeaks poolPeaks;
+    private volatile org.eclipse.jetty.util.thread.Scheduler.Task poolSampling;
+    /** Removes the pre-opening of pools from the engine's steps before readiness. */
+    private Runnable poolPrewarmHook;
+    /** Connections a joining node pre-opens per origin at most ({@code MERIDIAN_POOL_PREWARM_MAX} [64]; 0 = none). */
+    private int prewarmMax;
+
     /** The proxy warm-up while it may run (MERIDIAN_PROXY_WARMUP, on by default); null when off. */
     private ProxyWarmup proxyWarmup;
     private final java.util.Set<Upstream> warmed = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -257,6 +270,13 @@ public final class DataPlaneComponent {
             current.setContextClassLoader(previous);
         }
         engine.addListener(warmer);
+        poolPeaks = new PoolPeaks(Settings.nodeName());
+        prewarmMax = Settings.integer("MERIDIAN_POOL_PREWARM_MAX", 64);
+        if (prewarmMax < 0) {
+            throw new IllegalArgumentException("MERIDIAN_POOL_PREWARM_MAX must be 0 or more, got " + prewarmMax);
+        }
+        samplePoolsLater();
+        poolPrewarmHook = engine.beforeReady(this::prewarmPools);
         upstreamService = context.registerService(UpstreamClient.class, upstream, null);
         if (accessLog != null) {
             AccessLog log = accessLog;
@@ -371,8 +391,129 @@ public final class DataPlaneComponent {
      * so keep-alive connections end between requests, new connections are refused once the
      * drain delay has passed, in-flight requests finish, then the server stops.
      */
+    private void samplePoolsLater() {
+        try {
+            poolSampling = client.getScheduler().schedule(this::samplePools, PoolPeaks.SAMPLE_SECONDS, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            // the client is stopping
+        }
+    }
+
+    /** Every few seconds: the pools' sizes per origin into this node's window, and its peaks into the cluster. */
+    private void samplePools() {
+        if (!client.isRunning()) {
+            return;
+        }
+        try {
+            java.util.Map<String, Integer> counts = new java.util.HashMap<>();
+            if (upstream.lean() != null) {
+                upstream.lean().connectionCounts(counts);
+            }
+            for (org.eclipse.jetty.client.Destination d : client.getDestinations()) {
+                if (d.getConnectionPool() instanceof org.eclipse.jetty.client.AbstractConnectionPool p) {
+                    org.eclipse.jetty.client.Origin o = d.getOrigin();
+                    counts.merge(PoolPeaks.origin(o.getScheme(), o.getAddress().getHost(), o.getAddress().getPort()),
+                        p.getConnectionCount(), Integer::sum);
+                }
+            }
+            poolPeaks.sample(counts);
+            SharedStates states = sharedStates;
+            if (states != null) {
+                poolPeaks.publish(states.open(PoolPeaks.SPACE), System.currentTimeMillis());
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("sampling the upstream pools failed: {}", e.toString());
+        }
+        samplePoolsLater();
+    }
+
+    /**
+     * Before the node reports ready, with its first revision's routes: opens as many connections
+     * to each upstream origin as the peers' pools held recently ({@link PoolPeaks}), at most
+     * {@code MERIDIAN_POOL_PREWARM_MAX} per origin and within {@code pool.maxConnections}, on a
+     * thread of its own and within 5 s whatever happens (a slow or absent upstream holds
+     * readiness no longer). Nothing to do on a node alone or without routes.
+     */
+    private java.util.concurrent.CompletionStage<?> prewarmPools(RouteTable table) {
+        SharedStates states = sharedStates;
+        if (states == null || prewarmMax == 0 || table.routes().isEmpty() || !client.isRunning()) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                prewarm(states, table);
+            } catch (RuntimeException e) {
+                LOG.warn("pre-opening upstream pools failed (the first requests will open their own): {}", e.toString());
+            } finally {
+                done.complete(null);
+            }
+        }, "meridian-pool-prewarm");
+        t.setDaemon(true);
+        t.start();
+        return done;
+    }
+
+    private static final long PREWARM_BOUND_NANOS = 5_000_000_000L;
+
+    private void prewarm(SharedStates states, RouteTable table) {
+        long start = System.nanoTime();
+        long deadline = start + PREWARM_BOUND_NANOS;
+        java.util.Map<String, Upstream> byOrigin = new java.util.LinkedHashMap<>();
+        for (Route route : table.routes()) {
+            byOrigin.putIfAbsent(PoolPeaks.origin(route.upstream()), route.upstream());
+        }
+        java.util.Map<String, Integer> peaks;
+        try {
+            peaks = PoolPeaks.read(states.open(PoolPeaks.SPACE), byOrigin.keySet(), System.currentTimeMillis())
+                .toCompletableFuture().get(PREWARM_BOUND_NANOS / 2, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.warn("the peers' pool sizes could not be read: {}", e.toString());
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        java.util.Map<String, Integer> targets = new java.util.LinkedHashMap<>();
+        java.util.Map<String, java.util.function.IntSupplier> open = new java.util.LinkedHashMap<>();
+        peaks.forEach((origin, peak) -> {
+            Upstream u = byOrigin.get(origin);
+            int target = Math.min(peak, Math.min(prewarmMax, Math.max(1, u.maxConnections())));
+            targets.put(origin, target);
+            if (upstream.lean() != null && "http".equals(u.scheme())) {
+                open.put(origin, upstream.lean().preOpen(u, target)); // where bodiless requests, the bulk, go
+            } else if (client.resolveDestination(client.newRequest(u.host(), u.port()).scheme(u.scheme()).tag(u))
+                .getConnectionPool() instanceof org.eclipse.jetty.client.AbstractConnectionPool p) {
+                int missing = target - p.getConnectionCount();
+                if (missing > 0) {
+                    p.preCreateConnections(missing);
+                }
+                open.put(origin, () -> p.getIdleConnectionCount() + p.getActiveConnectionCount());
+            }
+        });
+        try {
+            while (System.nanoTime() - deadline < 0
+                && open.entrySet().stream().anyMatch(o -> o.getValue().getAsInt() < targets.get(o.getKey()))) {
+                Thread.sleep(10);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        java.util.Map<String, Integer> opened = new java.util.LinkedHashMap<>();
+        open.forEach((origin, count) -> opened.put(origin, count.getAsInt()));
+        LOG.info("upstream pools pre-opened to the peers' sizes in {} ms: open {} for peaks {}",
+            (System.nanoTime() - start) / 1_000_000, opened, peaks);
+    }
+
     @Deactivate
     void deactivate() {
+        if (poolPrewarmHook != null) {
+            poolPrewarmHook.run();
+        }
+        org.eclipse.jetty.util.thread.Scheduler.Task sampling = poolSampling;
+        if (sampling != null) {
+            sampling.cancel();
+        }
         if (proxyWarmup != null) {
             // first: its exchanges use the client and the Camel route stopped below
             long t0 = System.nanoTime();

@@ -150,6 +150,26 @@ final class Http1Upstream {
         }
     }
 
+    /** Adds the connections open or opening of each pool to {@code into}, per origin ({@link PoolPeaks#origin}). */
+    void connectionCounts(Map<String, Integer> into) {
+        for (Pool p : pools.values()) {
+            into.merge(PoolPeaks.origin(p.upstream), p.count.get(), Integer::sum);
+        }
+    }
+
+    /**
+     * Opens connections to {@code u} until {@code target} are open or opening (those there already
+     * count; never past {@code pool.maxConnections}). Returns a count of the pool's open
+     * connections, read as they complete: the caller waits on it with its own bound.
+     */
+    java.util.function.IntSupplier preOpen(Upstream u, int target) {
+        Pool pool = pools.computeIfAbsent(u, Pool::new);
+        while (pool.count.get() < target && pool.reserve()) {
+            pool.open(null);
+        }
+        return pool.open::size;
+    }
+
     /**
      * The request head: request line, {@code Host}, then the fields as given (already filtered as a
      * proxy forwards them), Latin-1 as HTTP/1.1 field values are. A field with CR, LF or NUL is
