@@ -224,6 +224,28 @@ class Http1UpstreamTest {
     }
 
     @Test
+    void should_pre_open_idle_connections_that_later_requests_use_without_a_new_one() throws Exception {
+        serve((n, out) -> write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+        Exchange e = exchange("GET", "5s"); // pool.maxConnections: 2
+        java.util.function.IntSupplier open = upstream.preOpen(e.route().upstream(), 5);
+        long until = System.nanoTime() + 5_000_000_000L;
+        while (open.getAsInt() < 2 && System.nanoTime() < until) {
+            Thread.sleep(10);
+        }
+        assertEquals(2, open.getAsInt(), "bounded by pool.maxConnections");
+        assertEquals(2, accepted.get());
+        java.util.Map<String, Integer> counts = new java.util.HashMap<>();
+        upstream.connectionCounts(counts);
+        assertEquals(java.util.Map.of("http://127.0.0.1:" + server.getLocalPort(), 2), counts);
+
+        List<CompletableFuture<Answer>> two = List.of(sendAsync("5s"), sendAsync("5s"));
+        for (CompletableFuture<Answer> f : two) {
+            assertEquals(200, f.get(5, TimeUnit.SECONDS).status());
+        }
+        assertEquals(2, accepted.get(), "no new connection");
+    }
+
+    @Test
     void should_reuse_one_keep_alive_connection_for_sequential_requests() throws Exception {
         serve((n, out) -> write(out, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-N: " + n + "\r\n\r\nhello"));
         for (int i = 1; i <= 5; i++) {
