@@ -28,7 +28,7 @@ import dev.meridian.policy.api.SharedState;
  * <p>Each node samples its pools every {@value #SAMPLE_SECONDS} s (a sum of counters per pool,
  * no lock) and keeps the last {@value #WINDOW} samples: the peak is the largest of them, the
  * pools' recent high-water mark. It writes it, when it changed or once a minute, into the shared
- * space {@value #SPACE}, key = origin ({@code http://host:port}), value = one line per node
+ * space {@value #SPACE}, key = a digest of the origin ({@link #key}), value = one line per node
  * ({@code node peak epochMillis}), each node replacing its own line by compare-and-set; a line
  * older than {@link #TTL} is dropped, and the key expires {@link #TTL} after its last write. A
  * reader takes the largest recent peak of any node.
@@ -65,6 +65,19 @@ final class PoolPeaks {
 
     static String origin(String scheme, String host, int port) {
         return scheme + "://" + host + ":" + port;
+    }
+
+    /**
+     * The shared key of an origin: a digest of it, not the origin itself, since an upstream's host
+     * may come from a secret ({@code ${secret:...}}) and must not be written anywhere in clear.
+     */
+    static String key(String origin) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(origin.getBytes(StandardCharsets.UTF_8));
+            return "o-" + java.util.HexFormat.of().formatHex(d, 0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JVM", e);
+        }
     }
 
     /** Records one sample: the connections open (or opening) per origin now; origins absent count 0. */
@@ -105,12 +118,13 @@ final class PoolPeaks {
     }
 
     private CompletionStage<Void> write(SharedState state, String origin, int peak, long nowMillis, int attempts) {
-        return state.get(origin).thenCompose(old -> {
+        String key = key(origin);
+        return state.get(key).thenCompose(old -> {
             Map<String, long[]> lines = decode(old.orElse(null), nowMillis);
             lines.put(node, new long[] {peak, nowMillis});
             byte[] value = encode(lines);
-            CompletionStage<Boolean> set = old.isPresent() ? state.compareAndSet(origin, old.get(), value, TTL)
-                : state.putIfAbsent(origin, value, TTL);
+            CompletionStage<Boolean> set = old.isPresent() ? state.compareAndSet(key, old.get(), value, TTL)
+                : state.putIfAbsent(key, value, TTL);
             return set.thenCompose(done -> {
                 if (done) {
                     if (peak == 0) {
@@ -135,7 +149,7 @@ final class PoolPeaks {
     static CompletionStage<Map<String, Integer>> read(SharedState state, Collection<String> origins, long nowMillis) {
         Map<String, Integer> out = new ConcurrentHashMap<>();
         CompletableFuture<?>[] reads = origins.stream()
-            .map(origin -> state.get(origin).thenAccept(value -> {
+            .map(origin -> state.get(key(origin)).thenAccept(value -> {
                 int peak = peakOf(value, nowMillis);
                 if (peak > 0) {
                     out.put(origin, peak);

@@ -60,7 +60,9 @@ class PoolPeaksTest {
         n1.publish(state, now).toCompletableFuture().get();
         n2.publish(state, now).toCompletableFuture().get();
 
-        String value = new String(state.map.get(A), StandardCharsets.UTF_8);
+        String value = new String(state.map.get(PoolPeaks.key(A)), StandardCharsets.UTF_8);
+        assertEquals(1, state.map.size());
+        assertTrue(state.map.keySet().iterator().next().matches("o-[0-9a-f]{32}"), "the origin is not written in clear");
         assertEquals(List.of("n1 12 " + now, "node_two 20 " + now), Arrays.asList(value.split("\n")));
         assertEquals(Map.of(A, 20), PoolPeaks.read(state, List.of(A, "http://other:80"), now).toCompletableFuture().get());
 
@@ -109,7 +111,7 @@ class PoolPeaksTest {
             CompletableFuture<Void> w2 = CompletableFuture.runAsync(() -> n2.publish(state, now).toCompletableFuture().join());
             w1.get();
             w2.get();
-            Map<String, long[]> lines = PoolPeaks.decode(state.map.get(A), now);
+            Map<String, long[]> lines = PoolPeaks.decode(state.map.get(PoolPeaks.key(A)), now);
             assertTrue(lines.containsKey("n1") && lines.containsKey("n2"), "round " + round + ": " + lines.keySet());
         }
     }
