@@ -4,11 +4,21 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
-
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.IntSupplier;
 
+import org.eclipse.jetty.client.AbstractConnectionPool;
+import org.eclipse.jetty.client.Destination;
 import org.eclipse.jetty.client.DuplexConnectionPool;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Origin;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http.HttpCompliance;
 import org.eclipse.jetty.http.UriCompliance;
@@ -405,13 +415,13 @@ public final class DataPlaneComponent {
             return;
         }
         try {
-            java.util.Map<String, Integer> counts = new java.util.HashMap<>();
+            Map<String, Integer> counts = new HashMap<>();
             if (upstream.lean() != null) {
                 upstream.lean().connectionCounts(counts);
             }
-            for (org.eclipse.jetty.client.Destination d : client.getDestinations()) {
-                if (d.getConnectionPool() instanceof org.eclipse.jetty.client.AbstractConnectionPool p) {
-                    org.eclipse.jetty.client.Origin o = d.getOrigin();
+            for (Destination d : client.getDestinations()) {
+                if (d.getConnectionPool() instanceof AbstractConnectionPool p) {
+                    Origin o = d.getOrigin();
                     counts.merge(PoolPeaks.origin(o.getScheme(), o.getAddress().getHost(), o.getAddress().getPort()),
                         p.getConnectionCount(), Integer::sum);
                 }
@@ -434,12 +444,12 @@ public final class DataPlaneComponent {
      * thread of its own and within 5 s whatever happens (a slow or absent upstream holds
      * readiness no longer). Nothing to do on a node alone or without routes.
      */
-    private java.util.concurrent.CompletionStage<?> prewarmPools(RouteTable table) {
+    private CompletionStage<?> prewarmPools(RouteTable table) {
         SharedStates states = sharedStates;
         if (states == null || prewarmMax == 0 || table.routes().isEmpty() || !client.isRunning()) {
-            return java.util.concurrent.CompletableFuture.completedFuture(null);
+            return CompletableFuture.completedFuture(null);
         }
-        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        CompletableFuture<Void> done = new CompletableFuture<>();
         Thread t = new Thread(() -> {
             try {
                 prewarm(states, table);
@@ -459,23 +469,23 @@ public final class DataPlaneComponent {
     private void prewarm(SharedStates states, RouteTable table) {
         long start = System.nanoTime();
         long deadline = start + PREWARM_BOUND_NANOS;
-        java.util.Map<String, Upstream> byOrigin = new java.util.LinkedHashMap<>();
+        Map<String, Upstream> byOrigin = new LinkedHashMap<>();
         for (Route route : table.routes()) {
             byOrigin.putIfAbsent(PoolPeaks.origin(route.upstream()), route.upstream());
         }
-        java.util.Map<String, Integer> peaks;
+        Map<String, Integer> peaks;
         try {
             peaks = PoolPeaks.read(states.open(PoolPeaks.SPACE), byOrigin.keySet(), System.currentTimeMillis())
                 .toCompletableFuture().get(PREWARM_BOUND_NANOS / 2, TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             LOG.warn("the peers' pool sizes could not be read: {}", e.toString());
             return;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
         }
-        java.util.Map<String, Integer> targets = new java.util.LinkedHashMap<>();
-        java.util.Map<String, java.util.function.IntSupplier> open = new java.util.LinkedHashMap<>();
+        Map<String, Integer> targets = new LinkedHashMap<>();
+        Map<String, IntSupplier> open = new LinkedHashMap<>();
         peaks.forEach((origin, peak) -> {
             Upstream u = byOrigin.get(origin);
             int target = Math.min(peak, Math.min(prewarmMax, Math.max(1, u.maxConnections())));
@@ -483,7 +493,7 @@ public final class DataPlaneComponent {
             if (upstream.lean() != null && "http".equals(u.scheme())) {
                 open.put(origin, upstream.lean().preOpen(u, target)); // where bodiless requests, the bulk, go
             } else if (client.resolveDestination(client.newRequest(u.host(), u.port()).scheme(u.scheme()).tag(u))
-                .getConnectionPool() instanceof org.eclipse.jetty.client.AbstractConnectionPool p) {
+                .getConnectionPool() instanceof AbstractConnectionPool p) {
                 int missing = target - p.getConnectionCount();
                 if (missing > 0) {
                     p.preCreateConnections(missing);
@@ -499,7 +509,7 @@ public final class DataPlaneComponent {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        java.util.Map<String, Integer> opened = new java.util.LinkedHashMap<>();
+        Map<String, Integer> opened = new LinkedHashMap<>();
         open.forEach((origin, count) -> opened.put(origin, count.getAsInt()));
         LOG.info("upstream pools pre-opened to the peers' sizes in {} ms: open {} for peaks {}",
             (System.nanoTime() - start) / 1_000_000, opened, peaks);
