@@ -106,6 +106,8 @@ public final class DataPlaneComponent {
     private volatile org.eclipse.jetty.util.thread.Scheduler.Task poolSampling;
     /** Removes the pre-opening of pools from the engine's steps before readiness. */
     private Runnable poolPrewarmHook;
+    /** False once deactivation began: a late pre-opening must not report the port open. */
+    private volatile boolean active = true;
     /** Connections a joining node pre-opens per origin at most ({@code MERIDIAN_POOL_PREWARM_MAX} [64]; 0 = none). */
     private int prewarmMax;
 
@@ -298,7 +300,19 @@ public final class DataPlaneComponent {
         if (bodies != null) {
             bodyMetrics = context.registerService(MetricsSource.class, bodies::metrics, null);
         }
-        engine.trafficPortOpen(true);
+        RouteTable served = engine.current();
+        if (served.routes().isEmpty()) {
+            engine.trafficPortOpen(true);
+        } else {
+            // the node served a revision before this component came up (a restart where the
+            // manager restored it first, an update of this bundle): its pools are pre-opened
+            // before the port counts as open, as they would have been before ready
+            prewarmPools(served).whenComplete((v, e) -> {
+                if (active) {
+                    engine.trafficPortOpen(true);
+                }
+            });
+        }
         LOG.info("Meridian traffic port listening on {}:{} ({} selectors, trusted proxies: {})", host, connector.getLocalPort(),
             selectors, proxies);
         if (https != null) {
@@ -517,6 +531,7 @@ public final class DataPlaneComponent {
 
     @Deactivate
     void deactivate() {
+        active = false;
         if (poolPrewarmHook != null) {
             poolPrewarmHook.run();
         }

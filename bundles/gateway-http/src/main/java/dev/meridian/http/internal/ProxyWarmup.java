@@ -4,7 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.InetAddress;
-import java.net.ServerSocket;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -41,8 +42,8 @@ import dev.meridian.policy.api.Policy;
  * the Camel pipeline real requests run and the upstream client they use, serving a route table
  * of its own that is never published: a route with a policy (so the pipeline and the policy
  * chain run) whose upstream is this same server (it answers 404: an upstream answer passed on),
- * and one whose upstream port is closed (502: the connect failure every node answers while an
- * upstream is down). No access log, no cache, nothing in the engine's counters. It runs on a
+ * and one whose upstream port is bound by the warm-up but not listening (502: the connect
+ * failure every node answers while an upstream is down). No access log, no cache, nothing in the engine's counters. It runs on a
  * thread of its own while the boot goes on, for at most 5 s.
  *
  * <p>A node may be stopped while it runs: {@link #stop} ends it first (its loop checks the flag,
@@ -127,6 +128,7 @@ final class ProxyWarmup {
         Server server = new Server(threads);
         this.server = server;
         int port = 0;
+        Socket refused = new Socket();
         try {
             ServerConnector connector = new ServerConnector(server, 1, 1, SlowClientSweeper.connections(http));
             connector.setHost("127.0.0.1");
@@ -141,9 +143,13 @@ final class ProxyWarmup {
             }
             server.start();
             port = connector.getLocalPort();
+            // a port bound for the warm-up's whole run and never listening: connections to it are
+            // refused, and no other process can take it meanwhile (a port bound, closed and used
+            // afterwards was once taken by a test's upstream, which then got a warm-up request)
+            refused.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             table[0] = new RouteTable(0, 0, List.of(
                 route("answered", "http://127.0.0.1:" + port + "/meridian-warmup/none"),
-                route("refused", "http://127.0.0.1:" + closedPort() + "/")));
+                route("refused", "http://127.0.0.1:" + refused.getLocalPort() + "/")));
             long deadline = start + BUDGET_NANOS;
             for (int i = 0; i < requests && !stopped && System.nanoTime() - deadline < 0; i++) {
                 for (String name : new String[] {"answered", "refused"}) {
@@ -156,6 +162,11 @@ final class ProxyWarmup {
             }
         } finally {
             stopServer(server);
+            try {
+                refused.close();
+            } catch (IOException e) {
+                LOG.debug("warm-up's refused port not closed cleanly: {}", e.toString());
+            }
         }
         Result result = new Result(Map.copyOf(statuses), (System.nanoTime() - start) / 1_000_000, port);
         LOG.info("proxy path warmed{}: {} requests in {} ms, statuses {}", stopped ? " (stopped early: the node stops)" : "",
@@ -179,13 +190,6 @@ final class ProxyWarmup {
             + "\", timeout: 5s }\n";
         ApiDefinition api = DefinitionParser.parseOne(yaml.getBytes(StandardCharsets.UTF_8), Format.YAML);
         return new Route(api, List.of(PROCEED), new ApiMetrics(api.id()));
-    }
-
-    /** A loopback port nothing listens on (bound, then closed: another process taking it at once is unlikely and harmless). */
-    private static int closedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
     /** One GET over the JDK's keep-alive connection cache; the body is read whole so that the connection is reused. */
