@@ -146,7 +146,8 @@ class WarmPoolsE2EIT {
             assertTrue(node.process().isAlive(), "wp4 exited");
             Thread.sleep(10);
         }
-        boolean warmupRunning = !contains(log, "proxy path warmed"); // it runs for 2.5-5 s after the port opens
+        Thread.sleep(500); // under way: it runs for 1.5-5 s after the port opens
+        boolean warmupRunning = !contains(log, "proxy path warmed");
         long t0 = System.nanoTime();
         ProcessHandle jvm = node.terminate();
         jvm.onExit().get(120, TimeUnit.SECONDS);
