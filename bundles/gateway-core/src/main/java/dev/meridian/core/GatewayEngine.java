@@ -5,6 +5,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -106,7 +108,7 @@ public interface GatewayEngine {
      * every hook's stage has completed, however it completes, or after 10 s at most (a hook
      * bounds its own time below that). Returns what removes the hook.
      */
-    default Runnable beforeReady(java.util.function.Function<RouteTable, java.util.concurrent.CompletionStage<?>> hook) {
+    default Runnable beforeReady(Function<RouteTable, CompletionStage<?>> hook) {
         return () -> { };
     }
 

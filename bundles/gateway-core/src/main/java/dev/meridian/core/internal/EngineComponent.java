@@ -10,7 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -19,6 +21,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -100,8 +103,8 @@ public final class EngineComponent implements GatewayEngine {
     private final AtomicInteger retiringCount = new AtomicInteger();
     private final Set<TableListener> listeners = new CopyOnWriteArraySet<>();
     /** What runs at markReady before the node turns ready ({@link #beforeReady}). */
-    private final List<java.util.function.Function<RouteTable, java.util.concurrent.CompletionStage<?>>> readyHooks =
-        new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Function<RouteTable, CompletionStage<?>>> readyHooks =
+        new CopyOnWriteArrayList<>();
     /** The most a hook may hold readiness. */
     private static final long READY_HOOK_BOUND_SECONDS = 10;
 
@@ -413,7 +416,7 @@ public final class EngineComponent implements GatewayEngine {
     public void markReady() {
         RouteTable table = current();
         List<CompletableFuture<?>> waits = new ArrayList<>();
-        for (java.util.function.Function<RouteTable, java.util.concurrent.CompletionStage<?>> hook : readyHooks) {
+        for (Function<RouteTable, CompletionStage<?>> hook : readyHooks) {
             try {
                 waits.add(hook.apply(table).toCompletableFuture());
             } catch (RuntimeException e) {
@@ -431,7 +434,7 @@ public final class EngineComponent implements GatewayEngine {
     }
 
     @Override
-    public Runnable beforeReady(java.util.function.Function<RouteTable, java.util.concurrent.CompletionStage<?>> hook) {
+    public Runnable beforeReady(Function<RouteTable, CompletionStage<?>> hook) {
         readyHooks.add(hook);
         return () -> readyHooks.remove(hook);
     }
