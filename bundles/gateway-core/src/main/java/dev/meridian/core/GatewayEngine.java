@@ -5,6 +5,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -98,6 +100,17 @@ public interface GatewayEngine {
 
     /** Marks startup complete: the newest known revision is published. */
     void markReady();
+
+    /**
+     * Something this node does once its first revision is published and before it reports ready
+     * (the data plane pre-opens upstream pools to the sizes its peers use): at {@link #markReady}
+     * the engine calls {@code hook} with the table it then serves, and the node turns ready once
+     * every hook's stage has completed, however it completes, or after 10 s at most (a hook
+     * bounds its own time below that). Returns what removes the hook.
+     */
+    default Runnable beforeReady(Function<RouteTable, CompletionStage<?>> hook) {
+        return () -> { };
+    }
 
     /** The data plane reports whether its traffic port is open; the node is ready only while it is. */
     void trafficPortOpen(boolean open);

@@ -123,7 +123,19 @@ public final class Pipeline implements dev.meridian.core.flow.Pipeline {
             }
             Carried c = (Carried) body;
             Step step = c.steps().get(index);
-            if (step.run(c.exchange(), () -> callback.done(false))) {
+            try {
+                if (step.run(c.exchange(), () -> callback.done(false))) {
+                    callback.done(true);
+                    return true;
+                }
+            } catch (RuntimeException failure) {
+                // A step must not throw (Step), but one that does must still end the Camel
+                // exchange: left un-ended it stays in flight, and Camel's graceful shutdown then
+                // waits its full 45 s at every stop of the node ("Inflights per route:
+                // [meridian-pipeline = 1]", seen with the proxy warm-up running into a stopped
+                // client). Set on the exchange, the failure ends the route and reaches run's
+                // callback, which answers the request 500 as Steps.runDirect does.
+                exchange.setException(failure);
                 callback.done(true);
                 return true;
             }

@@ -10,7 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -19,6 +21,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -99,6 +102,11 @@ public final class EngineComponent implements GatewayEngine {
     private final LongAdder unmatched = new LongAdder();
     private final AtomicInteger retiringCount = new AtomicInteger();
     private final Set<TableListener> listeners = new CopyOnWriteArraySet<>();
+    /** What runs at markReady before the node turns ready ({@link #beforeReady}). */
+    private final List<Function<RouteTable, CompletionStage<?>>> readyHooks =
+        new CopyOnWriteArrayList<>();
+    /** The most a hook may hold readiness. */
+    private static final long READY_HOOK_BOUND_SECONDS = 10;
 
     private volatile Published published = new Published(GatewayState.EMPTY, RouteTable.empty(), Map.of(), List.of());
     private volatile boolean ready;
@@ -406,8 +414,29 @@ public final class EngineComponent implements GatewayEngine {
 
     @Override
     public void markReady() {
-        ready = true;
-        nodeChanged();
+        RouteTable table = current();
+        List<CompletableFuture<?>> waits = new ArrayList<>();
+        for (Function<RouteTable, CompletionStage<?>> hook : readyHooks) {
+            try {
+                waits.add(hook.apply(table).toCompletableFuture());
+            } catch (RuntimeException e) {
+                LOG.warn("a step before readiness failed: {}", e.toString());
+            }
+        }
+        // no hook (or all done): ready at once, on this thread, as before hooks existed
+        CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new))
+            .handle((v, e) -> null)
+            .completeOnTimeout(null, READY_HOOK_BOUND_SECONDS, TimeUnit.SECONDS)
+            .thenRun(() -> {
+                ready = true;
+                nodeChanged();
+            });
+    }
+
+    @Override
+    public Runnable beforeReady(Function<RouteTable, CompletionStage<?>> hook) {
+        readyHooks.add(hook);
+        return () -> readyHooks.remove(hook);
     }
 
     @Override

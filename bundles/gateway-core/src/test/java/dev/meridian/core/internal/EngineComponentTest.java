@@ -444,6 +444,30 @@ class EngineComponentTest {
     }
 
     @Test
+    void should_turn_ready_only_once_every_step_before_readiness_completed_with_the_published_table() throws Exception {
+        publish(GatewayState.of(1, List.of(api("a", "/a"))));
+        engine.trafficPortOpen(true);
+        CompletableFuture<Void> pools = new CompletableFuture<>();
+        List<RouteTable> seen = new ArrayList<>();
+        Runnable removal = engine.beforeReady(table -> {
+            seen.add(table);
+            return pools;
+        });
+
+        engine.markReady();
+        assertEquals(NodeState.STARTING, engine.nodeState(), "held while the step runs");
+        assertEquals(1, seen.size());
+        assertSame(engine.current(), seen.get(0), "the step sees the table the node serves");
+
+        pools.completeExceptionally(new IllegalStateException("upstream down")); // however it ends
+        await().atMost(WAIT).until(() -> engine.nodeState() == NodeState.READY);
+
+        removal.run();
+        engine.markReady();
+        assertEquals(1, seen.size(), "a removed step is not run");
+    }
+
+    @Test
     void should_be_starting_when_traffic_port_closes_again() {
         ready();
 

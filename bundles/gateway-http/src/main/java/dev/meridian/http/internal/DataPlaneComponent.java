@@ -4,11 +4,21 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
-
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.IntSupplier;
 
+import org.eclipse.jetty.client.AbstractConnectionPool;
+import org.eclipse.jetty.client.Destination;
 import org.eclipse.jetty.client.DuplexConnectionPool;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Origin;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http.HttpCompliance;
 import org.eclipse.jetty.http.UriCompliance;
@@ -36,6 +46,7 @@ import dev.meridian.core.MetricsSource;
 import dev.meridian.core.Route;
 import dev.meridian.core.RouteTable;
 import dev.meridian.core.Settings;
+import dev.meridian.core.SharedStates;
 import dev.meridian.core.TableListener;
 import dev.meridian.core.flow.CacheSteps;
 import dev.meridian.core.flow.Pipeline;
@@ -86,6 +97,22 @@ public final class DataPlaneComponent {
     /** Request bodies received whole before the upstream call; null with MERIDIAN_REQUEST_BUFFERING=off. */
     private BodyStore bodies;
     private ServiceRegistration<MetricsSource> bodyMetrics;
+    /** The cluster-shared state (gateway-cluster), where pool sizes are shared; absent on a node without it. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+        policyOption = ReferencePolicyOption.GREEDY)
+    private volatile SharedStates sharedStates;
+    /** This node's recent pool sizes, sampled and shared ({@link PoolPeaks}). */
+    private PoolPeaks poolPeaks;
+    private volatile org.eclipse.jetty.util.thread.Scheduler.Task poolSampling;
+    /** Removes the pre-opening of pools from the engine's steps before readiness. */
+    private Runnable poolPrewarmHook;
+    /** False once deactivation began: a late pre-opening must not report the port open. */
+    private volatile boolean active = true;
+    /** Connections a joining node pre-opens per origin at most ({@code MERIDIAN_POOL_PREWARM_MAX} [64]; 0 = none). */
+    private int prewarmMax;
+
+    /** The proxy warm-up while it may run (MERIDIAN_PROXY_WARMUP, on by default); null when off. */
+    private ProxyWarmup proxyWarmup;
     private final java.util.Set<Upstream> warmed = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -118,6 +145,7 @@ public final class DataPlaneComponent {
         ClientLimits limits = clientLimits();
         TrustedProxies proxies = trustedProxies();
         bodies = bodyStore();
+        boolean warmupOn = proxyWarmupOn();
         int cores = Runtime.getRuntime().availableProcessors();
         // The handler never blocks, so Jetty runs each request on the selector thread that read it
         // (no hand-off to the pool): with one selector, hits and pass-through are bound to one core
@@ -243,21 +271,24 @@ public final class DataPlaneComponent {
             // the proxy path once, before the first apply sends requests down it; off the
             // activation thread, which it takes the class loader from: the boot does not wait
             // (measured with the warm-up before readiness, and a full collection after it: the
-            // first apply after a cold boot within 200 ms in 4 boots of 8, against 5 of 5 like this)
-            // OFF by default (MERIDIAN_PROXY_WARMUP=on): the warm-up leaves one exchange in flight
-            // in the Camel pipeline, and Camel's graceful shutdown then waits its full 45 s at every
-            // node stop (found in CI after the merge: "Inflights per route: [meridian-pipeline = 1]").
-            if (Settings.string("MERIDIAN_PROXY_WARMUP", "off").equalsIgnoreCase("on")) {
-                Steps warmSteps = new Steps(policies, CacheSteps.NONE, upstream);
-                Thread warmup = new Thread(() -> ProxyWarmup.run(http, warmSteps, () -> pipeline, ProxyWarmup.REQUESTS),
-                    "meridian-proxy-warmup");
-                warmup.setDaemon(true);
-                warmup.start();
+            // first apply after a cold boot within 200 ms in 4 boots of 8, against 5 of 5 like this;
+            // 3 of 5 with no warm-up at all). On by default; MERIDIAN_PROXY_WARMUP=off skips it.
+            // deactivate() stops it first: a node stopped while it runs stops in a second or two.
+            if (warmupOn) {
+                proxyWarmup = new ProxyWarmup(http, new Steps(policies, CacheSteps.NONE, upstream), () -> pipeline,
+                    ProxyWarmup.REQUESTS).start();
             }
         } finally {
             current.setContextClassLoader(previous);
         }
         engine.addListener(warmer);
+        poolPeaks = new PoolPeaks(Settings.nodeName());
+        prewarmMax = Settings.integer("MERIDIAN_POOL_PREWARM_MAX", 64);
+        if (prewarmMax < 0) {
+            throw new IllegalArgumentException("MERIDIAN_POOL_PREWARM_MAX must be 0 or more, got " + prewarmMax);
+        }
+        samplePoolsLater();
+        poolPrewarmHook = engine.beforeReady(this::prewarmPools);
         upstreamService = context.registerService(UpstreamClient.class, upstream, null);
         if (accessLog != null) {
             AccessLog log = accessLog;
@@ -269,7 +300,19 @@ public final class DataPlaneComponent {
         if (bodies != null) {
             bodyMetrics = context.registerService(MetricsSource.class, bodies::metrics, null);
         }
-        engine.trafficPortOpen(true);
+        RouteTable served = engine.current();
+        if (served.routes().isEmpty()) {
+            engine.trafficPortOpen(true);
+        } else {
+            // the node served a revision before this component came up (a restart where the
+            // manager restored it first, an update of this bundle): its pools are pre-opened
+            // before the port counts as open, as they would have been before ready
+            prewarmPools(served).whenComplete((v, e) -> {
+                if (active) {
+                    engine.trafficPortOpen(true);
+                }
+            });
+        }
         LOG.info("Meridian traffic port listening on {}:{} ({} selectors, trusted proxies: {})", host, connector.getLocalPort(),
             selectors, proxies);
         if (https != null) {
@@ -298,6 +341,15 @@ public final class DataPlaneComponent {
         // 64m: 1/16 of the default 1g heap (MERIDIAN_HEAP), the size of the cache's fast tier; 1,024
         // bodies of a full 64 KiB at once before the next goes to disk
         return BodyStore.open(dir, Settings.bytes("MERIDIAN_BODY_BUFFER", "64k"), Settings.bytes("MERIDIAN_BODY_MEMORY", "64m"));
+    }
+
+    /** {@code MERIDIAN_PROXY_WARMUP} [on]: whether the proxy path is warmed at start ({@link ProxyWarmup}). */
+    private static boolean proxyWarmupOn() {
+        String setting = Settings.string("MERIDIAN_PROXY_WARMUP", "on");
+        if (!setting.equalsIgnoreCase("on") && !setting.equalsIgnoreCase("off")) {
+            throw new IllegalArgumentException("MERIDIAN_PROXY_WARMUP must be on or off, got " + setting);
+        }
+        return setting.equalsIgnoreCase("on");
     }
 
     /**
@@ -363,8 +415,137 @@ public final class DataPlaneComponent {
      * so keep-alive connections end between requests, new connections are refused once the
      * drain delay has passed, in-flight requests finish, then the server stops.
      */
+    private void samplePoolsLater() {
+        try {
+            poolSampling = client.getScheduler().schedule(this::samplePools, PoolPeaks.SAMPLE_SECONDS, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            // the client is stopping
+        }
+    }
+
+    /** Every few seconds: the pools' sizes per origin into this node's window, and its peaks into the cluster. */
+    private void samplePools() {
+        if (!client.isRunning()) {
+            return;
+        }
+        try {
+            Map<String, Integer> counts = new HashMap<>();
+            if (upstream.lean() != null) {
+                upstream.lean().connectionCounts(counts);
+            }
+            for (Destination d : client.getDestinations()) {
+                if (d.getConnectionPool() instanceof AbstractConnectionPool p) {
+                    Origin o = d.getOrigin();
+                    counts.merge(PoolPeaks.origin(o.getScheme(), o.getAddress().getHost(), o.getAddress().getPort()),
+                        p.getConnectionCount(), Integer::sum);
+                }
+            }
+            poolPeaks.sample(counts);
+            SharedStates states = sharedStates;
+            if (states != null) {
+                poolPeaks.publish(states.open(PoolPeaks.SPACE), System.currentTimeMillis());
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("sampling the upstream pools failed: {}", e.toString());
+        }
+        samplePoolsLater();
+    }
+
+    /**
+     * Before the node reports ready, with its first revision's routes: opens as many connections
+     * to each upstream origin as the peers' pools held recently ({@link PoolPeaks}), at most
+     * {@code MERIDIAN_POOL_PREWARM_MAX} per origin and within {@code pool.maxConnections}, on a
+     * thread of its own and within 5 s whatever happens (a slow or absent upstream holds
+     * readiness no longer). Nothing to do on a node alone or without routes.
+     */
+    private CompletionStage<?> prewarmPools(RouteTable table) {
+        SharedStates states = sharedStates;
+        if (states == null || prewarmMax == 0 || table.routes().isEmpty() || !client.isRunning()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                prewarm(states, table);
+            } catch (RuntimeException e) {
+                LOG.warn("pre-opening upstream pools failed (the first requests will open their own): {}", e.toString());
+            } finally {
+                done.complete(null);
+            }
+        }, "meridian-pool-prewarm");
+        t.setDaemon(true);
+        t.start();
+        return done;
+    }
+
+    private static final long PREWARM_BOUND_NANOS = 5_000_000_000L;
+
+    private void prewarm(SharedStates states, RouteTable table) {
+        long start = System.nanoTime();
+        long deadline = start + PREWARM_BOUND_NANOS;
+        Map<String, Upstream> byOrigin = new LinkedHashMap<>();
+        for (Route route : table.routes()) {
+            byOrigin.putIfAbsent(PoolPeaks.origin(route.upstream()), route.upstream());
+        }
+        Map<String, Integer> peaks;
+        try {
+            peaks = PoolPeaks.read(states.open(PoolPeaks.SPACE), byOrigin.keySet(), System.currentTimeMillis())
+                .toCompletableFuture().get(PREWARM_BOUND_NANOS / 2, TimeUnit.NANOSECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("the peers' pool sizes could not be read: {}", e.toString());
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        Map<String, Integer> targets = new LinkedHashMap<>();
+        Map<String, IntSupplier> open = new LinkedHashMap<>();
+        peaks.forEach((origin, peak) -> {
+            Upstream u = byOrigin.get(origin);
+            int target = Math.min(peak, Math.min(prewarmMax, Math.max(1, u.maxConnections())));
+            targets.put(origin, target);
+            if (upstream.lean() != null && "http".equals(u.scheme())) {
+                open.put(origin, upstream.lean().preOpen(u, target)); // where bodiless requests, the bulk, go
+            } else if (client.resolveDestination(client.newRequest(u.host(), u.port()).scheme(u.scheme()).tag(u))
+                .getConnectionPool() instanceof AbstractConnectionPool p) {
+                int missing = target - p.getConnectionCount();
+                if (missing > 0) {
+                    p.preCreateConnections(missing);
+                }
+                open.put(origin, () -> p.getIdleConnectionCount() + p.getActiveConnectionCount());
+            }
+        });
+        try {
+            while (System.nanoTime() - deadline < 0
+                && open.entrySet().stream().anyMatch(o -> o.getValue().getAsInt() < targets.get(o.getKey()))) {
+                Thread.sleep(10);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Map<String, Integer> opened = new LinkedHashMap<>();
+        open.forEach((origin, count) -> opened.put(origin, count.getAsInt()));
+        LOG.info("upstream pools pre-opened to the peers' sizes in {} ms: open {} for peaks {}",
+            (System.nanoTime() - start) / 1_000_000, opened, peaks);
+    }
+
     @Deactivate
     void deactivate() {
+        active = false;
+        if (poolPrewarmHook != null) {
+            poolPrewarmHook.run();
+        }
+        org.eclipse.jetty.util.thread.Scheduler.Task sampling = poolSampling;
+        if (sampling != null) {
+            sampling.cancel();
+        }
+        if (proxyWarmup != null) {
+            // first: its exchanges use the client and the Camel route stopped below
+            long t0 = System.nanoTime();
+            boolean ended = proxyWarmup.stop(5_000);
+            LOG.info("proxy warm-up {} in {} ms", ended ? "stopped" : "NOT stopped (its thread is left to end)",
+                (System.nanoTime() - t0) / 1_000_000);
+        }
         engine.removeListener(warmer);
         engine.startDraining();
         if (handler != null) {

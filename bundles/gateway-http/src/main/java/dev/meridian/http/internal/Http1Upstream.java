@@ -70,7 +70,23 @@ final class Http1Upstream {
         this.connector = client.getClientConnector();
         this.scheduler = client.getScheduler();
         this.executor = executor;
+        // A stopped client answers no flight any more (its selector, scheduler and resolver are
+        // gone): every flight still waiting is answered 503 then, instead of never, which would
+        // leave its exchange in flight in the Camel route and hold the node's stop.
+        client.addEventListener(new org.eclipse.jetty.util.component.LifeCycle.Listener() {
+            @Override
+            public void lifeCycleStopped(org.eclipse.jetty.util.component.LifeCycle stopped) {
+                abandonAll();
+            }
+        });
         sweepLater();
+    }
+
+    /** Answers every flight still waiting for a connection or an answer's head: the client stopped. */
+    void abandonAll() {
+        for (Pool p : pools.values()) {
+            p.abandon();
+        }
     }
 
     /**
@@ -119,6 +135,10 @@ final class Http1Upstream {
         Pool pool = pools.computeIfAbsent(u, Pool::new);
         Flight f = new Flight(e, next, pool, head(e.method(), target, pool.hostField, fields),
             System.nanoTime() + u.timeout().toNanos());
+        if (!client.isRunning()) {
+            f.reject(new JettyUpstream.ClientStopped());
+            return;
+        }
         pool.acquire(f);
     }
 
@@ -128,6 +148,26 @@ final class Http1Upstream {
         for (int i = 0; i < count && pool.reserve(); i++) {
             pool.open(null);
         }
+    }
+
+    /** Adds the connections open or opening of each pool to {@code into}, per origin ({@link PoolPeaks#origin}). */
+    void connectionCounts(Map<String, Integer> into) {
+        for (Pool p : pools.values()) {
+            into.merge(PoolPeaks.origin(p.upstream), p.count.get(), Integer::sum);
+        }
+    }
+
+    /**
+     * Opens connections to {@code u} until {@code target} are open or opening (those there already
+     * count; never past {@code pool.maxConnections}). Returns a count of the pool's open
+     * connections, read as they complete: the caller waits on it with its own bound.
+     */
+    java.util.function.IntSupplier preOpen(Upstream u, int target) {
+        Pool pool = pools.computeIfAbsent(u, Pool::new);
+        while (pool.count.get() < target && pool.reserve()) {
+            pool.open(null);
+        }
+        return pool.open::size;
     }
 
     /**
@@ -265,6 +305,10 @@ final class Http1Upstream {
 
         /** The connection failed before the answer's head; {@code retryable}: nothing of it had arrived on a reused connection. */
         void failed(Throwable why, boolean retryable) {
+            if (!client.isRunning()) {
+                reject(new JettyUpstream.ClientStopped()); // its connections closed as it stopped: no new one
+                return;
+            }
             if (retryable && !retried && !answered.get()) {
                 retried = true;
                 on = null;
@@ -353,6 +397,10 @@ final class Http1Upstream {
                 return;
             }
             queued.offer(f);
+            if (!client.isRunning()) {
+                abandon(); // stopped since send looked: nothing would take the flight off the queue
+                return;
+            }
             // a connection released or closed between the checks above and the offer would not see this flight
             Http1Connection c = idle.pollFirst();
             if (c != null) {
@@ -408,6 +456,20 @@ final class Http1Upstream {
             }
         }
 
+        /** The client stopped: the waiting flights and those awaiting an answer's head are answered 503. */
+        void abandon() {
+            Flight f;
+            while ((f = nextQueued()) != null) {
+                f.reject(new JettyUpstream.ClientStopped());
+            }
+            for (Http1Connection c : open) {
+                Flight awaiting = c.awaiting();
+                if (awaiting != null) {
+                    awaiting.reject(new JettyUpstream.ClientStopped());
+                }
+            }
+        }
+
         void sweep(long now) {
             for (Http1Connection c : open) {
                 Flight f = c.awaiting();
@@ -433,17 +495,25 @@ final class Http1Upstream {
 
         /** Opens a connection (the count is reserved) for {@code f}, or for the next waiting flight when null. */
         void open(Flight f) {
-            client.getSocketAddressResolver().resolve(upstream.host(), upstream.port(), Map.of(), new Promise<>() {
-                @Override
-                public void succeeded(List<InetSocketAddress> addresses) {
-                    connect(addresses.get(0), f);
-                }
+            try {
+                client.getSocketAddressResolver().resolve(upstream.host(), upstream.port(), Map.of(), new Promise<>() {
+                    @Override
+                    public void succeeded(List<InetSocketAddress> addresses) {
+                        try {
+                            connect(addresses.get(0), f);
+                        } catch (RuntimeException stopped) {
+                            openFailed(f, stopped);
+                        }
+                    }
 
-                @Override
-                public void failed(Throwable x) {
-                    openFailed(f, x);
-                }
-            });
+                    @Override
+                    public void failed(Throwable x) {
+                        openFailed(f, x);
+                    }
+                });
+            } catch (RuntimeException stopped) {
+                openFailed(f, stopped); // the resolver's executor refused the task: the client is stopping
+            }
         }
 
         private void connect(InetSocketAddress address, Flight f) {
@@ -474,7 +544,8 @@ final class Http1Upstream {
             count.decrementAndGet();
             Flight failing = f != null ? f : nextQueued();
             if (failing != null) {
-                failing.reject(x instanceof ConnectException ? x : new ConnectException(String.valueOf(x.getMessage())));
+                failing.reject(!client.isRunning() ? new JettyUpstream.ClientStopped()
+                    : x instanceof ConnectException ? x : new ConnectException(String.valueOf(x.getMessage())));
             }
             if (f != null || failing != null) {
                 LOG.debug("connecting to {} failed: {}", upstream.shown(), x.getClass().getSimpleName()); // its message may name the resolved address

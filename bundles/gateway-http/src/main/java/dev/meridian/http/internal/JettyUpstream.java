@@ -98,6 +98,12 @@ final class JettyUpstream implements UpstreamClient {
         if (e.answered()) {
             return true;
         }
+        if (!client.isRunning()) {
+            // the node is stopping (or the warm-up outlived the client): answered at once; Jetty's
+            // scheduler would refuse the timeout task with an exception, our own pool never answer
+            e.answer(new Answer.Rejection(503, ClientStopped.MESSAGE));
+            return true;
+        }
         Upstream u = e.route().upstream();
         Request in = GatewayHandler.serverRequest(e);
         if (lean != null && Http1Upstream.accepts(u, e.method(), in)) {
@@ -168,8 +174,15 @@ final class JettyUpstream implements UpstreamClient {
         }
         up.attribute(EXCHANGE, e); // for interim responses (103 Early Hints), forwarded to this exchange's client
         Listener listener = new Listener(e, next, System.nanoTime(), executor);
-        listener.timeout = client.getScheduler().schedule(() -> up.abort(new UpstreamTimeout()),
-            u.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            listener.timeout = client.getScheduler().schedule(() -> up.abort(new UpstreamTimeout()),
+                u.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RuntimeException stopped) {
+            // the client stopped since send looked (its scheduler refuses tasks): answered, not thrown
+            e.answer(new Answer.Rejection(503, ClientStopped.MESSAGE));
+            next.run();
+            return;
+        }
         up.onResponseContentSource(listener);
         up.send(listener);
     }
@@ -275,6 +288,9 @@ final class JettyUpstream implements UpstreamClient {
         Throwable cause = rootOf(failure);
         if (cause instanceof UpstreamTimeout || cause instanceof TimeoutException) {
             return new Answer.Rejection(504, "upstream timed out");
+        }
+        if (cause instanceof ClientStopped) {
+            return new Answer.Rejection(503, ClientStopped.MESSAGE);
         }
         if (cause instanceof BodyTooLarge) {
             return new Answer.Rejection(413, "request body larger than 10 MiB");
@@ -410,6 +426,16 @@ final class JettyUpstream implements UpstreamClient {
 
         UpstreamTimeout() {
             super("upstream timed out");
+        }
+    }
+
+    /** The upstream client stopped (the node is stopping) before the call had its answer: 503. */
+    static final class ClientStopped extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        static final String MESSAGE = "upstream client stopped";
+
+        ClientStopped() {
+            super(MESSAGE, null, false, false);
         }
     }
 

@@ -4,7 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.InetAddress;
-import java.net.ServerSocket;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -41,9 +42,13 @@ import dev.meridian.policy.api.Policy;
  * the Camel pipeline real requests run and the upstream client they use, serving a route table
  * of its own that is never published: a route with a policy (so the pipeline and the policy
  * chain run) whose upstream is this same server (it answers 404: an upstream answer passed on),
- * and one whose upstream port is closed (502: the connect failure every node answers while an
- * upstream is down). No access log, no cache, nothing in the engine's counters. It runs on a
+ * and one whose upstream port is bound by the warm-up but not listening (502: the connect
+ * failure every node answers while an upstream is down). No access log, no cache, nothing in the engine's counters. It runs on a
  * thread of its own while the boot goes on, for at most 5 s.
+ *
+ * <p>A node may be stopped while it runs: {@link #stop} ends it first (its loop checks the flag,
+ * its server stops, which ends the request under way), so that the data plane's drain and
+ * Camel's shutdown find no warm-up exchange in flight.
  */
 final class ProxyWarmup {
 
@@ -61,20 +66,69 @@ final class ProxyWarmup {
     private static final Policy PROCEED = new Policy() {
     };
 
-    private ProxyWarmup() {
+    private final HttpConfiguration http;
+    private final Steps steps;
+    private final Supplier<Pipeline> pipeline;
+    private final int requests;
+    private volatile boolean stopped;
+    private volatile Server server;
+    private volatile Thread thread;
+
+    ProxyWarmup(HttpConfiguration http, Steps steps, Supplier<Pipeline> pipeline, int requests) {
+        this.http = http;
+        this.steps = steps;
+        this.pipeline = pipeline;
+        this.requests = requests;
+    }
+
+    /** Runs the warm-up on a daemon thread of its own ({@code meridian-proxy-warmup}). */
+    ProxyWarmup start() {
+        Thread t = new Thread(this::run, "meridian-proxy-warmup");
+        t.setDaemon(true);
+        thread = t;
+        t.start();
+        return this;
     }
 
     /**
-     * Runs the warm-up on the caller's thread: {@code requests} through each route, within 5 s.
-     * Never throws; a failure is logged and ends it early.
+     * Ends the warm-up if it still runs and waits for its thread up to {@code boundMillis}: the
+     * flag ends its loop, stopping its server ends the request under way (its client gets an
+     * error at once, the exchange inside is answered by the upstream client). Returns whether
+     * its thread ended within the bound.
      */
+    boolean stop(long boundMillis) {
+        stopped = true;
+        stopServer(server);
+        Thread t = thread;
+        if (t == null || t == Thread.currentThread()) {
+            return true;
+        }
+        try {
+            t.join(boundMillis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return !t.isAlive();
+    }
+
+    /** Runs it on the caller's thread (a test's), {@code requests} through each route. */
     static Result run(HttpConfiguration http, Steps steps, Supplier<Pipeline> pipeline, int requests) {
+        return new ProxyWarmup(http, steps, pipeline, requests).run();
+    }
+
+    /**
+     * Runs the warm-up on the caller's thread: {@code requests} through each route, within 5 s,
+     * until {@link #stop}. Never throws; a failure is logged and ends it early.
+     */
+    Result run() {
         long start = System.nanoTime();
         Map<Integer, Integer> statuses = new TreeMap<>();
         QueuedThreadPool threads = new QueuedThreadPool(4, 1);
         threads.setName("meridian-warmup");
         Server server = new Server(threads);
+        this.server = server;
         int port = 0;
+        Socket refused = new Socket();
         try {
             ServerConnector connector = new ServerConnector(server, 1, 1, SlowClientSweeper.connections(http));
             connector.setHost("127.0.0.1");
@@ -84,30 +138,51 @@ final class ProxyWarmup {
             GatewayHandler handler = new GatewayHandler(() -> table[0], () -> { }, null, pipeline, TrustedProxies.NONE);
             handler.steps(steps, CacheSteps.NONE);
             server.setHandler(handler);
+            if (stopped) {
+                return new Result(Map.of(), 0, 0);
+            }
             server.start();
             port = connector.getLocalPort();
+            // a port bound for the warm-up's whole run and never listening: connections to it are
+            // refused, and no other process can take it meanwhile (a port bound, closed and used
+            // afterwards was once taken by a test's upstream, which then got a warm-up request)
+            refused.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             table[0] = new RouteTable(0, 0, List.of(
                 route("answered", "http://127.0.0.1:" + port + "/meridian-warmup/none"),
-                route("refused", "http://127.0.0.1:" + closedPort() + "/")));
+                route("refused", "http://127.0.0.1:" + refused.getLocalPort() + "/")));
             long deadline = start + BUDGET_NANOS;
-            for (int i = 0; i < requests && System.nanoTime() - deadline < 0; i++) {
+            for (int i = 0; i < requests && !stopped && System.nanoTime() - deadline < 0; i++) {
                 for (String name : new String[] {"answered", "refused"}) {
                     statuses.merge(get(port, "/meridian-warmup/" + name + "/" + i), 1, Integer::sum);
                 }
             }
         } catch (Exception e) {
-            LOG.warn("warming the proxy path ended early (the first requests after an apply will be slower): {}", e.toString());
+            if (!stopped) {
+                LOG.warn("warming the proxy path ended early (the first requests after an apply will be slower): {}", e.toString());
+            }
         } finally {
+            stopServer(server);
             try {
-                server.stop();
-            } catch (Exception e) {
-                LOG.debug("warm-up server not stopped cleanly: {}", e.toString());
+                refused.close();
+            } catch (IOException e) {
+                LOG.debug("warm-up's refused port not closed cleanly: {}", e.toString());
             }
         }
         Result result = new Result(Map.copyOf(statuses), (System.nanoTime() - start) / 1_000_000, port);
-        LOG.info("proxy path warmed: {} requests in {} ms, statuses {}", statuses.values().stream().mapToInt(Integer::intValue).sum(),
-            result.millis(), result.statuses());
+        LOG.info("proxy path warmed{}: {} requests in {} ms, statuses {}", stopped ? " (stopped early: the node stops)" : "",
+            statuses.values().stream().mapToInt(Integer::intValue).sum(), result.millis(), result.statuses());
         return result;
+    }
+
+    private static void stopServer(Server server) {
+        if (server == null) {
+            return;
+        }
+        try {
+            server.stop();
+        } catch (Exception e) {
+            LOG.debug("warm-up server not stopped cleanly: {}", e.toString());
+        }
     }
 
     private static Route route(String name, String upstream) throws DefinitionException {
@@ -115,13 +190,6 @@ final class ProxyWarmup {
             + "\", timeout: 5s }\n";
         ApiDefinition api = DefinitionParser.parseOne(yaml.getBytes(StandardCharsets.UTF_8), Format.YAML);
         return new Route(api, List.of(PROCEED), new ApiMetrics(api.id()));
-    }
-
-    /** A loopback port nothing listens on (bound, then closed: another process taking it at once is unlikely and harmless). */
-    private static int closedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
     /** One GET over the JDK's keep-alive connection cache; the body is read whole so that the connection is reused. */

@@ -174,6 +174,77 @@ class Http1UpstreamTest {
         return done.get(20, TimeUnit.SECONDS);
     }
 
+    /** Sends a request; the future holds the status it was answered with (an upstream's or a rejection's). */
+    private CompletableFuture<Answer> sendAsync(String timeout) throws Exception {
+        Exchange e = exchange("GET", timeout);
+        CompletableFuture<Answer> done = new CompletableFuture<>();
+        upstream.send(e, () -> done.complete(e.answer()), "/x", HttpFields.build());
+        return done;
+    }
+
+    @Test
+    void should_answer_503_at_once_when_the_client_is_stopped() throws Exception {
+        serve((n, out) -> write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+        client.stop();
+
+        Answer a = sendAsync("5s").get(5, TimeUnit.SECONDS);
+
+        assertEquals(503, a.status());
+        assertEquals("upstream client stopped", ((Answer.Rejection) a).message());
+        assertEquals(0, accepted.get(), "no connection tried");
+    }
+
+    @Test
+    void should_answer_every_waiting_request_503_when_the_client_stops() throws Exception {
+        // an upstream that reads heads and never answers: two requests on the pool's two
+        // connections wait for a head, a third waits in the queue for a connection
+        serve((n, out) -> {
+            try {
+                Thread.sleep(60_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        List<CompletableFuture<Answer>> flights = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            flights.add(sendAsync("60s"));
+        }
+        long waitUntil = System.nanoTime() + 5_000_000_000L;
+        while (heads.size() < 2 && System.nanoTime() < waitUntil) {
+            Thread.sleep(10);
+        }
+        assertEquals(2, heads.size(), "both connections carry a request");
+
+        client.stop();
+
+        for (CompletableFuture<Answer> f : flights) {
+            Answer a = f.get(5, TimeUnit.SECONDS); // before: never answered, its exchange in flight for good
+            assertEquals(503, a.status());
+        }
+    }
+
+    @Test
+    void should_pre_open_idle_connections_that_later_requests_use_without_a_new_one() throws Exception {
+        serve((n, out) -> write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+        Exchange e = exchange("GET", "5s"); // pool.maxConnections: 2
+        java.util.function.IntSupplier open = upstream.preOpen(e.route().upstream(), 5);
+        long until = System.nanoTime() + 5_000_000_000L;
+        while (open.getAsInt() < 2 && System.nanoTime() < until) {
+            Thread.sleep(10);
+        }
+        assertEquals(2, open.getAsInt(), "bounded by pool.maxConnections");
+        assertEquals(2, accepted.get());
+        java.util.Map<String, Integer> counts = new java.util.HashMap<>();
+        upstream.connectionCounts(counts);
+        assertEquals(java.util.Map.of("http://127.0.0.1:" + server.getLocalPort(), 2), counts);
+
+        List<CompletableFuture<Answer>> two = List.of(sendAsync("5s"), sendAsync("5s"));
+        for (CompletableFuture<Answer> f : two) {
+            assertEquals(200, f.get(5, TimeUnit.SECONDS).status());
+        }
+        assertEquals(2, accepted.get(), "no new connection");
+    }
+
     @Test
     void should_reuse_one_keep_alive_connection_for_sequential_requests() throws Exception {
         serve((n, out) -> write(out, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-N: " + n + "\r\n\r\nhello"));

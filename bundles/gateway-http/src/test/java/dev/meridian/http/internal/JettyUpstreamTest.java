@@ -3,6 +3,7 @@ package dev.meridian.http.internal;
 import static dev.meridian.http.internal.JettyUpstream.targetPath;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 
@@ -53,6 +54,30 @@ class JettyUpstreamTest {
     @Test
     void should_keep_encoded_characters_of_the_remainder() {
         assertEquals("/v1/a%2Fb/c%20d", targetPath("/v1", "/orders", "/orders/a%2Fb/c%20d", null));
+    }
+
+    @Test
+    void should_answer_503_at_once_when_the_upstream_client_is_stopped() throws Exception {
+        org.eclipse.jetty.client.HttpClient client = new org.eclipse.jetty.client.HttpClient();
+        client.start();
+        client.stop(); // as at a node's stop, with the warm-up or a late request still running
+        JettyUpstream upstream = new JettyUpstream(client, Runnable::run, true, new UpstreamTlsContexts(), null);
+        dev.meridian.model.ApiDefinition api = dev.meridian.model.DefinitionParser.parseOne(String.join("\n", "id: t",
+            "basePath: /", "upstream: { url: 'http://127.0.0.1:9/', timeout: 5s }", "").getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            dev.meridian.model.Format.YAML);
+        dev.meridian.core.Route route = new dev.meridian.core.Route(api, java.util.List.of(), new dev.meridian.core.ApiMetrics("t"));
+        dev.meridian.core.flow.Exchange e = new dev.meridian.core.flow.Exchange(new dev.meridian.core.RouteTable(1, 1,
+            java.util.List.of(route)), route, "GET", "/x", null, "rid", "127.0.0.1", System.nanoTime(),
+            new JettyFields(org.eclipse.jetty.http.HttpFields.EMPTY));
+        boolean[] resumed = {false};
+
+        boolean done = upstream.call().run(e, () -> resumed[0] = true);
+
+        assertTrue(done, "answered synchronously, no continuation left pending");
+        assertFalse(resumed[0]);
+        assertEquals(503, e.answer().status());
+        assertEquals("upstream client stopped", ((dev.meridian.core.flow.Answer.Rejection) e.answer()).message());
+        assertEquals(503, JettyUpstream.rejectionFor(new IOException("aborted", new JettyUpstream.ClientStopped()), e).status());
     }
 
     @Test

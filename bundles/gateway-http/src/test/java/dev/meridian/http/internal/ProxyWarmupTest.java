@@ -2,6 +2,7 @@ package dev.meridian.http.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -74,5 +75,19 @@ class ProxyWarmupTest {
         assertEquals(Map.of(404, 25, 502, 25), result.statuses());
         assertThrows(IOException.class, () -> new Socket(InetAddress.getLoopbackAddress(), result.port()).close(),
             "nothing listens on the warm-up's port afterwards");
+    }
+
+    @Test
+    void should_end_within_a_second_when_stopped_while_it_runs() throws Exception {
+        ProxyWarmup warmup = new ProxyWarmup(new HttpConfiguration(), steps, () -> null, 1_000_000).start();
+        Thread.sleep(300); // under way: a million requests would outlast its 5 s budget
+
+        long t0 = System.nanoTime();
+        boolean ended = warmup.stop(5_000);
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+
+        System.out.println("proxy warm-up stopped mid-run in " + millis + " ms");
+        assertTrue(ended, "its thread ended within the bound");
+        assertTrue(millis < 2_000, "stopped in " + millis + " ms");
     }
 }
