@@ -181,6 +181,9 @@ class ConsumersE2EIT {
         long n = revision(latest);
         answers.add(first.get(first.adminUrl("/api/v1/revisions/" + n), true).body());
         answers.add(CLUSTER.node(2).get(CLUSTER.node(2).adminUrl("/api/v1/consumers/alice"), true).body());
+        String shell = first.shell("gateway:consumers");
+        assertTrue(shell.contains("alice") && shell.contains("k1, k2") && shell.contains("partners"), shell);
+        answers.add(shell);
         for (String a : answers) {
             for (String secret : List.of(ALICE, ALICE_FILED, BOB, CAROL_EXPIRED)) {
                 assertFalse(a.contains(secret), "a key in an answer: " + a);
