@@ -224,6 +224,13 @@ class ConsumersE2EIT {
         HttpResponse<String> conflict = CLIENT.send(stale, HttpResponse.BodyHandlers.ofString());
         assertEquals(409, conflict.statusCode(), conflict.body());
 
+        long before = revision(first.get(first.adminUrl("/api/v1/consumers"), true));
+        HttpResponse<String> dry = first.send("POST", "/api/v1/validate", "application/yaml",
+            "kind: consumer\nid: frank\nkeys: [{id: k, secret: \"frank-0123456789abcdef\"}]\n");
+        assertEquals(200, dry.statusCode(), dry.body());
+        assertTrue(dry.body().contains("\"added\":[\"consumer:frank\"]"), dry.body());
+        assertEquals(before, revision(first.get(first.adminUrl("/api/v1/consumers"), true)), "a dry run makes no revision");
+
         HttpResponse<String> same = first.send("PUT", "/api/v1/consumers/bob", "application/yaml",
             "id: bob\nkeys: [{id: main, secret: \"" + BOB + "\"}]\n");
         assertEquals(200, same.statusCode(), same.body());
@@ -322,12 +329,16 @@ class ConsumersE2EIT {
     @Test
     @Order(70)
     void should_refuse_a_deleted_consumer_on_every_node_as_fast_as_an_apply() throws Exception {
+        beforeDelete = revision(CLUSTER.node(1).get(CLUSTER.node(1).adminUrl("/api/v1/consumers"), true));
         Map<String, Refused> ms = untilRefused(BOB, 1, () -> CLUSTER.node(1).send("DELETE", "/api/v1/consumers/bob", null, null));
         System.out.println("ConsumersE2EIT: consumer deleted on ck2 -> first 401 per node (ms after the answer): " + ms);
         assertEquals(404, CLUSTER.node(2).get(CLUSTER.node(2).adminUrl("/api/v1/consumers/bob"), true).statusCode());
         HttpResponse<String> again = CLUSTER.node(0).send("DELETE", "/api/v1/consumers/bob", null, null);
         assertEquals(404, again.statusCode(), again.body());
     }
+
+    /** The revision just before bob was deleted, for the rollback. */
+    private static volatile long beforeDelete;
 
     @Test
     @Order(80)
@@ -342,5 +353,18 @@ class ConsumersE2EIT {
         assertEquals(401, call(third, "/partners/x", DAVE_SOON).statusCode(), "an expired key: 401 before any allow check");
         HttpResponse<String> list = third.get(third.adminUrl("/api/v1/consumers"), true);
         assertTrue(list.body().contains("\"id\":\"alice\"") && !list.body().contains("\"id\":\"bob\""), list.body());
+    }
+
+    @Test
+    @Order(90)
+    void should_restore_consumers_with_a_rollback() throws Exception {
+        HttpResponse<String> r = CLUSTER.node(0).send("POST", "/api/v1/rollback?wait=all", "application/json",
+            "{\"to\": " + beforeDelete + "}");
+
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.body().contains("\"added\":[\"consumer:bob\"]"), r.body());
+        for (MeridianNode n : CLUSTER.nodes()) {
+            assertEquals(200, call(n, "/keyed/x", BOB).statusCode(), "bob is back with the state of revision " + beforeDelete);
+        }
     }
 }
