@@ -37,6 +37,7 @@ final class AccessRules {
         rule("POST", "/validate", Role.OPERATOR), // builds every policy on this node: a dry run of an apply, for who may apply
         rule("POST", "/rollback", Role.OPERATOR),
         rule("POST", "/cache/invalidate", Role.OPERATOR),
+        rule("POST", "/introspection/revoke", Role.OPERATOR), // an invalidation of the oauth2-introspection policy's answers
         rule("POST", "/canary/(promote|abort)", Role.OPERATOR),
         // identities and secrets
         rule("*", "/tokens(/[^/]+)?", Role.ADMIN),

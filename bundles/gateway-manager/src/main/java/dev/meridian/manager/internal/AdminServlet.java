@@ -65,6 +65,10 @@ public final class AdminServlet extends HttpServlet {
     @Reference
     private transient TokenStore tokens;
 
+    /** {@code POST /introspection/revoke} (issue 12, beside §5's calls). */
+    @Reference
+    private transient IntrospectionRevoker introspection;
+
     /** The node's one throttle, shared with ssh and web console logins ({@link ThrottleLoginModule}). */
     @Reference
     private transient LoginThrottle throttle;
@@ -151,6 +155,10 @@ public final class AdminServlet extends HttpServlet {
                 admin.audit(actor, "POST /api/v1/cache/invalidate", 0, "invalidated " + a.tree().get("invalidated")
                     + (r.api() != null ? " of api " + r.api() : "") + (r.tags() != null && !r.tags().isEmpty() ? " tags " + r.tags() : "")
                     + (r.keys() != null && !r.keys().isEmpty() ? " keys " + r.keys().size() : ""));
+                json(resp, a.status(), a.tree());
+            } else if (path.equals("/introspection/revoke") && method.equals("POST")) {
+                IntrospectionRevoker.Answer a = introspection.revoke(IntrospectionRevoker.request(DefinitionParser.readTree(body(req), format(req))));
+                admin.audit(actor, "POST /api/v1/introspection/revoke", 0, a.summary());
                 json(resp, a.status(), a.tree());
             } else if (path.equals("/cache/stats") && method.equals("GET")) {
                 json(resp, 200, admin.cacheStats(req.getParameter("by")));

@@ -31,6 +31,7 @@ class AccessRulesTest {
         new Object[] {"POST", "/validate", Role.OPERATOR},
         new Object[] {"POST", "/rollback", Role.OPERATOR},
         new Object[] {"POST", "/cache/invalidate", Role.OPERATOR},
+        new Object[] {"POST", "/introspection/revoke", Role.OPERATOR},
         new Object[] {"POST", "/canary/promote", Role.OPERATOR},
         new Object[] {"GET", "/tokens", Role.ADMIN},
         new Object[] {"POST", "/tokens", Role.ADMIN},
