@@ -181,6 +181,9 @@ class ConsumersE2EIT {
         long n = revision(latest);
         answers.add(first.get(first.adminUrl("/api/v1/revisions/" + n), true).body());
         answers.add(CLUSTER.node(2).get(CLUSTER.node(2).adminUrl("/api/v1/consumers/alice"), true).body());
+        String shell = first.shell("gateway:consumers");
+        assertTrue(shell.contains("alice") && shell.contains("k1, k2") && shell.contains("partners"), shell);
+        answers.add(shell);
         for (String a : answers) {
             for (String secret : List.of(ALICE, ALICE_FILED, BOB, CAROL_EXPIRED)) {
                 assertFalse(a.contains(secret), "a key in an answer: " + a);
@@ -221,6 +224,13 @@ class ConsumersE2EIT {
         HttpResponse<String> conflict = CLIENT.send(stale, HttpResponse.BodyHandlers.ofString());
         assertEquals(409, conflict.statusCode(), conflict.body());
 
+        long before = revision(first.get(first.adminUrl("/api/v1/consumers"), true));
+        HttpResponse<String> dry = first.send("POST", "/api/v1/validate", "application/yaml",
+            "kind: consumer\nid: frank\nkeys: [{id: k, secret: \"frank-0123456789abcdef\"}]\n");
+        assertEquals(200, dry.statusCode(), dry.body());
+        assertTrue(dry.body().contains("\"added\":[\"consumer:frank\"]"), dry.body());
+        assertEquals(before, revision(first.get(first.adminUrl("/api/v1/consumers"), true)), "a dry run makes no revision");
+
         HttpResponse<String> same = first.send("PUT", "/api/v1/consumers/bob", "application/yaml",
             "id: bob\nkeys: [{id: main, secret: \"" + BOB + "\"}]\n");
         assertEquals(200, same.statusCode(), same.body());
@@ -248,25 +258,39 @@ class ConsumersE2EIT {
         }
     }
 
+    /** One node's revocation: ms from the admin call's answer to its first 401, and requests it let through meanwhile. */
+    private record Refused(long ms, int accepted) {
+        @Override
+        public String toString() {
+            return ms + " ms (" + accepted + " let through)";
+        }
+    }
+
     /**
-     * Polls every node with {@code key} from the moment {@code change} answered until each answers
-     * 401; returns each node's time to its first 401 (ms).
+     * Polls every node with {@code key} (one warm connection each) from the moment {@code change}
+     * answered until each answers 401; returns each node's time to its first 401. The node that
+     * took the call serves the revision when it answers: it lets nothing through after it.
      */
-    private static Map<String, Long> untilRefused(String key, Change change) throws Exception {
+    private static Map<String, Refused> untilRefused(String key, int via, Change change) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(CLUSTER.nodes().size());
         try {
+            for (MeridianNode n : CLUSTER.nodes()) {
+                assertEquals(200, call(n, "/keyed/x", key).statusCode(), "before the revocation, on " + n.name);
+            }
             HttpResponse<String> r = change.call();
             long answered = System.nanoTime();
             assertEquals(200, r.statusCode(), r.body());
-            Map<String, CompletableFuture<Long>> each = new LinkedHashMap<>();
+            Map<String, CompletableFuture<Refused>> each = new LinkedHashMap<>();
             for (MeridianNode n : CLUSTER.nodes()) {
                 each.put(n.name, CompletableFuture.supplyAsync(() -> {
                     long deadline = answered + TimeUnit.SECONDS.toNanos(10);
+                    int accepted = 0;
                     try {
                         while (System.nanoTime() < deadline) {
                             if (call(n, "/keyed/x", key).statusCode() == 401) {
-                                return (System.nanoTime() - answered) / 1_000_000;
+                                return new Refused((System.nanoTime() - answered) / 1_000_000, accepted);
                             }
+                            accepted++;
                         }
                     } catch (Exception e) {
                         throw new IllegalStateException(e);
@@ -274,10 +298,11 @@ class ConsumersE2EIT {
                     throw new AssertionError(n.name + " still lets the key through 10 s after its revocation");
                 }, pool));
             }
-            Map<String, Long> out = new LinkedHashMap<>();
+            Map<String, Refused> out = new LinkedHashMap<>();
             for (var e : each.entrySet()) {
                 out.put(e.getKey(), e.getValue().get(15, TimeUnit.SECONDS));
             }
+            assertEquals(0, out.get(CLUSTER.node(via).name).accepted(), "the node that answered serves the revocation: " + out);
             return out;
         } finally {
             pool.shutdownNow();
@@ -292,10 +317,7 @@ class ConsumersE2EIT {
     @Test
     @Order(60)
     void should_refuse_a_key_removed_by_a_put_on_every_node_as_fast_as_an_apply() throws Exception {
-        for (MeridianNode n : CLUSTER.nodes()) {
-            assertEquals(200, call(n, "/keyed/x", ALICE).statusCode());
-        }
-        Map<String, Long> ms = untilRefused(ALICE, () -> CLUSTER.node(0).send("PUT", "/api/v1/consumers/alice",
+        Map<String, Refused> ms = untilRefused(ALICE, 0, () -> CLUSTER.node(0).send("PUT", "/api/v1/consumers/alice",
             "application/yaml", "id: alice\ngroups: [partners]\nkeys: [{id: k2, hash: \"" + sha256(ALICE_FILED) + "\"}]\n"));
         System.out.println("ConsumersE2EIT: key removed by PUT on ck1 -> first 401 per node (ms after the answer): " + ms);
         for (MeridianNode n : CLUSTER.nodes()) {
@@ -307,12 +329,16 @@ class ConsumersE2EIT {
     @Test
     @Order(70)
     void should_refuse_a_deleted_consumer_on_every_node_as_fast_as_an_apply() throws Exception {
-        Map<String, Long> ms = untilRefused(BOB, () -> CLUSTER.node(1).send("DELETE", "/api/v1/consumers/bob", null, null));
+        beforeDelete = revision(CLUSTER.node(1).get(CLUSTER.node(1).adminUrl("/api/v1/consumers"), true));
+        Map<String, Refused> ms = untilRefused(BOB, 1, () -> CLUSTER.node(1).send("DELETE", "/api/v1/consumers/bob", null, null));
         System.out.println("ConsumersE2EIT: consumer deleted on ck2 -> first 401 per node (ms after the answer): " + ms);
         assertEquals(404, CLUSTER.node(2).get(CLUSTER.node(2).adminUrl("/api/v1/consumers/bob"), true).statusCode());
         HttpResponse<String> again = CLUSTER.node(0).send("DELETE", "/api/v1/consumers/bob", null, null);
         assertEquals(404, again.statusCode(), again.body());
     }
+
+    /** The revision just before bob was deleted, for the rollback. */
+    private static volatile long beforeDelete;
 
     @Test
     @Order(80)
@@ -327,5 +353,18 @@ class ConsumersE2EIT {
         assertEquals(401, call(third, "/partners/x", DAVE_SOON).statusCode(), "an expired key: 401 before any allow check");
         HttpResponse<String> list = third.get(third.adminUrl("/api/v1/consumers"), true);
         assertTrue(list.body().contains("\"id\":\"alice\"") && !list.body().contains("\"id\":\"bob\""), list.body());
+    }
+
+    @Test
+    @Order(90)
+    void should_restore_consumers_with_a_rollback() throws Exception {
+        HttpResponse<String> r = CLUSTER.node(0).send("POST", "/api/v1/rollback?wait=all", "application/json",
+            "{\"to\": " + beforeDelete + "}");
+
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.body().contains("\"added\":[\"consumer:bob\"]"), r.body());
+        for (MeridianNode n : CLUSTER.nodes()) {
+            assertEquals(200, call(n, "/keyed/x", BOB).statusCode(), "bob is back with the state of revision " + beforeDelete);
+        }
     }
 }
