@@ -197,6 +197,23 @@ class JwtE2EIT {
     }
 
     @Test
+    @Order(15)
+    void should_refuse_a_bad_jwt_entry_with_422_naming_each_field() throws Exception {
+        String yaml = "id: bad-jwt\nbasePath: /bad-jwt\nupstream: { url: '" + CLUSTER.upstream().url("/") + "' }\n"
+            + "policies:\n"
+            + "  - type: jwt\n"
+            + "    jwksUrl: " + IDP.jwksUrl() + "\n"
+            + "    algorithms: [RS256, HS256, none]\n"
+            + "    clockSkew: soon\n";
+        HttpResponse<String> r = CLUSTER.node(0).send("PUT", "/api/v1/apis/bad-jwt", "application/yaml", yaml);
+        assertEquals(422, r.statusCode(), r.body());
+        for (String path : List.of("policies[0].issuer", "policies[0].algorithms[1]", "policies[0].algorithms[2]", "policies[0].clockSkew")) {
+            assertTrue(r.body().contains("\"" + path + "\""), path + " named in " + r.body());
+        }
+        assertEquals(404, get(CLUSTER.node(0), "/bad-jwt/a", null).statusCode());
+    }
+
+    @Test
     @Order(20)
     void should_reject_no_valid_token_while_the_IdP_rotates_under_load() throws Exception {
         AtomicReference<String> signing = new AtomicReference<>("rsa-1");
