@@ -374,4 +374,30 @@ class JwtE2EIT {
         System.out.printf("jwt e2e apply: %d IdP calls%n", IDP.keyFetches() + IDP.refused());
         assertEquals(0, IDP.keyFetches() + IDP.refused(), "an apply compiles new policies around the keys held");
     }
+    @Test
+    @Order(70)
+    void should_fetch_nothing_and_fail_nothing_when_the_jwt_bundle_is_updated_under_load() throws Exception {
+        AtomicBoolean running = new AtomicBoolean(true);
+        Map<Integer, AtomicLong> statuses = new ConcurrentHashMap<>();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        IDP.resetCounts();
+        List<CompletableFuture<Void>> loops = load(4, CLUSTER.nodes(), i -> token(i % 2 == 0 ? "rsa-2" : "ec-2", "user-" + i),
+            running, statuses, pool);
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> count(statuses, 200) >= 200);
+            for (MeridianNode node : CLUSTER.nodes()) {
+                node.shell("bundle:update dev.meridian.policy.jwt");
+            }
+            long after = total(statuses);
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> total(statuses) >= after + 1_000);
+        } finally {
+            running.set(false);
+            CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+            pool.shutdown();
+        }
+        System.out.printf("jwt e2e bundle update on 3 nodes under load: statuses %s, %d IdP calls%n", statuses,
+            IDP.keyFetches() + IDP.refused());
+        assertEquals(0, IDP.keyFetches() + IDP.refused(), "the updated bundle's factory reads the cluster's keys");
+        assertEquals(total(statuses), count(statuses, 200), "requests failed across the bundle updates: " + statuses);
+    }
 }
