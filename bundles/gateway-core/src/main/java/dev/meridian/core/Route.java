@@ -32,6 +32,8 @@ public final class Route {
     private final Redaction redaction;
     private final Policy[] policies;
     private final boolean anyMethod;
+    /** Whether the chain has a policy at {@link Policy#ORDER_EDGE} or before (one that may answer preflights). */
+    private final boolean edge;
     private final Set<String> methods;
     private final ApiMetrics metrics;
 
@@ -48,25 +50,34 @@ public final class Route {
         this.api = api;
         this.upstream = upstream;
         this.redaction = redaction;
-        this.policies = inRunOrder(policies, api.id());
+        int[] orders = orders(policies, api.id());
+        this.policies = inRunOrder(policies, orders);
+        this.edge = Arrays.stream(orders).anyMatch(o -> o <= Policy.ORDER_EDGE);
         this.methods = api.methods();
         this.anyMethod = methods.isEmpty();
         this.metrics = metrics;
     }
 
-    /** {@code policies} stably sorted by {@link Policy#order()}, each read once. */
-    private static Policy[] inRunOrder(List<Policy> policies, String apiId) {
-        int n = policies.size();
-        Integer[] index = new Integer[n];
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            index[i] = i;
+    /** Each policy's {@link Policy#order()}, read once. */
+    private static int[] orders(List<Policy> policies, String apiId) {
+        int[] order = new int[policies.size()];
+        for (int i = 0; i < order.length; i++) {
             try {
                 order[i] = policies.get(i).order();
             } catch (RuntimeException e) {
                 throw new IllegalArgumentException("policy " + policies.get(i).getClass().getName() + " of API " + apiId
                     + " failed to tell its order: " + e, e);
             }
+        }
+        return order;
+    }
+
+    /** {@code policies} stably sorted by their {@code order}. */
+    private static Policy[] inRunOrder(List<Policy> policies, int[] order) {
+        int n = policies.size();
+        Integer[] index = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            index[i] = i;
         }
         Arrays.sort(index, Comparator.comparingInt(i -> order[i])); // Arrays.sort on objects is stable
         Policy[] out = new Policy[n];
@@ -98,8 +109,23 @@ public final class Route {
         return api.basePath();
     }
 
+    /** Whether the definition's {@code methods} (none: every method) include {@code method}. */
     public boolean allows(String method) {
         return anyMethod || methods.contains(method);
+    }
+
+    /**
+     * Whether a CORS preflight ({@code OPTIONS} with {@code Origin} and
+     * {@code Access-Control-Request-Method}) enters this route's chain even when {@link #allows}
+     * refuses {@code OPTIONS}: true when the chain has an edge policy ({@link Policy#ORDER_EDGE} or
+     * before), which is where CORS answers preflights. A browser sends the preflight for the
+     * methods the API serves, never asking the API to serve {@code OPTIONS}; refusing it with a 404
+     * would break every non-simple cross-origin call to an API that lists its methods. If no policy
+     * answers it, the request phase answers 404 as the data plane would have: the upstream never
+     * gets a method the definition does not list ({@code PolicyChain}).
+     */
+    public boolean admitsPreflight() {
+        return edge;
     }
 
     public int policyCount() {

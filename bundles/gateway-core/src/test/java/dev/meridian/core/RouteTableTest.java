@@ -1,8 +1,11 @@
 package dev.meridian.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -14,6 +17,7 @@ import dev.meridian.model.ApiDefinition;
 import dev.meridian.model.DefinitionException;
 import dev.meridian.model.DefinitionParser;
 import dev.meridian.model.Format;
+import dev.meridian.policy.api.Policy;
 
 class RouteTableTest {
 
@@ -129,5 +133,56 @@ class RouteTableTest {
         assertEquals(7, table.revision());
         assertEquals(12, table.generation());
         assertEquals(List.of(a), table.routes());
+    }
+
+    // ---- run order
+
+    private static Policy at(int order) {
+        return new Policy() {
+            @Override
+            public int order() {
+                return order;
+            }
+        };
+    }
+
+    @Test
+    void should_hold_the_chain_in_run_order_edge_first_and_definition_order_among_equals() throws Exception {
+        ApiDefinition api = route("a", "/a").api();
+        Policy auth = at(0);
+        Policy limit = at(0);
+        Policy cors = at(Policy.ORDER_EDGE);
+        Policy late = at(100);
+
+        Route route = new Route(api, List.of(auth, late, limit, cors), new ApiMetrics("a"));
+
+        assertEquals(List.of(cors, auth, limit, late),
+            List.of(route.policy(0), route.policy(1), route.policy(2), route.policy(3)));
+    }
+
+    @Test
+    void should_name_the_policy_and_the_api_when_order_throws() throws Exception {
+        ApiDefinition api = route("a", "/a").api();
+        Policy broken = new Policy() {
+            @Override
+            public int order() {
+                throw new IllegalStateException("not configured");
+            }
+        };
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> new Route(api, List.of(broken), new ApiMetrics("a")));
+
+        assertTrue(e.getMessage().contains("of API a failed to tell its order"), e.getMessage());
+    }
+
+    @Test
+    void should_admit_preflights_only_for_a_chain_with_an_edge_policy() throws Exception {
+        ApiDefinition api = route("a", "/a").api();
+
+        assertTrue(new Route(api, List.of(at(0), at(Policy.ORDER_EDGE)), new ApiMetrics("a")).admitsPreflight());
+        assertTrue(new Route(api, List.of(at(Policy.ORDER_EDGE - 1)), new ApiMetrics("a")).admitsPreflight());
+        assertFalse(new Route(api, List.of(at(0), at(-999)), new ApiMetrics("a")).admitsPreflight());
+        assertFalse(new Route(api, List.of(), new ApiMetrics("a")).admitsPreflight());
     }
 }

@@ -8,6 +8,7 @@ import java.util.OptionalLong;
 import org.osgi.annotation.versioning.ProviderType;
 
 import dev.meridian.model.ApiDefinition;
+import dev.meridian.model.ConsumerDefinition;
 
 /**
  * The manager's API: every change of the gateway's state goes through here, whichever way it came
@@ -31,6 +32,28 @@ public interface GatewayAdmin {
 
     /** Dry run of {@link #applySet}: the diff it would make, or a 422 {@link AdminException}. */
     Change validate(List<ApiDefinition> apis, boolean prune) throws AdminException;
+
+    /**
+     * Applies APIs and consumers (CONTRACT §8) atomically as one revision. With {@code prune}, each
+     * kind the set holds is pruned: APIs not in the set are deleted when it holds APIs, consumers
+     * not in it when it holds consumers (a set of APIs alone never revokes a consumer). Keys given
+     * as a {@code secret} are hashed here (a {@code ${secret:NAME}} read from this node's
+     * {@code MERIDIAN_SECRETS_DIR}); only hashes are stored. Consumers appear in the answer's lists
+     * as {@code consumer:<id>}.
+     *
+     * @since 2.3.0
+     */
+    Change applyAll(List<ApiDefinition> apis, List<ConsumerDefinition> consumers, boolean prune, Actor actor,
+                    OptionalLong ifMatch) throws AdminException;
+
+    /** Dry run of {@link #applyAll}. @since 2.3.0 */
+    Change validateAll(List<ApiDefinition> apis, List<ConsumerDefinition> consumers, boolean prune) throws AdminException;
+
+    /** Adds or replaces one consumer (as {@link #applyAll}); {@code changed} false when it is as it was. @since 2.3.0 */
+    Change applyConsumer(ConsumerDefinition consumer, Actor actor, OptionalLong ifMatch) throws AdminException;
+
+    /** Deletes one consumer: its keys answer 401 on every node once the revision is served there; 404 when unknown. @since 2.3.0 */
+    Change deleteConsumer(String id, Actor actor, OptionalLong ifMatch) throws AdminException;
 
     /** Deletes one API; 404 when unknown. */
     Change delete(String id, Actor actor, OptionalLong ifMatch) throws AdminException;
@@ -123,8 +146,18 @@ public interface GatewayAdmin {
         }
     }
 
-    /** A stored revision: its history entry and its state. */
-    record Revision(RevisionInfo info, List<ApiDefinition> apis) {
+    /** A stored revision: its history entry and its state (consumers with their keys hashed). */
+    record Revision(RevisionInfo info, List<ApiDefinition> apis, List<ConsumerDefinition> consumers) {
+
+        public Revision {
+            apis = List.copyOf(apis);
+            consumers = List.copyOf(consumers);
+        }
+
+        /** A revision without consumers. */
+        public Revision(RevisionInfo info, List<ApiDefinition> apis) {
+            this(info, apis, List.of());
+        }
     }
 
     /**
@@ -132,8 +165,14 @@ public interface GatewayAdmin {
      *
      * @param revision 0 = no state yet
      * @param apis definitions by id, sorted by id, unmodifiable
+     * @param consumers consumers by id, sorted by id, unmodifiable; keys hashed
      */
-    record State(long revision, Map<String, ApiDefinition> apis) {
+    record State(long revision, Map<String, ApiDefinition> apis, Map<String, ConsumerDefinition> consumers) {
+
+        /** A state without consumers. */
+        public State(long revision, Map<String, ApiDefinition> apis) {
+            this(revision, apis, Map.of());
+        }
     }
 
     /**

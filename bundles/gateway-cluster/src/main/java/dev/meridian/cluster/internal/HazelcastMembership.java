@@ -70,6 +70,8 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
     private long forgetAfterSeconds;
     private org.osgi.framework.ServiceRegistration<dev.meridian.cache.CacheStore> cacheStore;
     private HazelcastCacheStore cache;
+    private org.osgi.framework.ServiceRegistration<dev.meridian.core.SharedStates> sharedStatesRegistration;
+    private HazelcastSharedStates sharedStates;
     private ClusterSeal seal = ClusterSeal.none();
     private String clusterName;
     /** The manager's books (tokens, audit), one registration each. */
@@ -120,6 +122,9 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         // the shared response cache lives in this member too (STYLE: one owner of Hazelcast)
         cache = new HazelcastCacheStore(hazelcast, !client, seal);
         cacheStore = context.registerService(dev.meridian.cache.CacheStore.class, cache, null);
+        // and the state policies share (PolicyContext.state): it outlives their revisions and bundles
+        sharedStates = new HazelcastSharedStates(hazelcast, seal);
+        sharedStatesRegistration = context.registerService(dev.meridian.core.SharedStates.class, sharedStates, null);
         for (String book : BOOKS) {
             HazelcastRecords records = new HazelcastRecords(hazelcast, book, seal);
             records.start();
@@ -143,6 +148,7 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         c.getNetworkConfig().setAddresses(new ArrayList<>(s.members()));
         c.getConnectionStrategyConfig().getConnectionRetryConfig().setClusterConnectTimeoutMillis(120_000);
         DeserializationFilter.apply(c.getSerializationConfig());
+        HazelcastSharedStates.configure(c);
         return c;
     }
 
@@ -177,6 +183,7 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         HazelcastRevisionLog.configure(c, s.members().size() / 2 + 1);
         HazelcastCacheStore.configure(c);
         HazelcastRecords.configure(c, s.members().size() / 2 + 1, BOOKS);
+        HazelcastSharedStates.configure(c, seal);
         JoinConfig j = n.getJoin();
         j.getMulticastConfig().setEnabled(false);
         j.getAutoDetectionConfig().setEnabled(false);
@@ -306,6 +313,10 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         if (cacheStore != null) {
             cacheStore.unregister();
             cache.close();
+        }
+        if (sharedStatesRegistration != null) {
+            sharedStatesRegistration.unregister();
+            sharedStates.close();
         }
         try {
             nodes.remove(localName); // a graceful leave disappears from the listing

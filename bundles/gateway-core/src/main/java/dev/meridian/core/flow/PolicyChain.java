@@ -25,6 +25,10 @@ import dev.meridian.policy.api.PolicyResponse;
  * phases of the policies that ran, the answering one included, still run on that answer (a CORS
  * policy adds its headers to its own preflight answer or to another policy's 401). In a response
  * phase they replace the current answer.
+ *
+ * <p>A request whose method the route does not allow reaches the chain only as a CORS preflight
+ * ({@link Route#admitsPreflight()}); when no policy answers it, the request phase ends with the
+ * 404 the data plane gives any method the definition does not list, so the upstream never sees it.
  */
 public final class PolicyChain {
 
@@ -64,6 +68,10 @@ public final class PolicyChain {
                 return false;
             }
             apply(e, d);
+        }
+        if (!e.answered() && !e.route().allows(e.method())) {
+            // a preflight admitted for the edge policies (Route.admitsPreflight) that none answered
+            e.answer(new Answer.Rejection(404, "no API matches " + e.method() + " " + e.path()));
         }
         return true;
     }

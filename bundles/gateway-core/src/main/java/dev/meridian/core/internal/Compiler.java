@@ -1,5 +1,6 @@
 package dev.meridian.core.internal;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -10,6 +11,7 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 import dev.meridian.core.ApiMetrics;
+import dev.meridian.core.ConsumerIndex;
 import dev.meridian.core.GatewayState;
 import dev.meridian.core.Route;
 import dev.meridian.core.RouteTable;
@@ -65,6 +67,8 @@ final class Compiler {
     private final UpstreamResolver upstreams;
     /** The resolved upstreams of the last compile, each mapped to itself. Engine thread only (compile). */
     private Map<Upstream, Upstream> lastUpstreams = Map.of();
+    /** The consumers of the last compile, kept by the next one when its consumers are the same. Engine thread only (compile). */
+    private ConsumerIndex lastConsumers = ConsumerIndex.of(Map.of(), Clock.systemUTC());
 
     /** @param pending whether a type that is not provided is being installed or replaced (see {@link PendingTypes}) */
     Compiler(PolicyRegistry registry, Function<String, ApiMetrics> metrics, Predicate<String> pending) {
@@ -186,7 +190,11 @@ final class Compiler {
             routes.add(new Route(api, kept, upstream.redaction(), chain, metrics.apply(api.id())));
         }
         lastUpstreams = resolvedUpstreams;
-        return new Result(new RouteTable(state.revision(), generation, routes), Map.copyOf(compiled), List.copyOf(missing));
+        if (!lastConsumers.holds(state.consumers())) {
+            lastConsumers = ConsumerIndex.of(state.consumers(), Clock.systemUTC());
+        }
+        return new Result(new RouteTable(state.revision(), generation, routes, lastConsumers), Map.copyOf(compiled),
+            List.copyOf(missing));
     }
 
     private static PolicyConfigException at(ApiDefinition api, int j, PolicyConfigException e) {

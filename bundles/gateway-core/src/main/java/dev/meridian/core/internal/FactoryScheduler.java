@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,9 +25,10 @@ import dev.meridian.policy.api.Scheduler;
  * timer behind. A task that throws is logged with the policy type and never reaches the pool, so
  * an {@link #every} keeps running and the pool keeps its threads.
  *
- * <p>Scheduling after {@link #close()} runs nothing: an instance of the old bundle may still
- * serve for a moment (routes keep it until the new factory binds) and must not start a timer
- * nobody would ever cancel.
+ * <p>Scheduling after {@link #close()}, or once the engine stopped, runs nothing and throws
+ * nothing (the future answered is cancelled): an instance of the old bundle may still serve for a
+ * moment (routes keep it until the new factory binds) and must not start a timer nobody would
+ * ever cancel.
  */
 final class FactoryScheduler implements Scheduler {
 
@@ -65,7 +67,12 @@ final class FactoryScheduler implements Scheduler {
                 }
             }
         };
-        Future<?> f = pool.schedule(once, Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
+        Future<?> f;
+        try {
+            f = pool.schedule(once, Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException stopped) {
+            return stopped();
+        }
         self.set(f);
         return track(f);
     }
@@ -82,7 +89,11 @@ final class FactoryScheduler implements Scheduler {
         }
         long nanos = period.toNanos();
         // fixed delay: a run that took long (or a busy pool) delays the next instead of bunching runs
-        return track(pool.scheduleWithFixedDelay(guarded(task, "periodic"), nanos, nanos, TimeUnit.NANOSECONDS));
+        try {
+            return track(pool.scheduleWithFixedDelay(guarded(task, "periodic"), nanos, nanos, TimeUnit.NANOSECONDS));
+        } catch (RejectedExecutionException stopped) {
+            return stopped();
+        }
     }
 
     /** Cancels every task still pending; later calls schedule nothing. Idempotent. */
@@ -129,6 +140,16 @@ final class FactoryScheduler implements Scheduler {
         if (warnedClosed.compareAndSet(false, true)) {
             LOG.warn("a policy of type '{}' scheduled a task after its factory went away; not run", type);
         }
+        return cancelled();
+    }
+
+    /** The engine stopped (its pool with it): nothing runs any more, and the policy is not thrown at. */
+    private Future<?> stopped() {
+        LOG.debug("a policy of type '{}' scheduled a task after the engine stopped; not run", type);
+        return cancelled();
+    }
+
+    private static Future<?> cancelled() {
         CompletableFuture<Void> f = new CompletableFuture<>();
         f.cancel(false);
         return f;

@@ -50,10 +50,15 @@ class PolicyChainTest {
     }
 
     static Exchange exchange(Policy... policies) throws Exception {
-        ApiDefinition api = DefinitionParser.parseOne(String.join("\n", "id: chain", "basePath: /chain",
+        return exchange("", "GET", policies);
+    }
+
+    /** @param methods the definition's {@code methods} line ({@code "methods: [GET]"}), or empty for every method */
+    static Exchange exchange(String methods, String method, Policy... policies) throws Exception {
+        ApiDefinition api = DefinitionParser.parseOne(String.join("\n", "id: chain", "basePath: /chain", methods,
             "upstream: { url: 'http://127.0.0.1:9/', timeout: 300ms }", "").getBytes(StandardCharsets.UTF_8), Format.YAML);
         Route route = new Route(api, List.of(policies), new ApiMetrics("chain"));
-        return new Exchange(new RouteTable(1, 1, List.of(route)), route, "GET", "/chain/x", null, "id", "127.0.0.1",
+        return new Exchange(new RouteTable(1, 1, List.of(route)), route, method, "/chain/x", null, "id", "127.0.0.1",
             System.nanoTime(), new ListFields());
     }
 
@@ -345,5 +350,41 @@ class PolicyChainTest {
 
         assertEquals(1, upstreamCalls.get());
         assertEquals(new Answer.Respond(304, Map.of("ETag", "\"v1\"")), e.answer());
+    }
+
+    // ---- a preflight admitted for a method the API does not list
+
+    @Test
+    void should_answer_an_admitted_preflight_that_no_policy_answered_with_404_without_the_upstream() throws Exception {
+        List<String> log = new ArrayList<>();
+
+        Exchange e = run(exchange("methods: [GET, POST]", "OPTIONS", recording("edge", Policy.ORDER_EDGE, log)))
+            .get(5, TimeUnit.SECONDS);
+
+        Answer.Rejection r = assertInstanceOf(Answer.Rejection.class, e.answer());
+        assertEquals(404, r.status());
+        assertEquals("no API matches OPTIONS /chain/x", r.message());
+        assertEquals(0, upstreamCalls.get(), "the upstream never gets a method the definition does not list");
+        assertEquals(List.of("edge.request", "edge.response"), log);
+    }
+
+    @Test
+    void should_answer_an_admitted_preflight_with_the_edge_policy_respond() throws Exception {
+        List<String> log = new ArrayList<>();
+
+        Exchange e = run(exchange("methods: [GET, POST]", "OPTIONS", authentication(log), preflight(log)))
+            .get(5, TimeUnit.SECONDS);
+
+        assertEquals(204, assertInstanceOf(Answer.Respond.class, e.answer()).status());
+        assertEquals(0, upstreamCalls.get());
+    }
+
+    @Test
+    void should_call_the_upstream_for_a_listed_method() throws Exception {
+        Exchange e = run(exchange("methods: [GET, POST]", "POST", recording("edge", Policy.ORDER_EDGE, new ArrayList<>())))
+            .get(5, TimeUnit.SECONDS);
+
+        assertEquals(200, e.answer().status());
+        assertEquals(1, upstreamCalls.get());
     }
 }

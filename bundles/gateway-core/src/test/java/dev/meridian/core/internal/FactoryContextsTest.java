@@ -1,6 +1,7 @@
 package dev.meridian.core.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -21,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -66,6 +68,38 @@ class FactoryContextsTest {
         IllegalStateException e = assertInstanceOf(IllegalStateException.class, failure);
         assertTrue(e.getMessage().contains("outbound HTTP is not available: gateway-http is not running"), e.getMessage());
         assertTrue(e.getMessage().contains("idp.example") && e.getMessage().contains("node-a"), e.getMessage());
+    }
+
+    @Test
+    void should_complete_the_failed_stage_on_a_timer_thread_never_the_callers() throws Exception {
+        PolicyContext context = node.open("jwt");
+        CountDownLatch hold = new CountDownLatch(1);
+        CountDownLatch busy = new CountDownLatch(FactoryContexts.TIMER_THREADS);
+        for (int i = 0; i < FactoryContexts.TIMER_THREADS; i++) {
+            context.scheduler().schedule(() -> {
+                busy.countDown();
+                awaitQuietly(hold);
+            }, Duration.ZERO);
+        }
+        assertTrue(busy.await(5, TimeUnit.SECONDS));
+
+        CompletableFuture<Thread> completedOn = new CompletableFuture<>();
+        context.http().send(JWKS).whenComplete((r, x) -> completedOn.complete(Thread.currentThread()));
+        assertFalse(completedOn.isDone(), "not completed on the calling thread");
+        hold.countDown();
+
+        assertTrue(completedOn.get(5, TimeUnit.SECONDS).getName().startsWith("meridian-policy-timer-"));
+    }
+
+    @Test
+    void should_fail_at_once_without_blocking_once_the_engine_stopped() {
+        PolicyContext context = node.open("jwt");
+        node.close();
+
+        CompletionStage<OutboundResponse> stage = context.http().send(JWKS);
+
+        assertTrue(stage.toCompletableFuture().isCompletedExceptionally());
+        assertTrue(context.scheduler().schedule(() -> { }, Duration.ZERO).isDone(), "nothing runs on a stopped pool");
     }
 
     @Test
@@ -206,7 +240,7 @@ class FactoryContextsTest {
         old.close();
 
         assertTrue(mine.isCancelled());
-        assertTrue(!theirs.isCancelled());
+        assertFalse(theirs.isCancelled());
         assertEquals(0, old.pendingTimers());
         assertEquals(1, other.pendingTimers());
     }
@@ -223,6 +257,14 @@ class FactoryContextsTest {
     }
 
     // ---- helpers
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 
     private static Throwable failureOf(CompletionStage<?> stage) {
         ExecutionException e = assertThrows(ExecutionException.class, () -> stage.toCompletableFuture().get(5, TimeUnit.SECONDS));

@@ -9,6 +9,7 @@ import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http.PreEncodedHttpField;
 import org.eclipse.jetty.io.Content;
@@ -135,7 +136,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             return true;
         }
         Route route = table.match(path);
-        if (route == null || !route.allows(request.getMethod())) {
+        if (route == null || !route.allows(request.getMethod()) && !(route.admitsPreflight() && preflight(request))) {
             unmatched.run();
             local(request, response, callback, table, null, requestId, start, 404, "no API matches " + request.getMethod() + " " + path);
             return true;
@@ -265,6 +266,13 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         }
         stamp(out, e.table(), e.requestId(), outcome, false);
         Content.copy(((JettyBody) up.body()).source(), response, done);
+    }
+
+    /** A CORS preflight (Fetch §3.2.2): {@code OPTIONS} with {@code Origin} and {@code Access-Control-Request-Method}. */
+    private static boolean preflight(Request request) {
+        HttpFields h = request.getHeaders();
+        return HttpMethod.OPTIONS.is(request.getMethod()) && h.contains(HttpHeader.ORIGIN)
+            && h.contains("Access-Control-Request-Method");
     }
 
     /** The fields the response phase set on the gateway's own answer (a rejection, a policy's respond). */

@@ -85,17 +85,15 @@ final class TrustedProxies {
             if (ipv4 < 0 && ipv6 == null) {
                 throw invalid(raw, "not an IPv4 or IPv6 address");
             }
-            int max = ipv6 == null ? 32 : 128;
-            int prefix = max;
+            int prefix = ipv6 == null ? 32 : 128;
             if (slash >= 0) {
-                prefix = prefixLength(raw, slash + 1, max);
+                prefix = prefixLength(raw, slash + 1, prefix);
             }
             if (ipv6 != null && ipv6[0] == 0 && (ipv6[1] >>> 32) == 0xFFFFL && prefix >= 96) {
                 // ::ffff:a.b.c.d/n is IPv4 a.b.c.d/(n-96): mapped peers and hops are matched as IPv4
                 ipv4 = ipv6[1] & 0xFFFFFFFFL;
                 ipv6 = null;
                 prefix -= 96;
-                max = 32;
             }
             if (ipv6 == null) {
                 int addr = (int) ipv4;
@@ -225,15 +223,18 @@ final class TrustedProxies {
     /**
      * The value the gateway sends upstream as {@code X-Forwarded-For}: the chain received from a
      * trusted peer with the peer appended; from any other peer, the peer alone (what it says about
-     * earlier hops is dropped).
+     * earlier hops is dropped). An IPv6 peer is written without the brackets Jetty gives it, as
+     * proxies write {@code X-Forwarded-For} hops (nginx's {@code $proxy_add_x_forwarded_for}).
      */
     String forwardedFor(String peer, HttpFields fields) {
+        String hop = peer.length() > 2 && peer.charAt(0) == '[' && peer.charAt(peer.length() - 1) == ']'
+            ? peer.substring(1, peer.length() - 1) : peer;
         if (isEmpty() || !trusts(peer, 0, peer.length())) {
-            return peer;
+            return hop;
         }
         List<String> values = fields.getValuesList(HttpHeader.X_FORWARDED_FOR);
         if (values.isEmpty()) {
-            return peer;
+            return hop;
         }
         StringBuilder chain = new StringBuilder(64);
         for (String v : values) {
@@ -242,7 +243,7 @@ final class TrustedProxies {
                 chain.append(t).append(", ");
             }
         }
-        return chain.append(peer).toString();
+        return chain.append(hop).toString();
     }
 
     private static boolean isBlank(char c) {
@@ -317,8 +318,16 @@ final class TrustedProxies {
         return parseIpv4(s, from, to) >= 0 || parseIpv6(s, from, to) != null;
     }
 
-    /** Whether the address in [from, to) (no brackets or port; a zone is ignored) is trusted. */
+    /**
+     * Whether the address in [from, to) is trusted: an IP literal, an IPv6 one possibly in
+     * brackets (Jetty gives a peer's IPv6 address so: {@code [0:0:0:0:0:0:0:1]}) and with a zone,
+     * both ignored.
+     */
     boolean trusts(String s, int from, int to) {
+        if (to - from > 2 && s.charAt(from) == '[' && s.charAt(to - 1) == ']') {
+            from++;
+            to--;
+        }
         to = stripZone(s, from, to);
         long v4 = parseIpv4(s, from, to);
         if (v4 < 0) {

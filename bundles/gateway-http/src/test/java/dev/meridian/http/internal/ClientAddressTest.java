@@ -96,7 +96,7 @@ class ClientAddressTest {
         client.setExecutor(threads);
         client.start();
         bodies = BodyStore.open(dir.resolve("spool"), 64 * 1024, 1024 * 1024);
-        TrustedProxies proxies = TrustedProxies.parse(TRUSTED + ", 10.0.0.0/8");
+        TrustedProxies proxies = TrustedProxies.parse(TRUSTED + ", 10.0.0.0/8, ::1");
         JettyUpstream up = new JettyUpstream(client, threads, true, tls, bodies, proxies);
         PolicyChain policies = new PolicyChain((action, delayMillis) -> {
             var task = client.getScheduler().schedule(action, delayMillis, TimeUnit.MILLISECONDS);
@@ -118,7 +118,7 @@ class ClientAddressTest {
         server = new Server(threads);
         ServerConnector serverConnector = new ServerConnector(server, 1, 1,
             SlowClientSweeper.connections(new HttpConfiguration()));
-        serverConnector.setHost("127.0.0.1");
+        serverConnector.setHost("::"); // IPv4 and IPv6 clients
         server.addConnector(serverConnector);
         GatewayHandler handler = new GatewayHandler(() -> table, () -> { }, accessLog, () -> null, proxies);
         handler.steps(new Steps(policies, CacheSteps.NONE, up), CacheSteps.NONE);
@@ -141,7 +141,7 @@ class ClientAddressTest {
     private String send(String from, String method, String forwarded, String requestId) throws IOException {
         try (Socket s = new Socket()) {
             s.bind(new InetSocketAddress(from, 0));
-            s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+            s.connect(new InetSocketAddress(from.contains(":") ? "::1" : "127.0.0.1", port), 5_000);
             s.setSoTimeout(10_000);
             String body = method.equals("POST") ? "hi" : "";
             String head = method + " /t/x HTTP/1.1\r\nHost: gw\r\nConnection: close\r\nX-Request-Id: " + requestId + "\r\n"
@@ -192,5 +192,14 @@ class ClientAddressTest {
         assertEquals(TRUSTED + " via " + TRUSTED, seen.poll(5, TimeUnit.SECONDS));
         assertEquals(TRUSTED, forwardedFor.poll(5, TimeUnit.SECONDS));
         assertTrue(accessLine("bare").endsWith(" client=" + TRUSTED), accessLine("bare"));
+    }
+
+    @Test
+    void should_trust_an_ipv6_peer_and_forward_it_without_brackets() throws Exception {
+        assertEquals("HTTP/1.1 200 OK", send("::1", "GET", "2001:db8::7, [2001:db8::8]:443", "v6"));
+
+        assertEquals("2001:db8::8 via [0:0:0:0:0:0:0:1]", seen.poll(5, TimeUnit.SECONDS));
+        assertEquals("2001:db8::7, [2001:db8::8]:443, 0:0:0:0:0:0:0:1", forwardedFor.poll(5, TimeUnit.SECONDS));
+        assertTrue(accessLine("v6").endsWith(" client=2001:db8::8 peer=[0:0:0:0:0:0:0:1]"), accessLine("v6"));
     }
 }

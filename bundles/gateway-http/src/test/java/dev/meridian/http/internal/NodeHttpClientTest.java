@@ -110,7 +110,8 @@ class NodeHttpClientTest {
             requests.incrementAndGet();
             ports.add(ex.getRemoteAddress().getPort());
             received.add(ex.getRequestMethod() + " " + ex.getRequestURI() + " " + ex.getRequestHeaders().getFirst("X-Probe")
-                + " " + new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+                + " " + ex.getRequestHeaders().get("Content-Type") + " " + new String(ex.getRequestBody().readAllBytes(),
+                StandardCharsets.UTF_8));
             ex.getResponseHeaders().add("X-Answer", "one");
             ex.getResponseHeaders().add("X-Answer", "two");
             answer(ex, 200, "{\"keys\":[]}");
@@ -195,7 +196,7 @@ class NodeHttpClientTest {
         assertEquals("{\"keys\":[]}", r.text());
         assertEquals(List.of("one", "two"), r.headers().get("x-answer"));
         assertEquals("one", r.header("X-Answer").orElseThrow());
-        assertEquals("GET /ok?a=1 p ", received.poll());
+        assertEquals("GET /ok?a=1 p null ", received.poll());
     }
 
     @Test
@@ -204,7 +205,8 @@ class NodeHttpClientTest {
             "token=abc".getBytes(StandardCharsets.UTF_8))));
 
         assertEquals(200, r.status());
-        assertEquals("POST /ok null token=abc", received.poll());
+        assertEquals("POST /ok null [application/x-www-form-urlencoded] token=abc", received.poll(),
+            "one Content-Type, the request's");
     }
 
     @Test

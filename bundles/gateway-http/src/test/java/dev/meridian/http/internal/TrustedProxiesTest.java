@@ -119,6 +119,12 @@ class TrustedProxiesTest {
         assertEquals("6.6.6.6", PROXIES.client("fd00:0:0:0:0:0:0:1%lo", xff("6.6.6.6")));
         assertEquals("6.6.6.6", PROXIES.client("2001:db8:0:0:0:0:0:1", xff("6.6.6.6")));
         assertEquals("0:0:0:0:0:0:0:1", PROXIES.client("0:0:0:0:0:0:0:1", xff("6.6.6.6")));
+        // Jetty's Request.getRemoteAddr puts an IPv6 peer in brackets
+        assertEquals("6.6.6.6", PROXIES.client("[2001:db8:0:0:0:0:0:1]", xff("6.6.6.6")));
+        assertEquals("6.6.6.6", PROXIES.client("[fd00:0:0:0:0:0:0:1%1]", xff("6.6.6.6")));
+        assertEquals("[0:0:0:0:0:0:0:1]", PROXIES.client("[0:0:0:0:0:0:0:1]", xff("6.6.6.6")));
+        assertFalse(trusts(PROXIES, "[]"));
+        assertFalse(trusts(PROXIES, "[10.0.0.1"));
     }
 
     @Test
@@ -140,6 +146,9 @@ class TrustedProxiesTest {
     void should_forward_the_received_chain_with_the_peer_appended_when_the_peer_is_trusted() {
         assertEquals("6.6.6.6, 198.51.100.4, 10.0.0.1", PROXIES.forwardedFor("10.0.0.1", xff("6.6.6.6, 198.51.100.4")));
         assertEquals("1.1.1.1, 2.2.2.2, 10.0.0.1", PROXIES.forwardedFor("10.0.0.1", xff(" 1.1.1.1 ", "2.2.2.2")));
+        assertEquals("6.6.6.6, 2001:db8:0:0:0:0:0:1", PROXIES.forwardedFor("[2001:db8:0:0:0:0:0:1]", xff("6.6.6.6")));
+        assertEquals("0:0:0:0:0:0:0:1", PROXIES.forwardedFor("[0:0:0:0:0:0:0:1]", xff("6.6.6.6")));
+        assertEquals("0:0:0:0:0:0:0:1", TrustedProxies.NONE.forwardedFor("[0:0:0:0:0:0:0:1]", xff("6.6.6.6")));
     }
 
     @ParameterizedTest

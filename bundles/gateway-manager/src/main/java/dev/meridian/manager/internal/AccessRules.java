@@ -27,13 +27,17 @@ final class AccessRules {
         rule("GET", "/cache/stats", Role.VIEWER),
         rule("GET", "/audit", Role.VIEWER),
         rule("GET", "/canary", Role.VIEWER),
+        rule("GET", "/consumers(/[^/]+)?", Role.VIEWER), // ids, groups, key ids and expiry: never a key or its hash
         // changes of what is served
         rule("PUT", "/apis/[^/]+", Role.OPERATOR),
         rule("DELETE", "/apis/[^/]+", Role.OPERATOR),
+        rule("PUT", "/consumers/[^/]+", Role.OPERATOR), // applied like APIs, in the same revisions (CONTRACT §8)
+        rule("DELETE", "/consumers/[^/]+", Role.OPERATOR),
         rule("POST", "/apply", Role.OPERATOR),
         rule("POST", "/validate", Role.OPERATOR), // builds every policy on this node: a dry run of an apply, for who may apply
         rule("POST", "/rollback", Role.OPERATOR),
         rule("POST", "/cache/invalidate", Role.OPERATOR),
+        rule("POST", "/introspection/revoke", Role.OPERATOR), // an invalidation of the oauth2-introspection policy's answers
         rule("POST", "/canary/(promote|abort)", Role.OPERATOR),
         // identities and secrets
         rule("*", "/tokens(/[^/]+)?", Role.ADMIN),

@@ -28,6 +28,7 @@ import dev.meridian.manager.Change;
 import dev.meridian.manager.GatewayAdmin;
 import dev.meridian.manager.RevisionInfo;
 import dev.meridian.model.ApiDefinition;
+import dev.meridian.model.ConsumerDefinition;
 import dev.meridian.model.DefinitionException;
 import dev.meridian.model.DefinitionParser;
 import dev.meridian.model.Format;
@@ -50,6 +51,7 @@ public final class AdminServlet extends HttpServlet {
     private static final Logger LOG = LoggerFactory.getLogger(AdminServlet.class);
     private static final int MAX_BODY = 10 * 1024 * 1024;
     private static final Pattern API = Pattern.compile("/apis/([^/]+)");
+    private static final Pattern CONSUMER = Pattern.compile("/consumers/([^/]+)");
     private static final Pattern REVISION = Pattern.compile("/revisions/(\\d{1,18})");
     private static final Pattern TOKEN = Pattern.compile("/tokens/([^/]+)");
     private static final Pattern ROLLBACK_YAML = Pattern.compile("(?m)^\\s*to\\s*:\\s*(\\d{1,18})\\s*$");
@@ -62,6 +64,10 @@ public final class AdminServlet extends HttpServlet {
 
     @Reference
     private transient TokenStore tokens;
+
+    /** {@code POST /introspection/revoke} (issue 12, beside §5's calls). */
+    @Reference
+    private transient IntrospectionRevoker introspection;
 
     /** The node's one throttle, shared with ssh and web console logins ({@link ThrottleLoginModule}). */
     @Reference
@@ -103,13 +109,21 @@ public final class AdminServlet extends HttpServlet {
                 json(resp, 200, Map.of("revision", s.revision(), "apis", s.apis().values().stream().map(ApiDefinition::toTree).toList()));
             } else if ((m = API.matcher(path)).matches()) {
                 api(req, resp, m.group(1), actor);
+            } else if (path.equals("/consumers") && method.equals("GET")) {
+                GatewayAdmin.State s = admin.current();
+                json(resp, 200, Map.of("revision", s.revision(),
+                    "consumers", s.consumers().values().stream().map(ConsumerDefinition::toShown).toList()));
+            } else if ((m = CONSUMER.matcher(path)).matches()) {
+                consumer(req, resp, m.group(1), actor);
             } else if (path.equals("/apply") && method.equals("POST")) {
-                List<ApiDefinition> apis = DefinitionParser.parse(body(req), format(req));
-                Change c = admin.applySet(apis, flag(req, "prune"), actor, ifMatch(req));
+                DefinitionParser.Definitions set = DefinitionParser.parseDefinitions(body(req), format(req));
+                Change c = set.consumers().isEmpty() ? admin.applySet(set.apis(), flag(req, "prune"), actor, ifMatch(req))
+                    : admin.applyAll(set.apis(), set.consumers(), flag(req, "prune"), actor, ifMatch(req));
                 respondAfterWait(req, resp, changeTree(c), c);
             } else if (path.equals("/validate") && method.equals("POST")) {
-                List<ApiDefinition> apis = DefinitionParser.parse(body(req), format(req));
-                Change c = admin.validate(apis, flag(req, "prune"));
+                DefinitionParser.Definitions set = DefinitionParser.parseDefinitions(body(req), format(req));
+                Change c = set.consumers().isEmpty() ? admin.validate(set.apis(), flag(req, "prune"))
+                    : admin.validateAll(set.apis(), set.consumers(), flag(req, "prune"));
                 json(resp, 200, Map.of("valid", true, "diff", Map.of("added", c.added(), "updated", c.updated(), "removed", c.removed())));
             } else if (path.equals("/tokens") || TOKEN.matcher(path).matches()) {
                 tokens(req, resp, path, actor);
@@ -126,6 +140,9 @@ public final class AdminServlet extends HttpServlet {
                 GatewayAdmin.Revision r = admin.revision(n).orElseThrow(() -> new AdminException(404, "no revision " + n));
                 Map<String, Object> tree = infoTree(r.info());
                 tree.put("apis", r.apis().stream().map(ApiDefinition::toTree).toList());
+                if (!r.consumers().isEmpty()) {
+                    tree.put("consumers", r.consumers().stream().map(ConsumerDefinition::toShown).toList());
+                }
                 json(resp, 200, tree);
             } else if (path.equals("/rollback") && method.equals("POST")) {
                 Change c = admin.rollback(rollbackTarget(req), actor, ifMatch(req));
@@ -138,6 +155,10 @@ public final class AdminServlet extends HttpServlet {
                 admin.audit(actor, "POST /api/v1/cache/invalidate", 0, "invalidated " + a.tree().get("invalidated")
                     + (r.api() != null ? " of api " + r.api() : "") + (r.tags() != null && !r.tags().isEmpty() ? " tags " + r.tags() : "")
                     + (r.keys() != null && !r.keys().isEmpty() ? " keys " + r.keys().size() : ""));
+                json(resp, a.status(), a.tree());
+            } else if (path.equals("/introspection/revoke") && method.equals("POST")) {
+                IntrospectionRevoker.Answer a = introspection.revoke(IntrospectionRevoker.request(DefinitionParser.readTree(body(req), format(req))));
+                admin.audit(actor, "POST /api/v1/introspection/revoke", 0, a.summary());
                 json(resp, a.status(), a.tree());
             } else if (path.equals("/cache/stats") && method.equals("GET")) {
                 json(resp, 200, admin.cacheStats(req.getParameter("by")));
@@ -256,6 +277,44 @@ public final class AdminServlet extends HttpServlet {
                 tree.put("id", id);
                 tree.put("revision", c.revision());
                 respondAfterWait(req, resp, tree, c);
+            }
+            default -> {
+                resp.setHeader("Allow", "GET, PUT, DELETE");
+                error(resp, 405, "method not allowed", List.of());
+            }
+        }
+    }
+
+    /** {@code /consumers/{id}}: as an API, the keys shown by id and expiry only (CONTRACT §8). */
+    private void consumer(HttpServletRequest req, HttpServletResponse resp, String id, GatewayAdmin.Actor actor)
+        throws IOException, DefinitionException, AdminException {
+        switch (req.getMethod()) {
+            case "GET" -> {
+                ConsumerDefinition c = admin.current().consumers().get(id);
+                if (c == null) {
+                    throw new AdminException(404, "no consumer with id '" + id + "'");
+                }
+                json(resp, 200, c.toShown());
+            }
+            case "PUT" -> {
+                ConsumerDefinition c = DefinitionParser.parseConsumer(body(req), format(req));
+                if (!c.id().equals(id)) {
+                    throw new AdminException(422, "id in path and body differ",
+                        List.of(new Problem("id", "expected '" + id + "' as in the path, got '" + c.id() + "'")));
+                }
+                Change change = admin.applyConsumer(c, actor, ifMatch(req));
+                Map<String, Object> tree = new LinkedHashMap<>();
+                tree.put("id", id);
+                tree.put("revision", change.revision());
+                tree.put("changed", change.changed());
+                respondAfterWait(req, resp, tree, change);
+            }
+            case "DELETE" -> {
+                Change change = admin.deleteConsumer(id, actor, ifMatch(req));
+                Map<String, Object> tree = new LinkedHashMap<>();
+                tree.put("id", id);
+                tree.put("revision", change.revision());
+                respondAfterWait(req, resp, tree, change);
             }
             default -> {
                 resp.setHeader("Allow", "GET, PUT, DELETE");

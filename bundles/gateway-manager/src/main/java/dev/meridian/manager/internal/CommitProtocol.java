@@ -181,9 +181,10 @@ final class CommitProtocol {
             throw new Refusal(new AdminException(409, "revision " + ifMatch.getAsLong() + " is stale; current is "
                 + base.revision()));
         }
-        Map<String, ApiDefinition> next = (applied == null ? mutation.apply(base) : applied.nextOf(base, mutation)).apis();
+        GatewayState nextState = applied == null ? mutation.apply(base) : applied.nextOf(base, mutation);
+        Map<String, ApiDefinition> next = nextState.apis();
         long revision = base.revision() + 1;
-        Change change = StateDiff.between(base, next, revision, true);
+        Change change = StateDiff.between(base, nextState, revision, true);
         if (!change.changed()) {
             return new Outcome(new Change(base.revision(), false, List.of(), List.of(), List.of()), Optional.empty());
         }
@@ -194,6 +195,9 @@ final class CommitProtocol {
                 throw new TypesPending(pending); // commit() waits and comes back
             }
             checks.check(next, changedApis, System.nanoTime() - deadline < 0);
+            if (!nextState.consumers().equals(base.consumers())) {
+                ConsumerKeys.checkUnique(nextState.consumers());
+            }
         } catch (TypeChecks.StillPending p) {
             throw new TypesPending(p.types); // commit() waits and comes back
         } catch (AdminException e) {
@@ -201,6 +205,6 @@ final class CommitProtocol {
         }
         RevisionInfo info = new RevisionInfo(revision, Instant.now().truncatedTo(ChronoUnit.MILLIS), actor.user(),
             actor.source(), change.added(), change.updated(), change.removed());
-        return new Outcome(change, Optional.of(ParsedRevision.of(info, new GatewayState(revision, next))));
+        return new Outcome(change, Optional.of(ParsedRevision.of(info, nextState.withRevision(revision))));
     }
 }

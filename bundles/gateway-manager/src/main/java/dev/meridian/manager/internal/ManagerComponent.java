@@ -32,6 +32,7 @@ import dev.meridian.manager.Change;
 import dev.meridian.manager.GatewayAdmin;
 import dev.meridian.manager.RevisionInfo;
 import dev.meridian.model.ApiDefinition;
+import dev.meridian.model.ConsumerDefinition;
 import dev.meridian.model.DefinitionException;
 import dev.meridian.model.Problem;
 
@@ -69,10 +70,12 @@ public final class ManagerComponent implements GatewayAdmin {
     private CommitProtocol protocol;
     private CatchUp catchUp;
     private Thread restore;
+    private ConsumerKeys consumerKeys;
 
     @Activate
     void activate() throws Exception {
         AdminIdentity.ensure(dataDir());
+        consumerKeys = ConsumerKeys.fromSettings();
         history = new DurableHistory(new RevisionStore(dataDir().resolve("revisions")), log);
         adopter = new RevisionAdopter(engine, history, status, metrics);
         checks = new TypeChecks(engine, status, Settings.duration("MERIDIAN_TYPE_WAIT", "10s"));
@@ -127,14 +130,81 @@ public final class ManagerComponent implements GatewayAdmin {
         return audited(actor, "apply " + api.id(), protocol.commit(base -> {
             Map<String, ApiDefinition> next = new LinkedHashMap<>(base.apis());
             next.put(api.id(), api);
-            return new GatewayState(base.revision(), next);
+            return base.withApis(next);
         }, actor, ifMatch));
     }
 
     @Override
     public Change applySet(List<ApiDefinition> apis, boolean prune, Actor actor, OptionalLong ifMatch) throws AdminException {
         return audited(actor, "apply " + apis.stream().map(ApiDefinition::id).toList() + (prune ? " with prune" : ""),
-            protocol.commit(base -> new GatewayState(base.revision(), merge(base, apis, prune)), actor, ifMatch));
+            protocol.commit(base -> base.withApis(merge(base, apis, prune)), actor, ifMatch));
+    }
+
+    @Override
+    public Change applyAll(List<ApiDefinition> apis, List<ConsumerDefinition> consumers, boolean prune, Actor actor,
+                           OptionalLong ifMatch) throws AdminException {
+        List<ConsumerDefinition> hashed = hashed(consumers);
+        List<String> ids = new ArrayList<>(apis.stream().map(ApiDefinition::id).toList());
+        hashed.forEach(c -> ids.add(StateDiff.CONSUMER + c.id()));
+        return audited(actor, "apply " + ids + (prune ? " with prune" : ""),
+            protocol.commit(base -> mergeAll(base, apis, hashed, prune), actor, ifMatch));
+    }
+
+    @Override
+    public Change validateAll(List<ApiDefinition> apis, List<ConsumerDefinition> consumers, boolean prune) throws AdminException {
+        List<ConsumerDefinition> hashed = hashed(consumers);
+        checks.await(TypeChecks.typesOf(apis), checks.deadline());
+        GatewayState base = adopter.newest().state();
+        GatewayState next = mergeAll(base, apis, hashed, prune);
+        TypeChecks.checkBasePaths(next.apis());
+        if (!apis.isEmpty()) {
+            checks.validateHere(apis);
+            checks.checkLiveNodes(apis);
+        }
+        ConsumerKeys.checkUnique(next.consumers());
+        return StateDiff.between(base, next, base.revision(), false);
+    }
+
+    @Override
+    public Change applyConsumer(ConsumerDefinition consumer, Actor actor, OptionalLong ifMatch) throws AdminException {
+        ConsumerDefinition hashed = consumerKeys.hashed(List.of(consumer), List.of("")).get(0);
+        return audited(actor, "apply " + StateDiff.CONSUMER + consumer.id(), protocol.commit(base -> {
+            Map<String, ConsumerDefinition> next = new LinkedHashMap<>(base.consumers());
+            next.put(hashed.id(), hashed);
+            return base.withConsumers(next);
+        }, actor, ifMatch));
+    }
+
+    @Override
+    public Change deleteConsumer(String id, Actor actor, OptionalLong ifMatch) throws AdminException {
+        return audited(actor, "delete " + StateDiff.CONSUMER + id, protocol.commit(base -> {
+            if (!base.consumers().containsKey(id)) {
+                throw new CommitProtocol.Refusal(new AdminException(404, "no consumer with id '" + id + "'"));
+            }
+            Map<String, ConsumerDefinition> next = new LinkedHashMap<>(base.consumers());
+            next.remove(id);
+            return base.withConsumers(next);
+        }, actor, ifMatch));
+    }
+
+    /** The consumers of a set with their keys hashed; problem paths start {@code consumer:<id>.}. */
+    private List<ConsumerDefinition> hashed(List<ConsumerDefinition> consumers) throws AdminException {
+        if (consumers.isEmpty()) {
+            return List.of();
+        }
+        List<String> paths = new ArrayList<>();
+        consumers.forEach(c -> paths.add(StateDiff.CONSUMER + c.id()));
+        return consumerKeys.hashed(consumers, paths);
+    }
+
+    /** {@code base} with the set applied; with {@code prune}, each kind the set holds keeps only the set's. */
+    private static GatewayState mergeAll(GatewayState base, List<ApiDefinition> apis, List<ConsumerDefinition> consumers,
+                                         boolean prune) {
+        Map<String, ApiDefinition> nextApis = apis.isEmpty() ? base.apis() : merge(base, apis, prune);
+        Map<String, ConsumerDefinition> nextConsumers = new LinkedHashMap<>(prune && !consumers.isEmpty() ? Map.of()
+            : base.consumers());
+        consumers.forEach(c -> nextConsumers.put(c.id(), c));
+        return new GatewayState(base.revision(), nextApis, nextConsumers);
     }
 
     /** Every change in the audit, with the revision it made (the revision history keeps who and through which door). */
@@ -176,7 +246,7 @@ public final class ManagerComponent implements GatewayAdmin {
             }
             Map<String, ApiDefinition> next = new LinkedHashMap<>(base.apis());
             next.remove(id);
-            return new GatewayState(base.revision(), next);
+            return base.withApis(next);
         }, actor, ifMatch));
     }
 
@@ -184,7 +254,7 @@ public final class ManagerComponent implements GatewayAdmin {
     public Change rollback(long to, Actor actor, OptionalLong ifMatch) throws AdminException {
         Revision target = revision(to).orElseThrow(() -> new AdminException(404, "no revision " + to));
         Actor rolling = actor.withSource(actor.source() + " rollback to " + to);
-        return audited(actor, "rollback to " + to, protocol.commit(base -> GatewayState.of(base.revision(), target.apis()), rolling, ifMatch));
+        return audited(actor, "rollback to " + to, protocol.commit(base -> GatewayState.of(base.revision(), target.apis(), target.consumers()), rolling, ifMatch));
     }
 
     private static Map<String, ApiDefinition> merge(GatewayState base, List<ApiDefinition> apis, boolean prune) {
@@ -198,7 +268,7 @@ public final class ManagerComponent implements GatewayAdmin {
     @Override
     public State current() {
         GatewayState s = adopter.newest().state();
-        return new State(s.revision(), s.apis());
+        return new State(s.revision(), s.apis(), s.consumers());
     }
 
     @Override

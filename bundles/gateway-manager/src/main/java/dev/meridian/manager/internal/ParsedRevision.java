@@ -1,5 +1,7 @@
 package dev.meridian.manager.internal;
 
+import java.util.List;
+
 import dev.meridian.cluster.CommittedRevision;
 import dev.meridian.core.GatewayState;
 import dev.meridian.manager.GatewayAdmin;
@@ -19,12 +21,13 @@ record ParsedRevision(CommittedRevision committed, RevisionInfo info, GatewaySta
     /** Parses a revision the cluster (or this node's disk) holds. */
     static ParsedRevision parse(CommittedRevision committed) throws DefinitionException {
         GatewayAdmin.Revision r = RevisionStore.parse(committed.payload());
-        return new ParsedRevision(committed, r.info(), GatewayState.of(committed.revision(), r.apis()));
+        return new ParsedRevision(committed, r.info(), GatewayState.of(committed.revision(), r.apis(), r.consumers()));
     }
 
     /** A revision this node computes: its payload written from {@code info} and {@code state}. */
     static ParsedRevision of(RevisionInfo info, GatewayState state) {
-        String payload = RevisionStore.payload(info, java.util.List.copyOf(state.apis().values()));
+        String payload = RevisionStore.payload(info, List.copyOf(state.apis().values()),
+            List.copyOf(state.consumers().values()));
         return new ParsedRevision(new CommittedRevision(info.revision(), payload), info, state);
     }
 

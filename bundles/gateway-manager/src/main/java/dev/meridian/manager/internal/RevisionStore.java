@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
 import dev.meridian.manager.GatewayAdmin;
 import dev.meridian.manager.RevisionInfo;
 import dev.meridian.model.ApiDefinition;
+import dev.meridian.model.ConsumerDefinition;
 import dev.meridian.model.DefinitionException;
 import dev.meridian.model.DefinitionParser;
 import dev.meridian.model.Json;
@@ -149,11 +150,20 @@ final class RevisionStore {
 
     /** Writes and syncs one revision; returns only once it is durable. */
     synchronized void append(RevisionInfo info, List<ApiDefinition> apis) throws IOException {
-        appendPayload(info.revision(), payload(info, apis));
+        appendPayload(info.revision(), payload(info, apis, List.of()));
     }
 
-    /** The revision's file content: its history entry and its full state, as JSON text. */
+    /** The file content of a revision without consumers. */
     static String payload(RevisionInfo info, List<ApiDefinition> apis) {
+        return payload(info, apis, List.of());
+    }
+
+    /**
+     * The revision's file content: its history entry and its full state, as JSON text. Consumers
+     * (their keys as hashes only) are written only when there are some, so a state without them
+     * has the payload it had before consumers existed.
+     */
+    static String payload(RevisionInfo info, List<ApiDefinition> apis, List<ConsumerDefinition> consumers) {
         Map<String, Object> tree = new LinkedHashMap<>();
         tree.put("revision", info.revision());
         tree.put("time", info.time().toString());
@@ -165,6 +175,9 @@ final class RevisionStore {
         summary.put("removed", info.removed());
         tree.put("summary", summary);
         tree.put("apis", apis.stream().map(ApiDefinition::toTree).toList());
+        if (!consumers.isEmpty()) {
+            tree.put("consumers", consumers.stream().map(ConsumerDefinition::toTree).toList());
+        }
         return new String(Json.write(tree), java.nio.charset.StandardCharsets.UTF_8);
     }
 
@@ -175,7 +188,13 @@ final class RevisionStore {
         for (Object api : (List<?>) tree.get("apis")) {
             apis.add(DefinitionParser.fromTree(api));
         }
-        return new GatewayAdmin.Revision(info(tree), apis);
+        List<ConsumerDefinition> consumers = new ArrayList<>();
+        if (tree.get("consumers") instanceof List<?> list) {
+            for (Object consumer : list) {
+                consumers.add(DefinitionParser.consumerFromTree(consumer));
+            }
+        }
+        return new GatewayAdmin.Revision(info(tree), apis, consumers);
     }
 
     /** The stored payload of a revision. */

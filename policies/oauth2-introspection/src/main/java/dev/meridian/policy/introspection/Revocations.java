@@ -3,78 +3,132 @@ package dev.meridian.policy.introspection;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
+/**
+ * One immutable snapshot of the cluster's revocation list, written by the admin API
+ * ({@code POST /api/v1/introspection/revoke}, gateway-manager's {@code IntrospectionRevoker},
+ * which owns the format) and read here. The value is UTF-8 text:
+ *
+ * <pre>
+ * meridian-revocations 1 &lt;sequence&gt;
+ * token &lt;epoch ms&gt; &lt;sha-256 hex of the token&gt;
+ * sub &lt;epoch ms&gt; &lt;url-encoded subject&gt;
+ * client &lt;epoch ms&gt; &lt;url-encoded client_id&gt;
+ * </pre>
+ *
+ * The sequence grows with every change; lines this build does not know are skipped, so a newer
+ * manager can add kinds without breaking older policies.
+ */
 final class Revocations {
-   static final String KEY = "revocations";
-   static final String HEADER = "meridian-revocations 1 ";
-   static final byte[] EMPTY = "meridian-revocations 1 0\n".getBytes(StandardCharsets.UTF_8);
-   static final Revocations NONE = parse(EMPTY);
-   private final byte[] header;
-   private final Map<String, Long> markers;
 
-   private Revocations(byte[] header, Map<String, Long> markers) {
-      this.header = header;
-      this.markers = markers;
-   }
+    static final String MAGIC = "meridian-revocations 1 ";
+    static final Revocations NONE = new Revocations(0, Set.of(), Map.of(), Map.of());
 
-   static Revocations parse(byte[] value) {
-      String text = new String(value, StandardCharsets.UTF_8);
-      int end = text.indexOf(10);
-      String first = end < 0 ? text : text.substring(0, end);
-      Map<String, Long> markers = new HashMap<>();
-      if (first.startsWith("meridian-revocations 1 ") && end >= 0) {
-         for (String line : text.substring(end + 1).split("\n")) {
-            String[] f = line.split(" ", 3);
-            if (f.length == 3 && (f[0].equals("token") || f[0].equals("sub") || f[0].equals("client"))) {
-               try {
-                  markers.merge(f[0] + " " + URLDecoder.decode(f[2], StandardCharsets.UTF_8), Long.parseLong(f[1]), Math::max);
-               } catch (IllegalArgumentException var11) {
-               }
+    /** What a revocation means for one held answer. */
+    enum Verdict {
+        /** Not revoked: use the answer. */
+        KEEP,
+        /** Revoked: 401. */
+        REJECT,
+        /** The answer predates a revocation that cannot be judged without {@code iat}: ask the IdP again. */
+        ASK_AGAIN
+    }
+
+    private final long sequence;
+    private final Set<String> tokens;
+    private final Map<String, Long> subjects;
+    private final Map<String, Long> clients;
+
+    private Revocations(long sequence, Set<String> tokens, Map<String, Long> subjects, Map<String, Long> clients) {
+        this.sequence = sequence;
+        this.tokens = tokens;
+        this.subjects = subjects;
+        this.clients = clients;
+    }
+
+    /** The list in {@code value}; {@link #NONE} when it is not one (the admin API rewrites it whole on the next change). */
+    static Revocations parse(byte[] value) {
+        String text = new String(value, StandardCharsets.UTF_8);
+        String[] lines = text.split("\n");
+        if (!lines[0].startsWith(MAGIC)) {
+            return NONE;
+        }
+        long sequence;
+        try {
+            sequence = Long.parseLong(lines[0].substring(MAGIC.length()).strip());
+        } catch (NumberFormatException e) {
+            return NONE;
+        }
+        Set<String> tokens = new HashSet<>();
+        Map<String, Long> subjects = new HashMap<>();
+        Map<String, Long> clients = new HashMap<>();
+        for (int i = 1; i < lines.length; i++) {
+            String[] f = lines[i].split(" ", 3);
+            if (f.length != 3) {
+                continue;
             }
-         }
-      }
-
-      return new Revocations(first.getBytes(StandardCharsets.UTF_8), Map.copyOf(markers));
-   }
-
-   boolean sameAs(byte[] value) {
-      if (value.length > this.header.length && value[this.header.length] == 10) {
-         for (int i = this.header.length - 1; i >= 0; i--) {
-            if (value[i] != this.header[i]) {
-               return false;
+            try {
+                long at = Long.parseLong(f[1]);
+                String v = URLDecoder.decode(f[2], StandardCharsets.UTF_8);
+                switch (f[0]) {
+                    case "token" -> tokens.add(v);
+                    case "sub" -> subjects.merge(v, at, Math::max);
+                    case "client" -> clients.merge(v, at, Math::max);
+                    default -> {
+                        // a kind of a newer manager
+                    }
+                }
+            } catch (IllegalArgumentException e) {
+                // a damaged line revokes nothing; the others still count
             }
-         }
+        }
+        return new Revocations(sequence, Set.copyOf(tokens), Map.copyOf(subjects), Map.copyOf(clients));
+    }
 
-         return true;
-      } else {
-         return false;
-      }
-   }
+    long sequence() {
+        return sequence;
+    }
 
-   boolean revokes(String tokenHash, TokenInfo info) {
-      if (this.markers.isEmpty()) {
-         return false;
-      }
+    int size() {
+        return tokens.size() + subjects.size() + clients.size();
+    }
 
-      if (this.markers.containsKey("token " + tokenHash)) {
-         return true;
-      }
+    /**
+     * The verdict on {@code info}, held for the token whose digest is {@code tokenHash}. A revoked
+     * token is rejected. A subject or client revoked at T rejects its tokens issued ({@code iat})
+     * at or before T, as an IdP's not-before policy does; for a token without {@code iat} only
+     * the answers fetched at or before T are dropped and the IdP asked again.
+     */
+    Verdict check(String tokenHash, TokenInfo info) {
+        if (tokens.isEmpty() && subjects.isEmpty() && clients.isEmpty()) {
+            return Verdict.KEEP;
+        }
+        if (tokens.contains(tokenHash)) {
+            return Verdict.REJECT;
+        }
+        long at = Math.max(marker(subjects, info.sub()), marker(clients, info.clientId()));
+        if (at == Long.MIN_VALUE) {
+            return Verdict.KEEP;
+        }
+        if (info.iat() > 0) {
+            return info.iat() * 1000 <= at ? Verdict.REJECT : Verdict.KEEP;
+        }
+        return info.fetchedAt() <= at ? Verdict.ASK_AGAIN : Verdict.KEEP;
+    }
 
-      long issued = info.iat() > 0L ? info.iat() * 1000L : info.fetchedAt();
-      return this.before(issued, "sub", info.sub()) || this.before(issued, "client", info.clientId());
-   }
+    /** The latest revocation time that concerns {@code info}, to ask the IdP again after it. */
+    long revokedAt(TokenInfo info) {
+        return Math.max(marker(subjects, info.sub()), marker(clients, info.clientId()));
+    }
 
-   int size() {
-      return this.markers.size();
-   }
-
-   private boolean before(long issued, String kind, String value) {
-      if (value.isEmpty()) {
-         return false;
-      }
-
-      Long at = this.markers.get(kind + " " + value);
-      return at != null && issued <= at;
-   }
+    private static long marker(Map<String, Long> markers, String value) {
+        if (value.isEmpty()) {
+            return Long.MIN_VALUE;
+        }
+        Long at = markers.get(value);
+        return at == null ? Long.MIN_VALUE : at;
+    }
 }

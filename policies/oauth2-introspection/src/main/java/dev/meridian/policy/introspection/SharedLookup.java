@@ -1,11 +1,10 @@
 package dev.meridian.policy.introspection;
 
-import dev.meridian.policy.api.Scheduler;
-import dev.meridian.policy.api.SharedState;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -13,148 +12,187 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Function;
 
+import dev.meridian.policy.api.Scheduler;
+import dev.meridian.policy.api.SharedState;
+
+/**
+ * Introspection answers shared by the cluster, with one IdP call per token cluster-wide.
+ *
+ * <p>On this node, concurrent lookups of one key share one stage. Across nodes, the first to
+ * {@link SharedState#putIfAbsent put} the lease {@code lease:<key>} asks the IdP and stores the
+ * answer under {@code <key>} with its TTL; the others poll the stored answer every
+ * {@link #POLL}. When the call fails, the winner turns its lease into a failure mark held
+ * {@link #FAILURE_HOLD}: every waiter, and every new request for that token in that time, fails
+ * at once instead of calling again, so an IdP outage costs at most one call per token per
+ * second for the whole cluster. A lease outlives a crashed winner by its TTL only.
+ */
 final class SharedLookup {
-   static final Duration POLL = Duration.ofMillis(20L);
-   private static final String LEASE = "lease:";
-   private final SharedState state;
-   private final Scheduler scheduler;
-   private final Clock clock;
-   private final byte[] nodeName;
-   private final Function<String, CompletionStage<TokenInfo>> identityProvider;
-   private final SharedLookup.Freshness freshness;
-   private final Duration leaseTtl;
-   private final ConcurrentMap<String, CompletableFuture<TokenInfo>> inFlight = new ConcurrentHashMap<>();
 
-   SharedLookup(
-      SharedState state,
-      Scheduler scheduler,
-      Clock clock,
-      String nodeName,
-      SharedLookup.Freshness freshness,
-      Duration callTimeout,
-      Function<String, CompletionStage<TokenInfo>> identityProvider
-   ) {
-      this.state = state;
-      this.scheduler = scheduler;
-      this.clock = clock;
-      this.nodeName = nodeName.getBytes(StandardCharsets.UTF_8);
-      this.freshness = freshness;
-      this.leaseTtl = callTimeout.plusSeconds(1L);
-      this.identityProvider = identityProvider;
-   }
+    static final Duration POLL = Duration.ofMillis(20);
+    static final Duration FAILURE_HOLD = Duration.ofSeconds(1);
+    static final String LEASE = "lease:";
+    /** First byte of a lease that records a failed call (a node name never starts with it). */
+    private static final byte FAILED = '!';
 
-   Optional<TokenInfo> peek(String key) {
-      return this.state.peek(key).flatMap(TokenInfo::decode).filter(i -> this.freshness.fresh(i, this.clock.millis()));
-   }
+    private final SharedState state;
+    private final Scheduler scheduler;
+    private final Clock clock;
+    private final byte[] nodeName;
+    private final Freshness freshness;
+    private final Duration leaseTtl;
+    private final Function<String, CompletionStage<TokenInfo>> identityProvider;
+    private final ConcurrentMap<String, CompletableFuture<TokenInfo>> inFlight = new ConcurrentHashMap<>();
 
-   CompletionStage<TokenInfo> lookup(String key, String token) {
-      CompletableFuture<TokenInfo> mine = new CompletableFuture<>();
+    SharedLookup(SharedState state, Scheduler scheduler, Clock clock, String nodeName, Freshness freshness, Duration callTimeout,
+                 Function<String, CompletionStage<TokenInfo>> identityProvider) {
+        this.state = state;
+        this.scheduler = scheduler;
+        this.clock = clock;
+        this.nodeName = nodeName.getBytes(StandardCharsets.UTF_8);
+        this.freshness = freshness;
+        this.leaseTtl = callTimeout.plusSeconds(1);
+        this.identityProvider = identityProvider;
+    }
 
-      CompletableFuture<TokenInfo> running;
-      while ((running = this.inFlight.putIfAbsent(key, mine)) != null && running.isDone()) {
-         this.inFlight.remove(key, running);
-      }
+    /** This node's held answer for {@code key}, if fresh; never blocks. */
+    Optional<TokenInfo> peek(String key) {
+        return state.peek(key).flatMap(TokenInfo::decode).filter(i -> freshness.fresh(i, clock.millis()));
+    }
 
-      if (running != null) {
-         return running;
-      }
+    /**
+     * The answer for {@code key} from the cluster or, if nobody holds a fresh one fetched after
+     * {@code notBefore} (epoch ms; {@link Long#MIN_VALUE} for any), from the IdP. Fails with an
+     * {@link IOException} when the IdP fails or no answer comes in time.
+     */
+    CompletionStage<TokenInfo> lookup(String key, String token, long notBefore) {
+        CompletableFuture<TokenInfo> mine = new CompletableFuture<>();
+        CompletableFuture<TokenInfo> running;
+        while ((running = inFlight.putIfAbsent(key, mine)) != null && running.isDone()) {
+            inFlight.remove(key, running);
+        }
+        if (running != null) {
+            return running;
+        }
+        mine.whenComplete((i, e) -> inFlight.remove(key, mine));
+        long deadline = clock.millis() + 2 * leaseTtl.toMillis() + POLL.toMillis();
+        stored(key, notBefore)
+            .thenCompose(found -> found.isPresent() ? CompletableFuture.completedFuture(found.get()) : elect(key, token, notBefore, deadline))
+            .whenComplete((info, e) -> {
+                if (e != null) {
+                    mine.completeExceptionally(cause(e));
+                } else {
+                    mine.complete(info);
+                }
+            });
+        return mine;
+    }
 
-      mine.whenComplete((i, e) -> this.inFlight.remove(key, mine));
-      long deadline = this.clock.millis() + 2L * this.leaseTtl.toMillis() + POLL.toMillis();
-      this.stored(key)
-         .thenCompose(found -> found.isPresent() ? CompletableFuture.completedFuture(found.get()) : this.elect(key, token, deadline))
-         .whenComplete((info, e) -> {
+    private CompletionStage<Optional<TokenInfo>> stored(String key, long notBefore) {
+        return state.get(key).thenApply(v -> v.flatMap(TokenInfo::decode)
+            .filter(i -> i.fetchedAt() > notBefore && freshness.fresh(i, clock.millis())));
+    }
+
+    private CompletionStage<TokenInfo> elect(String key, String token, long notBefore, long deadline) {
+        return state.putIfAbsent(LEASE + key, nodeName, leaseTtl).thenCompose(won -> {
+            if (!won) {
+                CompletableFuture<TokenInfo> waited = new CompletableFuture<>();
+                scheduler.schedule(() -> poll(key, token, notBefore, deadline, waited), POLL);
+                return waited;
+            }
+            // another node may have stored it between our read and our lease
+            return stored(key, notBefore).thenCompose(found -> found.isPresent()
+                ? release(key).thenApply(v -> found.get())
+                : ask(key, token));
+        });
+    }
+
+    private CompletionStage<TokenInfo> ask(String key, String token) {
+        return identityProvider.apply(token).handle((info, e) -> {
             if (e != null) {
-               mine.completeExceptionally(e);
-            } else {
-               mine.complete(info);
+                byte[] failed = failureMark();
+                return state.compareAndSet(LEASE + key, nodeName, failed, FAILURE_HOLD)
+                    .handle((x, y) -> null)
+                    .thenCompose(x -> CompletableFuture.<TokenInfo>failedFuture(cause(e)));
             }
-         });
-      return mine;
-   }
+            Duration ttl = freshness.ttl(info, clock.millis());
+            CompletionStage<Void> kept = ttl.isZero()
+                ? CompletableFuture.completedFuture(null)
+                // read back: fills this node's near copy, so the next request is a peek
+                : state.put(key, info.encode(), ttl).thenCompose(v -> state.get(key)).thenApply(v -> null);
+            return kept.thenCompose(v -> release(key)).thenApply(v -> info);
+        }).thenCompose(Function.identity());
+    }
 
-   private CompletionStage<Optional<TokenInfo>> stored(String key) {
-      return this.state.get(key).thenApply(v -> v.flatMap(TokenInfo::decode).filter(i -> this.freshness.fresh(i, this.clock.millis())));
-   }
+    private CompletionStage<Boolean> release(String key) {
+        return state.remove(LEASE + key);
+    }
 
-   private CompletionStage<TokenInfo> elect(String key, String token, long deadline) {
-      return this.state.putIfAbsent("lease:" + key, this.nodeName, this.leaseTtl).thenCompose(won -> {
-         if (!won) {
-            CompletableFuture<TokenInfo> waited = new CompletableFuture<>();
-            this.scheduler.schedule(() -> this.poll(key, token, deadline, waited), POLL);
-            return waited;
-         } else {
-            return this.stored(key).thenCompose(found -> found.isPresent() ? CompletableFuture.completedFuture(found.get()) : this.ask(key, token));
-         }
-      });
-   }
+    private byte[] failureMark() {
+        byte[] mark = new byte[nodeName.length + 1];
+        mark[0] = FAILED;
+        System.arraycopy(nodeName, 0, mark, 1, nodeName.length);
+        return mark;
+    }
 
-   private CompletionStage<TokenInfo> ask(String key, String token) {
-      return this.identityProvider
-         .apply(token)
-         .<CompletionStage<TokenInfo>>handle(
-            (info, e) -> {
-               if (e != null) {
-                  this.state.remove("lease:" + key);
-                  return CompletableFuture.failedFuture(e);
-               } else {
-                  Duration ttl = this.freshness.ttl(info, this.clock.millis());
-                  return ttl.isZero()
-                     ? CompletableFuture.completedFuture(info)
-                     : this.state.put(key, info.encode(), ttl).thenCompose(v -> this.state.get(key)).thenApply(v -> info);
-               }
+    private void poll(String key, String token, long notBefore, long deadline, CompletableFuture<TokenInfo> waited) {
+        stored(key, notBefore).thenCompose(found -> {
+            if (found.isPresent()) {
+                return CompletableFuture.completedFuture(found);
             }
-         )
-         .thenCompose(Function.identity());
-   }
-
-   private void poll(String key, String token, long deadline, CompletableFuture<TokenInfo> waited) {
-      this.stored(key)
-         .thenCompose(
-            found -> {
-               if (found.isPresent()) {
-                  return CompletableFuture.<Optional<TokenInfo>>completedFuture(found);
-               } else {
-                  return this.clock.millis() >= deadline
-                     ? CompletableFuture.failedFuture(new IOException("no introspection answer within " + this.leaseTtl.toMillis() + " ms"))
-                     : this.state
-                        .get("lease:" + key)
-                        .thenCompose(
-                           lease -> lease.isPresent()
-                              ? CompletableFuture.completedFuture(Optional.empty())
-                              : this.elect(key, token, deadline).thenApply(Optional::of)
-                        );
-               }
+            if (clock.millis() >= deadline) {
+                return CompletableFuture.<Optional<TokenInfo>>failedFuture(
+                    new IOException("no introspection answer within " + (2 * leaseTtl.toMillis() + POLL.toMillis()) + " ms"));
             }
-         )
-         .whenComplete((found, e) -> {
+            return state.get(LEASE + key).thenCompose(lease -> {
+                if (lease.isEmpty()) {
+                    // the winner released without storing (an expiring token) or crashed: take over
+                    return elect(key, token, notBefore, deadline).thenApply(Optional::of);
+                }
+                if (lease.get().length > 0 && lease.get()[0] == FAILED) {
+                    String node = new String(Arrays.copyOfRange(lease.get(), 1, lease.get().length), StandardCharsets.UTF_8);
+                    return CompletableFuture.<Optional<TokenInfo>>failedFuture(
+                        new IOException("the identity provider failed for node " + node + " less than " + FAILURE_HOLD.toMillis() + " ms ago"));
+                }
+                return CompletableFuture.completedFuture(Optional.<TokenInfo>empty());
+            });
+        }).whenComplete((found, e) -> {
             if (e != null) {
-               waited.completeExceptionally(e);
+                waited.completeExceptionally(cause(e));
             } else if (found.isPresent()) {
-               waited.complete(found.get());
+                waited.complete(found.get());
             } else {
-               this.scheduler.schedule(() -> this.poll(key, token, deadline, waited), POLL);
+                scheduler.schedule(() -> poll(key, token, notBefore, deadline, waited), POLL);
             }
-         });
-   }
+        });
+    }
 
-   record Freshness(Duration cacheTtl, Duration inactiveTtl) {
-      Duration ttl(TokenInfo info, long nowMillis) {
-         if (!info.active()) {
-            return this.inactiveTtl;
-         }
+    private static Throwable cause(Throwable e) {
+        return e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+    }
 
-         long millis = this.cacheTtl.toMillis();
-         if (info.exp() > 0L) {
-            millis = Math.min(millis, info.exp() * 1000L - nowMillis);
-         }
+    /**
+     * How long answers are kept: an active one {@code cacheTtl} but never past its {@code exp}, an
+     * inactive one {@code inactiveTtl} (a token may become active only by being a new token, but
+     * an IdP's brief mistake should not stick).
+     */
+    record Freshness(Duration cacheTtl, Duration inactiveTtl) {
 
-         return millis > 0L ? Duration.ofMillis(millis) : Duration.ZERO;
-      }
+        /** The TTL to store {@code info} with; zero = do not store (expired already). */
+        Duration ttl(TokenInfo info, long nowMillis) {
+            if (!info.active()) {
+                return inactiveTtl;
+            }
+            long millis = cacheTtl.toMillis();
+            if (info.exp() > 0) {
+                millis = Math.min(millis, info.exp() * 1000 - nowMillis);
+            }
+            return millis > 0 ? Duration.ofMillis(millis) : Duration.ZERO;
+        }
 
-      boolean fresh(TokenInfo info, long nowMillis) {
-         long keep = (info.active() ? this.cacheTtl : this.inactiveTtl).toMillis();
-         return nowMillis - info.fetchedAt() < keep && !info.expired(nowMillis);
-      }
-   }
+        /** Whether a held answer may still be used at {@code nowMillis} (the store's TTL may lag a little). */
+        boolean fresh(TokenInfo info, long nowMillis) {
+            long keep = (info.active() ? cacheTtl : inactiveTtl).toMillis();
+            return nowMillis - info.fetchedAt() < keep && !info.expired(nowMillis);
+        }
+    }
 }
