@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -302,7 +303,7 @@ class JwtE2EIT {
 
     /** A token with a random kid and a signature no key made (the forger has no key). */
     private static String forged(String claims) {
-        java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
+        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
         String header = "{\"alg\":\"RS256\",\"kid\":\"forged-" + UUID.randomUUID() + "\"}";
         byte[] signature = new byte[256];
         ThreadLocalRandom.current().nextBytes(signature);

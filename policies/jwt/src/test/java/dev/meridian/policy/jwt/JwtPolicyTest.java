@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 
@@ -253,7 +254,7 @@ class JwtPolicyTest {
         assertEquals(rounds, proceeded);
 
         for (String kid : List.of("k1", "e1", "k1", "e1")) {   // the first round of each warms the JIT up
-            List<String> fresh = new java.util.ArrayList<>();
+            List<String> fresh = new ArrayList<>();
             for (int i = 0; i < 500; i++) {
                 fresh.add(h.idp.token(kid, "user-" + i));
             }
