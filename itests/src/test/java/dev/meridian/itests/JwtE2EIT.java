@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -197,6 +198,23 @@ class JwtE2EIT {
     }
 
     @Test
+    @Order(15)
+    void should_refuse_a_bad_jwt_entry_with_422_naming_each_field() throws Exception {
+        String yaml = "id: bad-jwt\nbasePath: /bad-jwt\nupstream: { url: '" + CLUSTER.upstream().url("/") + "' }\n"
+            + "policies:\n"
+            + "  - type: jwt\n"
+            + "    jwksUrl: " + IDP.jwksUrl() + "\n"
+            + "    algorithms: [RS256, HS256, none]\n"
+            + "    clockSkew: soon\n";
+        HttpResponse<String> r = CLUSTER.node(0).send("PUT", "/api/v1/apis/bad-jwt", "application/yaml", yaml);
+        assertEquals(422, r.statusCode(), r.body());
+        for (String path : List.of("policies[0].issuer", "policies[0].algorithms[1]", "policies[0].algorithms[2]", "policies[0].clockSkew")) {
+            assertTrue(r.body().contains("\"" + path + "\""), path + " named in " + r.body());
+        }
+        assertEquals(404, get(CLUSTER.node(0), "/bad-jwt/a", null).statusCode());
+    }
+
+    @Test
     @Order(20)
     void should_reject_no_valid_token_while_the_IdP_rotates_under_load() throws Exception {
         AtomicReference<String> signing = new AtomicReference<>("rsa-1");
@@ -285,7 +303,7 @@ class JwtE2EIT {
 
     /** A token with a random kid and a signature no key made (the forger has no key). */
     private static String forged(String claims) {
-        java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
+        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
         String header = "{\"alg\":\"RS256\",\"kid\":\"forged-" + UUID.randomUUID() + "\"}";
         byte[] signature = new byte[256];
         ThreadLocalRandom.current().nextBytes(signature);
@@ -356,5 +374,31 @@ class JwtE2EIT {
         }
         System.out.printf("jwt e2e apply: %d IdP calls%n", IDP.keyFetches() + IDP.refused());
         assertEquals(0, IDP.keyFetches() + IDP.refused(), "an apply compiles new policies around the keys held");
+    }
+    @Test
+    @Order(70)
+    void should_fetch_nothing_and_fail_nothing_when_the_jwt_bundle_is_updated_under_load() throws Exception {
+        AtomicBoolean running = new AtomicBoolean(true);
+        Map<Integer, AtomicLong> statuses = new ConcurrentHashMap<>();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        IDP.resetCounts();
+        List<CompletableFuture<Void>> loops = load(4, CLUSTER.nodes(), i -> token(i % 2 == 0 ? "rsa-2" : "ec-2", "user-" + i),
+            running, statuses, pool);
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> count(statuses, 200) >= 200);
+            for (MeridianNode node : CLUSTER.nodes()) {
+                node.shell("bundle:update dev.meridian.policy.jwt");
+            }
+            long after = total(statuses);
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> total(statuses) >= after + 1_000);
+        } finally {
+            running.set(false);
+            CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+            pool.shutdown();
+        }
+        System.out.printf("jwt e2e bundle update on 3 nodes under load: statuses %s, %d IdP calls%n", statuses,
+            IDP.keyFetches() + IDP.refused());
+        assertEquals(0, IDP.keyFetches() + IDP.refused(), "the updated bundle's factory reads the cluster's keys");
+        assertEquals(total(statuses), count(statuses, 200), "requests failed across the bundle updates: " + statuses);
     }
 }

@@ -2,6 +2,8 @@ package dev.meridian.policy.jwt;
 
 import java.text.ParseException;
 import java.time.Clock;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jwt.SignedJWT;
@@ -17,7 +19,8 @@ import dev.meridian.policy.api.PolicyRequest;
  * <p>Never blocks the request thread: a token seen before is answered from
  * {@link VerifiedTokens}, a token whose key this node holds is verified at once, and only a
  * token with an unknown {@code kid} (the first request, a rotation, a forgery) waits, as a
- * {@link Decision#pending pending} decision, for {@link KeySource#awaitKey}.
+ * {@link Decision#pending pending} decision, for {@link KeySource#awaitKey} (at most
+ * {@link KeySource#MAX_WAITERS} at once per node; beyond, an unknown kid is refused at once).
  */
 final class JwtPolicy implements Policy {
 
@@ -69,7 +72,12 @@ final class JwtPolicy implements Policy {
         if (snapshot != null && snapshot.knows(kid)) {
             return check.check(request, token, jwt, snapshot, now, accepted);
         }
-        return Decision.pending(keys.awaitKey(kid, now)
+        Optional<CompletionStage<KeySnapshot>> wait = keys.tryAwaitKey(kid, now);
+        if (wait.isEmpty()) {
+            // a flood of unknown kids already holds KeySource.MAX_WAITERS requests on this node
+            return snapshot == null ? Challenge.keysUnavailable() : Challenge.invalid("unknown signing key");
+        }
+        return Decision.pending(wait.get()
             .thenApply(fresh -> fresh == null
                 ? Challenge.keysUnavailable()
                 : check.check(request, token, jwt, fresh, clock.millis(), accepted))

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
@@ -59,6 +60,13 @@ final class KeySource {
      * IdP, or logging its failures, for the rest of the bundle's life.
      */
     static final Duration IDLE = Duration.ofMinutes(10);
+    /**
+     * The most requests of one node that may wait for this source's keys at once. Each waiting
+     * request is held (pending) for up to a second or two; a flood of forged kids beyond this is
+     * answered 401 at once instead of piling up exchanges in memory. A valid token under a brand
+     * new key is refused only while such a flood exceeds the bound.
+     */
+    static final int MAX_WAITERS = 4096;
 
     private final KeySourceId id;
     private final SharedState state;
@@ -77,6 +85,7 @@ final class KeySource {
     private volatile long lastFailure = Long.MIN_VALUE;
     /** When a request last read these keys (to the second); creation counts as a use. */
     private volatile long lastUse;
+    private final AtomicInteger waiters = new AtomicInteger();
 
     KeySource(KeySourceId id, SharedState state, JwksFetcher fetcher, Scheduler scheduler, Clock clock, String nodeName,
               Duration refreshInterval, Duration minRefetchInterval) {
@@ -131,6 +140,27 @@ final class KeySource {
      */
     CompletionStage<KeySnapshot> awaitKey(String kid, long since) {
         return awaitKey(kid, since, since + MAX_WAIT.toMillis());
+    }
+
+    /** {@link #awaitKey}, or empty when {@link #MAX_WAITERS} requests of this node already wait. */
+    Optional<CompletionStage<KeySnapshot>> tryAwaitKey(String kid, long since) {
+        if (waiters.incrementAndGet() > MAX_WAITERS) {
+            waiters.decrementAndGet();
+            return Optional.empty();
+        }
+        CompletionStage<KeySnapshot> wait;
+        try {
+            wait = awaitKey(kid, since);
+        } catch (RuntimeException e) {
+            waiters.decrementAndGet();
+            throw e;
+        }
+        return Optional.of(wait.whenComplete((keys, failure) -> waiters.decrementAndGet()));
+    }
+
+    /** How many requests of this node wait for keys now. */
+    int waiting() {
+        return waiters.get();
     }
 
     private CompletionStage<KeySnapshot> awaitKey(String kid, long since, long deadline) {

@@ -1,8 +1,8 @@
 package dev.meridian.policy.jwt;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -104,7 +104,7 @@ final class JwtHarness implements BeforeEachCallback, AfterEachCallback {
             }
 
             @Override
-            public java.time.Clock clock() {
+            public Clock clock() {
                 return clock;
             }
 
@@ -173,8 +173,4 @@ final class JwtHarness implements BeforeEachCallback, AfterEachCallback {
             return 0;
         }
     };
-
-    static Map<String, String> headers(Decision decision) {
-        return decision instanceof Decision.Reject reject ? reject.headers() : new HashMap<>();
-    }
 }

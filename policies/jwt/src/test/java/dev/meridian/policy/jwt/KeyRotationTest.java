@@ -26,6 +26,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import com.nimbusds.jwt.SignedJWT;
+
 import dev.meridian.policy.api.Decision;
 import dev.meridian.policy.api.Policy;
 
@@ -232,5 +234,36 @@ class KeyRotationTest {
         policy.onRequest(TestRequest.bearer(h.idp.token("k1", "alice", c -> c.issueTime(new Date(now))
             .notBeforeTime(null).expirationTime(new Date(now + 60_000)))));
         await().atMost(Duration.ofSeconds(5)).until(() -> h.idp.fetches() == 2);
+    }
+    @Test
+    void should_refuse_unknown_kids_at_once_beyond_the_bound_of_waiting_requests() throws Exception {
+        h.idp.addRsa("k1");
+        Policy policy = h.policy("a", h.config());
+        assertEquals(Decision.proceed(), decide(policy, TestRequest.bearer(h.idp.token("k1", "alice"))));
+        String claims = h.idp.token("k1", "mallory");
+        int extra = 50;
+        List<String> forged = new ArrayList<>();
+        for (int i = 0; i < KeySource.MAX_WAITERS + extra; i++) {
+            forged.add(h.idp.signWithKid("k1", "forged-" + i, SignedJWT.parse(claims).getJWTClaimsSet()));
+        }
+        h.idp.delay(Duration.ofSeconds(2));           // a slow IdP: the forged requests pile up behind one fetch
+        List<CompletableFuture<Decision>> pending = new ArrayList<>();
+        int refusedAtOnce = 0;
+        for (String token : forged) {
+            Decision decision = policy.onRequest(TestRequest.bearer(token));
+            if (decision instanceof Decision.Pending p) {
+                pending.add(p.stage().toCompletableFuture());
+            } else {
+                assertEquals("401 invalid token: unknown signing key", description(decision));
+                refusedAtOnce++;
+            }
+        }
+        System.out.printf("forged kids beyond the bound: %d pending, %d refused at once%n", pending.size(), refusedAtOnce);
+        assertTrue(pending.size() <= KeySource.MAX_WAITERS, pending.size() + " pending");
+        assertTrue(refusedAtOnce >= extra, refusedAtOnce + " refused at once");
+        CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        h.idp.delay(Duration.ZERO);
+        await().atMost(Duration.ofSeconds(5)).until(() -> policy.onRequest(TestRequest.bearer(
+            h.idp.signWithKid("k1", "later", SignedJWT.parse(claims).getJWTClaimsSet()))) instanceof Decision.Pending);
     }
 }
