@@ -65,15 +65,17 @@ final class SharedLookup {
      * {@link IOException} when the IdP fails or no answer comes in time.
      */
     CompletionStage<TokenInfo> lookup(String key, String token, long notBefore) {
+        // a lookup after a revocation must not join one that may bring an answer from before it
+        String flight = notBefore == Long.MIN_VALUE ? key : key + "#" + notBefore;
         CompletableFuture<TokenInfo> mine = new CompletableFuture<>();
         CompletableFuture<TokenInfo> running;
-        while ((running = inFlight.putIfAbsent(key, mine)) != null && running.isDone()) {
-            inFlight.remove(key, running);
+        while ((running = inFlight.putIfAbsent(flight, mine)) != null && running.isDone()) {
+            inFlight.remove(flight, running);
         }
         if (running != null) {
             return running;
         }
-        mine.whenComplete((i, e) -> inFlight.remove(key, mine));
+        mine.whenComplete((i, e) -> inFlight.remove(flight, mine));
         long deadline = clock.millis() + 2 * leaseTtl.toMillis() + POLL.toMillis();
         stored(key, notBefore)
             .thenCompose(found -> found.isPresent() ? CompletableFuture.completedFuture(found.get()) : elect(key, token, notBefore, deadline))
