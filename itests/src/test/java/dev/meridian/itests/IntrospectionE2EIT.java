@@ -259,6 +259,21 @@ class IntrospectionE2EIT {
     }
 
     @Test
+    @Order(35)
+    void should_refetch_nothing_after_an_apply() throws Exception {
+        long before = IDP.calls(IdentityProvider.Endpoint.INTROSPECT);
+        CLUSTER.apply("orders", api("orders", CLUSTER.upstream(), policy("    inactiveTtl: 5s\n")));
+        for (MeridianNode n : CLUSTER.nodes()) {
+            for (String t : HELD) {
+                assertEquals(200, status(n, "/orders/after-apply", t), n.name);
+            }
+        }
+        long calls = IDP.calls(IdentityProvider.Endpoint.INTROSPECT) - before;
+        System.out.printf("introspection e2e apply: 24 requests with the held tokens on 3 nodes after an apply, %d IdP calls%n", calls);
+        assertEquals(0, calls);
+    }
+
+    @Test
     @Order(40)
     void should_make_a_revocation_effective_on_every_node() throws Exception {
         String byToken = token("frank", "app-0");

@@ -174,6 +174,19 @@ class IntrospectionPolicyTest {
     }
 
     @Test
+    void should_start_warm_after_an_apply_or_a_bundle_update() throws Exception {
+        world.idp.answer("tok-a", world.active("alice", "app-1", "", 3600));
+        IntrospectionFixture.Node n1 = world.node("n1");
+        decide(n1.policy(Map.of()), FakeRequest.bearer("tok-a"));
+
+        // a new revision (another cacheTtl) and a new factory instance (the bundle updated)
+        Policy next = new IntrospectionFactory().create(world.config(Map.of("cacheTtl", "9m")), n1.context);
+
+        assertProceeds(next.onRequest(FakeRequest.bearer("tok-a")));
+        assertEquals(1, world.idp.calls.get());
+    }
+
+    @Test
     void should_answer_503_with_retry_after_when_the_idp_fails_and_nothing_is_held() throws Exception {
         world.idp.answer("held", world.active("alice", "app-1", "", 3600));
         Policy policy = world.node("n1").policy(Map.of());
