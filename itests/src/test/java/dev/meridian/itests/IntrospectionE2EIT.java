@@ -3,8 +3,12 @@ package dev.meridian.itests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,6 +20,7 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -400,11 +405,11 @@ class IntrospectionE2EIT {
             List<CompletableFuture<Void>> loops = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 loops.add(CompletableFuture.runAsync(() -> {
-                    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+                    try (Socket socket = new Socket("127.0.0.1", port)) {
                         socket.setTcpNoDelay(true);
                         socket.setSoTimeout(10_000);
-                        java.io.OutputStream out = socket.getOutputStream();
-                        java.io.InputStream in = new java.io.BufferedInputStream(socket.getInputStream());
+                        OutputStream out = socket.getOutputStream();
+                        InputStream in = new BufferedInputStream(socket.getInputStream());
                         while (System.nanoTime() < end) {
                             out.write(request);
                             out.flush();
@@ -424,7 +429,7 @@ class IntrospectionE2EIT {
     }
 
     /** Reads one response (Content-Length or chunked); answers its status. */
-    private static int readStatus(java.io.InputStream in) throws IOException {
+    private static int readStatus(InputStream in) throws IOException {
         String statusLine = HttpLines.read(in);
         if (statusLine == null) {
             throw new IOException("connection closed");
@@ -435,7 +440,7 @@ class IntrospectionE2EIT {
         while ((h = HttpLines.read(in)) != null && !h.isEmpty()) {
             if (h.regionMatches(true, 0, "content-length:", 0, 15)) {
                 length = Long.parseLong(h.substring(15).trim());
-            } else if (h.regionMatches(true, 0, "transfer-encoding:", 0, 18) && h.toLowerCase(java.util.Locale.ROOT).contains("chunked")) {
+            } else if (h.regionMatches(true, 0, "transfer-encoding:", 0, 18) && h.toLowerCase(Locale.ROOT).contains("chunked")) {
                 chunked = true;
             }
         }
