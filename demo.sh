@@ -9,8 +9,11 @@ export MERIDIAN_ADMIN_PASSWORD=${MERIDIAN_ADMIN_PASSWORD:-demo-$(head -c 6 /dev/
 
 stop() {
   [[ -x $DEMO/meridian/bin/stop ]] && "$DEMO/meridian/bin/stop" >/dev/null 2>&1 || true
-  [[ -f $DEMO/upstream.pid ]] && kill "$(cat "$DEMO/upstream.pid")" 2>/dev/null || true
-  rm -f "$DEMO/upstream.pid"; echo "demo stopped"
+  for pid in upstream idp; do
+    [[ -f $DEMO/$pid.pid ]] && kill "$(cat "$DEMO/$pid.pid")" 2>/dev/null || true
+    rm -f "$DEMO/$pid.pid"
+  done
+  echo "demo stopped"
 }
 if [[ ${1:-} == stop ]]; then stop; exit 0; fi
 
@@ -21,6 +24,10 @@ tar xzf karaf-assembly/target/meridian-*.tar.gz -C "$DEMO/meridian" --strip-comp
 
 python3 -m http.server 9000 --bind 127.0.0.1 --directory examples/demo-upstream >"$DEMO/upstream.log" 2>&1 &
 echo $! > "$DEMO/upstream.pid"
+# the identity provider of the JWT example: a key, its JWKS on :9001, one token
+TOKEN=$(examples/demo-idp.sh "$DEMO/idp")
+python3 -m http.server 9001 --bind 127.0.0.1 --directory "$DEMO/idp/public" >"$DEMO/idp.log" 2>&1 &
+echo $! > "$DEMO/idp.pid"
 
 MERIDIAN_HTTP_PORT=$HTTP MERIDIAN_ADMIN_PORT=$ADMIN "$DEMO/meridian/bin/start"
 echo -n "starting Meridian"
@@ -32,10 +39,15 @@ echo
 curl -fsS -u "admin:$MERIDIAN_ADMIN_PASSWORD" -H 'Content-Type: application/yaml' \
   -X PUT --data-binary @examples/orders.api.yaml "http://127.0.0.1:$ADMIN/api/v1/apis/orders"
 echo
+curl -fsS -u "admin:$MERIDIAN_ADMIN_PASSWORD" -H 'Content-Type: application/yaml' \
+  -X PUT --data-binary @examples/secure-orders.api.yaml "http://127.0.0.1:$ADMIN/api/v1/apis/secure-orders"
+echo
 cat <<TXT
 
 Meridian is serving.
   traffic      curl -i http://127.0.0.1:$HTTP/orders/42
+  with a JWT   curl -i http://127.0.0.1:$HTTP/secure/orders/42                (401: no token)
+               curl -i -H "Authorization: Bearer $TOKEN" http://127.0.0.1:$HTTP/secure/orders/42
   admin API    curl -u admin:$MERIDIAN_ADMIN_PASSWORD http://127.0.0.1:$ADMIN/api/v1/apis
   revisions    curl -u admin:$MERIDIAN_ADMIN_PASSWORD http://127.0.0.1:$ADMIN/api/v1/revisions
   readiness    curl http://127.0.0.1:$ADMIN/ready      metrics: http://127.0.0.1:$ADMIN/metrics

@@ -11,12 +11,12 @@ set -euo pipefail
 dur=${1:-10} rounds=${2:-2} conns=${3:-64} consumers=${4:-10000}
 source "$(dirname "$0")/lib.sh"
 JWKS_PORT=19090
-keys=$work/identity; rm -rf "$keys"; mkdir -p "$keys"
+keys=$work/identity; rm -rf "$keys"; mkdir -p "$keys/public"
 
 # A signing key, its JWKS (served over HTTP on loopback) and one token valid for a day.
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$keys/key.pem" 2>/dev/null
 modulus=$(openssl rsa -in "$keys/key.pem" -noout -modulus | cut -d= -f2)
-python3 - "$modulus" >"$keys/jwks.json" <<'PY'
+python3 - "$modulus" >"$keys/public/jwks.json" <<'PY'
 import base64, json, sys
 n = bytes.fromhex(sys.argv[1])
 b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
@@ -30,7 +30,7 @@ body=$(printf '{"iss":"https://idp.bench/","aud":"orders","sub":"bench-user","sc
 sig=$(printf '%s.%s' "$head" "$body" | openssl dgst -sha256 -sign "$keys/key.pem" -binary | b64url)
 token="$head.$body.$sig"
 
-python3 -m http.server $JWKS_PORT --bind 127.0.0.1 --directory "$keys" >/dev/null 2>&1 &
+python3 -m http.server $JWKS_PORT --bind 127.0.0.1 --directory "$keys/public" >/dev/null 2>&1 &
 jwks_pid=$!
 trap 'kill $jwks_pid 2>/dev/null || true; cleanup' EXIT
 

@@ -20,6 +20,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -65,6 +67,8 @@ class EdgePoliciesE2EIT {
     private static final int DRIVER_PORT = 13020;
     private static final String ALLOWED = "http://127.0.0.1:" + ALLOWED_PAGE_PORT;
     private static final String OTHER = "http://127.0.0.1:" + OTHER_PAGE_PORT;
+    /** A second listed origin of the cached API (no page is served there: plain requests carry it). */
+    private static final String SECOND = "https://second.example";
     private static final String CORS = "origins: ['" + ALLOWED + "']\n    headers: [X-Trace, X-Api-Key]\n"
         + "    exposeHeaders: [X-Upstream]\n    credentials: true\n";
 
@@ -90,10 +94,13 @@ class EdgePoliciesE2EIT {
             ex.getResponseBody().write(body);
             ex.close();
         }))
-        .api("cors", up -> api("cors", up, "  - type: cors\n    " + CORS))
+        // methods listed: the preflight (OPTIONS) still reaches cors, the API never serves OPTIONS itself
+        .api("cors", up -> api("cors", up, "  - type: cors\n    " + CORS) + "methods: [GET]\n")
         .api("keyed", up -> api("keyed", up, "  - type: api-key\n    header: X-Api-Key\n  - type: cors\n    " + CORS))
         .api("walled", up -> api("walled", up,
             "  - type: ip-filter\n    deny: [0.0.0.0/0, '::/0']\n  - type: cors\n    " + CORS))
+        .api("cached", up -> api("cached", up, "  - type: cors\n    origins: ['" + ALLOWED + "', '" + SECOND + "']\n")
+            + "cache: { ttl: 60s }\n")
         .api("ipf", up -> api("ipf", up, "  - type: ip-filter\n    allow: [127.0.0.0/30, '::1']\n    deny: [127.0.0.3]\n"))
         .api("ipf6", up -> api("ipf6", up, "  - type: ip-filter\n    deny: ['::1/128']\n"))
         .build();
@@ -261,6 +268,30 @@ class EdgePoliciesE2EIT {
     }
 
     @Test
+    void should_give_every_answer_of_a_cached_api_the_allow_origin_of_its_own_request() throws Exception {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        String url = CLUSTER.node(0).trafficUrl(path("cached"));
+        List<String> origins = Arrays.asList(ALLOWED, SECOND, null, "https://evil.example", ALLOWED, SECOND);
+        List<String> seen = new ArrayList<>();
+
+        for (String origin : origins) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10));
+            if (origin != null) {
+                b.header("Origin", origin);
+            }
+            HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            assertTrue(r.headers().allValues("Vary").stream().anyMatch(v -> v.contains("Origin")), r.headers().map().toString());
+            seen.add(r.headers().firstValue("Access-Control-Allow-Origin").orElse("-") + " " + r.headers().firstValue("X-Cache").orElse("?"));
+        }
+
+        // the upstream's "*" never shows; an origin's allow header never reaches another origin, hit or miss
+        List<String> allow = seen.stream().map(s -> s.substring(0, s.indexOf(' '))).toList();
+        assertEquals(List.of(ALLOWED, SECOND, "-", "-", ALLOWED, SECOND), allow, seen.toString());
+        assertTrue(seen.get(4).endsWith(" HIT") && seen.get(5).endsWith(" HIT"), "the repeats are served from the cache: " + seen);
+    }
+
+    @Test
     void should_refuse_credentials_with_any_origin_and_a_bad_cidr_at_apply_with_422() throws Exception {
         MeridianNode node = CLUSTER.node(0);
         String corsStar = "id: bad-cors\nbasePath: /bad-cors\nupstream: { url: 'http://127.0.0.1:1/' }\npolicies:\n"
@@ -268,8 +299,8 @@ class EdgePoliciesE2EIT {
         String badCidr = "id: bad-ipf\nbasePath: /bad-ipf\nupstream: { url: 'http://127.0.0.1:1/' }\npolicies:\n"
             + "  - type: ip-filter\n    deny: [10.0.0.0/8, 10.0.0.1/8]\n";
 
-        var cors = node.send("PUT", "/api/v1/apis/bad-cors", "application/yaml", corsStar);
-        var ipf = node.send("PUT", "/api/v1/apis/bad-ipf", "application/yaml", badCidr);
+        HttpResponse<String> cors = node.send("PUT", "/api/v1/apis/bad-cors", "application/yaml", corsStar);
+        HttpResponse<String> ipf = node.send("PUT", "/api/v1/apis/bad-ipf", "application/yaml", badCidr);
 
         assertEquals(422, cors.statusCode(), cors.body());
         assertTrue(cors.body().contains("policies[0].origins"), cors.body());

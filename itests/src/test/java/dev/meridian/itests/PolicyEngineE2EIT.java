@@ -92,4 +92,13 @@ class PolicyEngineE2EIT {
         assertEquals(404, r.statusCode(), r.headers() + " " + r.body());
         assertEquals(0, CLUSTER.upstream().total(), "the upstream is not called");
     }
+
+    @Test
+    void should_bind_the_node_http_client_and_shared_state_into_the_policy_contexts() throws Exception {
+        for (String service : new String[] {"dev.meridian.policy.api.OutboundHttp", "dev.meridian.core.SharedStates"}) {
+            String list = node().shell("service:list " + service);
+
+            assertTrue(list.contains("Used by") && list.contains("Core engine"), "the engine uses " + service + ":\n" + list);
+        }
+    }
 }

@@ -56,7 +56,7 @@ final class StateProcessors {
 
         final String space;
         private transient ClusterSeal seal;
-        private transient Backup backup;
+        private transient Backup<R> backup;
 
         Conditional(String space) {
             this.space = space;
@@ -103,15 +103,13 @@ final class StateProcessors {
         final void write(Map.Entry<String, byte[]> entry, byte[] sealed, long expiresAt, long now) {
             long ttl = StateValue.hazelcastTtlMillis(expiresAt, now);
             ((ExtendedMapEntry<String, byte[]>) entry).setValue(sealed, ttl, TimeUnit.MILLISECONDS);
-            backup = new Backup(sealed, ttl);
+            backup = new Backup<>(sealed, ttl);
         }
 
         /** Called by Hazelcast after {@link #process}: the write to repeat on the backup, or none. */
         @Override
         public final EntryProcessor<String, byte[], R> getBackupProcessor() {
-            @SuppressWarnings("unchecked")
-            EntryProcessor<String, byte[], R> b = (EntryProcessor<String, byte[], R>) (EntryProcessor<?, ?, ?>) backup;
-            return b;
+            return backup;
         }
     }
 
@@ -212,7 +210,7 @@ final class StateProcessors {
     }
 
     /** The primary's write, repeated as is on a backup replica. */
-    static final class Backup implements EntryProcessor<String, byte[], Object> {
+    static final class Backup<R> implements EntryProcessor<String, byte[], R> {
         @Serial
         private static final long serialVersionUID = 1L;
 
@@ -225,13 +223,13 @@ final class StateProcessors {
         }
 
         @Override
-        public Object process(Map.Entry<String, byte[]> entry) {
+        public R process(Map.Entry<String, byte[]> entry) {
             ((ExtendedMapEntry<String, byte[]>) entry).setValue(sealed, ttlMillis, TimeUnit.MILLISECONDS);
             return null;
         }
 
         @Override
-        public EntryProcessor<String, byte[], Object> getBackupProcessor() {
+        public EntryProcessor<String, byte[], R> getBackupProcessor() {
             return null;
         }
     }

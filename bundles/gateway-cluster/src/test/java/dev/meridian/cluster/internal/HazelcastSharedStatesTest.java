@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,11 +13,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -26,8 +27,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.stream.IntStream;
 
 import org.awaitility.Awaitility;
@@ -36,6 +38,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import com.hazelcast.client.HazelcastClient;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.core.Hazelcast;
@@ -136,7 +139,7 @@ class HazelcastSharedStatesTest {
             .until(() -> {
                 await(state.get(key));
                 return text(state.peek(key));
-            }, java.util.Objects::nonNull);
+            }, Objects::nonNull);
     }
 
     private static long count(Optional<byte[]> value) {
@@ -496,41 +499,8 @@ class HazelcastSharedStatesTest {
     @Test
     void should_complete_stages_on_the_states_executor_never_in_the_call() throws Exception {
         String space = unique("threads");
-        java.util.concurrent.LinkedBlockingQueue<Runnable> held = new java.util.concurrent.LinkedBlockingQueue<>();
-        ExecutorService holding = new java.util.concurrent.AbstractExecutorService() {
-            private volatile boolean shut;
-
-            @Override
-            public void execute(Runnable task) {
-                held.add(task);
-            }
-
-            @Override
-            public void shutdown() {
-                shut = true;
-            }
-
-            @Override
-            public List<Runnable> shutdownNow() {
-                shut = true;
-                return List.of();
-            }
-
-            @Override
-            public boolean isShutdown() {
-                return shut;
-            }
-
-            @Override
-            public boolean isTerminated() {
-                return shut;
-            }
-
-            @Override
-            public boolean awaitTermination(long timeout, TimeUnit unit) {
-                return true;
-            }
-        };
+        HeldTasks holding = new HeldTasks();
+        BlockingQueue<Runnable> held = holding.tasks;
         HazelcastSharedStates node = new HazelcastSharedStates(members.get(0), ClusterSeal.of(SECRET), holding);
         SharedState state = node.open(space);
         List<CompletionStage<?>> stages = new ArrayList<>();
@@ -576,7 +546,7 @@ class HazelcastSharedStatesTest {
         ClusterSettings settings = new ClusterSettings(CLUSTER, unique("client"), "default", "127.0.0.1", FIRST_PORT,
             IntStream.range(FIRST_PORT, FIRST_PORT + 5).mapToObj(p -> "127.0.0.1:" + p).toList(), "client",
             Duration.ofMinutes(10));
-        HazelcastInstance client = com.hazelcast.client.HazelcastClient.newHazelcastClient(
+        HazelcastInstance client = HazelcastClient.newHazelcastClient(
             HazelcastMembership.clientConfig(settings));
         try (HazelcastSharedStates states = new HazelcastSharedStates(client, ClusterSeal.of(SECRET))) {
             SharedState remote = states.open(space);
@@ -609,8 +579,48 @@ class HazelcastSharedStatesTest {
             state.remove("k"));
         for (CompletionStage<?> stage : stages) {
             ExecutionException failed = assertThrows(ExecutionException.class, () -> await(stage));
-            assertInstanceOf(java.util.concurrent.RejectedExecutionException.class, rootCause(failed),
+            assertInstanceOf(RejectedExecutionException.class, rootCause(failed),
                 String.valueOf(failed.getCause()));
+        }
+    }
+
+    /** An executor that only queues its tasks: the test runs them, on a thread of its choice. */
+    private static final class HeldTasks extends AbstractExecutorService {
+        final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
+        private volatile boolean shut;
+
+        @Override
+        public void execute(Runnable task) {
+            if (shut) {
+                throw new RejectedExecutionException("held tasks: shut down");
+            }
+            tasks.add(task);
+        }
+
+        @Override
+        public void shutdown() {
+            shut = true;
+        }
+
+        @Override
+        public List<Runnable> shutdownNow() {
+            shut = true;
+            return List.copyOf(tasks);
+        }
+
+        @Override
+        public boolean isShutdown() {
+            return shut;
+        }
+
+        @Override
+        public boolean isTerminated() {
+            return shut;
+        }
+
+        @Override
+        public boolean awaitTermination(long timeout, TimeUnit unit) {
+            return shut;
         }
     }
 }

@@ -22,6 +22,7 @@ import java.lang.reflect.Proxy;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -643,7 +644,7 @@ class EngineComponentTest {
 
     /** A 1.2 factory: records the context of every create. */
     private static final class ContextFactory extends FakeFactory {
-        final List<PolicyContext> contexts = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<PolicyContext> contexts = new CopyOnWriteArrayList<>();
         volatile boolean brokenOrder;
 
         ContextFactory(String type) {

@@ -240,7 +240,7 @@ class FactoryContextsTest {
         old.close();
 
         assertTrue(mine.isCancelled());
-        assertTrue(!theirs.isCancelled());
+        assertFalse(theirs.isCancelled());
         assertEquals(0, old.pendingTimers());
         assertEquals(1, other.pendingTimers());
     }

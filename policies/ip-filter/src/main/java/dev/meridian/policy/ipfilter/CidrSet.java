@@ -25,9 +25,9 @@ final class CidrSet {
         for (Cidr cidr : cidrs) {
             (cidr.v4() ? four : six).add(cidr);
         }
-        this.v4 = new Ranges(four);
-        this.v6 = new Ranges(six);
-        this.blocks = cidrs.size();
+        v4 = new Ranges(four);
+        v6 = new Ranges(six);
+        blocks = cidrs.size();
     }
 
     boolean contains(IpAddress address) {

@@ -10,13 +10,18 @@ final class RandomBlocks {
 
     /** A block: IPv4 /8-/32 two times in three, IPv6 /16-/128 otherwise. */
     static Cidr next(Random random) {
+        return next(random, 8, 16);
+    }
+
+    /** A block: IPv4 /{@code shortest4}-/32 two times in three, IPv6 /{@code shortest6}-/128 otherwise. */
+    static Cidr next(Random random, int shortest4, int shortest6) {
         if (random.nextInt(3) < 2) {
-            int prefix = 8 + random.nextInt(25);
+            int prefix = shortest4 + random.nextInt(33 - shortest4);
             long mask = prefix == 0 ? 0 : (0xFFFFFFFFL << (32 - prefix)) & 0xFFFFFFFFL;
             long first = random.nextInt() & 0xFFFFFFFFL & mask;
             return Cidr.parse(new IpAddress(true, 0, first) + "/" + prefix);
         }
-        int prefix = 16 + random.nextInt(113);
+        int prefix = shortest6 + random.nextInt(129 - shortest6);
         long hiMask = prefix >= 64 ? -1L : -1L << (64 - prefix);
         long loMask = prefix <= 64 ? 0 : -1L << (128 - prefix);
         IpAddress first = new IpAddress(false, random.nextLong() & hiMask | 0x2000_0000_0000_0000L & hiMask, random.nextLong() & loMask);

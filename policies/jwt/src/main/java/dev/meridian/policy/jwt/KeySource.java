@@ -38,6 +38,7 @@ import dev.meridian.policy.api.SharedState;
  * near cache makes that a local read) and, when the keys are older than {@code refreshInterval},
  * enters a fetch round; a token with an unknown {@code kid} enters one at once
  * ({@link #awaitKey}). Only a newer document ({@code fetchedAt}) replaces the one a node holds.
+ * A source idle for {@link #IDLE} is no longer refreshed; its next request revives it.
  *
  * <p>Thread-safe; nothing here blocks: every wait is a {@link CompletionStage}.
  */
@@ -52,6 +53,12 @@ final class KeySource {
     /** How long a node that lost the lease waits before it rereads the shared document. */
     static final Duration LOST_LEASE_PAUSE = Duration.ofMillis(200);
     static final Duration TICK = Duration.ofSeconds(1);
+    /**
+     * A source no request asked for in this long is not refreshed any more (its shared document
+     * is still adopted): a dry-run validation or a removed API must not leave a node polling an
+     * IdP, or logging its failures, for the rest of the bundle's life.
+     */
+    static final Duration IDLE = Duration.ofMinutes(10);
 
     private final KeySourceId id;
     private final SharedState state;
@@ -68,6 +75,8 @@ final class KeySource {
     /** The fetch round (lease, fetch, publish) in flight on this node, if any. */
     private final AtomicReference<CompletableFuture<Void>> round = new AtomicReference<>();
     private volatile long lastFailure = Long.MIN_VALUE;
+    /** When a request last read these keys (to the second); creation counts as a use. */
+    private volatile long lastUse;
 
     KeySource(KeySourceId id, SharedState state, JwksFetcher fetcher, Scheduler scheduler, Clock clock, String nodeName,
               Duration refreshInterval, Duration minRefetchInterval) {
@@ -80,6 +89,7 @@ final class KeySource {
         this.nodeBytes = nodeName.getBytes(StandardCharsets.UTF_8);
         this.refreshInterval = refreshInterval;
         this.minRefetchInterval = minRefetchInterval;
+        this.lastUse = clock.millis();
     }
 
     /** Reads the shared document (a warm cluster: no fetch) and starts the tick. */
@@ -101,6 +111,10 @@ final class KeySource {
 
     /** The keys this node holds, or null before any were read or fetched. Never blocks. */
     KeySnapshot current() {
+        long now = clock.millis();
+        if (now - lastUse >= 1000) {
+            lastUse = now;                       // at most one volatile write per second per source
+        }
         KeySnapshot snapshot = current.get();
         if (snapshot == null) {
             state.peek(id.documentKey()).ifPresent(this::adopt);
@@ -219,7 +233,11 @@ final class KeySource {
         near.ifPresent(this::adopt);
         read.thenRun(() -> {
             KeySnapshot snapshot = current.get();
-            if (snapshot == null || clock.millis() - snapshot.fetchedAt() >= refreshInterval.toMillis()) {
+            long now = clock.millis();
+            if (now - lastUse > IDLE.toMillis()) {
+                return;
+            }
+            if (snapshot == null || now - snapshot.fetchedAt() >= refreshInterval.toMillis()) {
                 fetchRound();
             }
         });

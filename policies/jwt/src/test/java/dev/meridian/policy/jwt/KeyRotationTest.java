@@ -220,4 +220,17 @@ class KeyRotationTest {
             h.idp.fetches() - 1);
         assertEquals(1, h.idp.fetches(), "the joiner and the apply read the cluster's keys");
     }
+    @Test
+    void should_stop_refreshing_a_source_no_request_uses_and_revive_it_on_the_next() throws Exception {
+        h.idp.addRsa("k1");
+        Policy policy = h.policy("a", h.config("refreshInterval", "5s"));
+        assertEquals(Decision.proceed(), decide(policy, TestRequest.bearer(h.idp.token("k1", "alice"))));
+        assertEquals(1, h.idp.fetches());
+        h.clock.shift(KeySource.IDLE.plusMinutes(1));   // stale, and idle: a removed API, a dry run
+        await().during(Duration.ofMillis(2500)).atMost(Duration.ofSeconds(4)).until(() -> h.idp.fetches() == 1);
+        long now = h.clock.millis();
+        policy.onRequest(TestRequest.bearer(h.idp.token("k1", "alice", c -> c.issueTime(new Date(now))
+            .notBeforeTime(null).expirationTime(new Date(now + 60_000)))));
+        await().atMost(Duration.ofSeconds(5)).until(() -> h.idp.fetches() == 2);
+    }
 }
