@@ -3,8 +3,12 @@ package dev.meridian.itests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,6 +20,7 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -24,6 +29,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -39,9 +46,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Basic with the secret from {@code ${secret:idp-client}}, the CA in the policy's {@code ca}):
  * many concurrent requests with 8 tokens on every node cost 8 IdP calls; a fourth node joining
  * serves the held tokens with 0 calls; a revocation by token, subject or client through the admin
- * API answers 401 on every node (delay per node printed); with the IdP down held tokens keep
- * serving and new ones answer 503; and the requests/s of a cache hit beside a pass-through API
- * in the same run. Figures are printed; counts are asserted.
+ * API answers 401 on every node (delay per node printed; an operator may, a viewer may not); an
+ * apply refetches nothing; with the IdP down held tokens keep serving and new ones answer 503;
+ * and the requests/s and µs of a cache hit beside a pass-through API and a set-headers one in the
+ * same run. Figures are printed; counts are asserted.
  *
  * <p>Ports: traffic 15000-15032 (admin +1, ssh +2), the IdP 15090, cluster 6071-6074.
  */
@@ -67,6 +75,7 @@ class IntrospectionE2EIT {
         .api("orders", up -> api("orders", up, policy("")))
         .api("orders-write", up -> api("orders-write", up, policy("    requiredScopes: [orders:write]\n")))
         .api("plain", up -> api("plain", up, ""))
+        .api("headers", up -> api("headers", up, "  - type: set-headers\n    request: { set: { X-Seen: \"yes\" } }\n"))
         .build();
 
     private static final HttpClient CLIENT = HttpClient.newBuilder()
@@ -259,6 +268,21 @@ class IntrospectionE2EIT {
     }
 
     @Test
+    @Order(35)
+    void should_refetch_nothing_after_an_apply() throws Exception {
+        long before = IDP.calls(IdentityProvider.Endpoint.INTROSPECT);
+        CLUSTER.apply("orders", api("orders", CLUSTER.upstream(), policy("    inactiveTtl: 5s\n")));
+        for (MeridianNode n : CLUSTER.nodes()) {
+            for (String t : HELD) {
+                assertEquals(200, status(n, "/orders/after-apply", t), n.name);
+            }
+        }
+        long calls = IDP.calls(IdentityProvider.Endpoint.INTROSPECT) - before;
+        System.out.printf("introspection e2e apply: 24 requests with the held tokens on 3 nodes after an apply, %d IdP calls%n", calls);
+        assertEquals(0, calls);
+    }
+
+    @Test
     @Order(40)
     void should_make_a_revocation_effective_on_every_node() throws Exception {
         String byToken = token("frank", "app-0");
@@ -303,6 +327,44 @@ class IntrospectionE2EIT {
     }
 
     @Test
+    @Order(45)
+    void should_let_an_operator_revoke_and_refuse_a_viewer() throws Exception {
+        MeridianNode n = CLUSTER.node(1);
+        String operator = mint(n, "intro-ops", "operator");
+        String viewer = mint(n, "intro-view", "viewer");
+        String t = token("ivan", "app-0");
+        assertEquals(200, status(n, "/orders/o", t));
+
+        assertEquals(403, revokeAs(n, viewer, t).statusCode());
+        assertEquals(200, status(n, "/orders/o", t), "a refused revocation changes nothing");
+        HttpResponse<String> r = revokeAs(n, operator, t);
+        assertEquals(200, r.statusCode(), r.body());
+        untilRejectedEverywhere(t, System.nanoTime());
+        HttpResponse<String> invalid = revokeAs(n, operator, null);
+        assertEquals(422, invalid.statusCode(), invalid.body());
+    }
+
+    private static String mint(MeridianNode n, String name, String role) throws Exception {
+        HttpResponse<String> r = n.send("POST", "/api/v1/tokens", "application/json",
+            "{\"name\":\"" + name + "\",\"role\":\"" + role + "\",\"ttl\":\"1d\"}");
+        assertEquals(201, r.statusCode(), r.body());
+        Matcher m = Pattern.compile("\"token\":\"([^\"]+)\"").matcher(r.body());
+        assertTrue(m.find(), r.body());
+        return m.group(1);
+    }
+
+    /** The revocation of {@code token} (or a body naming nothing when null) with a Bearer admin token. */
+    private static HttpResponse<String> revokeAs(MeridianNode n, String bearer, String token) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(n.adminUrl("/api/v1/introspection/revoke")))
+            .timeout(Duration.ofSeconds(20))
+            .header("Authorization", "Bearer " + bearer)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(token == null ? "{\"user\":\"x\"}" : "{\"token\":\"" + token + "\"}"))
+            .build();
+        return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
     @Order(50)
     void should_keep_serving_held_tokens_and_answer_503_for_new_ones_while_the_idp_is_down() throws Exception {
         IDP.down();
@@ -339,22 +401,49 @@ class IntrospectionE2EIT {
         String hot = HELD.get(1);
         MeridianNode n = CLUSTER.node(0);
         assertEquals(200, status(n, "/orders/w", hot));
-        int threads = 8;
-        double[] plain = new double[2];
-        double[] guarded = new double[2];
-        for (int round = 0; round < 2; round++) { // alternate, so neither side has the warmer JIT alone
-            plain[round] = rate(n, "/plain/p", null, threads, Duration.ofSeconds(4));
-            guarded[round] = rate(n, "/orders/p", hot, threads, Duration.ofSeconds(4));
-        }
         long calls = IDP.calls(IdentityProvider.Endpoint.INTROSPECT);
-        System.out.printf("introspection e2e hit cost (%d client threads, one node, same run): pass-through %.0f / %.0f req/s, "
-            + "introspection hit %.0f / %.0f req/s -> ratio %.2f (second round %.2f)%n",
-            threads, plain[0], plain[1], guarded[0], guarded[1], guarded[0] / plain[0], guarded[1] / plain[1]);
+        int threads = 8;
+        List<Double> plainRps = new ArrayList<>();
+        List<Double> hitRps = new ArrayList<>();
+        List<Double> plainUs = new ArrayList<>();
+        List<Double> headersUs = new ArrayList<>();
+        List<Double> hitUs = new ArrayList<>();
+        for (int round = 0; round < 3; round++) { // alternated, so neither side has the warmer JIT alone
+            plainRps.add(rate(n, "/plain/p", null, threads, Duration.ofSeconds(3)));
+            hitRps.add(rate(n, "/orders/p", hot, threads, Duration.ofSeconds(3)));
+            plainUs.add(1e6 / rate(n, "/plain/p", null, 1, Duration.ofSeconds(2)));
+            headersUs.add(1e6 / rate(n, "/headers/p", null, 1, Duration.ofSeconds(2)));
+            hitUs.add(1e6 / rate(n, "/orders/p", hot, 1, Duration.ofSeconds(2)));
+        }
+        System.out.printf("introspection e2e hit cost (one node, keep-alive clients, same run, 3 alternated rounds, medians): "
+            + "%d threads: pass-through %.0f req/s, introspection hit %.0f req/s -> ratio %.2f; "
+            + "1 thread: pass-through %.0f us/request, set-headers (a request policy that does nothing costly) %.0f us, "
+            + "introspection hit %.0f us -> +%.0f us over pass-through, +%.0f us over set-headers "
+            + "(rounds: rps %s / %s, us %s / %s / %s)%n",
+            threads, median(plainRps), median(hitRps), median(hitRps) / median(plainRps),
+            median(plainUs), median(headersUs), median(hitUs), median(hitUs) - median(plainUs), median(hitUs) - median(headersUs),
+            rounded(plainRps), rounded(hitRps), rounded(plainUs), rounded(headersUs), rounded(hitUs));
         assertEquals(calls, IDP.calls(IdentityProvider.Endpoint.INTROSPECT), "hits make no call");
     }
 
-    /** Requests/s of {@code threads} client loops on {@code path} for {@code d}; every answer must be 200. */
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        return sorted.get(sorted.size() / 2);
+    }
+
+    private static List<Long> rounded(List<Double> values) {
+        return values.stream().map(Math::round).toList();
+    }
+
+    /**
+     * Requests/s of {@code threads} keep-alive connections sending GETs on {@code path} back to back
+     * for {@code d} (a raw socket each: the JDK client's own cost would hide the gateway's); every
+     * answer must be 200.
+     */
     private static double rate(MeridianNode n, String path, String token, int threads, Duration d) throws Exception {
+        byte[] request = ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + (token == null ? "" : "Authorization: Bearer " + token + "\r\n") + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        int port = Integer.parseInt(n.trafficUrl("/").replaceAll(".*:(\\d+)/$", "$1"));
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         AtomicLong ok = new AtomicLong();
         AtomicLong bad = new AtomicLong();
@@ -363,8 +452,18 @@ class IntrospectionE2EIT {
             List<CompletableFuture<Void>> loops = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 loops.add(CompletableFuture.runAsync(() -> {
-                    while (System.nanoTime() < end) {
-                        (status(n, path, token) == 200 ? ok : bad).incrementAndGet();
+                    try (Socket socket = new Socket("127.0.0.1", port)) {
+                        socket.setTcpNoDelay(true);
+                        socket.setSoTimeout(10_000);
+                        OutputStream out = socket.getOutputStream();
+                        InputStream in = new BufferedInputStream(socket.getInputStream());
+                        while (System.nanoTime() < end) {
+                            out.write(request);
+                            out.flush();
+                            (readStatus(in) == 200 ? ok : bad).incrementAndGet();
+                        }
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
                     }
                 }, pool));
             }
@@ -374,5 +473,36 @@ class IntrospectionE2EIT {
         }
         assertEquals(0, bad.get(), "non-200 answers on " + path);
         return ok.get() / (d.toNanos() / 1e9);
+    }
+
+    /** Reads one response (Content-Length or chunked); answers its status. */
+    private static int readStatus(InputStream in) throws IOException {
+        String statusLine = HttpLines.read(in);
+        if (statusLine == null) {
+            throw new IOException("connection closed");
+        }
+        long length = 0;
+        boolean chunked = false;
+        String h;
+        while ((h = HttpLines.read(in)) != null && !h.isEmpty()) {
+            if (h.regionMatches(true, 0, "content-length:", 0, 15)) {
+                length = Long.parseLong(h.substring(15).trim());
+            } else if (h.regionMatches(true, 0, "transfer-encoding:", 0, 18) && h.toLowerCase(Locale.ROOT).contains("chunked")) {
+                chunked = true;
+            }
+        }
+        if (!chunked) {
+            in.skipNBytes(length);
+        } else {
+            long size;
+            while ((size = Long.parseLong(HttpLines.read(in).split(";")[0].trim(), 16)) > 0) {
+                in.skipNBytes(size);
+                HttpLines.read(in);
+            }
+            while ((h = HttpLines.read(in)) != null && !h.isEmpty()) {
+                // trailers
+            }
+        }
+        return Integer.parseInt(statusLine.split(" ")[1]);
     }
 }

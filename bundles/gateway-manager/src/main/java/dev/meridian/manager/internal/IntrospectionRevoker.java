@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -179,7 +180,7 @@ public final class IntrospectionRevoker {
         }
     }
 
-    private static <T> T await(java.util.concurrent.CompletableFuture<T> stage) throws AdminException {
+    private static <T> T await(CompletableFuture<T> stage) throws AdminException {
         try {
             return stage.get(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {

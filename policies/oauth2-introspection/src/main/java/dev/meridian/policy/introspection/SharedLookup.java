@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -65,15 +66,17 @@ final class SharedLookup {
      * {@link IOException} when the IdP fails or no answer comes in time.
      */
     CompletionStage<TokenInfo> lookup(String key, String token, long notBefore) {
+        // a lookup after a revocation must not join one that may bring an answer from before it
+        String flight = notBefore == Long.MIN_VALUE ? key : key + "#" + notBefore;
         CompletableFuture<TokenInfo> mine = new CompletableFuture<>();
         CompletableFuture<TokenInfo> running;
-        while ((running = inFlight.putIfAbsent(key, mine)) != null && running.isDone()) {
-            inFlight.remove(key, running);
+        while ((running = inFlight.putIfAbsent(flight, mine)) != null && running.isDone()) {
+            inFlight.remove(flight, running);
         }
         if (running != null) {
             return running;
         }
-        mine.whenComplete((i, e) -> inFlight.remove(key, mine));
+        mine.whenComplete((i, e) -> inFlight.remove(flight, mine));
         long deadline = clock.millis() + 2 * leaseTtl.toMillis() + POLL.toMillis();
         stored(key, notBefore)
             .thenCompose(found -> found.isPresent() ? CompletableFuture.completedFuture(found.get()) : elect(key, token, notBefore, deadline))
@@ -167,7 +170,7 @@ final class SharedLookup {
     }
 
     private static Throwable cause(Throwable e) {
-        return e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
     }
 
     /**

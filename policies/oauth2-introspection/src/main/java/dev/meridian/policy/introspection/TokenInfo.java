@@ -6,6 +6,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.Set;
 
@@ -55,7 +56,7 @@ record TokenInfo(boolean active, String sub, String clientId, String username, S
         if (required.isEmpty()) {
             return true;
         }
-        Set<String> granted = Set.of(java.util.Arrays.stream(scope.split(" ")).filter(s -> !s.isEmpty()).distinct().toArray(String[]::new));
+        Set<String> granted = Set.of(Arrays.stream(scope.split(" ")).filter(s -> !s.isEmpty()).distinct().toArray(String[]::new));
         return granted.containsAll(required);
     }
 

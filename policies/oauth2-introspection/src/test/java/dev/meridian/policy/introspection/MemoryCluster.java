@@ -1,5 +1,6 @@
 package dev.meridian.policy.introspection;
 
+import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
@@ -214,8 +215,8 @@ final class MemoryCluster implements AutoCloseable {
                     long[] now = new long[1];
                     Entry e = store(space).compute(key, (k, old) -> {
                         boolean alive = old != null && old.alive(clock.millis());
-                        now[0] = (alive ? java.nio.ByteBuffer.wrap(old.value()).getLong() : 0) + delta;
-                        byte[] bytes = java.nio.ByteBuffer.allocate(8).putLong(now[0]).array();
+                        now[0] = (alive ? ByteBuffer.wrap(old.value()).getLong() : 0) + delta;
+                        byte[] bytes = ByteBuffer.allocate(8).putLong(now[0]).array();
                         return new Entry(bytes, alive ? old.expiresAt() : expiry(ttl)); // the TTL is not extended
                     });
                     changed(space, key, e);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.Set;
 
@@ -28,8 +29,8 @@ class TokenInfoTest {
     @Test
     void should_ignore_what_it_did_not_write() {
         byte[] good = new TokenInfo(true, "alice", "", "", "", 0, 0, 0).encode();
-        byte[] trailing = java.util.Arrays.copyOf(good, good.length + 1);
-        byte[] cut = java.util.Arrays.copyOf(good, good.length - 1);
+        byte[] trailing = Arrays.copyOf(good, good.length + 1);
+        byte[] cut = Arrays.copyOf(good, good.length - 1);
         byte[] otherVersion = good.clone();
         otherVersion[0] = 2;
 
