@@ -14,7 +14,8 @@ import org.osgi.annotation.versioning.ConsumerType;
  * that needs I/O returns {@link Decision#pending(java.util.concurrent.CompletionStage)} and
  * completes the stage from its own callback.
  *
- * <p><b>Order.</b> Request phases run in definition order; response phases in reverse order,
+ * <p><b>Order.</b> Request phases run sorted by {@link #order()}, definition order among equals
+ * (so {@link #ORDER_EDGE} policies such as CORS run first); response phases in reverse of that,
  * and only for the policies whose request phase ran. A request and its response always run on
  * the same instance, even when a newer revision is published in between.
  *
