@@ -39,6 +39,14 @@ trap 'kill $jwks_pid 2>/dev/null || true; cleanup' EXIT
 put_api pass "id: pass
 basePath: /pass
 upstream: { url: 'http://127.0.0.1:$UP' }"
+# the same route with a trivial policy (set-headers): what any policy costs (the Camel pipeline),
+# to tell it from what identity itself costs
+put_api hdr "id: hdr
+basePath: /hdr
+upstream: { url: 'http://127.0.0.1:$UP' }
+policies:
+  - type: set-headers
+    request: { set: { X-Bench: '1' } }"
 put_api jwt "id: jwt
 basePath: /jwt
 upstream: { url: 'http://127.0.0.1:$UP' }
@@ -69,6 +77,7 @@ apikey=bench-key-$((consumers / 2))
 
 check() { local code; code=$(curl -s -o /dev/null -w '%{http_code}' "$@"); [[ $code == 200 ]] || { echo "$0: $* answered $code" >&2; exit 1; }; }
 check "http://127.0.0.1:$HTTP/pass/"
+check "http://127.0.0.1:$HTTP/hdr/"
 check -H "Authorization: Bearer $token" "http://127.0.0.1:$HTTP/jwt/"
 check -H "X-Api-Key: $apikey" "http://127.0.0.1:$HTTP/key/"
 
@@ -77,7 +86,7 @@ run() { # WHO URL [HEADER]
   line=$(HEADER=${3:-} "$shared/bench.sh" "$url" "$dur" "$conns"); echo "$who $line" >&2; echo "$who $line"
 }
 echo "# warm-up ${dur}s each" >&2
-for lane in "/pass/" "/jwt/|Authorization: Bearer $token" "/key/|X-Api-Key: $apikey"; do
+for lane in "/pass/" "/hdr/" "/jwt/|Authorization: Bearer $token" "/key/|X-Api-Key: $apikey"; do
   HEADER=${lane#*|}; [[ $lane == *"|"* ]] || HEADER=
   HEADER=$HEADER "$shared/bench.sh" "http://127.0.0.1:$HTTP${lane%%|*}" "$dur" "$conns" >/dev/null
 done
@@ -85,6 +94,7 @@ done
 lines=$(for r in $(seq "$rounds"); do
   run nginx "http://127.0.0.1:$PEER/"
   run pass "http://127.0.0.1:$HTTP/pass/"
+  run hdr "http://127.0.0.1:$HTTP/hdr/"
   run jwt "http://127.0.0.1:$HTTP/jwt/" "Authorization: Bearer $token"
   run key "http://127.0.0.1:$HTTP/key/" "X-Api-Key: $apikey"
 done)
@@ -93,6 +103,7 @@ awk '
   { who=$1; for (i=2;i<=NF;i++){ split($i,kv,"="); v[kv[1]]=kv[2] }
     rps[who]+=v["rps"]; p99[who]+=v["p99_ms"]; n[who]++; bad[who]+=v["non2xx3xx"]+v["errors"] }
   END { for (w in rps) { r[w]=rps[w]/n[w]; p[w]=p99[w]/n[w] }
-        printf "SUMMARY nginx_rps=%.0f pass_rps=%.0f jwt_rps=%.0f key_rps=%.0f jwt_vs_pass=%.3f key_vs_pass=%.3f pass_vs_nginx=%.2f p99_ms_pass=%.2f p99_ms_jwt=%.2f p99_ms_key=%.2f failures=%d\n",
-               r["nginx"], r["pass"], r["jwt"], r["key"], r["jwt"]/r["pass"], r["key"]/r["pass"], r["pass"]/r["nginx"],
-               p["pass"], p["jwt"], p["key"], bad["pass"]+bad["jwt"]+bad["key"] }' <<<"$lines"
+        printf "SUMMARY nginx_rps=%.0f pass_rps=%.0f hdr_rps=%.0f jwt_rps=%.0f key_rps=%.0f jwt_vs_pass=%.3f key_vs_pass=%.3f hdr_vs_pass=%.3f jwt_vs_hdr=%.3f key_vs_hdr=%.3f pass_vs_nginx=%.2f p99_ms_pass=%.2f p99_ms_jwt=%.2f p99_ms_key=%.2f failures=%d\n",
+               r["nginx"], r["pass"], r["hdr"], r["jwt"], r["key"], r["jwt"]/r["pass"], r["key"]/r["pass"], r["hdr"]/r["pass"],
+               r["jwt"]/r["hdr"], r["key"]/r["hdr"], r["pass"]/r["nginx"],
+               p["pass"], p["jwt"], p["key"], bad["pass"]+bad["hdr"]+bad["jwt"]+bad["key"] }' <<<"$lines"
