@@ -118,6 +118,7 @@ public class Propagation {
                 rev = put(admin[via], adminPorts[via], Integer.toString(k));
             } catch (Exception e) {
                 rev = CANCEL;
+                if (measured && putFailures < 3) System.err.println("apply " + k + " failed: " + e.getMessage());
             }
             long putNs = System.nanoTime() - t0;
             target.set(rev);
@@ -141,6 +142,7 @@ public class Propagation {
                 prev = put(admin[via], adminPorts[via], "bare-" + k);
                 bare.add((System.nanoTime() - b0) / 1e6);
             } catch (Exception e) {
+                if (putFailures < 3) System.err.println("unpolled apply " + k + " failed: " + e.getMessage());
                 putFailures++;
             }
             Thread.sleep(pauseMs);
