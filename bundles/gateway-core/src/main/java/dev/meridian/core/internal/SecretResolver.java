@@ -1,24 +1,14 @@
 package dev.meridian.core.internal;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 import dev.meridian.core.Redaction;
-import dev.meridian.core.Settings;
+import dev.meridian.core.SecretFiles;
 import dev.meridian.policy.api.PolicyConfigException;
 
 /**
@@ -42,28 +32,24 @@ final class SecretResolver {
     static final String OPEN = "${secret:";
     /** {@code $${secret:} stands for a literal {@code ${secret:}. */
     static final String ESCAPED = "$" + OPEN;
-    static final int DEFAULT_MAX_BYTES = 64 * 1024;
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+    static final int DEFAULT_MAX_BYTES = SecretFiles.DEFAULT_MAX_BYTES;
 
     /** Without a directory: every reference is refused (and a configuration without one is untouched). */
     static final SecretResolver NONE = new SecretResolver(Optional.empty(), DEFAULT_MAX_BYTES);
 
-    private final Optional<Path> dir;
-    private final int maxBytes;
+    private final SecretFiles files;
 
     SecretResolver(Optional<Path> dir, int maxBytes) {
-        this.dir = dir.map(d -> d.toAbsolutePath().normalize());
-        this.maxBytes = maxBytes;
+        this(new SecretFiles(dir, maxBytes));
+    }
+
+    private SecretResolver(SecretFiles files) {
+        this.files = files;
     }
 
     /** {@code MERIDIAN_SECRETS_DIR} [unset] and {@code MERIDIAN_SECRETS_MAX_BYTES} [64k]. */
     static SecretResolver fromSettings() {
-        String d = Settings.string("MERIDIAN_SECRETS_DIR", null);
-        long max = Settings.bytes("MERIDIAN_SECRETS_MAX_BYTES", "64k");
-        if (max < 1 || max > Integer.MAX_VALUE - 1) {
-            throw new IllegalArgumentException("MERIDIAN_SECRETS_MAX_BYTES must be between 1 and 2g, got " + max);
-        }
-        return new SecretResolver(Optional.ofNullable(d).map(Path::of), (int) max);
+        return new SecretResolver(SecretFiles.fromSettings());
     }
 
     /**
@@ -191,51 +177,12 @@ final class SecretResolver {
         }
     }
 
-    /** The value of secret {@code name}: its file's content, one trailing newline stripped. */
+    /** The value of secret {@code name} ({@link SecretFiles#read}). */
     String read(String name) throws SecretUnavailable {
-        String quoted = "secret '" + abbreviate(name) + "'";
-        if (!NAME.matcher(name).matches() || name.equals(".") || name.equals("..")) {
-            throw new SecretUnavailable(quoted + ": a secret name is 1-128 of A-Z a-z 0-9 . _ - (not . or ..)");
-        }
-        if (dir.isEmpty()) {
-            throw new SecretUnavailable(quoted + " cannot be resolved: MERIDIAN_SECRETS_DIR is not set on this node");
-        }
-        Path file = dir.get().resolve(name);
         try {
-            Path realDir = dir.get().toRealPath();
-            Path real = file.toRealPath();
-            if (!real.getParent().equals(realDir)) {
-                throw new SecretUnavailable(quoted + " is a link to a file outside MERIDIAN_SECRETS_DIR: refused");
-            }
-            if (!Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)) {
-                throw new SecretUnavailable(quoted + " is not a regular file in MERIDIAN_SECRETS_DIR");
-            }
-            byte[] bytes;
-            try (InputStream in = Files.newInputStream(real)) {
-                bytes = in.readNBytes(maxBytes + 1); // never more than the cap into memory, whatever the size says
-            }
-            if (bytes.length > maxBytes) {
-                throw new SecretUnavailable(quoted + " is larger than " + maxBytes + " bytes (MERIDIAN_SECRETS_MAX_BYTES)");
-            }
-            String value = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT)
-                .decode(ByteBuffer.wrap(bytes)).toString();
-            if (value.endsWith("\r\n")) {
-                return value.substring(0, value.length() - 2);
-            }
-            return value.endsWith("\n") ? value.substring(0, value.length() - 1) : value;
-        } catch (NoSuchFileException e) {
-            throw new SecretUnavailable(quoted + " not found: no file '" + name + "' in MERIDIAN_SECRETS_DIR");
-        } catch (CharacterCodingException e) {
-            throw new SecretUnavailable(quoted + " is not valid UTF-8");
-        } catch (IOException | SecurityException e) {
-            // the exception's class only: its message is a path or an OS error, never the content
-            throw new SecretUnavailable(quoted + " cannot be read (" + e.getClass().getSimpleName() + ")");
+            return files.read(name);
+        } catch (SecretFiles.Unavailable e) {
+            throw new SecretUnavailable(e.getMessage());
         }
-    }
-
-    private static String abbreviate(String name) {
-        return name.length() <= 140 ? name : name.substring(0, 140) + "...";
     }
 }

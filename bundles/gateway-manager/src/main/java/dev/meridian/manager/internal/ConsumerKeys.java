@@ -1,14 +1,5 @@
 package dev.meridian.manager.internal;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,7 +9,7 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import dev.meridian.core.Settings;
+import dev.meridian.core.SecretFiles;
 import dev.meridian.manager.AdminException;
 import dev.meridian.model.ConsumerDefinition;
 import dev.meridian.model.ConsumerKey;
@@ -28,9 +19,7 @@ import dev.meridian.model.Problem;
  * The keys of consumers on their way in (CONTRACT §8): a {@code secret} is replaced by its
  * SHA-256 before anything is stored, committed or logged, so the cluster, the revision files and
  * every answer only ever hold the hash. A {@code ${secret:NAME}} is read from this node's
- * {@code MERIDIAN_SECRETS_DIR} (the same rules as the engine's references in policies: a plain
- * name, a regular file inside the directory, at most {@code MERIDIAN_SECRETS_MAX_BYTES}, UTF-8,
- * one trailing newline stripped) once, at apply, on the node that takes the call: other nodes
+ * {@code MERIDIAN_SECRETS_DIR} (the engine's rules, {@link SecretFiles}) once, at apply, on the node that takes the call: other nodes
  * need not have the file. Then every key of the next state is checked to belong to one consumer
  * only, so a key always names the consumer it was given to.
  *
@@ -43,19 +32,19 @@ final class ConsumerKeys {
 
     private static final Pattern REFERENCE = Pattern.compile("\\$\\{secret:([A-Za-z0-9._-]{1,128})}");
 
-    private final Optional<Path> dir;
-    private final int maxBytes;
+    private final SecretFiles files;
 
     ConsumerKeys(Optional<Path> dir, int maxBytes) {
-        this.dir = dir.map(d -> d.toAbsolutePath().normalize());
-        this.maxBytes = maxBytes;
+        this(new SecretFiles(dir, maxBytes));
     }
 
-    /** {@code MERIDIAN_SECRETS_DIR} [unset] and {@code MERIDIAN_SECRETS_MAX_BYTES} [64k]. */
+    private ConsumerKeys(SecretFiles files) {
+        this.files = files;
+    }
+
+    /** {@code MERIDIAN_SECRETS_DIR} [unset] and {@code MERIDIAN_SECRETS_MAX_BYTES} [64k], read by the engine's rules ({@link SecretFiles}). */
     static ConsumerKeys fromSettings() {
-        String d = Settings.string("MERIDIAN_SECRETS_DIR", null);
-        long max = Settings.bytes("MERIDIAN_SECRETS_MAX_BYTES", "64k");
-        return new ConsumerKeys(Optional.ofNullable(d).map(Path::of), (int) Math.min(Integer.MAX_VALUE - 1, Math.max(1, max)));
+        return new ConsumerKeys(SecretFiles.fromSettings());
     }
 
     /**
@@ -128,42 +117,15 @@ final class ConsumerKeys {
     }
 
     private String read(String name) throws SecretUnavailable {
-        String quoted = "secret '" + name + "'";
-        if (name.equals(".") || name.equals("..")) {
-            throw new SecretUnavailable(quoted + ": a secret name is not . or ..");
-        }
-        if (dir.isEmpty()) {
-            throw new SecretUnavailable(quoted + " cannot be resolved: MERIDIAN_SECRETS_DIR is not set on this node");
-        }
+        String value;
         try {
-            Path real = dir.get().resolve(name).toRealPath();
-            if (!real.getParent().equals(dir.get().toRealPath())) {
-                throw new SecretUnavailable(quoted + " is a link to a file outside MERIDIAN_SECRETS_DIR: refused");
-            }
-            if (!Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)) {
-                throw new SecretUnavailable(quoted + " is not a regular file in MERIDIAN_SECRETS_DIR");
-            }
-            byte[] bytes;
-            try (InputStream in = Files.newInputStream(real)) {
-                bytes = in.readNBytes(maxBytes + 1);
-            }
-            if (bytes.length > maxBytes) {
-                throw new SecretUnavailable(quoted + " is larger than " + maxBytes + " bytes (MERIDIAN_SECRETS_MAX_BYTES)");
-            }
-            String value = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
-            value = value.endsWith("\r\n") ? value.substring(0, value.length() - 2)
-                : value.endsWith("\n") ? value.substring(0, value.length() - 1) : value;
-            if (value.isEmpty()) {
-                throw new SecretUnavailable(quoted + " is empty: a key cannot be empty");
-            }
-            return value;
-        } catch (NoSuchFileException e) {
-            throw new SecretUnavailable(quoted + " not found: no file '" + name + "' in MERIDIAN_SECRETS_DIR");
-        } catch (CharacterCodingException e) {
-            throw new SecretUnavailable(quoted + " is not valid UTF-8");
-        } catch (IOException | SecurityException e) {
-            throw new SecretUnavailable(quoted + " cannot be read (" + e.getClass().getSimpleName() + ")");
+            value = files.read(name);
+        } catch (SecretFiles.Unavailable e) {
+            throw new SecretUnavailable(e.getMessage());
         }
+        if (value.isEmpty()) {
+            throw new SecretUnavailable("secret '" + name + "' is empty: a key cannot be empty");
+        }
+        return value;
     }
 }
