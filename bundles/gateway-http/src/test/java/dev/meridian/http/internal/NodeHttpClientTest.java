@@ -343,9 +343,11 @@ class NodeHttpClientTest {
     @Test
     void should_complete_on_the_clients_own_threads() {
         Thread[] completedOn = new Thread[1];
-        CompletableFuture<OutboundResponse> f = client.send(OutboundRequest.get(uri("/slow")).withTimeout(Duration.ofMillis(200)))
+        // 2 s: the callback must be registered before the timeout fires, even on a loaded CI box
+        // (with 200 ms it once fired first, and the callback then ran at once on the test thread)
+        CompletableFuture<OutboundResponse> f = client.send(OutboundRequest.get(uri("/slow")).withTimeout(Duration.ofSeconds(2)))
             .toCompletableFuture();
-        f.whenComplete((r, x) -> completedOn[0] = Thread.currentThread()); // registered before the 200 ms pass
+        f.whenComplete((r, x) -> completedOn[0] = Thread.currentThread());
         assertThrows(CompletionException.class, f::join);
         assertTrue(completedOn[0].getName().startsWith("meridian-outbound"), completedOn[0].getName());
     }
