@@ -20,7 +20,7 @@ import dev.meridian.policy.api.SharedState;
  *
  * <p><b>Memory.</b> At most {@link #MAX_BUCKETS} buckets; buckets of ended windows are swept every
  * second ({@link #sweep}, from the factory's scheduler) and at once when the bound is reached. A
- * new key past the bound (a flood of distinct addresses) shares one overflow bucket per API and
+ * new key past the bound (a flood of distinct addresses) shares one overflow bucket (beyond the bound) per API and
  * policy with every other such key until room is made: those clients are limited together, never
  * admitted past a limit, and the heap does not grow.
  */
