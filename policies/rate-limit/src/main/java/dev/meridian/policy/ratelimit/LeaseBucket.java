@@ -65,7 +65,22 @@ final class LeaseBucket extends Bucket {
     /** Requests waiting for a lease, guarded by {@code this}. */
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
 
-    private record Waiter(CompletableFuture<Outcome> answer, long cap) {
+    private record Waiter(CompletableFuture<Outcome> answer, long cap, Again again) {
+        /** Counted anew in the window current now; completes when that count is known. */
+        void countAgain() {
+            Outcome o = again.acquire();
+            if (o instanceof Outcome.Later later) {
+                later.stage().whenComplete((v, e) -> {
+                    if (e != null) {
+                        answer.completeExceptionally(e);
+                    } else {
+                        answer.complete(v);
+                    }
+                });
+            } else {
+                answer.complete(o);
+            }
+        }
     }
 
     LeaseBucket(Window window, SharedState state, String clusterKey, Consumer<Throwable> failures, Clock clock) {
@@ -77,7 +92,7 @@ final class LeaseBucket extends Bucket {
     }
 
     @Override
-    Outcome acquire(long cap, long now) {
+    Outcome acquire(long cap, long now, Again again) {
         if (degradedUntil != 0) {
             if (now < degradedUntil) {
                 return alone(cap, now);
@@ -100,7 +115,7 @@ final class LeaseBucket extends Bucket {
             if (t >= 0) {
                 return admitted(cap, t, now);
             }
-            waiters.add(new Waiter(answer, cap));
+            waiters.add(new Waiter(answer, cap, again));
         }
         fetch(cap, now);
         return new Outcome.Later(answer);
@@ -179,6 +194,12 @@ final class LeaseBucket extends Bucket {
                 for (Waiter w : waiters) {
                     Outcome o = alone(w.cap(), now);
                     answers.add(() -> w.answer().complete(o));
+                }
+                waiters.clear();
+            } else if (now >= window.end()) {
+                // landed after the window: the grant is lost with it, the waiters count in the window of now
+                for (Waiter w : waiters) {
+                    answers.add(w::countAgain);
                 }
                 waiters.clear();
             } else {

@@ -64,7 +64,7 @@ final class Limiter {
         if (b == null || now >= b.window.end()) {
             b = current(bucketKey, overflowKey, config, now, per);
         }
-        return b.acquire(config.limit(), now);
+        return b.acquire(config.limit(), now, b instanceof LeaseBucket ? new Bucket.Again(this, bucketKey, overflowKey, config) : null);
     }
 
     private Bucket current(String bucketKey, String overflowKey, RateLimitConfig config, long now, long per) {

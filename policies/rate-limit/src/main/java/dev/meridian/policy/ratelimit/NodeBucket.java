@@ -15,7 +15,7 @@ final class NodeBucket extends Bucket {
     }
 
     @Override
-    Outcome acquire(long cap, long now) {
+    Outcome acquire(long cap, long now, Again again) {
         long n;
         while ((n = admitted.get()) < cap) {
             if (admitted.compareAndSet(n, n + 1)) {

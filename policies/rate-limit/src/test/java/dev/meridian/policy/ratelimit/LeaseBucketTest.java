@@ -237,4 +237,18 @@ class LeaseBucketTest {
         cluster.land();
         assertEquals(calls + 1, cluster.takes.get());
     }
+
+    /** A lease that lands after its window ended (a slow cluster, a dead member) admits nobody from that window's budget. */
+    @Test
+    void should_count_a_request_anew_when_its_lease_lands_after_the_window() throws Exception {
+        Limiter node = node();
+        CompletableFuture<Outcome> waiting = ((Outcome.Later) node.acquire(KEY, OVERFLOW, perSecond(1_000))).stage()
+            .toCompletableFuture();
+        cluster.clock.advance(1_000);
+        assertEquals(2, cluster.land(), "the first window's lease lands late; the waiter asks one of the window of now");
+        assertEquals(new Outcome.Admitted(1_000 - 62 + 61, 1), waiting.get());
+        long first = cluster.clock.millis() / 1_000 - 1;
+        assertEquals(62, cluster.taken(KEY + "\n" + first), "the late grant is lost with its window");
+        assertEquals(62, cluster.taken(KEY + "\n" + (first + 1)), "the request was counted in the next");
+    }
 }
