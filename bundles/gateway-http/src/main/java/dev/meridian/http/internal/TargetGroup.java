@@ -20,9 +20,9 @@ import dev.meridian.policy.api.PolicyRequest;
  * <ul>
  * <li>{@code round-robin}: smooth weighted round-robin (nginx): every pick adds each available
  *     target's weight to its current weight, takes the largest and subtracts the total; 3:1
- *     gives a a b a, not a a a b.
- * <li>{@code least-requests}: two targets drawn at random by weight, the one with fewer requests in
- *     flight per weight wins (power of two choices).
+ *     gives a a b a, 5:1:1 a a b a c a a, never a burst of one target.
+ * <li>{@code least-requests}: the target with the fewest requests in flight per unit of weight,
+ *     ties drawn by weight (nginx's {@code least_conn}).
  * <li>{@code hash:<consumer|ip|header:X>}: a consistent-hash ring, 100 points per unit of weight
  *     (at most 40,000 points in all, scaled down beyond), each point placed by the target's URL: removing
  *     a target moves only the keys it had. A request without the key (no consumer, no header) is
@@ -123,43 +123,39 @@ final class TargetGroup {
         return members[best];
     }
 
+    /**
+     * The available target with the fewest requests in flight per unit of weight (nginx's
+     * {@code least_conn}: a full scan, at most 64 targets); ties drawn at random by weight, so
+     * idle targets share requests by weight.
+     */
     Member leastRequests(long excluded, long now) {
-        int[] live = new int[members.length];
-        int n = 0;
-        int weights = 0;
-        for (int i = 0; i < members.length; i++) {
-            if ((excluded & (1L << i)) == 0 && usable(members[i], now)) {
-                live[n++] = i;
-                weights += members[i].weight;
-            }
-        }
-        if (n == 0) {
-            return null;
-        }
-        if (n == 1) {
-            return members[live[0]];
-        }
         ThreadLocalRandom rnd = ThreadLocalRandom.current();
-        Member a = members[byWeight(live, n, rnd.nextInt(weights))];
-        Member b = a;
-        for (int tries = 0; tries < 4 && b == a; tries++) {
-            b = members[byWeight(live, n, rnd.nextInt(weights))];
-        }
-        // fewer in flight per unit of weight wins: a.inFlight / a.weight against b's, without division
-        long ca = (long) a.state.inFlight.get() * b.weight;
-        long cb = (long) b.state.inFlight.get() * a.weight;
-        return ca < cb ? a : cb < ca ? b : rnd.nextBoolean() ? a : b;
-    }
-
-    private int byWeight(int[] live, int n, int draw) {
-        int acc = 0;
-        for (int k = 0; k < n; k++) {
-            acc += members[live[k]].weight;
-            if (draw < acc) {
-                return live[k];
+        Member best = null;
+        long tieWeights = 0;
+        for (int i = 0; i < members.length; i++) {
+            Member m = members[i];
+            if ((excluded & (1L << i)) != 0 || !usable(m, now)) {
+                continue;
+            }
+            if (best == null) {
+                best = m;
+                tieWeights = m.weight;
+                continue;
+            }
+            // m.inFlight / m.weight against best's, without division
+            long cm = (long) m.state.inFlight.get() * best.weight;
+            long cb = (long) best.state.inFlight.get() * m.weight;
+            if (cm < cb) {
+                best = m;
+                tieWeights = m.weight;
+            } else if (cm == cb) {
+                tieWeights += m.weight;
+                if (rnd.nextLong(tieWeights) < m.weight) {
+                    best = m; // each of the tied kept with probability weight / tied weights
+                }
             }
         }
-        return live[n - 1];
+        return best;
     }
 
     Member byHash(String key, long excluded, long now) {
