@@ -390,7 +390,12 @@ public final class DataPlaneComponent {
             return;
         }
         upstreamTls.retainUsedBy(table);
+        java.util.List<Route> routes = new java.util.ArrayList<>();
         for (Route route : table.routes()) {
+            routes.add(route);
+            routes.addAll(route.shapes()); // a split's shapes have their own upstreams
+        }
+        for (Route route : routes) {
             Upstream u = route.upstream();
             if (u.warm() > 0 && warmed.add(u)) {
                 if (upstream.lean() != null && "http".equals(u.scheme())) {
@@ -486,6 +491,9 @@ public final class DataPlaneComponent {
         Map<String, Upstream> byOrigin = new LinkedHashMap<>();
         for (Route route : table.routes()) {
             byOrigin.putIfAbsent(PoolPeaks.origin(route.upstream()), route.upstream());
+            for (Route shape : route.shapes()) {
+                byOrigin.putIfAbsent(PoolPeaks.origin(shape.upstream()), shape.upstream());
+            }
         }
         Map<String, Integer> peaks;
         try {
