@@ -416,7 +416,12 @@ public final class DataPlaneComponent {
         }
         upstreamTls.retainUsedBy(table);
         targets.retainUsedBy(table);
+        java.util.List<Route> routes = new java.util.ArrayList<>();
         for (Route route : table.routes()) {
+            routes.add(route);
+            routes.addAll(route.shapes()); // a split's shapes have their own upstreams
+        }
+        for (Route route : routes) {
           for (Upstream u : called(route.upstream())) {
             if (u.warm() > 0 && warmed.add(u)) {
                 if (upstream.lean() != null && "http".equals(u.scheme())) {
@@ -519,6 +524,11 @@ public final class DataPlaneComponent {
         for (Route route : table.routes()) {
             for (Upstream u : called(route.upstream())) {
                 byOrigin.putIfAbsent(PoolPeaks.origin(u), u);
+            }
+            for (Route shape : route.shapes()) {
+                for (Upstream u : called(shape.upstream())) {
+                    byOrigin.putIfAbsent(PoolPeaks.origin(u), u);
+                }
             }
         }
         Map<String, Integer> peaks;
