@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 import dev.meridian.policy.api.SharedState;
@@ -23,7 +24,8 @@ import dev.meridian.policy.api.SharedState.Taken;
  * node that dies) is lost, which is why slices shrink as the budget and the window run out.
  *
  * <p>When the slice runs low (half of the last lease) the next one is fetched in the background,
- * so a request almost never waits; one that finds no token while a lease is on its way gets a
+ * and in the last tenth of the window (at most {@link #NEXT_LEAD_MILLIS}) a busy bucket leases a
+ * slice of the next window, which that window's bucket starts with, so a request almost never waits; one that finds no token while a lease is on its way gets a
  * {@link Outcome.Later} completed when it lands (never a blocked thread). Once the cluster
  * grants nothing, the window is spent for this cap: later requests are refused here without a
  * cluster call until the window ends (or a higher cap, after an apply, asks again).
@@ -44,7 +46,12 @@ final class LeaseBucket extends Bucket {
     /** How long a node counts alone after a failed cluster call. */
     static final long DEGRADED_FOR = 5_000;
 
+    /** How early before its window ends a busy bucket leases for the next window: a tenth of the window, at most this. */
+    static final long NEXT_LEAD_MILLIS = 100;
+
     private final SharedState state;
+    /** The bucket's key in the cluster without the window ({@link #clusterKey(long)} adds it). */
+    private final String baseKey;
     private final String clusterKey;
     private final Consumer<Throwable> failures;
     private final Clock clock;
@@ -62,8 +69,16 @@ final class LeaseBucket extends Bucket {
     /** Until when this node counts alone (0: not degraded). */
     private volatile long degradedUntil;
     private final AtomicLong alone = new AtomicLong();
+    /** The lease taken for the next window before this one ended, or null; the next window's bucket starts with it. */
+    private final AtomicReference<Prefetched> next = new AtomicReference<>();
+    /** A lease this bucket starts with (taken by the previous window's bucket), or null; consumed by {@link #start}. */
+    private final AtomicReference<Prefetched> inherited;
     /** Requests waiting for a lease, guarded by {@code this}. */
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+
+    /** A lease asked for a later window: its stage, the slice and the cap it was asked with. */
+    record Prefetched(CompletionStage<Taken> stage, long want, long cap) {
+    }
 
     private record Waiter(CompletableFuture<Outcome> answer, long cap, Again again) {
         /** Counted anew in the window current now; completes when that count is known. */
@@ -83,12 +98,76 @@ final class LeaseBucket extends Bucket {
         }
     }
 
-    LeaseBucket(Window window, SharedState state, String clusterKey, Consumer<Throwable> failures, Clock clock) {
+    /**
+     * @param baseKey the bucket's key, the window's start is added for the cluster
+     * @param inherited the lease the previous window's bucket took for this window, or null
+     */
+    LeaseBucket(Window window, SharedState state, String baseKey, Consumer<Throwable> failures, Clock clock,
+        Prefetched inherited) {
         super(window);
         this.clock = clock;
         this.state = state;
-        this.clusterKey = clusterKey;
+        this.baseKey = baseKey;
+        this.clusterKey = clusterKey(window.start());
         this.failures = failures;
+        this.inherited = new AtomicReference<>(inherited);
+        if (inherited != null) {
+            fetching.set(true); // the inherited lease is this bucket's first fetch; start() hands it over
+            lastLease = inherited.want();
+        }
+    }
+
+    /** The key of this bucket's count in the cluster for the window starting at {@code windowStart}. */
+    String clusterKey(long windowStart) {
+        return baseKey + "\n" + windowStart / 1_000;
+    }
+
+    /**
+     * Hands the inherited lease over once (called by the limiter after publishing this bucket,
+     * outside the map's lock): when it lands it is spent like any lease of this window.
+     */
+    void start() {
+        Prefetched p = inherited.getAndSet(null);
+        if (p != null) {
+            p.stage().whenComplete((taken, failure) -> landed(taken, failure, p.cap()));
+        }
+    }
+
+    /** The lease taken for the window after this one, or null when none was. */
+    Prefetched next() {
+        return next.get();
+    }
+
+    /**
+     * Near the window's end (the last tenth, at most {@link #NEXT_LEAD_MILLIS}) a bucket that
+     * still serves requests leases for the next window, so the next window's first requests find
+     * tokens instead of waiting for a round trip. A key that goes quiet loses that slice
+     * (under-admission of at most one slice in a window it did not use).
+     */
+    private void prefetchNext(long cap, long now) {
+        long lead = Math.min(NEXT_LEAD_MILLIS, (window.end() - window.start()) / 10);
+        if (now < window.end() - lead || next.get() != null || degradedUntil != 0) {
+            return;
+        }
+        long want = Math.max(1, Math.min(MAX_LEASE, cap / SLICES));
+        long nextEnd = window.end() + (window.end() - window.start());
+        CompletableFuture<Taken> answer = new CompletableFuture<>();
+        if (!next.compareAndSet(null, new Prefetched(answer, want, cap))) {
+            return;
+        }
+        CompletionStage<Taken> stage;
+        try {
+            stage = state.take(clusterKey(window.end()), want, cap, Duration.ofMillis(nextEnd - now + TTL_MARGIN_MILLIS));
+        } catch (RuntimeException e) {
+            stage = CompletableFuture.failedStage(e);
+        }
+        stage.whenComplete((taken, failure) -> {
+            if (failure != null) {
+                answer.completeExceptionally(failure);
+            } else {
+                answer.complete(taken);
+            }
+        });
     }
 
     @Override
@@ -104,9 +183,11 @@ final class LeaseBucket extends Bucket {
             if (t <= lastLease / 2 && cap > spentFor) {
                 fetch(cap, now);
             }
+            prefetchNext(cap, now);
             return admitted(cap, t, now);
         }
         if (cap <= spentFor) {
+            prefetchNext(cap, now); // a spent window's key is busy: its next window starts with a slice
             return new Outcome.Limited(window.secondsLeft(now));
         }
         CompletableFuture<Outcome> answer = new CompletableFuture<>();

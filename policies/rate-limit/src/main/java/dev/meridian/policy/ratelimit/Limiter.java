@@ -77,10 +77,14 @@ final class Limiter {
                 key = overflowKey;
             }
         }
-        String clusterKey = key + "\n" + w.start() / 1_000;
-        return buckets.compute(key, (k, old) -> old != null && old.window.start() >= w.start() ? old
+        Bucket b = buckets.compute(key, (k, old) -> old != null && old.window.start() >= w.start() ? old
             : config.scope() == RateLimitConfig.Scope.NODE ? new NodeBucket(w)
-            : new LeaseBucket(w, state, clusterKey, this::failed, clock));
+            : new LeaseBucket(w, state, k, this::failed, clock,
+                old instanceof LeaseBucket previous && previous.window.end() == w.start() ? previous.next() : null));
+        if (b instanceof LeaseBucket lease) {
+            lease.start();
+        }
+        return b;
     }
 
     /** Removes the buckets of ended windows (one sweep at a time; a request finding the bound reached may run it). */

@@ -69,7 +69,7 @@ class LeaseBucketTest {
 
     @Test
     void should_lease_a_sixteenth_of_what_is_left_between_1_and_64() {
-        LeaseBucket b = new LeaseBucket(new Window(0, 1_000), cluster, "k", e -> { }, cluster.clock);
+        LeaseBucket b = new LeaseBucket(new Window(0, 1_000), cluster, "k", e -> { }, cluster.clock, null);
         assertEquals(62, b.leaseSize(1_000, Long.MAX_VALUE, 100, 0), "1000 / 16, nothing asked yet");
         assertEquals(64, b.leaseSize(100_000, Long.MAX_VALUE, 100, 0), "never above 64");
         assertEquals(1, b.leaseSize(10, Long.MAX_VALUE, 100, 0), "never below 1");
@@ -250,5 +250,34 @@ class LeaseBucketTest {
         long first = cluster.clock.millis() / 1_000 - 1;
         assertEquals(62, cluster.taken(KEY + "\n" + first), "the late grant is lost with its window");
         assertEquals(62, cluster.taken(KEY + "\n" + (first + 1)), "the request was counted in the next");
+    }
+
+    /** A bucket busy in the last tenth of its window leases for the next one: its first requests find tokens. */
+    @Test
+    void should_lease_the_next_window_before_this_one_ends() throws Exception {
+        Limiter node = node();
+        long start = cluster.clock.millis();
+        Outcome first = node.acquire(KEY, OVERFLOW, perSecond(1_000));
+        cluster.land();
+        assertInstanceOf(Outcome.Admitted.class, ((Outcome.Later) first).stage().toCompletableFuture().get());
+        cluster.clock.set(start + 899);
+        assertInstanceOf(Outcome.Admitted.class, node.acquire(KEY, OVERFLOW, perSecond(1_000)));
+        assertEquals(0, cluster.waiting(), "900 ms before the end: nothing asked for the next window");
+        cluster.clock.set(start + 950);
+        assertInstanceOf(Outcome.Admitted.class, node.acquire(KEY, OVERFLOW, perSecond(1_000)));
+        assertEquals(1, cluster.land(), "the next window's lease, asked 50 ms before it starts");
+        long nextWindow = start / 1_000 + 1;
+        assertEquals(62, cluster.taken(KEY + "\n" + nextWindow));
+        assertInstanceOf(Outcome.Admitted.class, node.acquire(KEY, OVERFLOW, perSecond(1_000)));
+        assertEquals(0, cluster.waiting(), "asked once");
+
+        cluster.clock.set(start + 1_000);
+        int calls = cluster.takes.get();
+        for (int i = 0; i < 30; i++) {
+            assertInstanceOf(Outcome.Admitted.class, node.acquire(KEY, OVERFLOW, perSecond(1_000)),
+                "request " + i + " of the next window: no wait");
+        }
+        assertEquals(calls, cluster.takes.get(), "spent from the inherited lease");
+        assertEquals(62, cluster.taken(KEY + "\n" + nextWindow));
     }
 }
