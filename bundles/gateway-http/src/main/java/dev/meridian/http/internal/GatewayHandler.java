@@ -384,6 +384,10 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
                 .append(" upstream_ms=");
             millis(line, upstreamNanos).append(" total_ms=");
             millis(line, total).append(" request_id=").append(requestId);
+            // the upstream that answered last (X-Meridian-Upstream): the target of an upstream with
+            // targets, else the upstream's URL, as the definition shows it (a secret stays a
+            // reference); "-" when none was called (a cache hit, a policy's answer)
+            LogText.append(line.append(" upstream="), upstream == null ? "-" : upstream.shown());
             // the client the trusted proxies imply (an IP literal, checked: nothing to escape), and
             // the peer beside it when that is a proxy
             String peer = Request.getRemoteAddr(request);
@@ -392,9 +396,6 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             if (!client.equals(peer)) {
                 line.append(" peer=").append(peer);
             }
-            // the upstream that answered last (X-Meridian-Upstream): the target of an upstream with
-            // targets, else the upstream's URL; as the definition shows it (a secret stays a reference)
-            LogText.append(line.append(" upstream="), upstream == null ? "-" : upstream.shown());
             if (failure != null) {
                 // a failure's text may name the upstream's resolved address (a secret's value): redacted
                 String text = failure.toString();
