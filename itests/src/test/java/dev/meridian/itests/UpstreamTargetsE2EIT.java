@@ -57,6 +57,7 @@ class UpstreamTargetsE2EIT {
     @RegisterExtension
     static final MeridianCluster<Upstream> CLUSTER = MeridianCluster
         .of(NodeSpec.of("tg1", 20000, 6111))
+        .cluster("upstream-targets-it")
         .build();
 
     private static final Map<Integer, Target> TARGETS = new ConcurrentHashMap<>();
