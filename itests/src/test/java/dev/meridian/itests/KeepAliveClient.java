@@ -43,6 +43,14 @@ final class KeepAliveClient implements AutoCloseable {
         return exchange(path, false);
     }
 
+    /** A GET with extra header fields (name → value). */
+    Reply get(String path, Map<String, String> fields) throws IOException {
+        StringBuilder head = new StringBuilder("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n");
+        fields.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
+        out.write(head.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII));
+        return read(false);
+    }
+
     /** A request with a small body (any method) on this connection. */
     Reply send(String method, String path, String body) throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);

@@ -158,8 +158,8 @@ public final class CacheFlow implements CacheSteps {
      * evaluate, RFC 9110 §13.2.1, and requests with {@code Cookie} the rules do not key on).
      */
     private static CompletableFuture<Lookup> start(Exchange e, State s) {
-        if (e.answered() || s.outcome != null) {
-            return null;
+        if (e.answered() || s.outcome != null || e.route().split() != null && !e.shapeChosen()) {
+            return null; // (a split API's shape, part of its key, is known once its policies ran)
         }
         String method = e.method();
         Fields h = e.requestFields();
@@ -178,6 +178,12 @@ public final class CacheFlow implements CacheSteps {
         Object consumer = e.attribute(PolicyRequest.CONSUMER);
         try {
             String key = s.cache.key(method, e.path(), e.rawQuery(), request, consumer == null ? null : consumer.toString());
+            String shape = e.route().shape();
+            if (shape != null && !shape.equals("main")) {
+                // one shape's answer never reaches another's users; the main shape keeps the API's keys
+                // (an extra '|' segment: no key without it has as many, CacheKeys)
+                key = key + "|s=" + shape;
+            }
             // a request waiting for another's fetch of the same key waits no longer than its own fetch could take
             return s.cache.lookup(key, e.path(), e.rawQuery(), request, e.timeoutMillis()).toCompletableFuture();
         } catch (RuntimeException ex) {

@@ -13,13 +13,20 @@ public final class ApiMetrics {
         1_000_000, 2_500_000, 5_000_000, 10_000_000};
 
     private final String apiId;
+    private final String shape;
     private final LongAdder[] byStatusClass = {new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder(),
         new LongAdder(), new LongAdder()};
     private final LongAdder[] buckets = new LongAdder[BUCKETS_MICROS.length + 1];
     private final LongAdder totalMicros = new LongAdder();
 
-    public ApiMetrics(String apiId) {
-        this.apiId = apiId;
+    /**
+     * @param key an API id (its main shape), or {@link #key(String, String) id/shape} for another
+     *     shape of a split API, counted apart
+     */
+    public ApiMetrics(String key) {
+        int slash = key.indexOf('/');
+        this.apiId = slash < 0 ? key : key.substring(0, slash);
+        this.shape = slash < 0 ? "" : key.substring(slash + 1);
         for (int i = 0; i < buckets.length; i++) {
             buckets[i] = new LongAdder();
         }
@@ -27,6 +34,19 @@ public final class ApiMetrics {
 
     public String apiId() {
         return apiId;
+    }
+
+    /**
+     * The shape counted: {@code ""} for the API's own (main) shape, which keeps the series it had
+     * before the API had a split; else the shape's name ({@code shape="v2"} in {@code /metrics}).
+     */
+    public String shape() {
+        return shape;
+    }
+
+    /** The key of shape {@code shape}'s counters of API {@code apiId}. */
+    public static String key(String apiId, String shape) {
+        return apiId + "/" + shape;
     }
 
     /** Records one finished request. */

@@ -36,6 +36,10 @@ public final class Route {
     private final boolean edge;
     private final Set<String> methods;
     private final ApiMetrics metrics;
+    /** Null when the API has no split; "main" on its main route, the shape's name on a shape's. */
+    private final String shape;
+    /** The API's split, on its main route only; null otherwise. */
+    private final ShapeSplit split;
 
     /** A route whose upstream needs no resolving (tests, definitions without secrets or TLS files). */
     public Route(ApiDefinition api, List<Policy> policies, ApiMetrics metrics) {
@@ -47,6 +51,16 @@ public final class Route {
      * @param redaction puts the references back in a message about {@code upstream}
      */
     public Route(ApiDefinition api, Upstream upstream, Redaction redaction, List<Policy> policies, ApiMetrics metrics) {
+        this(api, upstream, redaction, policies, metrics, null);
+    }
+
+    /**
+     * The main route of an API with a split ({@code split} non-null): its chain is the API's own
+     * policies, after which the data plane picks the shape ({@link ShapeSplit}) and carries on with
+     * that shape's route, whose chain starts with the same policies ({@link #shape}).
+     */
+    public Route(ApiDefinition api, Upstream upstream, Redaction redaction, List<Policy> policies, ApiMetrics metrics,
+                 ShapeSplit split) {
         this.api = api;
         this.upstream = upstream;
         this.redaction = redaction;
@@ -56,6 +70,39 @@ public final class Route {
         this.methods = api.methods();
         this.anyMethod = methods.isEmpty();
         this.metrics = metrics;
+        this.split = split;
+        this.shape = split == null ? null : "main";
+    }
+
+    private Route(ApiDefinition api, Upstream upstream, Redaction redaction, Policy[] policies, ApiMetrics metrics,
+                  String shape) {
+        this.api = api;
+        this.upstream = upstream;
+        this.redaction = redaction;
+        this.policies = policies;
+        this.edge = false; // a preflight is admitted on the main route, before any shape is chosen
+        this.methods = api.methods();
+        this.anyMethod = methods.isEmpty();
+        this.metrics = metrics;
+        this.split = null;
+        this.shape = shape;
+    }
+
+    /**
+     * The route of shape {@code name} of {@code api}: its chain is {@code shared} (the API's own
+     * policies, as the main route runs them) followed by the shape's {@code own} policies in their
+     * run order, so a request that switches to it after the shared ones ran carries on where it is;
+     * its upstream is the shape's.
+     *
+     * @param shared the API's policies (any order: sorted here as the main route sorts them)
+     */
+    public static Route shape(ApiDefinition api, String name, Upstream upstream, Redaction redaction, List<Policy> shared,
+                              List<Policy> own, ApiMetrics metrics) {
+        Policy[] first = inRunOrder(shared, orders(shared, api.id()));
+        Policy[] then = inRunOrder(own, orders(own, api.id()));
+        Policy[] chain = Arrays.copyOf(first, first.length + then.length);
+        System.arraycopy(then, 0, chain, first.length, then.length);
+        return new Route(api, upstream, redaction, chain, metrics, name);
     }
 
     /** Each policy's {@link Policy#order()}, read once. */
@@ -139,5 +186,23 @@ public final class Route {
 
     public ApiMetrics metrics() {
         return metrics;
+    }
+
+    /**
+     * The shape this route serves: null for an API without a split (nothing is stamped),
+     * {@code main} for the API's own shape, else the shape's name ({@code X-Meridian-Shape}).
+     */
+    public String shape() {
+        return shape;
+    }
+
+    /** The API's split on its main route, which picks the shape after its policies; else null. */
+    public ShapeSplit split() {
+        return split;
+    }
+
+    /** The routes of the API's other shapes (empty without a split): for what is kept per upstream. */
+    public List<Route> shapes() {
+        return split == null ? List.of() : split.shapes();
     }
 }

@@ -21,6 +21,8 @@ import java.util.Set;
  * @param policies request phase in this order, response phase in reverse
  * @param cache the validated cache block (CONTRACT §6), durations in short form; empty when
  *     the API has no cache
+ * @param split the traffic split ({@link Split#NONE} when none)
+ * @param shapes the other shapes by name, sorted; every shape of {@code split} is one
  */
 public record ApiDefinition(
     String id,
@@ -28,7 +30,9 @@ public record ApiDefinition(
     Set<String> methods,
     Upstream upstream,
     List<PolicySpec> policies,
-    Map<String, Object> cache) {
+    Map<String, Object> cache,
+    Split split,
+    Map<String, Shape> shapes) {
 
   public ApiDefinition {
     Objects.requireNonNull(id, "id");
@@ -37,6 +41,19 @@ public record ApiDefinition(
     methods = Methods.canonical(methods);
     policies = List.copyOf(policies);
     cache = Values.immutableObject(cache);
+    Objects.requireNonNull(split, "split");
+    shapes = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(shapes));
+    for (Split.Share share : split.to()) {
+      if (!shapes.containsKey(share.shape())) {
+        throw new IllegalArgumentException("split names an unknown shape: " + share.shape());
+      }
+    }
+  }
+
+  /** An API without split or shapes. */
+  public ApiDefinition(String id, String basePath, Set<String> methods, Upstream upstream, List<PolicySpec> policies,
+      Map<String, Object> cache) {
+    this(id, basePath, methods, upstream, policies, cache, Split.NONE, Map.of());
   }
 
   /** Whether this API serves {@code method} (any case). */
@@ -48,7 +65,7 @@ public record ApiDefinition(
    * The canonical JSON tree of this definition: fresh, mutable {@link LinkedHashMap}s and
    * {@link ArrayList}s of String, Long, Double and Boolean, fields in the order id, basePath,
    * methods (if any), upstream ({@link Upstream#toTree}), policies (if any),
-   * cache (if any). Defaults are written out and durations are in short form, so two
+   * cache (if any), split and shapes (if any, see {@link Split}). Defaults are written out and durations are in short form, so two
    * definitions that mean the same thing give equal trees. {@link
    * DefinitionParser#fromTree(Object)} reads it back.
    */
@@ -73,6 +90,7 @@ public record ApiDefinition(
     if (!cache.isEmpty()) {
       tree.put("cache", Values.mutableObject(cache));
     }
+    SplitTrees.put(this, tree);
     return tree;
   }
 }

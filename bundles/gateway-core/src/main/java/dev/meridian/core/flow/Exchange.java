@@ -29,7 +29,11 @@ import dev.meridian.policy.api.PolicyResponse;
 public final class Exchange implements PolicyRequest {
 
     private final RouteTable table;
-    private final Route route;
+    /** The matched route; for an API with a split, the chosen shape's once chosen ({@link PolicyChain}). */
+    private Route route;
+    private boolean shapeChosen;
+    /** {@code Set-Cookie} of a cookie split that gave this client its id, or null. */
+    private String shapeCookie;
     private final String method;
     private final String path;
     private final String query;
@@ -124,6 +128,26 @@ public final class Exchange implements PolicyRequest {
 
     public Route route() {
         return route;
+    }
+
+    /** Whether the shape of a split API was chosen (its main route's policies ran). */
+    public boolean shapeChosen() {
+        return shapeChosen;
+    }
+
+    /** The {@code Set-Cookie} value the answer carries for a cookie split, or null. */
+    public String shapeCookie() {
+        return shapeCookie;
+    }
+
+    /**
+     * Carries on with {@code shape} (the main route itself or a shape's route, whose chain starts
+     * with the main's: see {@link Route#shape}); its upstream, chain and metrics from now on.
+     */
+    void chooseShape(Route shape, String setCookie) {
+        this.route = shape;
+        this.shapeChosen = true;
+        this.shapeCookie = setCookie;
     }
 
     public String requestId() {

@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.meridian.core.Route;
+import dev.meridian.core.ShapeSplit;
 import dev.meridian.policy.api.Decision;
 import dev.meridian.policy.api.Policy;
 import dev.meridian.policy.api.PolicyResponse;
@@ -25,6 +26,11 @@ import dev.meridian.policy.api.PolicyResponse;
  * phases of the policies that ran, the answering one included, still run on that answer (a CORS
  * policy adds its headers to its own preflight answer or to another policy's 401). In a response
  * phase they replace the current answer.
+ *
+ * <p>On an API with a split the main route's chain is the API's own policies; once they ran (and
+ * identified the consumer the split may be sticky by) the shape is chosen and the request carries
+ * on with that shape's route, whose chain starts with the same policies and adds the shape's own
+ * ({@link Route#shape}); its response phases run first, then the API's.
  *
  * <p>A request whose method the route does not allow reaches the chain only as a CORS preflight
  * ({@link Route#admitsPreflight()}); when no policy answers it, the request phase ends with the
@@ -54,7 +60,14 @@ public final class PolicyChain {
 
     /** Runs request phases from where the chain is; true when it ran to its end without suspending. */
     private boolean advanceRequest(Exchange e, Step.Next next) {
-        while (!e.answered() && e.policiesRun < e.route().policyCount()) {
+        while (!e.answered()) {
+            if (e.policiesRun >= e.route().policyCount()) {
+                if (e.route().split() == null || e.shapeChosen()) {
+                    break;
+                }
+                chooseShape(e); // the API's own policies ran (the consumer is known): its shape's, if any, follow
+                continue;
+            }
             Policy policy = e.route().policy(e.policiesRun);
             Decision d = call(e, policy, true, null);
             e.policiesRun++;
@@ -74,6 +87,21 @@ public final class PolicyChain {
             e.answer(new Answer.Rejection(404, "no API matches " + e.method() + " " + e.path()));
         }
         return true;
+    }
+
+    /**
+     * Picks the shape of a split API's request from its sticky key ({@link ShapeSplit}); a cookie
+     * split without the cookie gets a fresh id, which the answer sets.
+     */
+    static void chooseShape(Exchange e) {
+        ShapeSplit split = e.route().split();
+        String key = split.key(e);
+        String setCookie = null;
+        if (key == null) {
+            key = ShapeSplit.newCookieValue();
+            setCookie = split.setCookie(key);
+        }
+        e.chooseShape(split.route(split.bucket(key), e.route()), setCookie);
     }
 
     private boolean advanceResponse(Exchange e, PolicyResponse view, int index, Step.Next next) {

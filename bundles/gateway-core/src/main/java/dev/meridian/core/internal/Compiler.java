@@ -15,9 +15,12 @@ import dev.meridian.core.ConsumerIndex;
 import dev.meridian.core.GatewayState;
 import dev.meridian.core.Route;
 import dev.meridian.core.RouteTable;
+import dev.meridian.core.ShapeSplit;
 import dev.meridian.model.ApiDefinition;
 import dev.meridian.model.PolicySpec;
 import dev.meridian.model.Problem;
+import dev.meridian.model.Shape;
+import dev.meridian.model.Split;
 import dev.meridian.model.Upstream;
 import dev.meridian.policy.api.Policy;
 import dev.meridian.policy.api.PolicyConfigException;
@@ -94,36 +97,49 @@ final class Compiler {
             } catch (PolicyConfigException e) {
                 e.problems().forEach(p -> problems.add(new Problem(prefix + p.path(), p.message())));
             }
-            List<PolicySpec> policies = apis.get(i).policies();
-            for (int j = 0; j < policies.size(); j++) {
-                PolicySpec spec = policies.get(j);
-                String at = prefix + "policies[" + j + "]";
-                Optional<PolicyRegistry.Provider> provider = registry.provider(spec.type());
-                if (provider.isEmpty()) {
-                    problems.add(new Problem(at + ".type", missing(spec.type())));
-                    continue;
-                }
-                SecretResolver.Resolved resolved;
+            validatePolicies(apis.get(i).policies(), prefix + "policies", problems);
+            for (Map.Entry<String, Shape> shape : apis.get(i).shapes().entrySet()) {
+                String at = prefix + "shapes." + shape.getKey() + ".";
                 try {
-                    resolved = secrets.resolve(spec.config());
+                    upstreams.resolve(shape.getValue().upstream());
                 } catch (PolicyConfigException e) {
-                    e.problems().forEach(p -> problems.add(new Problem(p.path().isEmpty() ? at : at + "." + p.path(), p.message())));
-                    continue;
+                    e.problems().forEach(p -> problems.add(new Problem(at + p.path(), p.message())));
                 }
-                PolicySpec concrete = concrete(spec, resolved);
-                try {
-                    Policy policy = create(provider.get(), concrete);
-                    policy.order(); // read when the chain is built: a policy whose order() throws is refused here
-                    prepare(new Compiled(concrete, provider.get(), policy));
-                } catch (PolicyConfigException e) {
-                    resolved.redact(e.problems())
-                        .forEach(p -> problems.add(new Problem(p.path().isEmpty() ? at : at + "." + p.path(), p.message())));
-                } catch (RuntimeException e) {
-                    problems.add(new Problem(at, "policy type '" + spec.type() + "' failed to build: " + resolved.redact(e.toString())));
-                }
+                validatePolicies(shape.getValue().policies(), at + "policies", problems);
             }
         }
         return problems;
+    }
+
+    /** Builds (and keeps for the compile) each policy of {@code policies}; problems at {@code base[j]...}. */
+    private void validatePolicies(List<PolicySpec> policies, String base, List<Problem> problems) {
+        for (int j = 0; j < policies.size(); j++) {
+            PolicySpec spec = policies.get(j);
+            String at = base + "[" + j + "]";
+            Optional<PolicyRegistry.Provider> provider = registry.provider(spec.type());
+            if (provider.isEmpty()) {
+                problems.add(new Problem(at + ".type", missing(spec.type())));
+                continue;
+            }
+            SecretResolver.Resolved resolved;
+            try {
+                resolved = secrets.resolve(spec.config());
+            } catch (PolicyConfigException e) {
+                e.problems().forEach(p -> problems.add(new Problem(p.path().isEmpty() ? at : at + "." + p.path(), p.message())));
+                continue;
+            }
+            PolicySpec concrete = concrete(spec, resolved);
+            try {
+                Policy policy = create(provider.get(), concrete);
+                policy.order(); // read when the chain is built: a policy whose order() throws is refused here
+                prepare(new Compiled(concrete, provider.get(), policy));
+            } catch (PolicyConfigException e) {
+                resolved.redact(e.problems())
+                    .forEach(p -> problems.add(new Problem(p.path().isEmpty() ? at : at + "." + p.path(), p.message())));
+            } catch (RuntimeException e) {
+                problems.add(new Problem(at, "policy type '" + spec.type() + "' failed to build: " + resolved.redact(e.toString())));
+            }
+        }
     }
 
     /**
@@ -146,6 +162,22 @@ final class Compiler {
                     at(api, j, e).problems().forEach(p -> problems.add(new Problem(p.path(), p.message())));
                 }
             }
+            for (Map.Entry<String, Shape> shape : api.shapes().entrySet()) {
+                String at = "[" + api.id() + "].shapes." + shape.getKey() + ".";
+                try {
+                    upstreams.resolve(shape.getValue().upstream());
+                } catch (PolicyConfigException e) {
+                    e.problems().forEach(p -> problems.add(new Problem(at + p.path(), p.message())));
+                }
+                List<PolicySpec> specs = shape.getValue().policies();
+                for (int j = 0; j < specs.size(); j++) {
+                    try {
+                        secrets.resolve(specs.get(j).config());
+                    } catch (PolicyConfigException e) {
+                        at(at + "policies", j, e).problems().forEach(p -> problems.add(new Problem(p.path(), p.message())));
+                    }
+                }
+            }
         }
         return problems;
     }
@@ -156,38 +188,29 @@ final class Compiler {
         List<Route> routes = new ArrayList<>();
         Map<Upstream, Upstream> resolvedUpstreams = new HashMap<>();
         for (ApiDefinition api : state.apis().values()) {
-            UpstreamResolver.Resolved upstream;
-            try {
-                upstream = upstreams.resolve(api.upstream());
-            } catch (PolicyConfigException e) {
-                throw new PolicyConfigException(e.problems().stream()
-                    .map(p -> new PolicyConfigException.Problem("[" + api.id() + "]." + p.path(), p.message())).toList());
-            }
+            String base = "[" + api.id() + "].";
+            UpstreamResolver.Resolved upstream = resolve(api.upstream(), base);
             Upstream kept = lastUpstreams.getOrDefault(upstream.upstream(), upstream.upstream());
             resolvedUpstreams.put(kept, kept);
-            List<Policy> chain = new ArrayList<>();
-            List<PolicySpec> specs = api.policies();
-            for (int j = 0; j < specs.size(); j++) {
-                PolicySpec spec;
-                SecretResolver.Resolved resolved;
-                try {
-                    resolved = secrets.resolve(specs.get(j).config());
-                    spec = concrete(specs.get(j), resolved);
-                } catch (PolicyConfigException e) {
-                    throw at(api, j, e);
-                }
-                Compiled c = compiled.get(spec);
-                if (c == null) {
-                    try {
-                        c = compileOne(spec, previous.get(spec), missing, resolved);
-                    } catch (PolicyConfigException e) {
-                        throw at(api, j, e);
-                    }
-                    compiled.put(spec, c);
-                }
-                chain.add(c.policy());
+            List<Policy> chain = chain(api.policies(), base + "policies", compiled, previous, missing);
+            if (api.split().isNone()) {
+                routes.add(new Route(api, kept, upstream.redaction(), chain, metrics.apply(api.id())));
+                continue;
             }
-            routes.add(new Route(api, kept, upstream.redaction(), chain, metrics.apply(api.id())));
+            // each shape of the split: its own upstream (own pool) and chain, the API's policies first
+            List<Route> shapes = new ArrayList<>();
+            for (Split.Share share : api.split().to()) {
+                Shape shape = api.shapes().get(share.shape());
+                String at = base + "shapes." + share.shape() + ".";
+                UpstreamResolver.Resolved su = resolve(shape.upstream(), at);
+                Upstream sk = lastUpstreams.getOrDefault(su.upstream(), su.upstream());
+                resolvedUpstreams.put(sk, sk);
+                List<Policy> own = chain(shape.policies(), at + "policies", compiled, previous, missing);
+                shapes.add(Route.shape(api, share.shape(), sk, su.redaction(), chain, own,
+                    metrics.apply(ApiMetrics.key(api.id(), share.shape()))));
+            }
+            routes.add(new Route(api, kept, upstream.redaction(), chain, metrics.apply(api.id()),
+                new ShapeSplit(api.id(), api.basePath(), api.split(), shapes)));
         }
         lastUpstreams = resolvedUpstreams;
         if (!lastConsumers.holds(state.consumers())) {
@@ -197,8 +220,48 @@ final class Compiler {
             List.copyOf(missing));
     }
 
+    private UpstreamResolver.Resolved resolve(Upstream upstream, String base) throws PolicyConfigException {
+        try {
+            return upstreams.resolve(upstream);
+        } catch (PolicyConfigException e) {
+            throw new PolicyConfigException(e.problems().stream()
+                .map(p -> new PolicyConfigException.Problem(base + p.path(), p.message())).toList());
+        }
+    }
+
+    /** The instances of {@code specs}, reused from this compile, the previous one or validation; problems at {@code base[j]}. */
+    private List<Policy> chain(List<PolicySpec> specs, String base, Map<PolicySpec, Compiled> compiled,
+                               Map<PolicySpec, Compiled> previous, List<String> missing) throws PolicyConfigException {
+        List<Policy> chain = new ArrayList<>();
+        for (int j = 0; j < specs.size(); j++) {
+            PolicySpec spec;
+            SecretResolver.Resolved resolved;
+            try {
+                resolved = secrets.resolve(specs.get(j).config());
+                spec = concrete(specs.get(j), resolved);
+            } catch (PolicyConfigException e) {
+                throw at(base, j, e);
+            }
+            Compiled c = compiled.get(spec);
+            if (c == null) {
+                try {
+                    c = compileOne(spec, previous.get(spec), missing, resolved);
+                } catch (PolicyConfigException e) {
+                    throw at(base, j, e);
+                }
+                compiled.put(spec, c);
+            }
+            chain.add(c.policy());
+        }
+        return chain;
+    }
+
     private static PolicyConfigException at(ApiDefinition api, int j, PolicyConfigException e) {
-        String at = "[" + api.id() + "].policies[" + j + "]";
+        return at("[" + api.id() + "].policies", j, e);
+    }
+
+    private static PolicyConfigException at(String base, int j, PolicyConfigException e) {
+        String at = base + "[" + j + "]";
         return new PolicyConfigException(e.problems().stream()
             .map(p -> new PolicyConfigException.Problem(p.path().isEmpty() ? at : at + "." + p.path(), p.message()))
             .toList());

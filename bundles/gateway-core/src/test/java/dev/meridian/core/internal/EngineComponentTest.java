@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -183,6 +184,56 @@ class EngineComponentTest {
         ValidationException e = assertThrows(ValidationException.class, () -> engine.validate(apis));
 
         assertEquals(List.of("[1].policies[0].max", "[2].policies[0].type"), paths(e));
+    }
+
+    @Test
+    void should_compile_each_shape_of_a_split_as_its_own_upstream_chain_and_counters() throws Exception {
+        bind(new FakeFactory("limit"));
+        ApiDefinition api = parse("""
+            id: pricing
+            basePath: /pricing
+            upstream: {url: 'http://127.0.0.1:9000/v1'}
+            policies: [{type: limit, max: 1}]
+            split: {stickyBy: ip, to: [{shape: v2, weight: 5%}]}
+            shapes: {v2: {upstream: {url: 'http://127.0.0.1:9002'}, policies: [{type: limit, max: 2}]}}
+            """);
+        publish(GatewayState.of(1, List.of(api)));
+
+        Route main = engine.current().match("/pricing");
+        assertEquals("main", main.shape());
+        assertEquals(1, main.policyCount());
+        Route v2 = main.split().shapes().get(0);
+        assertEquals("v2", v2.shape());
+        assertEquals(9002, v2.upstream().port());
+        assertEquals(2, v2.policyCount());
+        assertSame(main.policy(0), v2.policy(0)); // the API's own instance, shared
+        assertEquals(2L, ((FakePolicy) v2.policy(1)).config.get("max"));
+        assertNotSame(main.metrics(), v2.metrics());
+        assertEquals("v2", v2.metrics().shape());
+        assertEquals("", main.metrics().shape());
+        assertEquals(2, engine.apiMetrics().size());
+        assertEquals(List.of(main), engine.current().routes());
+
+        // an API without split: no shape stamped, nothing to choose
+        publish(GatewayState.of(2, List.of(api("pricing", "/pricing"))));
+        assertNull(engine.current().match("/pricing").shape());
+        assertNull(engine.current().match("/pricing").split());
+    }
+
+    @Test
+    void should_report_a_shape_policy_or_upstream_problem_at_its_path() throws Exception {
+        bind(new FakeFactory("limit"));
+        ApiDefinition api = parse("""
+            id: pricing
+            basePath: /pricing
+            upstream: {url: 'http://127.0.0.1:9000/v1'}
+            split: {stickyBy: ip, to: [{shape: v2, weight: 5%}]}
+            shapes: {v2: {upstream: {url: 'http://127.0.0.1:9002'}, policies: [{type: limit, max: x}, {type: nope}]}}
+            """);
+
+        ValidationException e = assertThrows(ValidationException.class, () -> engine.validate(List.of(api)));
+
+        assertEquals(List.of("shapes.v2.policies[0].max", "shapes.v2.policies[1].type"), paths(e));
     }
 
     @Test

@@ -48,6 +48,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     static final String REVISION = "X-Meridian-Revision";
     static final String REQUEST_ID = "X-Request-Id";
     static final String X_CACHE = "X-Cache";
+    static final String SHAPE = "X-Meridian-Shape";
     private static final char[] HEX = "0123456789abcdef".toCharArray();
     /** The server's own objects of a request, owned by this handler (the upstream client reads them). */
     private static final Exchange.Slot<Jetty> JETTY = new Exchange.Slot<>("jetty");
@@ -155,7 +156,8 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         if (route.policyCount() == 0) {
             // nothing in the route may suspend on a policy: a hit is answered from memory at once,
             // anything else runs its steps here, without a Camel exchange (jvm-ceiling.md: ~15 µs)
-            if (!route.api().cache().isEmpty() && c.answeredBeforePipeline(e)) {
+            // (not for a split API: its shape, part of the cache key, is chosen in the request phase)
+            if (!route.api().cache().isEmpty() && route.split() == null && c.answeredBeforePipeline(e)) {
                 finish(e, c, null);
                 return true;
             }
@@ -205,6 +207,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             r.headers().forEach(out::put);
             putResponsePhaseFields(out, e);
             stamp(out, e.table(), e.requestId(), outcome, false);
+            stampShape(out, e.route(), e.shapeCookie());
             out.put(JSON);
             Content.Sink.write(response, true, ErrorBodies.json(r.message()), done);
             return;
@@ -215,6 +218,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             r.headers().forEach(out::put);
             putResponsePhaseFields(out, e);
             stamp(out, e.table(), e.requestId(), outcome, false);
+            stampShape(out, e.route(), e.shapeCookie());
             response.write(true, BufferUtil.EMPTY_BUFFER, done);
             return;
         }
@@ -232,6 +236,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
                     out.add(new HttpField(HttpHeader.AGE, stored.age()));
                 }
                 stamp(out, e.table(), e.requestId(), outcome, true);
+                stampShape(out, e.route(), e.shapeCookie());
             } else {
                 out.put(serverDate(j.request));
                 s.headers().forEach((name, value) -> {
@@ -242,6 +247,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
                     }
                 });
                 stamp(out, e.table(), e.requestId(), outcome, false);
+                stampShape(out, e.route(), e.shapeCookie());
             }
             boolean noBody = s.status() == 304 || "HEAD".equals(e.method());
             response.write(true, noBody ? BufferUtil.EMPTY_BUFFER : ByteBuffer.wrap(s.body()), done);
@@ -266,6 +272,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             out.add(serverDate(j.request)); // RFC 9110 §6.6.1: a recipient with a clock adds one
         }
         stamp(out, e.table(), e.requestId(), outcome, false);
+        stampShape(out, e.route(), e.shapeCookie());
         Content.copy(((JettyBody) up.body()).source(), response, done);
     }
 
@@ -294,6 +301,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         HttpFields.Mutable out = response.getHeaders();
         out.put(serverDate(request));
         stamp(out, table, requestId, null, false);
+        stampShape(out, route, null);
         out.put(JSON);
         Content.Sink.write(response, true, ErrorBodies.json(message),
             completion(request, callback, table, route, requestId, start, status, 0, null));
@@ -324,6 +332,20 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         }
         if (draining) {
             out.put(CLOSE);
+        }
+    }
+
+    /**
+     * {@code X-Meridian-Shape} on every answer of an API with a split ({@code main} or the shape's
+     * name; none on other APIs: nothing to tell, and nothing added to their path), and the
+     * {@code Set-Cookie} of a cookie split that gave the client its id.
+     */
+    private static void stampShape(HttpFields.Mutable out, Route route, String setCookie) {
+        if (route != null && route.shape() != null) {
+            out.put(SHAPE, route.shape());
+            if (setCookie != null) {
+                out.add(HttpHeader.SET_COOKIE, setCookie);
+            }
         }
     }
 
@@ -376,18 +398,17 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         if (accessLog != null) {
             StringBuilder line = new StringBuilder(256);
             // method and path as the client sent them, escaped (LogText: no forged field or line)
-            accessLog.timestamp(line, System.currentTimeMillis()).append(" api=").append(route == null ? "-" : route.id())
-                .append(" rev=").append(table.revision())
+            accessLog.timestamp(line, System.currentTimeMillis()).append(" api=").append(route == null ? "-" : route.id());
+            if (route != null && route.shape() != null) {
+                line.append(" shape=").append(route.shape());
+            }
+            line.append(" rev=").append(table.revision())
                 .append(" method=");
             LogText.append(line, request.getMethod()).append(" path=\"");
             LogText.append(line, request.getHttpURI().getPath()).append("\" status=").append(status)
                 .append(" upstream_ms=");
             millis(line, upstreamNanos).append(" total_ms=");
             millis(line, total).append(" request_id=").append(requestId);
-            // the upstream that answered last (X-Meridian-Upstream): the target of an upstream with
-            // targets, else the upstream's URL, as the definition shows it (a secret stays a
-            // reference); "-" when none was called (a cache hit, a policy's answer)
-            LogText.append(line.append(" upstream="), upstream == null ? "-" : upstream.shown());
             // the client the trusted proxies imply (an IP literal, checked: nothing to escape), and
             // the peer beside it when that is a proxy
             String peer = Request.getRemoteAddr(request);
@@ -396,6 +417,10 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             if (!client.equals(peer)) {
                 line.append(" peer=").append(peer);
             }
+            // the upstream that answered last (X-Meridian-Upstream): the target of an upstream with
+            // targets, else the upstream's URL, as the definition shows it (a secret stays a
+            // reference); "-" when none was called (a cache hit, a policy's answer)
+            LogText.append(line.append(" upstream="), upstream == null ? "-" : upstream.shown());
             if (failure != null) {
                 // a failure's text may name the upstream's resolved address (a secret's value): redacted
                 String text = failure.toString();

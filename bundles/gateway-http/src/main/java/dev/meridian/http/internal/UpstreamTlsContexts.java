@@ -43,6 +43,9 @@ final class UpstreamTlsContexts {
         Set<UpstreamTls> used = new HashSet<>();
         for (Route route : table.routes()) {
             used.add(route.upstream().tls());
+            for (Route shape : route.shapes()) {
+                used.add(shape.upstream().tls());
+            }
         }
         retainOnly(used);
     }

@@ -77,11 +77,12 @@ public final class ProbeServlet extends HttpServlet {
         gauge(sb, "meridian_tables_draining", "Replaced route tables still serving in-flight requests.", stats.tablesInFlight());
         counter(sb, "meridian_unmatched_requests_total", "Requests that matched no API (404).", stats.unmatched());
 
-        List<ApiMetrics> apis = engine.apiMetrics().stream().sorted(Comparator.comparing(ApiMetrics::apiId)).toList();
+        List<ApiMetrics> apis = engine.apiMetrics().stream()
+            .sorted(Comparator.comparing(ApiMetrics::apiId).thenComparing(ApiMetrics::shape)).toList();
         sb.append("# HELP meridian_requests_total Requests answered, by API and status class.\n# TYPE meridian_requests_total counter\n");
         for (ApiMetrics m : apis) {
             for (int cls = 1; cls <= 5; cls++) {
-                sb.append("meridian_requests_total{api=\"").append(m.apiId()).append("\",code=\"").append(cls).append("xx\"} ")
+                sb.append("meridian_requests_total{api=\"").append(m.apiId()).append(shapeLabel(m)).append("\",code=\"").append(cls).append("xx\"} ")
                     .append(m.requests(cls)).append('\n');
             }
         }
@@ -93,11 +94,11 @@ public final class ProbeServlet extends HttpServlet {
             for (int i = 0; i < counts.length; i++) {
                 cumulative += counts[i];
                 String le = i < ApiMetrics.BUCKETS_MICROS.length ? Double.toString(ApiMetrics.BUCKETS_MICROS[i] / 1e6) : "+Inf";
-                sb.append("meridian_request_duration_seconds_bucket{api=\"").append(m.apiId()).append("\",le=\"").append(le)
+                sb.append("meridian_request_duration_seconds_bucket{api=\"").append(m.apiId()).append(shapeLabel(m)).append("\",le=\"").append(le)
                     .append("\"} ").append(cumulative).append('\n');
             }
-            sb.append("meridian_request_duration_seconds_sum{api=\"").append(m.apiId()).append("\"} ").append(m.totalMicros() / 1e6).append('\n');
-            sb.append("meridian_request_duration_seconds_count{api=\"").append(m.apiId()).append("\"} ").append(cumulative).append('\n');
+            sb.append("meridian_request_duration_seconds_sum{api=\"").append(m.apiId()).append(shapeLabel(m)).append("\"} ").append(m.totalMicros() / 1e6).append('\n');
+            sb.append("meridian_request_duration_seconds_count{api=\"").append(m.apiId()).append(shapeLabel(m)).append("\"} ").append(cumulative).append('\n');
         }
         managerMetrics.write(sb);
         cacheMetrics(sb);
@@ -142,6 +143,11 @@ public final class ProbeServlet extends HttpServlet {
         sb.append("# HELP meridian_cache_local_entries Entries in this node's fast tier.\n# TYPE meridian_cache_local_entries gauge\n");
         apis.forEach((api, v) -> sb.append("meridian_cache_local_entries{api=\"").append(api).append("\"} ")
             .append(((Map<String, Object>) v).get("localEntries")).append('\n'));
+    }
+
+    /** {@code ",shape=\"v2\""} for another shape of a split API; nothing for an API's own (main) shape. */
+    private static String shapeLabel(ApiMetrics m) {
+        return m.shape().isEmpty() ? "" : "\",shape=\"" + m.shape();
     }
 
     private static void gauge(StringBuilder sb, String name, String help, long value) {

@@ -47,7 +47,7 @@ public final class DefinitionValidator {
   private static final long MIN_CACHE_BYTES = 1L << 20;
   private static final long MAX_CACHE_BYTES = 1L << 40;
   private static final Set<String> DEFINITION_FIELDS =
-      Set.of("kind", "id", "basePath", "methods", "upstream", "policies", "cache");
+      Set.of("kind", "id", "basePath", "methods", "upstream", "policies", "cache", "split", "shapes");
   private static final Set<String> UPSTREAM_FIELDS = Set.of("url", "timeout", "pool", "tls", "targets", "balance",
       "healthCheck", "retries", "circuitBreaker");
   private static final Set<String> TLS_FIELDS = Set.of("ca", "cert", "key");
@@ -102,9 +102,10 @@ public final class DefinitionValidator {
     Upstream upstream = upstream(required(doc, "upstream", upstreamPath), upstreamPath);
     List<PolicySpec> policies = policies(optional(doc, "policies"), Paths.field(path, "policies"));
     Map<String, Object> cache = cache(optional(doc, "cache"), Paths.field(path, "cache"));
+    SplitValidator.Checked split = new SplitValidator(this).check(doc, path);
 
     Optional<ApiDefinition> definition = problems.size() == before
-        ? Optional.of(new ApiDefinition(id, basePath, methods, upstream, policies, cache))
+        ? Optional.of(new ApiDefinition(id, basePath, methods, upstream, policies, cache, split.split(), split.shapes()))
         : Optional.empty();
     return new Checked(definition, Optional.ofNullable(id), Optional.ofNullable(basePath));
   }
@@ -193,6 +194,16 @@ public final class DefinitionValidator {
       }
     }
     return methods;
+  }
+
+  /** A shape's {@code upstream}, parsed as the API's (null after a problem). */
+  Upstream shapeUpstream(Object value, String path) {
+    return upstream(value, path);
+  }
+
+  /** A shape's {@code policies}, parsed as the API's. */
+  List<PolicySpec> shapePolicies(Object value, String path) {
+    return value == null ? List.of() : policies(value, path);
   }
 
   /**

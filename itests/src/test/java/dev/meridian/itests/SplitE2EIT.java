@@ -1,0 +1,329 @@
+package dev.meridian.itests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Traffic split on three nodes (CONTRACT §8, issue 13 item 3), two real upstreams that answer
+ * their own name: a 5% split over 100,000 distinct sticky keys spread over the nodes lands within
+ * 5% ± 0.5 pp and puts each key on the same shape on every node; raising the weight to 20% then
+ * 100% by applies under load moves no key back to main and fails no request; a cookie split gives
+ * a new client its id and keeps it on its shape on every node; the response cache keeps each
+ * shape's answers apart; {@code X-Meridian-Shape} on a split API's answers only; {@code /metrics}
+ * counts the shapes apart. Figures (share, requests per second, keys moved) are printed.
+ */
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SplitE2EIT {
+
+    private static final int KEYS = 100_000;
+    private static final int RAISE_KEYS = 20_000;
+
+    @RegisterExtension
+    static final MeridianCluster<HttpUpstream> CLUSTER = MeridianCluster
+        .of(NodeSpec.of("sp1", 21000, 6121), NodeSpec.of("sp2", 21010, 6122), NodeSpec.of("sp3", 21020, 6123))
+        .cluster("split-it")
+        .password("split-secret")
+        .upstream(named("main"))
+        .build();
+
+    /** The shape of each key after the 5% split: 0 main, 1 v2. */
+    private static final byte[] FIRST = new byte[KEYS];
+    private static volatile HttpUpstream v2;
+
+    /** An upstream answering its own name. */
+    private static HttpUpstream.Spec named(String name) {
+        return HttpUpstream.with(8, 512).on("/", ex -> {
+            byte[] body = name.getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+    }
+
+    private static String pricing(String weight) {
+        return String.join("\n", "id: pricing", "basePath: /pricing",
+            "upstream: { url: '" + CLUSTER.upstream().url("/") + "' }",
+            "split: { stickyBy: 'header:X-User', to: [{shape: v2, weight: " + weight + "}] }",
+            "shapes: { v2: { upstream: { url: '" + v2.url("/") + "' } } }", "");
+    }
+
+    /** The shape a reply says, checked against the body its upstream wrote. */
+    private static String shapeOf(KeepAliveClient.Reply r) {
+        assertEquals(200, r.status(), r.body());
+        String shape = r.headers().get("x-meridian-shape");
+        assertEquals(r.body(), shape, "X-Meridian-Shape names the upstream that answered");
+        return shape;
+    }
+
+    @Test
+    @Order(10)
+    void should_send_five_percent_of_keys_to_v2_and_each_key_to_one_shape_on_every_node() throws Exception {
+        v2 = CLUSTER.startUpstream(named("v2"));
+        CLUSTER.apply("pricing", pricing("5%"));
+
+        int threadsPerNode = 4;
+        ExecutorService pool = Executors.newFixedThreadPool(3 * threadsPerNode);
+        AtomicInteger failed = new AtomicInteger();
+        long start = System.nanoTime();
+        try {
+            List<Future<?>> work = new ArrayList<>();
+            for (int n = 0; n < 3; n++) {
+                for (int t = 0; t < threadsPerNode; t++) {
+                    int node = n;
+                    int lane = t;
+                    work.add(pool.submit(() -> {
+                        try (KeepAliveClient c = new KeepAliveClient(CLUSTER.node(node).httpPort)) {
+                            // keys i with i % 3 == node, split over this node's lanes
+                            for (int i = node + 3 * lane; i < KEYS; i += 3 * threadsPerNode) {
+                                KeepAliveClient.Reply r = c.get("/pricing/quote", Map.of("X-User", "u-" + i));
+                                if (r.status() != 200) {
+                                    failed.incrementAndGet();
+                                    continue;
+                                }
+                                FIRST[i] = (byte) ("v2".equals(shapeOf(r)) ? 1 : 0);
+                            }
+                        }
+                        return null;
+                    }));
+                }
+            }
+            for (Future<?> f : work) {
+                f.get(150, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        int toV2 = 0;
+        for (byte b : FIRST) {
+            toV2 += b;
+        }
+        double share = 100.0 * toV2 / KEYS;
+        System.out.printf("SplitE2EIT: split 5%% over %d keys on 3 nodes: %.3f%% to v2 (%d), %d failed, %.0f req/s%n",
+            KEYS, share, toV2, failed.get(), KEYS / seconds);
+        assertEquals(0, failed.get());
+        assertTrue(share >= 4.5 && share <= 5.5, "share " + share);
+
+        // the same key on the other nodes: the same shape
+        int checked = 0;
+        for (int n = 0; n < 3; n++) {
+            try (KeepAliveClient c = new KeepAliveClient(CLUSTER.node(n).httpPort)) {
+                for (int i = 0; i < 3000; i++) {
+                    if (i % 3 == n) {
+                        continue;
+                    }
+                    String shape = shapeOf(c.get("/pricing/quote", Map.of("X-User", "u-" + i)));
+                    assertEquals(FIRST[i] == 1 ? "v2" : "main", shape, "key u-" + i + " on " + CLUSTER.node(n).name);
+                    checked++;
+                }
+            }
+        }
+        System.out.printf("SplitE2EIT: %d keys asked again on the other nodes: all on the same shape%n", checked);
+    }
+
+    @Test
+    @Order(20)
+    void should_move_no_key_back_to_main_when_the_weight_rises_under_load() throws Exception {
+        // per node and key: 1 once that node answered v2 for it; a later main from that node is a move back
+        AtomicIntegerArray seenV2 = new AtomicIntegerArray(3 * RAISE_KEYS);
+        AtomicInteger backToMain = new AtomicInteger();
+        AtomicInteger failed = new AtomicInteger();
+        AtomicLong served = new AtomicLong();
+        AtomicBoolean stop = new AtomicBoolean();
+        for (int i = 0; i < RAISE_KEYS; i++) {
+            if (FIRST[i] == 1) {
+                for (int n = 0; n < 3; n++) {
+                    seenV2.set(n * RAISE_KEYS + i, 1);
+                }
+            }
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        List<Future<?>> load = new ArrayList<>();
+        for (int t = 0; t < 6; t++) {
+            int node = t % 3;
+            int lane = t / 3;
+            load.add(pool.submit(() -> {
+                try (KeepAliveClient c = new KeepAliveClient(CLUSTER.node(node).httpPort)) {
+                    for (int i = lane; !stop.get(); i = (i + 2) % RAISE_KEYS) {
+                        KeepAliveClient.Reply r = c.get("/pricing/quote", Map.of("X-User", "u-" + i));
+                        served.incrementAndGet();
+                        if (r.status() != 200) {
+                            failed.incrementAndGet();
+                            continue;
+                        }
+                        boolean nowV2 = "v2".equals(shapeOf(r));
+                        if (nowV2) {
+                            seenV2.set(node * RAISE_KEYS + i, 1);
+                        } else if (seenV2.get(node * RAISE_KEYS + i) == 1) {
+                            backToMain.incrementAndGet();
+                        }
+                    }
+                }
+                return null;
+            }));
+        }
+        try {
+            for (String weight : List.of("20%", "100%")) {
+                long before = served.get();
+                long applied = System.nanoTime();
+                CLUSTER.apply("pricing", pricing(weight));
+                System.out.printf("SplitE2EIT: raised to %s under load (apply with wait=all took %d ms)%n", weight,
+                    (System.nanoTime() - applied) / 1_000_000);
+                // a full pass over the keys on each node after the apply, at least
+                Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> served.get() - before >= 3L * RAISE_KEYS);
+            }
+        } finally {
+            stop.set(true);
+            for (Future<?> f : load) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+            pool.shutdownNow();
+        }
+        int v2Keys = 0;
+        for (int i = 0; i < 3 * RAISE_KEYS; i++) {
+            v2Keys += seenV2.get(i);
+        }
+        System.out.printf("SplitE2EIT: %d requests during 5%% -> 20%% -> 100%%: %d moved back to main, %d failed,"
+            + " %d of %d (node, key) pairs seen on v2 under load%n", served.get(), backToMain.get(), failed.get(), v2Keys, 3 * RAISE_KEYS);
+        assertEquals(0, backToMain.get());
+        assertEquals(0, failed.get());
+        // at 100%, every key on v2 on every node
+        for (MeridianNode n : CLUSTER.nodes()) {
+            try (KeepAliveClient c = new KeepAliveClient(n.httpPort)) {
+                for (int i = 0; i < RAISE_KEYS; i++) {
+                    assertEquals("v2", shapeOf(c.get("/pricing/quote", Map.of("X-User", "u-" + i))), "u-" + i + " on " + n.name);
+                }
+            }
+        }
+    }
+
+    @Test
+    @Order(30)
+    void should_give_a_new_client_a_cookie_and_keep_it_on_its_shape_on_every_node() throws Exception {
+        CLUSTER.apply("shop", String.join("\n", "id: shop", "basePath: /shop",
+            "upstream: { url: '" + CLUSTER.upstream().url("/") + "' }",
+            "split: { stickyBy: 'cookie:ab_id', to: [{shape: v2, weight: 50%}] }",
+            "shapes: { v2: { upstream: { url: '" + v2.url("/") + "' } } }", ""));
+        Set<String> shapes = new HashSet<>();
+        try (KeepAliveClient c0 = new KeepAliveClient(CLUSTER.node(0).httpPort);
+             KeepAliveClient c1 = new KeepAliveClient(CLUSTER.node(1).httpPort);
+             KeepAliveClient c2 = new KeepAliveClient(CLUSTER.node(2).httpPort)) {
+            List<KeepAliveClient> clients = List.of(c0, c1, c2);
+            for (int user = 0; user < 60; user++) {
+                KeepAliveClient.Reply first = clients.get(user % 3).get("/shop/cart", Map.of());
+                String shape = shapeOf(first);
+                shapes.add(shape);
+                String setCookie = first.headers().get("set-cookie");
+                assertNotNull(setCookie, "a client without the cookie gets one");
+                assertTrue(setCookie.startsWith("ab_id=") && setCookie.contains("HttpOnly")
+                    && setCookie.contains("SameSite=Lax") && setCookie.contains("Path=/shop"), setCookie);
+                String cookie = setCookie.substring(0, setCookie.indexOf(';'));
+                for (KeepAliveClient c : clients) {
+                    for (int again = 0; again < 3; again++) {
+                        KeepAliveClient.Reply r = c.get("/shop/cart", Map.of("Cookie", "theme=dark; " + cookie));
+                        assertEquals(shape, shapeOf(r), cookie);
+                        assertNull(r.headers().get("set-cookie"), "a client with its cookie keeps it");
+                    }
+                }
+            }
+        }
+        assertEquals(Set.of("main", "v2"), shapes, "60 new clients at 50%: both shapes");
+    }
+
+    @Test
+    @Order(40)
+    void should_never_serve_one_shapes_cached_answer_to_the_other() throws Exception {
+        CLUSTER.apply("cached", String.join("\n", "id: cached", "basePath: /cached",
+            "upstream: { url: '" + CLUSTER.upstream().url("/") + "' }",
+            "cache: { ttl: 60s }",
+            "split: { stickyBy: 'header:X-User', to: [{shape: v2, weight: 5%}] }",
+            "shapes: { v2: { upstream: { url: '" + v2.url("/") + "' } } }", ""));
+        // the buckets are salted with the API id: find one key per shape of this API
+        String onMain = null;
+        String onV2 = null;
+        try (KeepAliveClient c = new KeepAliveClient(CLUSTER.node(0).httpPort)) {
+            for (int i = 0; i < 2000 && (onMain == null || onV2 == null); i++) {
+                String key = "c-" + i;
+                String shape = shapeOf(c.get("/cached/probe/" + i, Map.of("X-User", key)));
+                if (shape.equals("v2") && onV2 == null) {
+                    onV2 = key;
+                } else if (shape.equals("main") && onMain == null) {
+                    onMain = key;
+                }
+            }
+            assertNotNull(onMain);
+            assertNotNull(onV2);
+            KeepAliveClient.Reply m1 = c.get("/cached/item", Map.of("X-User", onMain));
+            assertEquals("main", shapeOf(m1));
+            assertEquals("MISS", m1.headers().get("x-cache"));
+            KeepAliveClient.Reply v1 = c.get("/cached/item", Map.of("X-User", onV2));
+            assertEquals("v2", shapeOf(v1), "v2's user never gets main's cached answer");
+            assertEquals("MISS", v1.headers().get("x-cache"));
+        }
+        for (MeridianNode n : CLUSTER.nodes()) {
+            try (KeepAliveClient c = new KeepAliveClient(n.httpPort)) {
+                KeepAliveClient.Reply m = c.get("/cached/item", Map.of("X-User", onMain));
+                assertEquals("main", shapeOf(m), n.name);
+                assertEquals("HIT", m.headers().get("x-cache"), n.name);
+                KeepAliveClient.Reply v = c.get("/cached/item", Map.of("X-User", onV2));
+                assertEquals("v2", shapeOf(v), n.name);
+                assertEquals("HIT", v.headers().get("x-cache"), n.name);
+            }
+        }
+    }
+
+    @Test
+    @Order(50)
+    void should_stamp_only_split_apis_and_count_shapes_apart_in_metrics() throws Exception {
+        CLUSTER.apply("plain", String.join("\n", "id: plain", "basePath: /plain",
+            "upstream: { url: '" + CLUSTER.upstream().url("/") + "' }", ""));
+        try (KeepAliveClient c = new KeepAliveClient(CLUSTER.node(1).httpPort)) {
+            KeepAliveClient.Reply r = c.get("/plain/x");
+            assertEquals(200, r.status());
+            assertFalse(r.headers().containsKey("x-meridian-shape"), "an API without split is not stamped");
+        }
+        MeridianNode n = CLUSTER.node(0);
+        String metrics = n.get(n.adminUrl("/metrics"), false).body();
+        long v2 = sample(metrics, "meridian_requests_total{api=\"pricing\",shape=\"v2\",code=\"2xx\"}");
+        long main = sample(metrics, "meridian_requests_total{api=\"pricing\",code=\"2xx\"}");
+        System.out.printf("SplitE2EIT: %s /metrics: pricing main 2xx %d, v2 2xx %d%n", n.name, main, v2);
+        assertTrue(v2 > 0 && main > 0, metrics);
+        assertTrue(metrics.contains("meridian_request_duration_seconds_count{api=\"pricing\",shape=\"v2\"}"), metrics);
+    }
+
+    private static long sample(String metrics, String series) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\d+)").matcher(metrics);
+        assertTrue(m.find(), series + " in " + metrics);
+        return Long.parseLong(m.group(1));
+    }
+}
