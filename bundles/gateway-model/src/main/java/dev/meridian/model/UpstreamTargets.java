@@ -28,6 +28,8 @@ public final class UpstreamTargets {
   private final Retries retries;
   private final CircuitBreaker circuitBreaker;
   private final int hash;
+  /** Read per request on the single-url path ({@link Upstream#hasTargets}): a field, not a list call. */
+  private final boolean none;
 
   /**
    * @param targets each target's upstream (its own url; the timeout, pool and tls of the
@@ -41,6 +43,7 @@ public final class UpstreamTargets {
     this.retries = Objects.requireNonNull(retries, "retries");
     this.circuitBreaker = Objects.requireNonNull(circuitBreaker, "circuitBreaker");
     this.hash = Objects.hash(this.targets, balance, healthCheck, retries, circuitBreaker);
+    this.none = this.targets.isEmpty();
   }
 
   public List<Target> targets() {
@@ -48,7 +51,7 @@ public final class UpstreamTargets {
   }
 
   public boolean isNone() {
-    return targets.isEmpty();
+    return none;
   }
 
   public Balance balance() {

@@ -159,6 +159,40 @@ class UpstreamResolutionTest {
         assertSame(first, engine.current());
     }
 
+    private static ApiDefinition targetsApi(String id, String... urls) throws Exception {
+        StringBuilder yaml = new StringBuilder("id: " + id + "\nbasePath: /" + id + "\nupstream:\n  targets: [");
+        for (int i = 0; i < urls.length; i++) {
+            yaml.append(i == 0 ? "" : ", ").append("{url: '").append(urls[i]).append("'}");
+        }
+        yaml.append("]\n");
+        return DefinitionParser.parse(yaml.toString().getBytes(StandardCharsets.UTF_8), Format.YAML).get(0);
+    }
+
+    @Test
+    void should_resolve_each_target_and_keep_an_unchanged_upstream_of_targets_as_the_same_instance() throws Exception {
+        write("host", "partner-7f3a.example:8443\n");
+        RouteTable table = publish(1, targetsApi("a", "http://127.0.0.1:9000", "https://${secret:host}/v2"));
+        Upstream called = table.match("/a").upstream();
+        assertTrue(called.hasTargets());
+        assertEquals("http://127.0.0.1:9000", called.targets().targets().get(0).upstream().url().toString());
+        Upstream second = called.targets().targets().get(1).upstream();
+        assertEquals("https://partner-7f3a.example:8443/v2", second.url().toString());
+        assertEquals("https://${secret:host}/v2", second.shown());
+        assertFalse(table.match("/a").redact("partner-7f3a.example failed").contains("partner-7f3a"));
+
+        RouteTable again = publish(2, targetsApi("a", "http://127.0.0.1:9000", "https://${secret:host}/v2"),
+            api("b", "http://127.0.0.1:9001", null));
+        assertSame(called, again.match("/a").upstream(), "an unchanged upstream of targets keeps its instance");
+    }
+
+    @Test
+    void should_name_the_target_whose_secret_is_missing() throws Exception {
+        ValidationException e = assertThrows(ValidationException.class,
+            () -> engine.validate(List.of(targetsApi("a", "http://127.0.0.1:9000", "https://${secret:nohost}/v2"))));
+        assertTrue(e.problems().stream().anyMatch(p -> p.path().equals("upstream.targets[1].url")
+            && p.message().contains("nohost")), e.problems().toString());
+    }
+
     private RouteTable publish(long revision, ApiDefinition... apis) throws Exception {
         return engine.publish(GatewayState.of(revision, List.of(apis))).get(5, TimeUnit.SECONDS);
     }

@@ -418,7 +418,8 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
                 line.append(" peer=").append(peer);
             }
             // the upstream that answered last (X-Meridian-Upstream): the target of an upstream with
-            // targets, else the upstream's URL; as the definition shows it (a secret stays a reference)
+            // targets, else the upstream's URL, as the definition shows it (a secret stays a
+            // reference); "-" when none was called (a cache hit, a policy's answer)
             LogText.append(line.append(" upstream="), upstream == null ? "-" : upstream.shown());
             if (failure != null) {
                 // a failure's text may name the upstream's resolved address (a secret's value): redacted

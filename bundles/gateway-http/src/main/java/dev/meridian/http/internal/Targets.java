@@ -1,7 +1,9 @@
 package dev.meridian.http.internal;
 
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -69,7 +71,12 @@ final class Targets {
     synchronized void retainUsedBy(RouteTable table) {
         Map<Upstream, TargetGroup> next = new IdentityHashMap<>();
         Set<Key> used = new HashSet<>();
+        List<Route> routes = new ArrayList<>();
         for (Route route : table.routes()) {
+            routes.add(route);
+            routes.addAll(route.shapes()); // a split's shapes have upstreams of their own, targets too
+        }
+        for (Route route : routes) {
             Upstream u = route.upstream();
             if (!u.hasTargets() || next.containsKey(u)) {
                 continue;
