@@ -397,7 +397,8 @@ boot_cluster() {
     tar xzf "$tarball" -C "$dir" --strip-components=1
     MERIDIAN_NODE_NAME=pn$i MERIDIAN_HTTP_PORT=$(http_port $i) MERIDIAN_ADMIN_PORT=$(admin_port $i) MERIDIAN_SSH_PORT=0 \
       MERIDIAN_ADMIN_PASSWORD=$PASSWORD MERIDIAN_CLUSTER_NAME=bench-prop MERIDIAN_CLUSTER_PORT=$((5950 + i)) \
-      MERIDIAN_CLUSTER_MEMBERS=$MEMBERS MERIDIAN_CLUSTER_SECRET="bench-$$" MERIDIAN_HEAP=${HEAP:-1g} KARAF_REDIRECT=$dir/console.log "$dir/bin/start" >/dev/null 2>&1
+      MERIDIAN_CLUSTER_MEMBERS=$MEMBERS MERIDIAN_CLUSTER_SECRET="bench-$$" MERIDIAN_HEAP=${HEAP:-1g} KARAF_REDIRECT=$dir/console.log \
+      EXTRA_JAVA_OPTS="-Xlog:gc:file=$dir/gc.log:time,uptime,level ${EXTRA_JAVA_OPTS:-}" "$dir/bin/start" >/dev/null 2>&1
   done
   echo "# starting pn1..pn3 (up to 180 s)"
   deadline=$((SECONDS + 180))
@@ -431,10 +432,15 @@ if (( ${COLD_BOOTS:-0} > 0 )); then
 fi
 boot_cluster
 echo "# load average before: $(cut -d" " -f1-3 /proc/loadavg)"
+run_start=$(date +%T.%3N)
 echo "# $warmup warm-up applies, $applies measured (pause ${pause} ms, poll gap ${gap} ms, miss after ${timeout} ms), each followed by one PUT nobody polls"
 java "$work/Propagation.java" "$applies" "$pause" "$warmup" "$timeout" "$PASSWORD" "$(ports http_port)" "$(ports admin_port)" "$gap" "${POLLER:-socket}" \
   | tee "$work/result.txt"
 echo "# load average after: $(cut -d" " -f1-3 /proc/loadavg)"
+echo "# GC pauses of 10 ms or more during the run (wall clock; the run: $run_start to $(date +%T.%3N)):"
+for i in "${NODES[@]}"; do
+  awk -v n=pn$i -v s="$run_start" '{t=substr($1,13,12)} t>=s && match($0,/[0-9.]+ms$/){ms=substr($0,RSTART,RLENGTH-2); if (ms+0>=10) print "  " n " " $0}' "$work/n$i/gc.log"
+done
 for i in "${NODES[@]}"; do
   curl -sS -D - -o /dev/null "http://127.0.0.1:$(http_port $i)/prop/x" | tr -d '\r' \
     | awk -v n=pn$i -F': ' 'tolower($1)=="x-meridian-revision"{r=$2} tolower($1)=="x-shape"{s=$2} END{printf "%s serves revision %s, X-Shape %s\n", n, r, s}'

@@ -79,7 +79,7 @@ class ProxyWarmupTest {
 
     @Test
     void should_end_within_a_second_when_stopped_while_it_runs() throws Exception {
-        ProxyWarmup warmup = new ProxyWarmup(new HttpConfiguration(), steps, () -> null, 1_000_000).start();
+        ProxyWarmup warmup = new ProxyWarmup(new HttpConfiguration(), steps, () -> null, 1_000_000).start(() -> false);
         Thread.sleep(300); // under way: a million requests would outlast its 5 s budget
 
         long t0 = System.nanoTime();
