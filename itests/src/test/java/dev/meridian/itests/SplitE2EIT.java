@@ -37,7 +37,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * their own name: a 5% split over 100,000 distinct sticky keys spread over the nodes lands within
  * 5% ± 0.5 pp and puts each key on the same shape on every node; raising the weight to 20% then
  * 100% by applies under load moves no key back to main and fails no request; a cookie split gives
- * a new client its id and keeps it on its shape on every node; the response cache keeps each
+ * a new client its id and keeps it on its shape on every node; a consumer split keeps each
+ * consumer (identified by the API's api-key policy) on one shape on every node; the response cache keeps each
  * shape's answers apart; {@code X-Meridian-Shape} on a split API's answers only; {@code /metrics}
  * counts the shapes apart. Figures (share, requests per second, keys moved) are printed.
  */
@@ -258,6 +259,46 @@ class SplitE2EIT {
             }
         }
         assertEquals(Set.of("main", "v2"), shapes, "60 new clients at 50%: both shapes");
+    }
+
+    @Test
+    @Order(35)
+    void should_keep_each_consumer_on_one_shape_on_every_node_after_its_authentication() throws Exception {
+        StringBuilder set = new StringBuilder(String.join("\n", "id: keyed", "basePath: /keyed",
+            "upstream: { url: '" + CLUSTER.upstream().url("/") + "' }",
+            "policies: [{type: api-key}]",
+            "split: { stickyBy: consumer, to: [{shape: v2, weight: 50%}] }",
+            "shapes: { v2: { upstream: { url: '" + v2.url("/") + "' } } }", ""));
+        int consumers = 24;
+        for (int i = 0; i < consumers; i++) {
+            set.append("---\nkind: consumer\nid: c").append(i).append("\nkeys: [{id: k, secret: \"split-key-")
+                .append(i).append("-0123456789abcdef\"}]\n");
+        }
+        var r = CLUSTER.node(0).send("POST", "/api/v1/apply?wait=all", "application/yaml", set.toString());
+        assertEquals(200, r.statusCode(), r.body());
+        Set<String> shapes = new HashSet<>();
+        List<KeepAliveClient> clients = new ArrayList<>();
+        try {
+            for (MeridianNode n : CLUSTER.nodes()) {
+                clients.add(new KeepAliveClient(n.httpPort));
+            }
+            for (int i = 0; i < consumers; i++) {
+                Map<String, String> key = Map.of("X-Api-Key", "split-key-" + i + "-0123456789abcdef");
+                String shape = shapeOf(clients.get(0).get("/keyed/x", key));
+                shapes.add(shape);
+                for (KeepAliveClient c : clients) {
+                    assertEquals(shape, shapeOf(c.get("/keyed/x", key)), "consumer c" + i);
+                }
+            }
+            KeepAliveClient.Reply anonymous = clients.get(1).get("/keyed/x");
+            assertEquals(401, anonymous.status(), anonymous.body());
+            assertEquals("main", anonymous.headers().get("x-meridian-shape"), "the API's policies answered before any choice");
+        } finally {
+            for (KeepAliveClient c : clients) {
+                c.close();
+            }
+        }
+        assertEquals(Set.of("main", "v2"), shapes, consumers + " consumers at 50%: both shapes");
     }
 
     @Test
