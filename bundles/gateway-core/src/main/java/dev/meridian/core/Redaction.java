@@ -54,6 +54,20 @@ public final class Redaction {
         return new Redaction(List.copyOf(more));
     }
 
+    /** This redaction and {@code other}'s pairs (an upstream's targets, each resolved on its own). */
+    public Redaction and(Redaction other) {
+        if (other.pairs.isEmpty()) {
+            return this;
+        }
+        if (pairs.isEmpty()) {
+            return other;
+        }
+        List<Map.Entry<String, String>> more = new ArrayList<>(pairs);
+        more.addAll(other.pairs);
+        more.sort(LONGEST_FIRST);
+        return new Redaction(List.copyOf(more));
+    }
+
     /** {@code text} with every value replaced by its reference; null stays null. */
     public String apply(String text) {
         if (pairs.isEmpty() || text == null) {

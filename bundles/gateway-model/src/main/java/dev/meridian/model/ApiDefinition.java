@@ -64,7 +64,7 @@ public record ApiDefinition(
   /**
    * The canonical JSON tree of this definition: fresh, mutable {@link LinkedHashMap}s and
    * {@link ArrayList}s of String, Long, Double and Boolean, fields in the order id, basePath,
-   * methods (if any), upstream {url, timeout, pool {maxConnections, warm}, tls {ca, cert, key} (if any)}, policies (if any),
+   * methods (if any), upstream ({@link Upstream#toTree}), policies (if any),
    * cache (if any), split and shapes (if any, see {@link Split}). Defaults are written out and durations are in short form, so two
    * definitions that mean the same thing give equal trees. {@link
    * DefinitionParser#fromTree(Object)} reads it back.
@@ -76,26 +76,7 @@ public record ApiDefinition(
     if (!methods.isEmpty()) {
       tree.put("methods", new ArrayList<>(methods));
     }
-    Map<String, Object> pool = new LinkedHashMap<>();
-    pool.put("maxConnections", (long) upstream.maxConnections());
-    pool.put("warm", (long) upstream.warm());
-    Map<String, Object> up = new LinkedHashMap<>();
-    up.put("url", upstream.shown());
-    up.put("timeout", Durations.format(upstream.timeout()));
-    up.put("pool", pool);
-    UpstreamTls tls = upstream.tls();
-    if (!tls.isNone()) {
-      Map<String, Object> t = new LinkedHashMap<>();
-      if (!tls.ca().isEmpty()) {
-        t.put("ca", tls.ca());
-      }
-      if (!tls.cert().isEmpty()) {
-        t.put("cert", tls.cert());
-        t.put("key", tls.key());
-      }
-      up.put("tls", t);
-    }
-    tree.put("upstream", up);
+    tree.put("upstream", upstream.toTree());
     if (!policies.isEmpty()) {
       List<Object> list = new ArrayList<>();
       for (PolicySpec policy : policies) {

@@ -23,6 +23,10 @@ import java.util.Objects;
  *     {@code secret.invalid}, never connected to); the engine {@linkplain #resolved resolves} it on
  *     each node into the upstream it calls, which keeps the template so that what it shows (its
  *     {@link #shown} form, {@link #toString}) never holds a value
+ * @param targets several targets with weights, balancing, health checks, retries and a breaker
+ *     (CONTRACT §8), or {@link UpstreamTargets#NONE} for a single {@code url}. With targets,
+ *     {@code url} and the fields derived from it are the first target's (what a message shows
+ *     first); each target is an {@code Upstream} of its own with this one's timeout, pool and tls
  */
 public record Upstream(
     URI url,
@@ -34,7 +38,8 @@ public record Upstream(
     int maxConnections,
     int warm,
     UpstreamTls tls,
-    String template) {
+    String template,
+    UpstreamTargets targets) {
 
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
   public static final int DEFAULT_MAX_CONNECTIONS = 256;
@@ -48,6 +53,7 @@ public record Upstream(
     Objects.requireNonNull(timeout, "timeout");
     Objects.requireNonNull(tls, "tls");
     Objects.requireNonNull(template, "template");
+    Objects.requireNonNull(targets, "targets");
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("port out of range: " + port);
     }
@@ -61,6 +67,30 @@ public record Upstream(
       throw new IllegalArgumentException(
           "pool out of range: maxConnections=" + maxConnections + ", warm=" + warm);
     }
+  }
+
+  /** An upstream with a single url (no targets). */
+  public Upstream(URI url, String scheme, String host, int port, String path, Duration timeout,
+      int maxConnections, int warm, UpstreamTls tls, String template) {
+    this(url, scheme, host, port, path, timeout, maxConnections, warm, tls, template, UpstreamTargets.NONE);
+  }
+
+  /**
+   * An upstream of several targets: its url is the first target's (each target an upstream of its
+   * own, with the same timeout, pool and tls).
+   */
+  public static Upstream ofTargets(UpstreamTargets targets) {
+    if (targets.isNone()) {
+      throw new IllegalArgumentException("no targets");
+    }
+    Upstream first = targets.targets().get(0).upstream();
+    return new Upstream(first.url, first.scheme, first.host, first.port, first.path, first.timeout,
+        first.maxConnections, first.warm, first.tls, first.template, targets);
+  }
+
+  /** Whether this upstream has several {@link #targets} (else its {@code url} is called). */
+  public boolean hasTargets() {
+    return !targets.isNone();
   }
 
   /** An upstream whose URL holds no secret. */
@@ -86,6 +116,47 @@ public record Upstream(
   }
 
   /**
+   * The canonical JSON tree of this {@code upstream} block: {@code url} or {@code targets
+   * [{url, weight}]}, {@code balance}, {@code healthCheck}, {@code retries},
+   * {@code circuitBreaker} (those set), then {@code timeout}, {@code pool {maxConnections, warm}},
+   * {@code tls} (if any); defaults written out, durations in short form. Fresh mutable maps and
+   * lists (see {@link ApiDefinition#toTree}).
+   */
+  public java.util.Map<String, Object> toTree() {
+    java.util.Map<String, Object> up = new java.util.LinkedHashMap<>();
+    if (targets.isNone()) {
+      up.put("url", shown());
+    } else {
+      java.util.List<Object> list = new java.util.ArrayList<>();
+      for (UpstreamTargets.Target t : targets.targets()) {
+        java.util.Map<String, Object> entry = new java.util.LinkedHashMap<>();
+        entry.put("url", t.upstream().shown());
+        entry.put("weight", (long) t.weight());
+        list.add(entry);
+      }
+      up.put("targets", list);
+      targets.writeSettings(up);
+    }
+    java.util.Map<String, Object> pool = new java.util.LinkedHashMap<>();
+    pool.put("maxConnections", (long) maxConnections);
+    pool.put("warm", (long) warm);
+    up.put("timeout", Durations.format(timeout));
+    up.put("pool", pool);
+    if (!tls.isNone()) {
+      java.util.Map<String, Object> t = new java.util.LinkedHashMap<>();
+      if (!tls.ca().isEmpty()) {
+        t.put("ca", tls.ca());
+      }
+      if (!tls.cert().isEmpty()) {
+        t.put("cert", tls.cert());
+        t.put("key", tls.key());
+      }
+      up.put("tls", t);
+    }
+    return up;
+  }
+
+  /**
    * This upstream with its URL resolved to {@code url} (this one's template with each reference
    * replaced by its value) and its TLS material read ({@code tls}: PEM text); timeout, pool and
    * template kept.
@@ -98,7 +169,7 @@ public record Upstream(
       throw new IllegalArgumentException("resolves to another scheme");
     }
     return new Upstream(u.uri(), u.scheme(), u.host(), u.port(), u.path(), timeout, maxConnections, warm, tls,
-        template);
+        template, targets);
   }
 
   /**
@@ -108,6 +179,6 @@ public record Upstream(
   @Override
   public String toString() {
     return "Upstream[" + shown() + ", timeout=" + timeout + ", maxConnections=" + maxConnections + ", warm=" + warm
-        + ", tls=" + tls + "]";
+        + ", tls=" + tls + (targets.isNone() ? "" : ", " + targets) + "]";
   }
 }

@@ -180,6 +180,19 @@ final class HazelcastSharedState implements SharedState {
         return complete(map.submitToKey(key, new StateProcessors.AddAndGet(name, arguments)), Function.identity());
     }
 
+    /** One entry processor ({@link StateProcessors.Take}) on the key's owner: one round trip, atomic, never past the cap. */
+    @Override
+    public CompletionStage<Taken> take(String key, long want, long cap, Duration ttl) {
+        requireKey(key);
+        if (want < 1 || cap < 0) {
+            throw new IllegalArgumentException("take wants >= 1 from a cap >= 0, not " + want + " from " + cap);
+        }
+        long expiresAt = StateValue.expiry(System.currentTimeMillis(), ttlMillis(ttl));
+        byte[] arguments = seal.seal(StateProcessors.takeContext(name, key), StateProcessors.Take.arguments(want, cap, expiresAt));
+        return complete(map.submitToKey(key, new StateProcessors.Take(name, arguments)),
+            r -> new Taken(r[0], Math.max(0, cap - r[1])));
+    }
+
     /**
      * {@code stage}'s result mapped by {@code then}, completed on {@link #executor}: Hazelcast
      * completes its futures on its own threads, or at once on a near-cache hit, and neither may

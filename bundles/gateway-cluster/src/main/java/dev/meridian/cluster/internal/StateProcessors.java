@@ -209,6 +209,63 @@ final class StateProcessors {
         }
     }
 
+    /**
+     * Takes up to {@code want} from a budget of {@code cap} kept as a counter of what was taken
+     * (created at 0 with the caller's expiry when the key holds no live value; a live counter
+     * keeps its expiry). Answers {@code [granted, taken after]} (JDK types only cross the
+     * cluster), granted = {@code max(0, min(want, cap - taken))}, and writes only when it grants some. Refuses a key that holds bytes. Like {@link AddAndGet},
+     * its arguments carry the caller's seal, since it seals the new count.
+     */
+    static final class Take extends Conditional<long[]> {
+        @Serial
+        private static final long serialVersionUID = 1L;
+
+        /** {@code want}, {@code cap} and the expiry of a new counter, sealed by the caller ({@link #takeContext}). */
+        private final byte[] arguments;
+
+        Take(String space, byte[] arguments) {
+            super(space);
+            this.arguments = arguments;
+        }
+
+        static byte[] arguments(long want, long cap, long expiresAt) {
+            return ByteBuffer.allocate(3 * Long.BYTES).putLong(want).putLong(cap).putLong(expiresAt).array();
+        }
+
+        @Override
+        long[] apply(Map.Entry<String, byte[]> entry, long now) {
+            ByteBuffer args;
+            try {
+                args = ByteBuffer.wrap(seal().open(takeContext(space, entry.getKey()), arguments));
+            } catch (ClusterSeal.Forged e) {
+                throw new SecurityException("a take from " + space + " refused: " + e.getMessage());
+            }
+            long want = args.getLong();
+            long cap = args.getLong();
+            long expiresAt = args.getLong();
+            StateValue current = live(entry, now);
+            if (current != null && !current.isCounter()) {
+                throw new IllegalStateException("key '" + entry.getKey() + "' of shared state " + space
+                    + " holds bytes, not a counter");
+            }
+            long taken = current == null ? 0 : current.count();
+            long granted = Math.max(0, Math.min(want, cap - taken));
+            if (granted == 0) {
+                return new long[] {0, taken};
+            }
+            StateValue next = current == null
+                ? StateValue.counter(granted, expiresAt)
+                : StateValue.counter(taken + granted, current.expiresAt());
+            write(entry, seal().seal(context(space, entry.getKey()), next.encode()), next.expiresAt(), now);
+            return new long[] {granted, taken + granted};
+        }
+    }
+
+    /** Where a take's arguments are sealed (never a stored value's nor an addition's context). */
+    static String takeContext(String space, String key) {
+        return "state-take:" + space + "\0" + key;
+    }
+
     /** The primary's write, repeated as is on a backup replica. */
     static final class Backup<R> implements EntryProcessor<String, byte[], R> {
         @Serial

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -45,6 +46,7 @@ import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 
 import dev.meridian.policy.api.SharedState;
+import dev.meridian.policy.api.SharedState.Taken;
 
 /**
  * Shared state on three real Hazelcast members in this JVM (loopback, ports 5801-5820), each
@@ -359,6 +361,97 @@ class HazelcastSharedStatesTest {
         assertInstanceOf(IllegalStateException.class, rootCause(refused), String.valueOf(refused.getCause()));
     }
 
+    /**
+     * Three members, two threads each, take slices of 1..64 from one budget of 10,000 until
+     * they get nothing: together they are granted exactly the budget, never more, each grant
+     * within what was asked; a lower cap then grants nothing and a higher one grants the
+     * difference (the count survives a cap change).
+     */
+    @Test
+    void should_never_grant_past_the_cap_across_members() throws Exception {
+        String space = unique("take");
+        long cap = 10_000;
+        int threads = 6;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<Future<long[]>> takers = new ArrayList<>();
+        CountDownLatch go = new CountDownLatch(1);
+        long start = System.nanoTime();
+        for (int t = 0; t < threads; t++) {
+            SharedState state = on(t % 3, space);
+            int seed = t;
+            takers.add(pool.submit(() -> {
+                go.await();
+                java.util.Random random = new java.util.Random(seed);
+                long got = 0;
+                long calls = 0;
+                while (true) {
+                    long want = 1 + random.nextInt(64);
+                    long granted = await(state.take("api|alice|0", want, cap, Duration.ofMinutes(1))).granted();
+                    calls++;
+                    assertTrue(granted >= 0 && granted <= want, "granted " + granted + " of " + want);
+                    if (granted == 0) {
+                        return new long[] {got, calls};
+                    }
+                    got += granted;
+                }
+            }));
+        }
+        go.countDown();
+        long total = 0;
+        long calls = 0;
+        for (Future<long[]> taker : takers) {
+            long[] r = taker.get(120, TimeUnit.SECONDS);
+            total += r[0];
+            calls += r[1];
+        }
+        long elapsed = System.nanoTime() - start;
+        pool.shutdownNow();
+        assertEquals(cap, total, "all of the budget granted, not a unit more");
+        assertEquals(cap, count(await(on(2, space).get("api|alice|0"))), "the counter holds what was taken");
+        System.out.printf("shared state: %d takes from %d threads on 3 members in %.0f ms (%.0f/s)%n", calls, threads,
+            elapsed / 1e6, calls / (elapsed / 1e9));
+
+        assertEquals(new Taken(0, 0), await(on(1, space).take("api|alice|0", 5, cap / 2, Duration.ofMinutes(1))),
+            "a lower cap: spent");
+        assertEquals(new Taken(7, 3), await(on(1, space).take("api|alice|0", 7, cap + 10, Duration.ofMinutes(1))),
+            "a raised cap grants the difference");
+        assertEquals(new Taken(3, 0), await(on(0, space).take("api|alice|0", 7, cap + 10, Duration.ofMinutes(1))),
+            "only the rest");
+        assertEquals(new Taken(0, 0), await(on(0, space).take("empty", 7, 0, Duration.ofMinutes(1))),
+            "a cap of 0 grants nothing");
+        assertEquals(new Taken(2, 98), await(on(2, space).take("fresh", 2, 100, Duration.ofMinutes(1))));
+        assertEquals(Optional.empty(), await(on(0, space).get("empty")), "and writes nothing");
+
+        await(on(0, space).putString("bytes", "not a counter", Duration.ZERO));
+        ExecutionException refused = assertThrows(ExecutionException.class,
+            () -> await(on(1, space).take("bytes", 1, 10, Duration.ZERO)));
+        assertInstanceOf(IllegalStateException.class, rootCause(refused), String.valueOf(refused.getCause()));
+        assertThrows(IllegalArgumentException.class, () -> on(0, space).take("k", 0, 10, Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> on(0, space).take("k", 1, -1, Duration.ZERO));
+
+        var raw = members.get(0).<String, byte[]>getMap(HazelcastSharedStates.PREFIX + space);
+        byte[] forged = ClusterSeal.of("another-secret").seal(StateProcessors.takeContext(space, "k"),
+            StateProcessors.Take.arguments(1, Long.MAX_VALUE, 0));
+        ExecutionException foreign = assertThrows(ExecutionException.class,
+            () -> raw.submitToKey("k", new StateProcessors.Take(space, forged)).toCompletableFuture().get(20, TimeUnit.SECONDS));
+        assertInstanceOf(SecurityException.class, rootCause(foreign), String.valueOf(foreign.getCause()));
+    }
+
+    /** A take's counter expires with the TTL of the take that created it: the next window starts at 0. */
+    @Test
+    void should_start_a_new_budget_when_the_taken_count_expires() throws Exception {
+        String space = unique("take-ttl");
+        SharedState state = on(0, space);
+        long before = System.currentTimeMillis();
+        assertEquals(10, await(state.take("w", 10, 10, Duration.ofMillis(1_500))).granted());
+        long expiry = System.currentTimeMillis() + 1_500;
+        assertEquals(0, await(on(1, space).take("w", 1, 10, Duration.ofMinutes(10))).granted(), "spent");
+        assumeTrue(System.currentTimeMillis() < before + 1_500, "the box was too slow to take twice in 1.5 s");
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> System.currentTimeMillis() >= expiry);
+        assertEquals(new Taken(4, 6), await(on(1, space).take("w", 4, 10, Duration.ofMinutes(10))),
+            "a new budget after the expiry: the later take's longer TTL did not extend the first");
+    }
+
     private static Throwable rootCause(Throwable t) {
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
@@ -576,7 +669,7 @@ class HazelcastSharedStatesTest {
         closed.close();
         List<CompletionStage<?>> stages = List.of(state.get("k"), state.put("k", utf8("v"), Duration.ZERO),
             state.putIfAbsent("k", utf8("v"), Duration.ZERO), state.addAndGet("n", 1, Duration.ZERO),
-            state.remove("k"));
+            state.take("t", 1, 10, Duration.ZERO), state.remove("k"));
         for (CompletionStage<?> stage : stages) {
             ExecutionException failed = assertThrows(ExecutionException.class, () -> await(stage));
             assertInstanceOf(RejectedExecutionException.class, rootCause(failed),

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import dev.meridian.core.Route;
+import dev.meridian.model.Upstream;
 import dev.meridian.core.RouteTable;
 import dev.meridian.policy.api.PolicyRequest;
 import dev.meridian.policy.api.PolicyResponse;
@@ -49,6 +50,8 @@ public final class Exchange implements PolicyRequest {
     /** Extra fields the response phase set on a rejection. */
     private Fields rejectionFields;
     private long upstreamNanos;
+    /** The target chosen among the route upstream's targets (the last one tried); null: the route's upstream itself. */
+    private Upstream target;
     /** Request-phase policies that ran: their response phases run, in reverse. Owned by {@link PolicyChain}. */
     int policiesRun;
 
@@ -172,6 +175,38 @@ public final class Exchange implements PolicyRequest {
 
     public void upstreamNanos(long nanos) {
         this.upstreamNanos = nanos;
+    }
+
+    /**
+     * The upstream this request is sent to: the target the data plane chose when the route's
+     * upstream has {@linkplain Upstream#targets() targets} (the last one tried, once answered),
+     * else the route's upstream.
+     */
+    public Upstream upstream() {
+        Upstream t = target;
+        return t != null ? t : route.upstream();
+    }
+
+    /** Whether a target was chosen ({@link #upstream()} is one of the route upstream's targets). */
+    public boolean targeted() {
+        return target != null;
+    }
+
+    /** Sends this request to {@code chosen}, one of the route upstream's targets (the data plane's choice). */
+    public void target(Upstream chosen) {
+        this.target = chosen;
+    }
+
+    /**
+     * Drops the current answer so that the upstream call can be made again (a retry on another
+     * target); an upstream body is discarded with {@code why}.
+     */
+    public void clearAnswer(Throwable why) {
+        if (answer instanceof Answer.Upstream up) {
+            up.body().discard(why);
+        }
+        answer = null;
+        rejectionFields = null;
     }
 
     /** The route's upstream timeout: the deadline of every wait of this request. */

@@ -267,6 +267,11 @@ final class FactoryContexts implements AutoCloseable {
         }
 
         @Override
+        public CompletionStage<Taken> take(String key, long want, long cap, Duration ttl) {
+            return call(s -> s.take(key, want, cap, ttl));
+        }
+
+        @Override
         public String toString() {
             return "SharedState(" + name + ", late-bound)";
         }

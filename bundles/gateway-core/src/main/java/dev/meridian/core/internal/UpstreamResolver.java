@@ -13,6 +13,7 @@ import java.util.regex.Matcher;
 
 import dev.meridian.core.Redaction;
 import dev.meridian.model.Upstream;
+import dev.meridian.model.UpstreamTargets;
 import dev.meridian.model.UpstreamTls;
 import dev.meridian.model.UpstreamUrl;
 import dev.meridian.policy.api.PolicyConfigException;
@@ -51,6 +52,9 @@ final class UpstreamResolver {
      * @throws PolicyConfigException every problem, at {@code upstream.url}, {@code upstream.tls.ca}, ...
      */
     Resolved resolve(Upstream u) throws PolicyConfigException {
+        if (u.hasTargets()) {
+            return resolveTargets(u);
+        }
         UpstreamTls tls = u.tls();
         if (u.template().isEmpty() && isInline(tls.ca()) && isInline(tls.cert()) && isInline(tls.key())) {
             return new Resolved(u, Redaction.NONE); // the common case: nothing to read
@@ -90,6 +94,36 @@ final class UpstreamResolver {
             throw new PolicyConfigException(problems);
         }
         return new Resolved(resolved, redaction);
+    }
+
+    /**
+     * An upstream of several targets: each resolved as an upstream of its own (problems at
+     * {@code upstream.targets[i].url}; tls problems once, at {@code upstream.tls...}); an
+     * upstream equal to {@code u} when nothing needed resolving.
+     */
+    private Resolved resolveTargets(Upstream u) throws PolicyConfigException {
+        List<UpstreamTargets.Target> targets = u.targets().targets();
+        List<UpstreamTargets.Target> resolved = new ArrayList<>(targets.size());
+        java.util.LinkedHashSet<PolicyConfigException.Problem> problems = new java.util.LinkedHashSet<>();
+        Redaction redaction = Redaction.NONE;
+        boolean changed = false;
+        for (int i = 0; i < targets.size(); i++) {
+            UpstreamTargets.Target t = targets.get(i);
+            try {
+                Resolved r = resolve(t.upstream());
+                resolved.add(new UpstreamTargets.Target(r.upstream(), t.weight()));
+                redaction = redaction.and(r.redaction());
+                changed |= r.upstream() != t.upstream();
+            } catch (PolicyConfigException e) {
+                String at = "upstream.targets[" + i + "].url";
+                e.problems().forEach(p -> problems.add(p.path().equals("upstream.url")
+                    ? new PolicyConfigException.Problem(at, p.message()) : p));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new PolicyConfigException(new ArrayList<>(problems));
+        }
+        return new Resolved(changed ? Upstream.ofTargets(u.targets().withTargets(resolved)) : u, redaction);
     }
 
     /**

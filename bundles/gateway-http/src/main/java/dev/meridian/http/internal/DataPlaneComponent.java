@@ -98,6 +98,9 @@ public final class DataPlaneComponent {
     /** Request bodies received whole before the upstream call; null with MERIDIAN_REQUEST_BUFFERING=off. */
     private BodyStore bodies;
     private ServiceRegistration<MetricsSource> bodyMetrics;
+    /** Upstream targets: their state, groups, health checks and metrics (CONTRACT §8). */
+    private Targets targets;
+    private ServiceRegistration<MetricsSource> targetMetrics;
     /** The cluster-shared state (gateway-cluster), where pool sizes are shared; absent on a node without it. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
         policyOption = ReferencePolicyOption.GREEDY)
@@ -205,6 +208,8 @@ public final class DataPlaneComponent {
             // MERIDIAN_UPSTREAM_CLIENT=jetty sends every request through Jetty's HttpClient (see Http1Upstream)
             boolean lean = !Settings.string("MERIDIAN_UPSTREAM_CLIENT", "meridian").equalsIgnoreCase("jetty");
             upstream = new JettyUpstream(client, threads, lean, upstreamTls, bodies, proxies);
+            targets = new Targets(new HealthChecks(client));
+            upstream.targets(targets);
             policies = new PolicyChain((action, delayMillis) -> {
                 org.eclipse.jetty.util.thread.Scheduler.Task task = client.getScheduler().schedule(action, delayMillis,
                     TimeUnit.MILLISECONDS);
@@ -301,6 +306,7 @@ public final class DataPlaneComponent {
         if (bodies != null) {
             bodyMetrics = context.registerService(MetricsSource.class, bodies::metrics, null);
         }
+        targetMetrics = context.registerService(MetricsSource.class, targets::metrics, null);
         // the port counts as open (the node may turn ready) once the proxy path is warm and the
         // boot's garbage collected (ProxyWarmup: at most its 5 s budget from above, 1.2-5 s
         // measured while three nodes boot on two cores)
@@ -409,13 +415,14 @@ public final class DataPlaneComponent {
             return;
         }
         upstreamTls.retainUsedBy(table);
+        targets.retainUsedBy(table);
         java.util.List<Route> routes = new java.util.ArrayList<>();
         for (Route route : table.routes()) {
             routes.add(route);
             routes.addAll(route.shapes()); // a split's shapes have their own upstreams
         }
         for (Route route : routes) {
-            Upstream u = route.upstream();
+          for (Upstream u : called(route.upstream())) {
             if (u.warm() > 0 && warmed.add(u)) {
                 if (upstream.lean() != null && "http".equals(u.scheme())) {
                     upstream.lean().warm(u, u.warm()); // the pool bodiless requests use: the bulk of the traffic
@@ -431,7 +438,13 @@ public final class DataPlaneComponent {
                         }
                     });
             }
+          }
         }
+    }
+
+    /** The upstreams a route's requests go to: its targets (each with its own pool), else its upstream. */
+    private static java.util.List<Upstream> called(Upstream u) {
+        return u.hasTargets() ? u.targets().targets().stream().map(t -> t.upstream()).toList() : java.util.List.of(u);
     }
 
     /**
@@ -509,9 +522,13 @@ public final class DataPlaneComponent {
         long deadline = start + PREWARM_BOUND_NANOS;
         Map<String, Upstream> byOrigin = new LinkedHashMap<>();
         for (Route route : table.routes()) {
-            byOrigin.putIfAbsent(PoolPeaks.origin(route.upstream()), route.upstream());
+            for (Upstream u : called(route.upstream())) {
+                byOrigin.putIfAbsent(PoolPeaks.origin(u), u);
+            }
             for (Route shape : route.shapes()) {
-                byOrigin.putIfAbsent(PoolPeaks.origin(shape.upstream()), shape.upstream());
+                for (Upstream u : called(shape.upstream())) {
+                    byOrigin.putIfAbsent(PoolPeaks.origin(u), u);
+                }
             }
         }
         Map<String, Integer> peaks;
@@ -614,6 +631,12 @@ public final class DataPlaneComponent {
         }
         if (bodyMetrics != null) {
             bodyMetrics.unregister();
+        }
+        if (targetMetrics != null) {
+            targetMetrics.unregister();
+        }
+        if (targets != null) {
+            targets.stop();
         }
         stopQuietly(server, "traffic server");
         stopQuietly(client, "upstream client");

@@ -27,6 +27,7 @@ import dev.meridian.core.RouteTable;
 import dev.meridian.core.flow.Answer;
 import dev.meridian.core.flow.CacheSteps;
 import dev.meridian.core.flow.Exchange;
+import dev.meridian.model.Upstream;
 import dev.meridian.core.flow.Fields;
 import dev.meridian.core.flow.Pipeline;
 import dev.meridian.core.flow.Steps;
@@ -199,7 +200,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         HttpFields.Mutable out = response.getHeaders();
         response.setStatus(a.status());
         Callback done = completion(j.request, j.callback, e.table(), e.route(), e.requestId(), e.startNanos(), a.status(),
-            e.upstreamNanos());
+            e.upstreamNanos(), e.targeted() || e.upstreamNanos() > 0 ? e.upstream() : null);
         String outcome = c.outcome(e);
         if (a instanceof Answer.Rejection r) {
             out.put(serverDate(j.request));
@@ -303,7 +304,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         stampShape(out, route, null);
         out.put(JSON);
         Content.Sink.write(response, true, ErrorBodies.json(message),
-            completion(request, callback, table, route, requestId, start, status, 0));
+            completion(request, callback, table, route, requestId, start, status, 0, null));
     }
 
     /**
@@ -373,12 +374,12 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
 
     /** Bookkeeping once the response is written: metrics, access log, release of the table. */
     private Callback completion(Request request, Callback callback, RouteTable table, Route route, String requestId,
-                                long start, int status, long upstreamNanos) {
+                                long start, int status, long upstreamNanos, Upstream upstream) {
         return Callback.from(() -> {
-            done(request, table, route, requestId, start, status, upstreamNanos, null);
+            done(request, table, route, requestId, start, status, upstreamNanos, upstream, null);
             callback.succeeded();
         }, failure -> {
-            done(request, table, route, requestId, start, status, upstreamNanos, failure);
+            done(request, table, route, requestId, start, status, upstreamNanos, upstream, failure);
             // Jetty may hand a failed request to the error handler (JsonErrorHandler), which logs
             // the requests this handler never saw: this one has its line already
             request.setAttribute(JsonErrorHandler.LOGGED, Boolean.TRUE);
@@ -387,7 +388,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     }
 
     private void done(Request request, RouteTable table, Route route, String requestId, long start, int status,
-                      long upstreamNanos, Throwable failure) {
+                      long upstreamNanos, Upstream upstream, Throwable failure) {
         long total = System.nanoTime() - start;
         table.release();
         inFlight.decrement();
@@ -416,6 +417,9 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             if (!client.equals(peer)) {
                 line.append(" peer=").append(peer);
             }
+            // the upstream that answered last (X-Meridian-Upstream): the target of an upstream with
+            // targets, else the upstream's URL; as the definition shows it (a secret stays a reference)
+            LogText.append(line.append(" upstream="), upstream == null ? "-" : upstream.shown());
             if (failure != null) {
                 // a failure's text may name the upstream's resolved address (a secret's value): redacted
                 String text = failure.toString();

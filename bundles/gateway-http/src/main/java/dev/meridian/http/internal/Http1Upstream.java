@@ -131,7 +131,7 @@ final class Http1Upstream {
 
     /** Sends the exchange's request; {@code next} runs once its answer (or a rejection) is set. */
     void send(Exchange e, Step.Next next, String target, HttpFields.Mutable fields) {
-        Upstream u = e.route().upstream();
+        Upstream u = e.upstream();
         Pool pool = pools.computeIfAbsent(u, Pool::new);
         Flight f = new Flight(e, next, pool, head(e.method(), target, pool.hostField, fields),
             System.nanoTime() + u.timeout().toNanos());

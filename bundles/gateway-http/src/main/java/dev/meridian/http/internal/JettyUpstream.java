@@ -67,6 +67,10 @@ final class JettyUpstream implements UpstreamClient {
 
     /** The node's trusted proxies: whose {@code X-Forwarded-For} chain is passed on. */
     private final TrustedProxies proxies;
+    /** Upstreams of several targets (CONTRACT §8); null in tests that have none. */
+    private volatile Targets targets;
+    /** The body sent to a target, kept for a retry on another (set only for upstreams with targets). */
+    private static final Exchange.Slot<org.eclipse.jetty.client.Request.Content> SENT_BODY = new Exchange.Slot<>("sent-body");
 
     /** An upstream client for a node that trusts no proxy. */
     JettyUpstream(HttpClient client, Executor executor, boolean lean, UpstreamTlsContexts tls, BodyStore bodies) {
@@ -82,6 +86,11 @@ final class JettyUpstream implements UpstreamClient {
         this.executor = executor;
         this.lean = lean ? new Http1Upstream(client, executor) : null;
         this.tls = tls;
+    }
+
+    /** Sets where upstreams with targets find their groups (the data plane's, once). */
+    void targets(Targets targets) {
+        this.targets = targets;
     }
 
     /** The connections of Meridian's own HTTP/1.1 client, or null when it is off. */
@@ -104,7 +113,17 @@ final class JettyUpstream implements UpstreamClient {
             e.answer(new Answer.Rejection(503, ClientStopped.MESSAGE));
             return true;
         }
-        Upstream u = e.route().upstream();
+        Upstream u = e.upstream();
+        if (u.hasTargets()) {
+            // an upstream of several targets (CONTRACT §8): TargetCall picks one (setting
+            // e.upstream()) and comes back here; a single url pays this one test and no more
+            Targets t = targets;
+            if (t == null) {
+                e.answer(new Answer.Rejection(503, TargetCall.NONE_AVAILABLE));
+                return true;
+            }
+            return TargetCall.start(this, t, e, next);
+        }
         Request in = GatewayHandler.serverRequest(e);
         if (lean != null && Http1Upstream.accepts(u, e.method(), in)) {
             HttpFields from = ((JettyFields) e.requestFields()).fields();
@@ -138,6 +157,33 @@ final class JettyUpstream implements UpstreamClient {
         return false;
     }
 
+    /** {@link TargetCall}'s way in once it chose a target: the usual path; true when answered at once. */
+    boolean sendTargeted(Exchange e, Step.Next next) {
+        return send(e, next);
+    }
+
+    /** Whether the exchange's request can be sent again: no body, or one kept whole in memory. */
+    boolean canResend(Exchange e) {
+        org.eclipse.jetty.client.Request.Content body = e.get(SENT_BODY);
+        return body == null ? !hasBody(GatewayHandler.serverRequest(e))
+            : body instanceof org.eclipse.jetty.client.ByteBufferRequestContent; // in memory: rewinds
+    }
+
+    /** Sends the exchange's request again (to the target now chosen); {@code next} runs once it is answered. */
+    void resend(Exchange e, Step.Next next) {
+        org.eclipse.jetty.client.Request.Content body = e.get(SENT_BODY);
+        if (body == null) {
+            if (send(e, next)) {
+                next.run();
+            }
+        } else if (body.rewind()) {
+            forward(e, next, body);
+        } else {
+            e.answer(new Answer.Rejection(502, "upstream failed"));
+            next.run();
+        }
+    }
+
     /**
      * Receives the client's body whole (memory or spool, {@link BodyReader}) before the upstream
      * is asked for anything: a client trickling its body holds no upstream connection, and the
@@ -167,10 +213,13 @@ final class JettyUpstream implements UpstreamClient {
 
     /** Sends the exchange's request through Jetty's client, with {@code body} (null: none). */
     private void forward(Exchange e, Step.Next next, org.eclipse.jetty.client.Request.Content body) {
-        Upstream u = e.route().upstream();
-        org.eclipse.jetty.client.Request up = request(e, e.method());
+        Upstream u = e.upstream();
+        org.eclipse.jetty.client.Request up = request(e, e.method(), u);
         if (body != null) {
             up.body(body);
+            if (e.targeted()) {
+                e.put(SENT_BODY, body);
+            }
         }
         up.attribute(EXCHANGE, e); // for interim responses (103 Early Hints), forwarded to this exchange's client
         Listener listener = new Listener(e, next, System.nanoTime(), executor);
@@ -188,8 +237,7 @@ final class JettyUpstream implements UpstreamClient {
     }
 
     /** The upstream request of an exchange: target, method and the request fields as a proxy forwards them. */
-    private org.eclipse.jetty.client.Request request(Exchange e, String method) {
-        Upstream u = e.route().upstream();
+    private org.eclipse.jetty.client.Request request(Exchange e, String method, Upstream u) {
         HttpFields from = ((JettyFields) e.requestFields()).fields();
         Request in = GatewayHandler.serverRequest(e);
         return client.newRequest(u.host(), u.port())
@@ -203,12 +251,23 @@ final class JettyUpstream implements UpstreamClient {
     @Override
     public CompletionStage<Fetched> fetch(Exchange e, Map<String, String> conditions, int maxBody) {
         CompletableFuture<Fetched> out = new CompletableFuture<>();
-        String unusable = unusableTls(e.route().upstream());
+        Upstream u = e.upstream();
+        if (u.hasTargets()) {
+            // a background refresh goes to a target the balancer picks, uncounted (no client waits)
+            Targets t = targets;
+            TargetGroup.Member m = t == null ? null : t.group(e.route()).choose(e, 0, System.nanoTime());
+            if (m == null) {
+                out.completeExceptionally(new java.io.IOException(TargetCall.NONE_AVAILABLE));
+                return out;
+            }
+            u = m.upstream();
+        }
+        String unusable = unusableTls(u);
         if (unusable != null) {
             out.completeExceptionally(new SSLException(unusable));
             return out;
         }
-        org.eclipse.jetty.client.Request up = request(e, "GET").headers(h -> {
+        org.eclipse.jetty.client.Request up = request(e, "GET", u).headers(h -> {
             // the cache's own request: the client's preconditions are not its own
             for (HttpHeader condition : CONDITIONS) {
                 h.remove(condition);
@@ -310,7 +369,7 @@ final class JettyUpstream implements UpstreamClient {
             TLS_LOG.warn("upstream TLS of API " + exchange.apiId() + " failed: " + reason + " (" + route.redact(ssl.getMessage()) + ")");
             return new Answer.Rejection(502, "upstream TLS failed: " + reason);
         }
-        if ("https".equals(exchange.route().upstream().scheme())) {
+        if ("https".equals(exchange.upstream().scheme())) {
             // a TLS 1.3 upstream that refuses the client certificate says so after the handshake,
             // which reaches here as a closed connection, not as an SSLException: say what it was
             TLS_LOG.warn("upstream call of API " + exchange.apiId() + " over TLS failed: " + exchange.route().redact(String.valueOf(cause)));

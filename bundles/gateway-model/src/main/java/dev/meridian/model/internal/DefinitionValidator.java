@@ -6,6 +6,7 @@ import dev.meridian.model.PolicySpec;
 import dev.meridian.model.Problem;
 import dev.meridian.model.Sizes;
 import dev.meridian.model.Upstream;
+import dev.meridian.model.UpstreamTargets;
 import dev.meridian.model.UpstreamTls;
 import dev.meridian.model.UpstreamUrl;
 import java.time.Duration;
@@ -47,7 +48,8 @@ public final class DefinitionValidator {
   private static final long MAX_CACHE_BYTES = 1L << 40;
   private static final Set<String> DEFINITION_FIELDS =
       Set.of("kind", "id", "basePath", "methods", "upstream", "policies", "cache", "split", "shapes");
-  private static final Set<String> UPSTREAM_FIELDS = Set.of("url", "timeout", "pool", "tls");
+  private static final Set<String> UPSTREAM_FIELDS = Set.of("url", "timeout", "pool", "tls", "targets", "balance",
+      "healthCheck", "retries", "circuitBreaker");
   private static final Set<String> TLS_FIELDS = Set.of("ca", "cert", "key");
   private static final Set<String> POOL_FIELDS = Set.of("maxConnections", "warm");
   private static final List<String> CACHE_FIELDS = List.of("ttl", "respectCacheControl", "grace",
@@ -55,7 +57,7 @@ public final class DefinitionValidator {
   private static final Set<String> CACHE_FIELD_SET = Set.copyOf(CACHE_FIELDS);
   private static final Set<String> CACHE_KEY_PARTS = Set.of("method", "path", "query", "consumer");
   private static final String DURATION = "expected a duration such as 30s";
-  private static final Object ABSENT = new Object();
+  static final Object ABSENT = new Object();
 
   private final List<Problem> problems = new ArrayList<>();
 
@@ -204,14 +206,27 @@ public final class DefinitionValidator {
     return value == null ? List.of() : policies(value, path);
   }
 
-  private Upstream upstream(Object value, String path) {
+  /**
+   * An {@code upstream} block at {@code path} (an API's, or a shape's): {@code url} or
+   * {@code targets} with their settings ({@link UpstreamTargetsValidator}), timeout, pool, tls.
+   * Null after a problem (reported).
+   */
+  public Upstream upstream(Object value, String path) {
     Map<?, ?> map = object(value, path);
     if (map == null) {
       return null;
     }
     unknownFields(map, UPSTREAM_FIELDS, path);
     String urlPath = Paths.field(path, "url");
-    String url = string(required(map, "url", urlPath), urlPath);
+    boolean withTargets = map.containsKey("targets");
+    if (withTargets && map.containsKey("url")) {
+      report(urlPath, "give url or targets, not both");
+    }
+    String url = withTargets ? null : string(required(map, "url", urlPath), urlPath);
+    UpstreamTargetsValidator targetsCheck = new UpstreamTargetsValidator(this);
+    if (!withTargets) {
+      targetsCheck.onlyWithTargets(map, path);
+    }
 
     Duration timeout = Upstream.DEFAULT_TIMEOUT;
     String timeoutPath = Paths.field(path, "timeout");
@@ -259,6 +274,14 @@ public final class DefinitionValidator {
     Object tlsValue = optional(map, "tls");
     if (tlsValue != ABSENT) {
       tls = tls(tlsValue, Paths.field(path, "tls"), target);
+    }
+    if (withTargets) {
+      UpstreamTargets targets = targetsCheck.targets(map, path, tlsValue != ABSENT);
+      if (targets == null || timeout == null || !poolValid || tls == null) {
+        return null;
+      }
+      return Upstream.ofTargets(targets.withTargets(targetsCheck.withSettings(targets.targets(), timeout,
+          (int) maxConnections, (int) warm, tls)));
     }
     if (target == null || timeout == null || !poolValid || tls == null) {
       return null;
@@ -346,7 +369,7 @@ public final class DefinitionValidator {
   }
 
   /** The URL checked (a template with references: with stand-ins), or null after a problem. */
-  private Target target(String url, String path) {
+  Target target(String url, String path) {
     try {
       if (UpstreamUrl.mentionsSecret(url)) {
         String template = UpstreamUrl.checkTemplate(url);
@@ -360,7 +383,7 @@ public final class DefinitionValidator {
     }
   }
 
-  private record Target(UpstreamUrl url, String template) {
+  record Target(UpstreamUrl url, String template) {
     String scheme() {
       return url.scheme();
     }
@@ -563,7 +586,7 @@ public final class DefinitionValidator {
 
   // ---- typed access; each returns null after reporting a problem ----
 
-  private Object required(Map<?, ?> map, String key, String path) {
+  Object required(Map<?, ?> map, String key, String path) {
     if (!map.containsKey(key)) {
       report(path, "is required");
       return ABSENT;
@@ -571,11 +594,11 @@ public final class DefinitionValidator {
     return map.get(key);
   }
 
-  private static Object optional(Map<?, ?> map, String key) {
+  static Object optional(Map<?, ?> map, String key) {
     return map.containsKey(key) ? map.get(key) : ABSENT;
   }
 
-  private void unknownFields(Map<?, ?> map, Set<String> known, String path) {
+  void unknownFields(Map<?, ?> map, Set<String> known, String path) {
     for (Object key : map.keySet()) {
       String name = String.valueOf(key);
       if (!known.contains(name)) {
@@ -584,7 +607,7 @@ public final class DefinitionValidator {
     }
   }
 
-  private String string(Object value, String path) {
+  String string(Object value, String path) {
     if (value == ABSENT) {
       return null;
     }
@@ -603,7 +626,7 @@ public final class DefinitionValidator {
     return null;
   }
 
-  private Map<?, ?> object(Object value, String path) {
+  Map<?, ?> object(Object value, String path) {
     if (value == ABSENT) {
       return null;
     }
@@ -614,7 +637,7 @@ public final class DefinitionValidator {
     return null;
   }
 
-  private List<?> list(Object value, String path) {
+  List<?> list(Object value, String path) {
     if (value instanceof List<?> list) {
       return list;
     }
@@ -622,7 +645,7 @@ public final class DefinitionValidator {
     return null;
   }
 
-  private Duration duration(Object value, String path) {
+  Duration duration(Object value, String path) {
     if (value instanceof String s) {
       try {
         return Durations.parse(s);
@@ -636,7 +659,7 @@ public final class DefinitionValidator {
   }
 
   /** An optional integer field {@code key} of {@code map} within {@code [min, max]}. */
-  private Long integer(Map<?, ?> map, String key, String base, long min, long max) {
+  Long integer(Map<?, ?> map, String key, String base, long min, long max) {
     if (!map.containsKey(key)) {
       return null;
     }

@@ -3,6 +3,7 @@ package dev.meridian.policy.api;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 import org.osgi.annotation.versioning.ProviderType;
@@ -51,6 +52,53 @@ public interface SharedState {
      * TTL is not extended by later additions) and answers the new value, atomically across the cluster.
      */
     CompletionStage<Long> addAndGet(String key, long delta, Duration ttl);
+
+    /**
+     * Takes up to {@code want} units from the budget {@code cap} kept under {@code key}, atomically
+     * across the cluster, and answers how many were granted, {@code min(want, cap - taken)} (0
+     * when the budget is spent, never more), with what is left after it. What was taken stays
+     * taken until the key expires (a counter created at 0 with {@code ttl} if absent; later takes
+     * do not extend the TTL). The cap is the caller's at each call and is not stored, so a caller
+     * that raises or lowers it keeps the count taken so far (a rate limit changed mid-window). The
+     * key is a counter: {@link #get} reads what was taken (8 bytes, big-endian).
+     *
+     * <p>Tokens are debited before they are used: nodes that each take a slice of a shared budget
+     * and spend it locally never spend more than {@code cap} together; what a node took and did
+     * not spend is lost with it.
+     *
+     * <pre>{@code
+     * // GOOD: one take per slice of requests, the slice spent locally
+     * state.take("orders|alice|1764745200", 32, 1000, ttl).thenAccept(t -> slice.add(t.granted()));
+     * // BAD: read, compare and add in three calls: two nodes race past the cap
+     * state.get(key).thenCompose(v -> count(v) < cap ? state.addAndGet(key, 1, ttl) : ...);
+     * }</pre>
+     *
+     * <p>The default fails the stage: a provider of SPI 1.2 does not offer it.
+     *
+     * @param want how many units the caller would like, {@code >= 1}
+     * @param cap the budget, {@code >= 0}
+     * @return a stage with the units granted; failed when {@code key} holds bytes
+     * @throws IllegalArgumentException for {@code want < 1} or {@code cap < 0}
+     * @since 1.3
+     */
+    default CompletionStage<Taken> take(String key, long want, long cap, Duration ttl) {
+        return CompletableFuture.failedStage(
+            new UnsupportedOperationException("shared state " + name() + " does not offer take (SPI 1.3)"));
+    }
+
+    /**
+     * What a {@link #take} granted, {@code 0..want}, and what is left of the budget after it,
+     * {@code max(0, cap - taken)} (others may take it before the caller asks again).
+     *
+     * @since 1.3
+     */
+    record Taken(long granted, long remaining) {
+        public Taken {
+            if (granted < 0 || remaining < 0) {
+                throw new IllegalArgumentException("granted and remaining are >= 0: " + granted + ", " + remaining);
+            }
+        }
+    }
 
     /** UTF-8 convenience for {@link #put}. */
     default CompletionStage<Void> putString(String key, String value, Duration ttl) {

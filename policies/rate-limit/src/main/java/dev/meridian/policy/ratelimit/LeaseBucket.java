@@ -1,0 +1,254 @@
+package dev.meridian.policy.ratelimit;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+import dev.meridian.policy.api.SharedState;
+import dev.meridian.policy.api.SharedState.Taken;
+
+/**
+ * {@code scope: cluster}: this node's view of one window's cluster-wide count. The count lives in
+ * the cluster ({@link SharedState#take}, one key per API, key value and window); this node
+ * <em>leases</em> a slice of what is left, {@link #leaseSize}, and spends it here with one
+ * compare-and-set per request. Tokens are debited in the cluster before they are spent, so the
+ * nodes together never admit more than the limit; a slice not spent by the window's end (or by a
+ * node that dies) is lost, which is why slices shrink as the budget and the window run out.
+ *
+ * <p>When the slice runs low (half of the last lease) the next one is fetched in the background,
+ * so a request almost never waits; one that finds no token while a lease is on its way gets a
+ * {@link Outcome.Later} completed when it lands (never a blocked thread). Once the cluster
+ * grants nothing, the window is spent for this cap: later requests are refused here without a
+ * cluster call until the window ends (or a higher cap, after an apply, asks again).
+ *
+ * <p>When the cluster call fails (no cluster, a partition migrating), this node counts the
+ * window on its own against the full limit for {@link #DEGRADED_FOR} and then asks the cluster
+ * again: rate limiting keeps working, at worst at limit x nodes, rather than failing the API
+ * (what Kong's {@code fault_tolerant} and Envoy's default {@code failure_mode_deny: false} do).
+ */
+final class LeaseBucket extends Bucket {
+
+    /** Slices per remaining budget: about 4 x the nodes of a 4-node cluster, as the design note asks (remaining / (4 x nodes)). */
+    static final long SLICES = 16;
+    /** The largest slice a node holds: what a node dying mid-window can take with it. */
+    static final long MAX_LEASE = 64;
+    /** How long past its window the cluster keeps a count (clock differences between nodes). */
+    static final long TTL_MARGIN_MILLIS = 5_000;
+    /** How long a node counts alone after a failed cluster call. */
+    static final long DEGRADED_FOR = 5_000;
+
+    private final SharedState state;
+    private final String clusterKey;
+    private final Consumer<Throwable> failures;
+    private final Clock clock;
+
+    /** Tokens leased and not spent yet. */
+    private final AtomicLong tokens = new AtomicLong();
+    /** Tokens ever leased in this window (spent = leased - tokens). */
+    private final AtomicLong leased = new AtomicLong();
+    private final AtomicBoolean fetching = new AtomicBoolean();
+    /** The highest cap the cluster granted nothing for: the window is spent for caps up to it. */
+    private volatile long spentFor = -1;
+    /** What the cluster had left after the last lease (an upper estimate for the RateLimit header). */
+    private volatile long clusterRemaining = Long.MAX_VALUE;
+    private volatile long lastLease = 1;
+    /** Until when this node counts alone (0: not degraded). */
+    private volatile long degradedUntil;
+    private final AtomicLong alone = new AtomicLong();
+    /** Requests waiting for a lease, guarded by {@code this}. */
+    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+
+    private record Waiter(CompletableFuture<Outcome> answer, long cap, Again again) {
+        /** Counted anew in the window current now; completes when that count is known. */
+        void countAgain() {
+            Outcome o = again.acquire();
+            if (o instanceof Outcome.Later later) {
+                later.stage().whenComplete((v, e) -> {
+                    if (e != null) {
+                        answer.completeExceptionally(e);
+                    } else {
+                        answer.complete(v);
+                    }
+                });
+            } else {
+                answer.complete(o);
+            }
+        }
+    }
+
+    LeaseBucket(Window window, SharedState state, String clusterKey, Consumer<Throwable> failures, Clock clock) {
+        super(window);
+        this.clock = clock;
+        this.state = state;
+        this.clusterKey = clusterKey;
+        this.failures = failures;
+    }
+
+    @Override
+    Outcome acquire(long cap, long now, Again again) {
+        if (degradedUntil != 0) {
+            if (now < degradedUntil) {
+                return alone(cap, now);
+            }
+            degradedUntil = 0;
+        }
+        long t = spend();
+        if (t >= 0) {
+            if (t <= lastLease / 2 && cap > spentFor) {
+                fetch(cap, now);
+            }
+            return admitted(cap, t, now);
+        }
+        if (cap <= spentFor) {
+            return new Outcome.Limited(window.secondsLeft(now));
+        }
+        CompletableFuture<Outcome> answer = new CompletableFuture<>();
+        synchronized (this) {
+            t = spend();
+            if (t >= 0) {
+                return admitted(cap, t, now);
+            }
+            waiters.add(new Waiter(answer, cap, again));
+        }
+        fetch(cap, now);
+        return new Outcome.Later(answer);
+    }
+
+    /** Takes one local token: the tokens left after it, or -1 when there was none. */
+    private long spend() {
+        long t;
+        while ((t = tokens.get()) > 0) {
+            if (tokens.compareAndSet(t, t - 1)) {
+                return t - 1;
+            }
+        }
+        return -1;
+    }
+
+    private Outcome admitted(long cap, long tokensLeft, long now) {
+        long remaining = Math.min(cap, clusterRemaining == Long.MAX_VALUE ? cap : clusterRemaining + tokensLeft);
+        return new Outcome.Admitted(remaining, window.secondsLeft(now));
+    }
+
+    private Outcome alone(long cap, long now) {
+        long n;
+        while ((n = alone.get()) < cap) {
+            if (alone.compareAndSet(n, n + 1)) {
+                return new Outcome.Admitted(cap - n - 1, window.secondsLeft(now));
+            }
+        }
+        return new Outcome.Limited(window.secondsLeft(now));
+    }
+
+    /** Starts one lease request unless one is on its way. */
+    private void fetch(long cap, long now) {
+        if (!fetching.compareAndSet(false, true)) {
+            return;
+        }
+        long want = leaseSize(cap, clusterRemaining, now, leased.get() - tokens.get());
+        lastLease = want;
+        CompletionStage<Taken> stage;
+        try {
+            stage = state.take(clusterKey, want, cap, Duration.ofMillis(window.end() - now + TTL_MARGIN_MILLIS));
+        } catch (RuntimeException e) {
+            stage = CompletableFuture.failedStage(e);
+        }
+        stage.whenComplete((taken, failure) -> landed(taken, failure, cap));
+    }
+
+    /**
+     * The slice to ask for: {@code clamp(left / SLICES, 1, MAX_LEASE)}, and in the last fifth of
+     * the window no more than this node is expected to spend before it ends (its rate so far), so
+     * the slices lost at the window's end stay small.
+     *
+     * @param clusterLeft what the cluster had left after the last lease ({@code Long.MAX_VALUE}: not asked yet)
+     * @param spent tokens this node spent in the window so far
+     */
+    long leaseSize(long cap, long clusterLeft, long now, long spent) {
+        long left = Math.min(cap, clusterLeft);
+        long size = Math.max(1, Math.min(MAX_LEASE, left / SLICES));
+        long length = window.end() - window.start();
+        long msLeft = window.end() - now;
+        long elapsed = now - window.start();
+        if (msLeft * 5 < length && elapsed > 0) {
+            long expected = spent * msLeft / elapsed + 1;
+            size = Math.max(1, Math.min(size, expected));
+        }
+        return size;
+    }
+
+    private void landed(Taken taken, Throwable failure, long cap) {
+        long now = clock.millis();
+        List<Runnable> answers = new ArrayList<>();
+        boolean again = false;
+        synchronized (this) {
+            if (failure != null) {
+                degradedUntil = now + DEGRADED_FOR;
+                for (Waiter w : waiters) {
+                    Outcome o = alone(w.cap(), now);
+                    answers.add(() -> w.answer().complete(o));
+                }
+                waiters.clear();
+            } else if (now >= window.end()) {
+                // landed after the window: the grant is lost with it, the waiters count in the window of now
+                for (Waiter w : waiters) {
+                    answers.add(w::countAgain);
+                }
+                waiters.clear();
+            } else {
+                clusterRemaining = taken.remaining();
+                if (taken.granted() == 0) {
+                    spentFor = Math.max(spentFor, cap);
+                } else {
+                    leased.addAndGet(taken.granted());
+                    tokens.addAndGet(taken.granted());
+                }
+                while (!waiters.isEmpty()) {
+                    long t = spend();
+                    if (t < 0) {
+                        break;
+                    }
+                    Waiter w = waiters.poll();
+                    Outcome o = admitted(w.cap(), t, now);
+                    answers.add(() -> w.answer().complete(o));
+                }
+                if (!waiters.isEmpty()) {
+                    if (cap <= spentFor) {
+                        Outcome o = new Outcome.Limited(window.secondsLeft(now));
+                        for (Waiter w : waiters) {
+                            answers.add(() -> w.answer().complete(o));
+                        }
+                        waiters.clear();
+                    } else {
+                        again = true;
+                    }
+                }
+            }
+            fetching.set(false);
+        }
+        if (failure != null) {
+            failures.accept(failure);
+        }
+        answers.forEach(Runnable::run);
+        if (again) {
+            fetch(cap, now);
+        }
+    }
+
+    /** Tokens leased to this node and not spent yet. */
+    long tokens() {
+        return tokens.get();
+    }
+
+    /** Tokens leased to this node in this window. */
+    long leased() {
+        return leased.get();
+    }
+}
