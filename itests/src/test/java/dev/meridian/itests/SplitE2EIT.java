@@ -344,6 +344,37 @@ class SplitE2EIT {
     }
 
     @Test
+    @Order(45)
+    void should_answer_no_5xx_when_a_target_of_the_shape_is_dead() throws Exception {
+        // 21499: in this test's port range, nothing listens there (connections refused)
+        CLUSTER.apply("guarded", String.join("\n", "id: guarded", "basePath: /guarded",
+            "upstream: { url: '" + CLUSTER.upstream().url("/") + "' }",
+            "split: { stickyBy: 'header:X-User', to: [{shape: v2, weight: 100%}] }",
+            "shapes:",
+            "  v2:",
+            "    upstream:",
+            "      targets: [{url: '" + v2.url("") + "'}, {url: 'http://127.0.0.1:21499'}]",
+            "      healthCheck: {path: /health, interval: 1s, unhealthyAfter: 1, healthyAfter: 1}",
+            "      retries: {attempts: 2, on: [connect-failure, 502, 503], budget: 100%}", ""));
+        int fiveXx = 0;
+        int n = 0;
+        for (MeridianNode node : CLUSTER.nodes()) {
+            try (KeepAliveClient c = new KeepAliveClient(node.httpPort)) {
+                for (int i = 0; i < 200; i++, n++) {
+                    KeepAliveClient.Reply r = c.get("/guarded/x", Map.of("X-User", "g-" + i));
+                    if (r.status() >= 500) {
+                        fiveXx++;
+                    } else {
+                        assertEquals("v2", shapeOf(r));
+                    }
+                }
+            }
+        }
+        System.out.printf("SplitE2EIT: %d requests to a shape with one dead target of two: %d answered 5xx%n", n, fiveXx);
+        assertEquals(0, fiveXx);
+    }
+
+    @Test
     @Order(50)
     void should_stamp_only_split_apis_and_count_shapes_apart_in_metrics() throws Exception {
         CLUSTER.apply("plain", String.join("\n", "id: plain", "basePath: /plain",

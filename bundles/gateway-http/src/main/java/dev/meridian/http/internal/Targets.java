@@ -69,7 +69,12 @@ final class Targets {
     synchronized void retainUsedBy(RouteTable table) {
         Map<Upstream, TargetGroup> next = new IdentityHashMap<>();
         Set<Key> used = new HashSet<>();
+        java.util.List<Route> routes = new java.util.ArrayList<>();
         for (Route route : table.routes()) {
+            routes.add(route);
+            routes.addAll(route.shapes()); // a split's shapes have upstreams (and targets) of their own
+        }
+        for (Route route : routes) {
             Upstream u = route.upstream();
             if (!u.hasTargets() || next.containsKey(u)) {
                 continue;
