@@ -37,7 +37,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * their own name: a 5% split over 100,000 distinct sticky keys spread over the nodes lands within
  * 5% ± 0.5 pp and puts each key on the same shape on every node; raising the weight to 20% then
  * 100% by applies under load moves no key back to main and fails no request; a cookie split gives
- * a new client its id and keeps it on its shape on every node; the response cache keeps each
+ * a new client its id and keeps it on its shape on every node; a consumer split keeps each
+ * consumer (identified by the API's api-key policy) on one shape on every node; the response cache keeps each
  * shape's answers apart; {@code X-Meridian-Shape} on a split API's answers only; {@code /metrics}
  * counts the shapes apart. Figures (share, requests per second, keys moved) are printed.
  */
@@ -261,6 +262,46 @@ class SplitE2EIT {
     }
 
     @Test
+    @Order(35)
+    void should_keep_each_consumer_on_one_shape_on_every_node_after_its_authentication() throws Exception {
+        StringBuilder set = new StringBuilder(String.join("\n", "id: keyed", "basePath: /keyed",
+            "upstream: { url: '" + CLUSTER.upstream().url("/") + "' }",
+            "policies: [{type: api-key}]",
+            "split: { stickyBy: consumer, to: [{shape: v2, weight: 50%}] }",
+            "shapes: { v2: { upstream: { url: '" + v2.url("/") + "' } } }", ""));
+        int consumers = 24;
+        for (int i = 0; i < consumers; i++) {
+            set.append("---\nkind: consumer\nid: c").append(i).append("\nkeys: [{id: k, secret: \"split-key-")
+                .append(i).append("-0123456789abcdef\"}]\n");
+        }
+        var r = CLUSTER.node(0).send("POST", "/api/v1/apply?wait=all", "application/yaml", set.toString());
+        assertEquals(200, r.statusCode(), r.body());
+        Set<String> shapes = new HashSet<>();
+        List<KeepAliveClient> clients = new ArrayList<>();
+        try {
+            for (MeridianNode n : CLUSTER.nodes()) {
+                clients.add(new KeepAliveClient(n.httpPort));
+            }
+            for (int i = 0; i < consumers; i++) {
+                Map<String, String> key = Map.of("X-Api-Key", "split-key-" + i + "-0123456789abcdef");
+                String shape = shapeOf(clients.get(0).get("/keyed/x", key));
+                shapes.add(shape);
+                for (KeepAliveClient c : clients) {
+                    assertEquals(shape, shapeOf(c.get("/keyed/x", key)), "consumer c" + i);
+                }
+            }
+            KeepAliveClient.Reply anonymous = clients.get(1).get("/keyed/x");
+            assertEquals(401, anonymous.status(), anonymous.body());
+            assertEquals("main", anonymous.headers().get("x-meridian-shape"), "the API's policies answered before any choice");
+        } finally {
+            for (KeepAliveClient c : clients) {
+                c.close();
+            }
+        }
+        assertEquals(Set.of("main", "v2"), shapes, consumers + " consumers at 50%: both shapes");
+    }
+
+    @Test
     @Order(40)
     void should_never_serve_one_shapes_cached_answer_to_the_other() throws Exception {
         CLUSTER.apply("cached", String.join("\n", "id: cached", "basePath: /cached",
@@ -300,6 +341,37 @@ class SplitE2EIT {
                 assertEquals("HIT", v.headers().get("x-cache"), n.name);
             }
         }
+    }
+
+    @Test
+    @Order(45)
+    void should_answer_no_5xx_when_a_target_of_the_shape_is_dead() throws Exception {
+        // 21499: in this test's port range, nothing listens there (connections refused)
+        CLUSTER.apply("guarded", String.join("\n", "id: guarded", "basePath: /guarded",
+            "upstream: { url: '" + CLUSTER.upstream().url("/") + "' }",
+            "split: { stickyBy: 'header:X-User', to: [{shape: v2, weight: 100%}] }",
+            "shapes:",
+            "  v2:",
+            "    upstream:",
+            "      targets: [{url: '" + v2.url("") + "'}, {url: 'http://127.0.0.1:21499'}]",
+            "      healthCheck: {path: /health, interval: 1s, unhealthyAfter: 1, healthyAfter: 1}",
+            "      retries: {attempts: 2, on: [connect-failure, 502, 503], budget: 100%}", ""));
+        int fiveXx = 0;
+        int n = 0;
+        for (MeridianNode node : CLUSTER.nodes()) {
+            try (KeepAliveClient c = new KeepAliveClient(node.httpPort)) {
+                for (int i = 0; i < 200; i++, n++) {
+                    KeepAliveClient.Reply r = c.get("/guarded/x", Map.of("X-User", "g-" + i));
+                    if (r.status() >= 500) {
+                        fiveXx++;
+                    } else {
+                        assertEquals("v2", shapeOf(r));
+                    }
+                }
+            }
+        }
+        System.out.printf("SplitE2EIT: %d requests to a shape with one dead target of two: %d answered 5xx%n", n, fiveXx);
+        assertEquals(0, fiveXx);
     }
 
     @Test

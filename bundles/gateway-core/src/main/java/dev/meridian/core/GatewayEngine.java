@@ -118,7 +118,7 @@ public interface GatewayEngine {
     /** Policy types known on this node. */
     List<PluginInfo> plugins();
 
-    /** Metrics of every API this node has served. */
+    /** Metrics of every API this node has served, and of each shape of a split API apart ({@link ApiMetrics#shape()}). */
     Collection<ApiMetrics> apiMetrics();
 
     /** Counters of the engine itself (publishes, tables retired, requests without route). */

@@ -57,7 +57,7 @@ public final class Route {
     /**
      * The main route of an API with a split ({@code split} non-null): its chain is the API's own
      * policies, after which the data plane picks the shape ({@link ShapeSplit}) and carries on with
-     * that shape's route, whose chain starts with the same policies ({@link #shape}).
+     * that shape's route, whose chain starts with the same policies ({@link #forShape}).
      */
     public Route(ApiDefinition api, Upstream upstream, Redaction redaction, List<Policy> policies, ApiMetrics metrics,
                  ShapeSplit split) {
@@ -96,7 +96,7 @@ public final class Route {
      *
      * @param shared the API's policies (any order: sorted here as the main route sorts them)
      */
-    public static Route shape(ApiDefinition api, String name, Upstream upstream, Redaction redaction, List<Policy> shared,
+    public static Route forShape(ApiDefinition api, String name, Upstream upstream, Redaction redaction, List<Policy> shared,
                               List<Policy> own, ApiMetrics metrics) {
         Policy[] first = inRunOrder(shared, orders(shared, api.id()));
         Policy[] then = inRunOrder(own, orders(own, api.id()));

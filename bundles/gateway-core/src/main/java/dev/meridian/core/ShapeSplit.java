@@ -120,7 +120,7 @@ public final class ShapeSplit {
     public static int bucket(String salt, String key) {
         long h = 0xcbf29ce484222325L;
         h = fnv(h, salt);
-        h = (h ^ 0) * 0x100000001b3L;
+        h *= 0x100000001b3L; // the 0x00 separator byte (h ^ 0): "ab"+"c" and "a"+"bc" differ
         h = fnv(h, key);
         // murmur3 fmix64: FNV's low bits alone spread poorly modulo 10,000
         h ^= h >>> 33;

@@ -143,7 +143,7 @@ class ShapeSplitTest {
             + "split: {stickyBy: " + stickyBy + ", to: [" + to + "]}\n"
             + "shapes: {v2: {upstream: {url: 'http://127.0.0.1:10'}}, v3: {upstream: {url: 'http://127.0.0.1:11'}}}\n")
             .getBytes(StandardCharsets.UTF_8), Format.YAML);
-        List<Route> shapes = api.split().to().stream().map(Split.Share::shape).map(name -> Route.shape(api, name,
+        List<Route> shapes = api.split().to().stream().map(Split.Share::shape).map(name -> Route.forShape(api, name,
             api.shapes().get(name).upstream(), Redaction.NONE, List.of(), List.of(), new ApiMetrics("pricing/" + name)))
             .toList();
         ShapeSplit split = new ShapeSplit(api.id(), api.basePath(), api.split(), shapes);

@@ -142,7 +142,7 @@ public final class Exchange implements PolicyRequest {
 
     /**
      * Carries on with {@code shape} (the main route itself or a shape's route, whose chain starts
-     * with the main's: see {@link Route#shape}); its upstream, chain and metrics from now on.
+     * with the main's: see {@link Route#forShape}); its upstream, chain and metrics from now on.
      */
     void chooseShape(Route shape, String setCookie) {
         this.route = shape;

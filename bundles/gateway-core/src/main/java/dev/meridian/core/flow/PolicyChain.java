@@ -30,7 +30,7 @@ import dev.meridian.policy.api.PolicyResponse;
  * <p>On an API with a split the main route's chain is the API's own policies; once they ran (and
  * identified the consumer the split may be sticky by) the shape is chosen and the request carries
  * on with that shape's route, whose chain starts with the same policies and adds the shape's own
- * ({@link Route#shape}); its response phases run first, then the API's.
+ * ({@link Route#forShape}); its response phases run first, then the API's.
  *
  * <p>A request whose method the route does not allow reaches the chain only as a CORS preflight
  * ({@link Route#admitsPreflight()}); when no policy answers it, the request phase ends with the

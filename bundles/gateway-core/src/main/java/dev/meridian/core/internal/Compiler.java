@@ -206,7 +206,7 @@ final class Compiler {
                 Upstream sk = lastUpstreams.getOrDefault(su.upstream(), su.upstream());
                 resolvedUpstreams.put(sk, sk);
                 List<Policy> own = chain(shape.policies(), at + "policies", compiled, previous, missing);
-                shapes.add(Route.shape(api, share.shape(), sk, su.redaction(), chain, own,
+                shapes.add(Route.forShape(api, share.shape(), sk, su.redaction(), chain, own,
                     metrics.apply(ApiMetrics.key(api.id(), share.shape()))));
             }
             routes.add(new Route(api, kept, upstream.redaction(), chain, metrics.apply(api.id()),

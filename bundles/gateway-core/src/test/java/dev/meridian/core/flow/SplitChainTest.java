@@ -144,7 +144,7 @@ class SplitChainTest {
             }
         };
         ApiMetrics v2Metrics = new ApiMetrics(ApiMetrics.key("pricing", "v2"));
-        Route v2 = Route.shape(api, "v2", api.shapes().get("v2").upstream(), Redaction.NONE, List.of(auth), List.of(own),
+        Route v2 = Route.forShape(api, "v2", api.shapes().get("v2").upstream(), Redaction.NONE, List.of(auth), List.of(own),
             v2Metrics);
         ShapeSplit split = new ShapeSplit(api.id(), api.basePath(), api.split(), List.of(v2));
         return new Fixture(new Route(api, api.upstream(), Redaction.NONE, List.of(auth), new ApiMetrics("pricing"), split),

@@ -97,7 +97,7 @@ class SplitDataPlaneTest {
         if (v2Metrics == null) {
             v2Metrics = m;
         }
-        Route shape = Route.shape(api, "v2", api.shapes().get("v2").upstream(), Redaction.NONE, policies, List.of(), m);
+        Route shape = Route.forShape(api, "v2", api.shapes().get("v2").upstream(), Redaction.NONE, policies, List.of(), m);
         return new Route(api, api.upstream(), Redaction.NONE, policies, new ApiMetrics(id),
             new ShapeSplit(api.id(), api.basePath(), api.split(), List.of(shape)));
     }
