@@ -78,7 +78,7 @@ class TargetsTest {
             + "split: {stickyBy: ip, to: [{shape: v2, weight: 5%}]}\n"
             + "shapes: {v2: {upstream: {targets: [{url: 'http://x:1'}, {url: 'http://y:1'}]}}}\n");
         ApiMetrics m = new ApiMetrics("s");
-        Route shape = Route.shape(api, "v2", api.shapes().get("v2").upstream(), Redaction.NONE, List.of(), List.of(), m);
+        Route shape = Route.forShape(api, "v2", api.shapes().get("v2").upstream(), Redaction.NONE, List.of(), List.of(), m);
         Route main = new Route(api, api.upstream(), Redaction.NONE, List.of(), m,
             new ShapeSplit(api.id(), api.basePath(), api.split(), List.of(shape)));
         targets.retainUsedBy(new RouteTable(1, 1, List.of(main)));
