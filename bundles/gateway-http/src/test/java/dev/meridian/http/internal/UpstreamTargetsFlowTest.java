@@ -241,6 +241,18 @@ class UpstreamTargetsFlowTest {
     }
 
     @Test
+    void should_send_a_put_body_again_whole_to_the_next_target() throws Exception {
+        String dead = deadUrl();
+        Target a = new Target("a");
+        start("{targets: [{url: '" + dead + "'}, {url: '" + a.url() + "'}], retries: {attempts: 1}}");
+        String body = "x".repeat(20_000); // received whole in memory, sent once to the dead target, then again
+        HttpResponse<String> r = send("PUT", body, "put1");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(List.of(body), a.bodies);
+        assertEquals(1, a.hits.get("PUT").get());
+    }
+
+    @Test
     void should_not_retry_a_post() throws Exception {
         String dead = deadUrl();
         Target a = new Target("a");
