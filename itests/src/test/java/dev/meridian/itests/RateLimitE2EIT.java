@@ -265,8 +265,12 @@ class RateLimitE2EIT {
                 continue;
             }
             full++;
-            if (up > LIMIT) {
-                wrong.add("second " + (s - startMillis / 1_000) + ": " + up + " > " + LIMIT);
+            // the upstream counts by arrival: a request a node admitted at the very end of window
+            // s-1 may arrive in second s (CI saw 998 then 1001), so a second above the limit
+            // counts as over-admission only if it and the one before passed two windows' worth
+            int before = arrived("/rl", s - 1);
+            if (up > LIMIT && up + before > 2 * LIMIT) {
+                wrong.add("second " + (s - startMillis / 1_000) + ": " + up + " > " + LIMIT + " (the second before: " + before + ")");
             }
             if (aroundKill) {
                 if (up < LIMIT - 64 - LIMIT / 50) {
@@ -286,6 +290,9 @@ class RateLimitE2EIT {
         System.out.printf("rate-limit e2e: %d of %d checked seconds (the 2 around the kill apart) within [98%%, 100%%] of %d,"
             + " %d under-driven; lowest %d; upstream total %d, 200s total %d%n", inRange, full - 2, LIMIT, notDriven, minAdmitted,
             arrivedTotal("/rl"), ok.values().stream().mapToInt(AtomicInteger::get).sum());
+        long windows = until / 1_000 - startMillis / 1_000 + 1;
+        assertTrue(arrivedTotal("/rl") <= windows * LIMIT, "never more than the limit over the run: " + arrivedTotal("/rl")
+            + " in " + windows + " windows");
         assertEquals(List.of(), wrong, perSecond.toString());
         assertEquals(0, other.get(), "no answer but 200 and 429 from a live node");
         assertTrue(inRange >= (full - 2) * 9 / 10, "at least 90% of the seconds fully driven\n" + perSecond);
