@@ -1,6 +1,6 @@
 package dev.meridian.cache;
 
-import java.nio.charset.StandardCharsets;
+import dev.meridian.core.StableHash;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -43,19 +43,9 @@ public final class UrlGenerations {
     /** When each bucket last rose here ({@link System#nanoTime}); 0 = never. */
     private final java.util.concurrent.atomic.AtomicLongArray risen = new java.util.concurrent.atomic.AtomicLongArray(BUCKETS);
 
-    /** A stable 64-bit hash of a URL tag (FNV-1a over its UTF-8 bytes, then a 64-bit finaliser). */
+    /** A stable 64-bit hash of a URL tag ({@link StableHash}: the same on every node). */
     public static long hash(String urlTag) {
-        long h = 0xcbf29ce484222325L;
-        for (byte b : urlTag.getBytes(StandardCharsets.UTF_8)) {
-            h ^= b & 0xff;
-            h *= 0x100000001b3L;
-        }
-        h ^= h >>> 33;
-        h *= 0xff51afd7ed558ccdL;
-        h ^= h >>> 33;
-        h *= 0xc4ceb9fe1a85ec53L;
-        h ^= h >>> 33;
-        return h;
+        return StableHash.of(urlTag);
     }
 
     /** The bucket of a hash. */

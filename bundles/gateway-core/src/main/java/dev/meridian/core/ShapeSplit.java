@@ -1,6 +1,5 @@
 package dev.meridian.core;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -118,26 +117,9 @@ public final class ShapeSplit {
      * on every node and JVM (see the class comment).
      */
     public static int bucket(String salt, String key) {
-        long h = 0xcbf29ce484222325L;
-        h = fnv(h, salt);
-        h *= 0x100000001b3L; // the 0x00 separator byte (h ^ 0): "ab"+"c" and "a"+"bc" differ
-        h = fnv(h, key);
-        // murmur3 fmix64: FNV's low bits alone spread poorly modulo 10,000
-        h ^= h >>> 33;
-        h *= 0xff51afd7ed558ccdL;
-        h ^= h >>> 33;
-        h *= 0xc4ceb9fe1a85ec53L;
-        h ^= h >>> 33;
-        return (int) Long.remainderUnsigned(h, Split.BUCKETS);
-    }
-
-    private static long fnv(long h, String s) {
-        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-        for (byte b : bytes) {
-            h ^= b & 0xff;
-            h *= 0x100000001b3L;
-        }
-        return h;
+        // the 0x00 separator byte: "ab"+"c" and "a"+"bc" differ
+        long h = StableHash.add(StableHash.addByte(StableHash.add(StableHash.START, salt), 0), key);
+        return (int) Long.remainderUnsigned(StableHash.mix(h), Split.BUCKETS);
     }
 
     /** The value of cookie {@code name} in the request's {@code Cookie} fields (RFC 6265 §5.4), or null. */

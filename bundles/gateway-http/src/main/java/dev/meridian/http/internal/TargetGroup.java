@@ -1,11 +1,11 @@
 package dev.meridian.http.internal;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 
+import dev.meridian.core.StableHash;
 import dev.meridian.core.flow.Exchange;
 import dev.meridian.model.Upstream;
 import dev.meridian.model.UpstreamTargets;
@@ -223,18 +223,8 @@ final class TargetGroup {
         return new long[][] {hashes, owners};
     }
 
-    /** 64-bit FNV-1a of the UTF-8 bytes, then a finalizer (murmur3's fmix64) to spread it over the ring. */
+    /** The gateway's stable hash ({@link StableHash}): the ring is the same on every node. */
     static long hash(String s) {
-        long h = 0xcbf29ce484222325L;
-        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
-            h ^= b & 0xff;
-            h *= 0x100000001b3L;
-        }
-        h ^= h >>> 33;
-        h *= 0xff51afd7ed558ccdL;
-        h ^= h >>> 33;
-        h *= 0xc4ceb9fe1a85ec53L;
-        h ^= h >>> 33;
-        return h;
+        return StableHash.of(s);
     }
 }
