@@ -74,6 +74,8 @@ final class ProxyWarmup {
     private final Supplier<Pipeline> pipeline;
     private final int requests;
     private volatile boolean stopped;
+    /** The warm-up's request under way, closed by {@link #stop}. */
+    private volatile HttpURLConnection current;
     private volatile Server server;
     private volatile Thread thread;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
@@ -116,6 +118,10 @@ final class ProxyWarmup {
      */
     boolean stop(long boundMillis) {
         stopped = true;
+        HttpURLConnection c = current;
+        if (c != null) {
+            c.disconnect(); // closes its socket: a read under way ends at once, whatever the server's stop leaves open
+        }
         stopServer(server);
         Thread t = thread;
         if (t == null || t == Thread.currentThread()) {
@@ -231,10 +237,14 @@ final class ProxyWarmup {
     }
 
     /** One GET over the JDK's keep-alive connection cache; the body is read whole so that the connection is reused. */
-    private static int get(int port, String path) throws IOException {
+    private int get(int port, String path) throws IOException {
         HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + path).toURL().openConnection();
         c.setConnectTimeout(5_000);
         c.setReadTimeout(10_000);
+        current = c;
+        if (stopped) {
+            throw new IOException("stopped");
+        }
         int status = c.getResponseCode();
         try (InputStream body = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
             if (body != null) {
