@@ -40,10 +40,12 @@ public record Canary(CanaryPolicy policy, long stableRevision, Map<String, ApiDe
     }
 
     /**
-     * The salt of every sticky key's bucket: the canary's revision, so that each canary draws its
-     * own slice (the same users are not always the guinea pigs) and every node draws the same one.
+     * The salt of every sticky key's bucket: the stable revision, the same for the canary's whole
+     * life (a consumer change during the canary makes a newer revision of it, which must not
+     * reshuffle users) and on every node; each canary draws its own slice (a canary starts from a
+     * newer stable revision than the last), so the same users are not always the guinea pigs.
      */
-    public static String salt(long canaryRevision) {
-        return "canary:" + canaryRevision;
+    public String salt() {
+        return "canary:" + stableRevision;
     }
 }

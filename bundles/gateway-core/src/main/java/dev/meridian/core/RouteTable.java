@@ -32,7 +32,7 @@ public final class RouteTable {
 
     /**
      * A canary (CONTRACT §8): the stable side's table, the canary's share in buckets of the
-     * sticky key salted with the canary's revision, and the meter both sides record into.
+     * sticky key salted with {@link Canary#salt()}, and the meter both sides record into.
      */
     public record CanarySplit(RouteTable stable, Canary canary, String salt, CanaryMeter meter) {
     }
@@ -95,7 +95,7 @@ public final class RouteTable {
      */
     public RouteTable asCanary(RouteTable stable, Canary canary, CanaryMeter meter) {
         RouteTable stableSide = new RouteTable(stable, null, meter.stable());
-        return new RouteTable(this, new CanarySplit(stableSide, canary, Canary.salt(revision), meter), meter.canary());
+        return new RouteTable(this, new CanarySplit(stableSide, canary, canary.salt(), meter), meter.canary());
     }
 
     /** The canary this table is the published side of, or null (one field read: the cost for tables without one). */

@@ -77,7 +77,7 @@ class CanaryMeterTest {
         int onCanary = 0;
         for (int i = 0; i < 100_000; i++) {
             RouteTable side = table.side("u-" + i);
-            int bucket = ShapeSplit.bucket(Canary.salt(2), "u-" + i);
+            int bucket = ShapeSplit.bucket(canary.salt(), "u-" + i);
             if (bucket < 500) {
                 assertSame(table, side);
                 onCanary++;

@@ -362,9 +362,10 @@ public final class EngineComponent implements GatewayEngine {
             if (state.canary() == null) {
                 result = compiler.compile(state, generation.incrementAndGet(), current.compiled());
             } else {
-                // the same canary recompiled (a policy bundle changed, secrets reloaded) keeps its counts
+                // the same canary recompiled (a policy bundle changed, secrets reloaded) or in a newer
+                // revision (a consumer change during it) keeps its counts
                 RouteTable.CanarySplit running = current.table().canary();
-                CanaryMeter meter = running != null && current.state().revision() == state.revision() ? running.meter()
+                CanaryMeter meter = running != null && running.canary().equals(state.canary()) ? running.meter()
                     : new CanaryMeter(state.canary().policy().window());
                 result = compiler.compileCanary(state, generation.incrementAndGet(), current.compiled(), meter);
             }

@@ -231,9 +231,13 @@ final class CanaryWatch implements TableListener {
         out.put("state", "running");
         out.put("revision", table.revision());
         out.put("stable", c.stableRevision());
-        out.putAll(p.toParams());
         out.put("share", p.share());
-        out.remove("canary");
+        out.put("stickyBy", p.stickyByText());
+        Map<String, String> params = p.toParams();
+        out.put("window", params.get("window"));
+        out.put("maxErrorRate", params.get("maxErrorRate"));
+        out.put("maxP99", params.get("maxP99"));
+        out.put("minRequests", p.minRequests());
         out.put("startedAt", c.startedAt().toString());
         out.put("user", c.user());
         out.put("elapsedSeconds", Math.max(0, Duration.between(c.startedAt(), Instant.now()).toMillis()) / 1000.0);

@@ -261,7 +261,8 @@ public final class ManagerComponent implements GatewayAdmin {
 
     /** The canary watch's rollback of a breaching canary: a commit naming its revision, so one node's wins. */
     private void rollbackCanary(long canaryRevision, String reason) throws AdminException {
-        Actor watch = new Actor("meridian", "canary-watch " + status.localName(), "system", "-");
+        String door = "canary-watch " + status.localName();
+        Actor watch = new Actor("meridian", door, "system", door);
         long[] stable = {0};
         Change c = protocol.commitCanaryEnd(base -> {
             runningCanary(base);
