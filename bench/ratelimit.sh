@@ -7,6 +7,8 @@
 # Issue 13's goal: rate-limit adds at most 0.2 ms at p99.
 #
 # Usage: bench/ratelimit.sh [DURATION_S=10] [ROUNDS=2] [CONNECTIONS=64]
+#   then the paced lanes: PACED_CONNS [16] connections each waiting PACE_MS [2] between requests
+#   (below saturation: the latency a request pays, not the queue's); PACED_ONLY=1 runs only those.
 # Run it only under both locks:
 #   flock /tmp/meridian-build.lock flock /tmp/meridian-e2e.lock bench/ratelimit.sh
 # Needs: wrk, nginx, curl, a built distribution (mvn install -DskipTests).
@@ -90,7 +92,8 @@ run() { # WHO URL
 echo "# warm-up ${dur}s each" >&2
 for path in /pass/ /hdr/ /rl/; do "$shared/bench.sh" "http://127.0.0.1:$HTTP$path" "$dur" "$conns" >/dev/null; done
 
-lines=$(for r in $(seq "$rounds"); do
+# PACED_ONLY=1: only the paced lanes (below), for more rounds of them in the same time
+lines=$([[ -n ${PACED_ONLY:-} ]] || for r in $(seq "$rounds"); do
   run nginx "http://127.0.0.1:$PEER/"
   run nginxlimit "http://127.0.0.1:$LIMITED/"
   run pass "http://127.0.0.1:$HTTP/pass/"
@@ -98,7 +101,29 @@ lines=$(for r in $(seq "$rounds"); do
   run rl "http://127.0.0.1:$HTTP/rl/"
 done)
 
+# paced: PACED_CONNS connections each waiting PACE_MS between requests (well below saturation):
+# the latency a request pays, where the closed loop above measures mostly the queue
+paced() { # WHO URL
+  local who=$1 url=$2 out line; sleep 1
+  out=$(PACE_MS=${PACE_MS:-2} timeout -k 5 $((dur + 30)) wrk -t2 -c"${PACED_CONNS:-16}" -d"${dur}s" --timeout 2s \
+    -s "$(dirname "$0")/paced.lua" "$url" 2>&1)
+  line=$(grep '^SUMMARY ' <<<"$out" | sed 's/^SUMMARY //'); echo "paced-$who $line" >&2; echo "$who $line"
+}
+paced_lines=$(for r in $(seq "$rounds"); do
+  paced pass "http://127.0.0.1:$HTTP/pass/"
+  paced hdr "http://127.0.0.1:$HTTP/hdr/"
+  paced rl "http://127.0.0.1:$HTTP/rl/"
+done)
+
 awk '
+  { who=$1; for (i=2;i<=NF;i++){ split($i,kv,"="); v[kv[1]]=kv[2] }
+    rps[who]+=v["rps"]; p50[who]+=v["p50_ms"]; p99[who]+=v["p99_ms"]; n[who]++; bad[who]+=v["non2xx3xx"]+v["errors"] }
+  END { for (w in rps) { r[w]=rps[w]/n[w]; p[w]=p99[w]/n[w]; m[w]=p50[w]/n[w] }
+        printf "PACED conns='"${PACED_CONNS:-16}"' pace_ms='"${PACE_MS:-2}"' pass_rps=%.0f hdr_rps=%.0f rl_rps=%.0f p50_ms_pass=%.3f p50_ms_hdr=%.3f p50_ms_rl=%.3f p99_ms_pass=%.3f p99_ms_hdr=%.3f p99_ms_rl=%.3f rl_added_p99_ms_vs_hdr=%.3f rl_added_p99_ms_vs_pass=%.3f failures=%d\n",
+               r["pass"], r["hdr"], r["rl"], m["pass"], m["hdr"], m["rl"], p["pass"], p["hdr"], p["rl"], p["rl"]-p["hdr"], p["rl"]-p["pass"],
+               bad["pass"]+bad["hdr"]+bad["rl"] }' <<<"$paced_lines"
+
+[[ -n ${PACED_ONLY:-} ]] || awk '
   { who=$1; for (i=2;i<=NF;i++){ split($i,kv,"="); v[kv[1]]=kv[2] }
     rps[who]+=v["rps"]; p99[who]+=v["p99_ms"]; n[who]++; bad[who]+=v["non2xx3xx"]+v["errors"] }
   END { for (w in rps) { r[w]=rps[w]/n[w]; p[w]=p99[w]/n[w] }
