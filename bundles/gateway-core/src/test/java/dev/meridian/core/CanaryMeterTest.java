@@ -24,7 +24,7 @@ class CanaryMeterTest {
 
     @Test
     void should_count_requests_errors_and_latency_over_the_sliding_window_only() {
-        CanaryMeter meter = new CanaryMeter(Duration.ofSeconds(10), 0);
+        CanaryMeter meter = new CanaryMeter(Duration.ofSeconds(10), -5 * SECOND); // past its latency warm-up
         CanaryMeter.Side side = meter.canary();
         for (int i = 0; i < 100; i++) {
             side.record(i < 10 ? 500 : 200, 2_000_000, 1 * SECOND + i);
@@ -48,15 +48,27 @@ class CanaryMeterTest {
     }
 
     @Test
+    void should_count_but_keep_no_latency_in_a_nodes_first_seconds_with_the_canary() {
+        CanaryMeter meter = new CanaryMeter(Duration.ofSeconds(30), 0);
+        meter.canary().record(200, 50_000_000, SECOND); // a cold first request: 50 ms
+        meter.canary().record(200, 2_000_000, 6 * SECOND);
+
+        CanaryMeter.Window w = meter.canary().window(7 * SECOND);
+
+        assertEquals(2, w.requests());
+        assertEquals(2.0, w.quantileMillis(0.99), 2.0 * 0.0625, "the warm-up's latency is not in the p99");
+    }
+
+    @Test
     void should_keep_quantiles_within_the_histograms_resolution_and_round_trip_its_wire_form() {
         for (long micros : new long[] {0, 1, 31, 32, 33, 100, 999, 1_000, 12_345, 1_000_000, 60_000_000}) {
             double middle = CanaryMeter.middle(CanaryMeter.bucket(micros));
             assertTrue(Math.abs(middle - micros) <= Math.max(1, micros * 0.0625), micros + " -> " + middle);
         }
         CanaryMeter meter = new CanaryMeter(Duration.ofSeconds(30), 0);
-        meter.stable().record(200, 1_500_000, SECOND);
-        meter.stable().record(503, 9_000_000, SECOND);
-        CanaryMeter.Window w = meter.stable().window(2 * SECOND);
+        meter.stable().record(200, 1_500_000, 6 * SECOND);
+        meter.stable().record(503, 9_000_000, 6 * SECOND);
+        CanaryMeter.Window w = meter.stable().window(7 * SECOND);
 
         CanaryMeter.Window back = CanaryMeter.Window.decode(w.encode());
 

@@ -17,15 +17,20 @@ import dev.meridian.model.CanaryPolicy;
  * while a change failing 10% of 5% of 200 requests/s is caught within about ten seconds.
  *
  * <p><b>Latency.</b> The canary's p99 may reach {@code maxP99} times the stable side's. Judged only
- * with 100 requests on each side (a p99 of fewer is their maximum), and only when the difference
- * is above 2 ms: sub-millisecond jitter between two healthy sides is not a regression.
+ * with 200 latencies on each side (a p99 of fewer is about their maximum; a node's first 5 s with
+ * the canary keep none, {@code CanaryMeter}), only when the difference is above 2 ms (jitter
+ * between two healthy sides is not a regression), and acted on by the watch only when it holds
+ * for {@link #LATENCY_CHECKS} checks in a row (a second apart): on a loaded box one second's
+ * tail can double, errors cannot appear from nowhere.
  */
 final class CanaryJudge {
 
+    /** Consecutive checks a p99 breach must hold before the watch rolls back. */
+    static final int LATENCY_CHECKS = 5;
     /** The least p99 difference that can breach, in milliseconds. */
     static final double P99_FLOOR_MS = 2.0;
-    /** Requests on each side before p99s are compared. */
-    static final long P99_MIN_REQUESTS = 100;
+    /** Requests on each side (with their latency kept) before p99s are compared. */
+    static final long P99_MIN_REQUESTS = 200;
 
     enum Kind {
         /** Too few canary requests in the window to judge. */
@@ -40,7 +45,11 @@ final class CanaryJudge {
         }
     }
 
-    record Verdict(Kind kind, String reason) {
+    /** {@code latency}: breached by the p99 (the watch acts on it only once it persists), else by errors. */
+    record Verdict(Kind kind, String reason, boolean latency) {
+        Verdict(Kind kind, String reason) {
+            this(kind, reason, false);
+        }
     }
 
     private CanaryJudge() {
@@ -61,9 +70,9 @@ final class CanaryJudge {
         double c99 = canary.quantileMillis(0.99);
         double s99 = stable.quantileMillis(0.99);
         String p99s = "p99 " + millis(c99) + " vs " + millis(s99) + " stable";
-        if (n >= P99_MIN_REQUESTS && stable.requests() >= P99_MIN_REQUESTS && c99 > policy.maxP99Ratio() * s99
-            && c99 - s99 > P99_FLOOR_MS) {
-            return new Verdict(Kind.BREACHED, p99s + " over the window (limit " + number(policy.maxP99Ratio()) + "x)");
+        if (canary.latencyCount() >= P99_MIN_REQUESTS && stable.latencyCount() >= P99_MIN_REQUESTS
+            && c99 > policy.maxP99Ratio() * s99 && c99 - s99 > P99_FLOOR_MS) {
+            return new Verdict(Kind.BREACHED, p99s + " over the window (limit " + number(policy.maxP99Ratio()) + "x)", true);
         }
         return new Verdict(Kind.PASSING, rates + ", " + p99s);
     }

@@ -78,6 +78,8 @@ final class CanaryWatch implements TableListener {
     private ScheduledFuture<?> task; // timer thread and swapped(): guarded by this
     private volatile Map<String, Object> lastLocal;
     private long nextAttemptNanos;
+    /** Timer thread: checks in a row whose verdict was a p99 breach. */
+    private int latencyBreaches;
     private long attemptedFor;
 
     CanaryWatch(GatewayEngine engine, Supplier<SharedStates> states, Supplier<List<ClusterNode>> nodes, String nodeName,
@@ -122,8 +124,10 @@ final class CanaryWatch implements TableListener {
             }
             Merged m = merge(table, true);
             CanaryJudge.Verdict v = CanaryJudge.judge(table.canary().canary().policy(), m.stable, m.canary);
-            if (v.kind() == CanaryJudge.Kind.BREACHED) {
-                breached(table.revision(), v.reason());
+            boolean breached = v.kind() == CanaryJudge.Kind.BREACHED;
+            latencyBreaches = breached && v.latency() ? latencyBreaches + 1 : 0;
+            if (breached && (!v.latency() || latencyBreaches >= CanaryJudge.LATENCY_CHECKS)) {
+                breached(table.revision(), v.latency() ? v.reason() + ", " + latencyBreaches + " checks in a row" : v.reason());
             }
         } catch (RuntimeException e) {
             LOG.warn("watching the canary failed this second: {}", e.toString());

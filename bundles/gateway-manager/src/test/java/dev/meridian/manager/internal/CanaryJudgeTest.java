@@ -1,6 +1,7 @@
 package dev.meridian.manager.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
@@ -35,7 +36,7 @@ class CanaryJudgeTest {
 
     private static int bucketOf(long millis) {
         CanaryMeter meter = new CanaryMeter(java.time.Duration.ofSeconds(10));
-        long now = System.nanoTime();
+        long now = System.nanoTime() + 6_000_000_000L; // past the meter's latency warm-up
         meter.canary().record(200, millis * 1_000_000, now);
         long[] l = meter.canary().window(now).latency();
         for (int i = 0; i < l.length; i++) {
@@ -60,6 +61,7 @@ class CanaryJudgeTest {
             "1.5% against a 1pp limit over 1,000 requests is within three sigma");
         CanaryJudge.Verdict bad = CanaryJudge.judge(policy(), window(1000, 0, 2), window(60, 6, 2));
         assertEquals(CanaryJudge.Kind.BREACHED, bad.kind());
+        assertFalse(bad.latency(), "errors: acted on at once");
         assertTrue(bad.reason().contains("6 of 60 canary requests failed"), bad.reason());
         assertEquals(CanaryJudge.Kind.PASSING, CanaryJudge.judge(policy(), window(1000, 100, 2), window(100, 10, 2)).kind(),
             "as bad as the stable side: not the change's fault");
@@ -67,9 +69,11 @@ class CanaryJudgeTest {
 
     @Test
     void should_breach_on_p99_only_with_enough_requests_and_above_the_floor() {
-        assertEquals(CanaryJudge.Kind.BREACHED, CanaryJudge.judge(policy(), window(1000, 0, 10), window(200, 0, 30)).kind());
-        assertEquals(CanaryJudge.Kind.PASSING, CanaryJudge.judge(policy(), window(1000, 0, 10), window(99, 0, 30)).kind(),
-            "fewer than 100 canary requests: no p99 verdict");
+        CanaryJudge.Verdict slow = CanaryJudge.judge(policy(), window(1000, 0, 10), window(200, 0, 30));
+        assertEquals(CanaryJudge.Kind.BREACHED, slow.kind());
+        assertTrue(slow.latency(), "a p99 breach: the watch waits for it to persist");
+        assertEquals(CanaryJudge.Kind.PASSING, CanaryJudge.judge(policy(), window(1000, 0, 10), window(199, 0, 30)).kind(),
+            "fewer than 200 canary latencies: no p99 verdict");
         assertEquals(CanaryJudge.Kind.PASSING, CanaryJudge.judge(policy(), window(1000, 0, 1), window(200, 0, 2)).kind(),
             "twice the stable p99 but only 1 ms more");
     }
