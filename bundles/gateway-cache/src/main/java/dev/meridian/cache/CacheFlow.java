@@ -184,6 +184,11 @@ public final class CacheFlow implements CacheSteps {
                 // (an extra '|' segment: no key without it has as many, CacheKeys)
                 key = key + "|s=" + shape;
             }
+            if (e.table().canary() != null) {
+                // the canary side of a canary apply (CONTRACT §8): its answers never reach the stable
+                // side's users, nor the stable side's its own (its cache rules or upstream may differ)
+                key = key + "|r=" + e.table().revision();
+            }
             // a request waiting for another's fetch of the same key waits no longer than its own fetch could take
             return s.cache.lookup(key, e.path(), e.rawQuery(), request, e.timeoutMillis()).toCompletableFuture();
         } catch (RuntimeException ex) {

@@ -16,8 +16,10 @@ import dev.meridian.model.ConsumerDefinition;
  * @param revision cluster-wide revision number, 0 = no state
  * @param apis definitions by id, sorted by id
  * @param consumers consumers by id, sorted by id; their keys hashed
+ * @param canary when this revision is a canary: its stable side and policy (else null)
  */
-public record GatewayState(long revision, Map<String, ApiDefinition> apis, Map<String, ConsumerDefinition> consumers) {
+public record GatewayState(long revision, Map<String, ApiDefinition> apis, Map<String, ConsumerDefinition> consumers,
+                           Canary canary) {
 
     public static final GatewayState EMPTY = new GatewayState(0, Map.of());
 
@@ -27,6 +29,15 @@ public record GatewayState(long revision, Map<String, ApiDefinition> apis, Map<S
         }
         apis = Collections.unmodifiableMap(new TreeMap<>(apis));
         consumers = Collections.unmodifiableMap(new TreeMap<>(consumers));
+        if (canary != null && canary.stableRevision() > revision) {
+            throw new IllegalArgumentException("a canary's stable revision precedes it: " + canary.stableRevision()
+                + " > " + revision);
+        }
+    }
+
+    /** A state that is no canary. */
+    public GatewayState(long revision, Map<String, ApiDefinition> apis, Map<String, ConsumerDefinition> consumers) {
+        this(revision, apis, consumers, null);
     }
 
     /** A state without consumers. */
@@ -47,16 +58,21 @@ public record GatewayState(long revision, Map<String, ApiDefinition> apis, Map<S
     }
 
     public GatewayState withRevision(long newRevision) {
-        return new GatewayState(newRevision, apis, consumers);
+        return new GatewayState(newRevision, apis, consumers, canary);
     }
 
     /** This state with other APIs, the same consumers. */
     public GatewayState withApis(Map<String, ApiDefinition> newApis) {
-        return new GatewayState(revision, newApis, consumers);
+        return new GatewayState(revision, newApis, consumers, canary);
     }
 
     /** This state with other consumers, the same APIs. */
     public GatewayState withConsumers(Map<String, ConsumerDefinition> newConsumers) {
-        return new GatewayState(revision, apis, newConsumers);
+        return new GatewayState(revision, apis, newConsumers, canary);
+    }
+
+    /** This state as a canary beside {@code stable} (or, with null, as no canary). */
+    public GatewayState withCanary(Canary newCanary) {
+        return new GatewayState(revision, apis, consumers, newCanary);
     }
 }

@@ -5,6 +5,7 @@ import java.util.Optional;
 import dev.meridian.policy.api.ApiConsumer;
 import dev.meridian.policy.api.Consumers;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -24,6 +25,17 @@ public final class RouteTable {
     private final List<Route> routes;
     private final LongAdder inFlight = new LongAdder();
     private final Consumers consumers;
+    /** On the canary side's table, which is the one published: the stable side and how requests are split. */
+    private final CanarySplit canary;
+    /** On both sides' tables while a canary runs: where their answers are counted. */
+    private final CanaryMeter.Side meter;
+
+    /**
+     * A canary (CONTRACT §8): the stable side's table, the canary's share in buckets of the
+     * sticky key salted with {@link Canary#salt()}, and the meter both sides record into.
+     */
+    public record CanarySplit(RouteTable stable, Canary canary, String salt, CanaryMeter meter) {
+    }
 
     /** The consumer registry of a table compiled from a state without consumers. */
     public static final Consumers NO_CONSUMERS = new Consumers() {
@@ -63,6 +75,70 @@ public final class RouteTable {
             map.put(r.basePath(), r);
         }
         this.byBasePath = Map.copyOf(map);
+        this.canary = null;
+        this.meter = null;
+    }
+
+    private RouteTable(RouteTable of, CanarySplit canary, CanaryMeter.Side meter) {
+        this.revision = of.revision;
+        this.generation = of.generation;
+        this.routes = of.routes;
+        this.byBasePath = of.byBasePath;
+        this.consumers = of.consumers;
+        this.canary = canary;
+        this.meter = meter;
+    }
+
+    /**
+     * This table (not yet published) as the canary side of {@code canary}: it serves the canary's
+     * share of requests ({@link #side}), {@code stable} the rest, each recording into {@code meter}.
+     */
+    public RouteTable asCanary(RouteTable stable, Canary canary, CanaryMeter meter) {
+        RouteTable stableSide = new RouteTable(stable, null, meter.stable());
+        return new RouteTable(this, new CanarySplit(stableSide, canary, canary.salt(), meter), meter.canary());
+    }
+
+    /** The canary this table is the published side of, or null (one field read: the cost for tables without one). */
+    public CanarySplit canary() {
+        return canary;
+    }
+
+    /** Where this side of a running canary counts its answers, or null without a canary. */
+    public CanaryMeter.Side meter() {
+        return meter;
+    }
+
+    /**
+     * The table that serves a request whose sticky key is {@code key}: this one, or the stable
+     * side's for keys whose bucket is past the canary's share. Without a canary, this one.
+     */
+    public RouteTable side(String key) {
+        CanarySplit c = canary;
+        if (c == null) {
+            return this;
+        }
+        return ShapeSplit.bucket(c.salt(), key) < c.canary().policy().basisPoints() ? this : c.stable();
+    }
+
+    /**
+     * Every route a request may be served by from this table: its routes, their split's shapes, and
+     * while a canary runs the stable side's too (what the data plane keeps pools, TLS contexts and
+     * health checks for).
+     */
+    public List<Route> servedRoutes() {
+        List<Route> out = new ArrayList<>();
+        addServed(this, out);
+        if (canary != null) {
+            addServed(canary.stable(), out);
+        }
+        return out;
+    }
+
+    private static void addServed(RouteTable t, List<Route> out) {
+        for (Route r : t.routes) {
+            out.add(r);
+            out.addAll(r.shapes());
+        }
     }
 
     public static RouteTable empty() {

@@ -123,7 +123,7 @@ public final class ShapeSplit {
     }
 
     /** The value of cookie {@code name} in the request's {@code Cookie} fields (RFC 6265 §5.4), or null. */
-    static String cookie(List<String> fields, String name) {
+    public static String cookie(List<String> fields, String name) {
         for (String field : fields) {
             int i = 0;
             int n = field.length();

@@ -8,6 +8,7 @@ import java.util.OptionalLong;
 import org.osgi.annotation.versioning.ProviderType;
 
 import dev.meridian.model.ApiDefinition;
+import dev.meridian.model.CanaryPolicy;
 import dev.meridian.model.ConsumerDefinition;
 
 /**
@@ -60,6 +61,30 @@ public interface GatewayAdmin {
 
     /** A new revision whose state equals revision {@code to}; 404 when unknown. */
     Change rollback(long to, Actor actor, OptionalLong ifMatch) throws AdminException;
+
+    /**
+     * Makes the running canary whole (CONTRACT §8): a revision with the canary's APIs served to
+     * every request. 409 when no canary runs (or {@code ifMatch} is stale).
+     *
+     * @since 2.4.0
+     */
+    Change promoteCanary(Actor actor, OptionalLong ifMatch) throws AdminException;
+
+    /**
+     * Rolls the running canary back: a revision with the stable side's APIs. 409 when no canary runs.
+     *
+     * @since 2.4.0
+     */
+    Change abortCanary(Actor actor, OptionalLong ifMatch) throws AdminException;
+
+    /**
+     * The running canary as {@code GET /api/v1/canary} answers it: parameters, both sides'
+     * requests, errors and latency over the window merged across the live nodes, each node's, the
+     * verdict; or {@code state: none} with the last canary's outcome.
+     *
+     * @since 2.4.0
+     */
+    Map<String, Object> canary();
 
     /** The state this node's manager considers current: the newest revision it adopted. */
     State current();
@@ -128,7 +153,12 @@ public interface GatewayAdmin {
      * @param role    {@code admin}, {@code operator} or {@code viewer}
      * @param address the client's address for the admin API, else {@code shell} or {@code deploy}
      */
-    record Actor(String user, String source, String role, String address) {
+    record Actor(String user, String source, String role, String address, CanaryPolicy canary) {
+
+        /** A caller whose changes are no canary. */
+        public Actor(String user, String source, String role, String address) {
+            this(user, source, role, address, null);
+        }
 
         /** An actor with every right, at its door (the shell's local console, the deploy folder). */
         public Actor(String user, String source) {
@@ -137,7 +167,17 @@ public interface GatewayAdmin {
 
         /** The same caller at another door (a rollback says which revision it restores). */
         public Actor withSource(String newSource) {
-            return new Actor(user, newSource, role, address);
+            return new Actor(user, newSource, role, address, canary);
+        }
+
+        /**
+         * The same caller asking for its change as a canary (CONTRACT §8, {@code ?canary=}): the
+         * change call it makes commits a canary revision beside the current one.
+         *
+         * @since 2.4.0
+         */
+        public Actor asCanary(CanaryPolicy policy) {
+            return new Actor(user, policy == null ? source : source + " canary " + policy.share(), role, address, policy);
         }
 
         /** The user the audit shows: {@code deploy:<file>} for the deploy folder. */

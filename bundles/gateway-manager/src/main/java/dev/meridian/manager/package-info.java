@@ -3,7 +3,7 @@
  * admin API, the Karaf shell commands and the deploy folder alike.
  */
 @Export
-@Version("2.3.0")
+@Version("2.4.0")
 package dev.meridian.manager;
 
 import org.osgi.annotation.bundle.Export;

@@ -4,7 +4,7 @@
  * bundles need not import Jackson.
  */
 @Export
-@Version("1.5.0")
+@Version("1.6.0")
 package dev.meridian.model;
 
 import org.osgi.annotation.bundle.Export;

@@ -14,7 +14,11 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.completers.FileCompleter;
 
 import dev.meridian.manager.AdminException;
+import dev.meridian.manager.Change;
+import dev.meridian.manager.GatewayAdmin;
 import dev.meridian.model.ApiDefinition;
+import dev.meridian.model.CanaryPolicy;
+import dev.meridian.model.DefinitionException;
 
 /**
  * {@code gateway:apply <file|dir> | --input [--prune] [--dry-run]}: one file or a directory, as one
@@ -51,6 +55,46 @@ public class ApplyCommand extends GatewayCommand {
     @Option(name = "-n", aliases = "--dry-run", description = "Validate and show what would change, without applying")
     boolean dryRun;
 
+    @Option(name = "--canary", description = "Apply as a canary serving this share of requests (e.g. 5%) beside the"
+        + " current revision; promote or abort with gateway:canary")
+    String canary;
+
+    @Option(name = "--sticky-by", description = "With --canary: ip (default), header:<Name> or cookie:<Name>")
+    String stickyBy;
+
+    @Option(name = "--window", description = "With --canary: the window its limits are checked over (default 5m)")
+    String window;
+
+    @Option(name = "--max-error-rate", description = "With --canary: how far its 5xx rate may exceed the stable side's (default +1pp)")
+    String maxErrorRate;
+
+    @Option(name = "--max-p99", description = "With --canary: how many times the stable side's p99 its p99 may reach (default 1.2x)")
+    String maxP99;
+
+    /** The caller, as a canary when {@code --canary} is given (the options checked as the admin API checks them). */
+    private GatewayAdmin.Actor caller() throws AdminException {
+        if (canary == null) {
+            return actor();
+        }
+        java.util.Map<String, String> params = new java.util.LinkedHashMap<>();
+        params.put("canary", canary);
+        java.util.Map<String, String> options = new java.util.LinkedHashMap<>();
+        options.put("stickyBy", stickyBy);
+        options.put("window", window);
+        options.put("maxErrorRate", maxErrorRate);
+        options.put("maxP99", maxP99);
+        options.forEach((k, v) -> {
+            if (v != null) {
+                params.put(k, v);
+            }
+        });
+        try {
+            return actor().asCanary(CanaryPolicy.parse(params));
+        } catch (DefinitionException e) {
+            throw new AdminException(422, "invalid canary", e.problems());
+        }
+    }
+
     private byte[] readInput() throws AdminException {
         InputStream in = session == null ? null : session.getKeyboard();
         if (in == null) {
@@ -86,7 +130,10 @@ public class ApplyCommand extends GatewayCommand {
         if (dryRun) {
             out.println(Text.validated(admin.validate(apis, prune)));
         } else {
-            out.println(Text.applied(admin.applySet(apis, prune, actor(), OptionalLong.empty())));
+            GatewayAdmin.Actor caller = caller();
+            Change c = admin.applySet(apis, prune, caller, OptionalLong.empty());
+            out.println(Text.applied(c) + (caller.canary() != null && c.changed() ? " as a canary of " + caller.canary().share()
+                + " beside revision " + (c.revision() - 1) : ""));
         }
     }
 }

@@ -53,6 +53,30 @@ final class Text {
         return "Rolled back to revision " + to + " as revision " + change.revision() + " (" + diff(change) + ")";
     }
 
+    /** {@code gateway:canary}: the running canary or the last one's outcome. */
+    static List<String> canary(java.util.Map<String, Object> tree) {
+        List<String> lines = new ArrayList<>();
+        if (!"running".equals(tree.get("state"))) {
+            lines.add("No canary is running.");
+            if (tree.get("last") instanceof java.util.Map<?, ?> last) {
+                lines.add("Last: canary of revision " + last.get("canary") + " " + last.get("outcome") + " by " + last.get("user")
+                    + " as revision " + last.get("revision") + " at " + last.get("time") + ": " + last.get("reason"));
+            }
+            return lines;
+        }
+        lines.add("Canary of revision " + tree.get("revision") + " beside revision " + tree.get("stable") + ": "
+            + tree.get("share") + " sticky by " + tree.get("stickyBy") + ", window " + tree.get("window") + ", limits "
+            + tree.get("maxErrorRate") + " errors and " + tree.get("maxP99") + " p99; started " + tree.get("startedAt")
+            + " by " + tree.get("user"));
+        if (tree.get("sides") instanceof java.util.Map<?, ?> sides) {
+            lines.add(CanaryCommand.side("stable", sides.get("stable")));
+            lines.add(CanaryCommand.side("canary", sides.get("canary")));
+        }
+        CanaryCommand.nodes(tree.get("nodes"), lines);
+        lines.add("Verdict: " + tree.get("verdict") + " (" + tree.get("reason") + ")");
+        return lines;
+    }
+
     /** {@code added: a, b; updated: -; removed: c}. */
     static String diff(Change change) {
         return "added: " + names(change.added()) + "; updated: " + names(change.updated())

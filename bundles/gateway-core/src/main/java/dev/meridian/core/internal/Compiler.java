@@ -11,6 +11,8 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 import dev.meridian.core.ApiMetrics;
+import dev.meridian.core.Canary;
+import dev.meridian.core.CanaryMeter;
 import dev.meridian.core.ConsumerIndex;
 import dev.meridian.core.GatewayState;
 import dev.meridian.core.Route;
@@ -180,6 +182,33 @@ final class Compiler {
             }
         }
         return problems;
+    }
+
+    /**
+     * Compiles a canary's state (CONTRACT §8): the stable side's state and the canary's, each
+     * policy built once for both (a policy the sides share is one instance), upstreams shared by
+     * both sides one instance (one pool); the canary side's table is returned, holding the
+     * stable side's, both recording into {@code meter}.
+     */
+    Result compileCanary(GatewayState state, long generation, Map<PolicySpec, Compiled> previous, CanaryMeter meter)
+        throws PolicyConfigException {
+        Canary canary = state.canary();
+        Map<Upstream, Upstream> before = lastUpstreams;
+        Result stable = compile(canary.stableState(state), generation, previous);
+        Map<Upstream, Upstream> upstreams = new HashMap<>(before);
+        upstreams.putAll(lastUpstreams);
+        lastUpstreams = upstreams; // the canary side takes the stable side's instances where they are equal
+        Map<PolicySpec, Compiled> both = new HashMap<>(previous);
+        both.putAll(stable.compiled());
+        Result side = compile(state, generation, both);
+        Map<Upstream, Upstream> kept = new HashMap<>(upstreams);
+        kept.putAll(lastUpstreams);
+        lastUpstreams = kept;
+        Map<PolicySpec, Compiled> compiled = new HashMap<>(stable.compiled());
+        compiled.putAll(side.compiled());
+        List<String> missing = new ArrayList<>(stable.missingTypes());
+        side.missingTypes().stream().filter(t -> !missing.contains(t)).forEach(missing::add);
+        return new Result(side.table().asCanary(stable.table(), canary, meter), Map.copyOf(compiled), List.copyOf(missing));
     }
 
     Result compile(GatewayState state, long generation, Map<PolicySpec, Compiled> previous) throws PolicyConfigException {

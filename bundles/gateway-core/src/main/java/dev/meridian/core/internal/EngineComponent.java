@@ -38,6 +38,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.meridian.core.ApiMetrics;
+import dev.meridian.core.CanaryMeter;
 import dev.meridian.core.GatewayEngine;
 import dev.meridian.core.GatewayEngine.TypeStatus;
 import dev.meridian.core.GatewayState;
@@ -311,11 +312,20 @@ public final class EngineComponent implements GatewayEngine {
 
     private Set<String> pendingTypesOf(GatewayState state) {
         Set<String> out = new HashSet<>();
-        state.apis().values().forEach(api -> api.policies().forEach(p -> {
+        servedApis(state).forEach(api -> api.policies().forEach(p -> {
             if (pending.status(p.type()) == TypeStatus.PENDING) {
                 out.add(p.type());
             }
         }));
+        return out;
+    }
+
+    /** The APIs a state serves: both sides' while it is a canary. */
+    private static List<ApiDefinition> servedApis(GatewayState state) {
+        List<ApiDefinition> out = new ArrayList<>(state.apis().values());
+        if (state.canary() != null) {
+            out.addAll(state.canary().stableApis().values());
+        }
         return out;
     }
 
@@ -349,7 +359,16 @@ public final class EngineComponent implements GatewayEngine {
     private RouteTable swap(GatewayState state, Published current) throws ValidationException {
         Compiler.Result result;
         try {
-            result = compiler.compile(state, generation.incrementAndGet(), current.compiled());
+            if (state.canary() == null) {
+                result = compiler.compile(state, generation.incrementAndGet(), current.compiled());
+            } else {
+                // the same canary recompiled (a policy bundle changed, secrets reloaded) or in a newer
+                // revision (a consumer change during it) keeps its counts
+                RouteTable.CanarySplit running = current.table().canary();
+                CanaryMeter meter = running != null && running.canary().equals(state.canary()) ? running.meter()
+                    : new CanaryMeter(state.canary().policy().window());
+                result = compiler.compileCanary(state, generation.incrementAndGet(), current.compiled(), meter);
+            }
         } catch (PolicyConfigException e) {
             throw new ValidationException(e.problems().stream().map(p -> new Problem(p.path(), p.message())).toList());
         }
@@ -370,7 +389,7 @@ public final class EngineComponent implements GatewayEngine {
     /** After a factory came or went: rebuild the chains that use {@code type}, same revision. */
     private void recompileFor(String type) {
         Published current = published;
-        boolean used = current.state().apis().values().stream()
+        boolean used = servedApis(current.state()).stream()
             .anyMatch(api -> api.policies().stream().anyMatch(p -> p.type().equals(type)));
         if (!used) {
             return;

@@ -417,29 +417,24 @@ public final class DataPlaneComponent {
         }
         upstreamTls.retainUsedBy(table);
         targets.retainUsedBy(table);
-        java.util.List<Route> routes = new java.util.ArrayList<>();
-        for (Route route : table.routes()) {
-            routes.add(route);
-            routes.addAll(route.shapes()); // a split's shapes have their own upstreams
-        }
-        for (Route route : routes) {
-          for (Upstream u : called(route.upstream())) {
-            if (u.warm() > 0 && warmed.add(u)) {
-                if (upstream.lean() != null && "http".equals(u.scheme())) {
-                    upstream.lean().warm(u, u.warm()); // the pool bodiless requests use: the bulk of the traffic
-                    continue;
+        for (Route route : table.servedRoutes()) { // a split's shapes and a canary's stable side have their own upstreams
+            for (Upstream u : called(route.upstream())) {
+                if (u.warm() > 0 && warmed.add(u)) {
+                    if (upstream.lean() != null && "http".equals(u.scheme())) {
+                        upstream.lean().warm(u, u.warm()); // the pool bodiless requests use: the bulk of the traffic
+                        continue;
+                    }
+                    client.resolveDestination(client.newRequest(u.host(), u.port()).scheme(u.scheme()).tag(u))
+                        .getConnectionPool().preCreateConnections(u.warm())
+                        .whenComplete((v, failure) -> {
+                            if (failure != null) {
+                                warmed.remove(u);
+                                LOG.warn("warming {} connections to {} for API {} failed: {}", u.warm(), u.shown(), route.id(),
+                                    route.redact(failure.toString()));
+                            }
+                        });
                 }
-                client.resolveDestination(client.newRequest(u.host(), u.port()).scheme(u.scheme()).tag(u))
-                    .getConnectionPool().preCreateConnections(u.warm())
-                    .whenComplete((v, failure) -> {
-                        if (failure != null) {
-                            warmed.remove(u);
-                            LOG.warn("warming {} connections to {} for API {} failed: {}", u.warm(), u.shown(), route.id(),
-                                route.redact(failure.toString()));
-                        }
-                    });
             }
-          }
         }
     }
 
@@ -522,14 +517,9 @@ public final class DataPlaneComponent {
         long start = System.nanoTime();
         long deadline = start + PREWARM_BOUND_NANOS;
         Map<String, Upstream> byOrigin = new LinkedHashMap<>();
-        for (Route route : table.routes()) {
+        for (Route route : table.servedRoutes()) { // shapes and a canary's stable side included
             for (Upstream u : called(route.upstream())) {
                 byOrigin.putIfAbsent(PoolPeaks.origin(u), u);
-            }
-            for (Route shape : route.shapes()) {
-                for (Upstream u : called(shape.upstream())) {
-                    byOrigin.putIfAbsent(PoolPeaks.origin(u), u);
-                }
             }
         }
         Map<String, Integer> peaks;

@@ -21,12 +21,15 @@ import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.meridian.core.CanaryMeter;
 import dev.meridian.core.GatewayEngine;
 import dev.meridian.core.Route;
 import dev.meridian.core.RouteTable;
+import dev.meridian.core.ShapeSplit;
 import dev.meridian.core.flow.Answer;
 import dev.meridian.core.flow.CacheSteps;
 import dev.meridian.core.flow.Exchange;
+import dev.meridian.model.CanaryPolicy;
 import dev.meridian.model.Upstream;
 import dev.meridian.core.flow.Fields;
 import dev.meridian.core.flow.Pipeline;
@@ -116,6 +119,9 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         long start = System.nanoTime();
         inFlight.increment();
         RouteTable table = tables.get();
+        if (table.canary() != null) {
+            table = canarySide(table, request, response);
+        }
         table.acquire();
         String requestId = requestId(request.getHeaders());
         HttpURI uri = request.getHttpURI();
@@ -171,6 +177,36 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             p.run(e, run, failure -> finish(e, c, failure));
         }
         return true;
+    }
+
+    /**
+     * The side of a running canary that serves {@code request} (CONTRACT §8): its sticky key's
+     * bucket, salted with the canary's revision, decides on every node alike. Chosen first, before
+     * routing: each side is a whole revision (its routes, policies and upstreams). A cookie canary
+     * gives a client without the cookie a random id and sets it, so the client stays on its side.
+     */
+    private RouteTable canarySide(RouteTable table, Request request, Response response) {
+        CanaryPolicy policy = table.canary().canary().policy();
+        HttpFields fields = request.getHeaders();
+        String key;
+        switch (policy.stickyBy()) {
+            case HEADER -> {
+                key = fields.get(policy.stickyName());
+                if (key == null || key.isEmpty()) {
+                    key = proxies.client(Request.getRemoteAddr(request), fields);
+                }
+            }
+            case COOKIE -> {
+                key = ShapeSplit.cookie(fields.getValuesList(HttpHeader.COOKIE), policy.stickyName());
+                if (key == null) {
+                    key = ShapeSplit.newCookieValue();
+                    response.getHeaders().add(HttpHeader.SET_COOKIE,
+                        policy.stickyName() + "=" + key + "; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax");
+                }
+            }
+            default -> key = proxies.client(Request.getRemoteAddr(request), fields);
+        }
+        return table.side(key);
     }
 
     /** Answers once the steps are done; {@code failure}: what a step threw, if one did. */
@@ -391,6 +427,10 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
                       long upstreamNanos, Upstream upstream, Throwable failure) {
         long total = System.nanoTime() - start;
         table.release();
+        CanaryMeter.Side meter = table.meter();
+        if (meter != null) {
+            meter.record(status, total, start + total);
+        }
         inFlight.decrement();
         if (route != null) {
             route.metrics().record(status, total);

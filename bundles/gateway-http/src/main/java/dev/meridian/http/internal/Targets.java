@@ -71,12 +71,8 @@ final class Targets {
     synchronized void retainUsedBy(RouteTable table) {
         Map<Upstream, TargetGroup> next = new IdentityHashMap<>();
         Set<Key> used = new HashSet<>();
-        List<Route> routes = new ArrayList<>();
-        for (Route route : table.routes()) {
-            routes.add(route);
-            routes.addAll(route.shapes()); // a split's shapes have upstreams of their own, targets too
-        }
-        for (Route route : routes) {
+        // a split's shapes and a canary's stable side have upstreams of their own, targets too
+        for (Route route : table.servedRoutes()) {
             Upstream u = route.upstream();
             if (!u.hasTargets() || next.containsKey(u)) {
                 continue;

@@ -41,11 +41,8 @@ final class UpstreamTlsContexts {
     /** Stops the contexts of settings no route of {@code table} uses (their open connections are not touched). */
     void retainUsedBy(RouteTable table) {
         Set<UpstreamTls> used = new HashSet<>();
-        for (Route route : table.routes()) {
+        for (Route route : table.servedRoutes()) { // shapes and a canary's stable side included
             used.add(route.upstream().tls());
-            for (Route shape : route.shapes()) {
-                used.add(shape.upstream().tls());
-            }
         }
         retainOnly(used);
     }

@@ -28,6 +28,7 @@ import dev.meridian.manager.Change;
 import dev.meridian.manager.GatewayAdmin;
 import dev.meridian.manager.RevisionInfo;
 import dev.meridian.model.ApiDefinition;
+import dev.meridian.model.CanaryPolicy;
 import dev.meridian.model.ConsumerDefinition;
 import dev.meridian.model.DefinitionException;
 import dev.meridian.model.DefinitionParser;
@@ -103,6 +104,7 @@ public final class AdminServlet extends HttpServlet {
             return;
         }
         try {
+            actor = canaryCaller(req, path, method, actor);
             Matcher m;
             if (path.equals("/apis") && method.equals("GET")) {
                 GatewayAdmin.State s = admin.current();
@@ -147,6 +149,20 @@ public final class AdminServlet extends HttpServlet {
             } else if (path.equals("/rollback") && method.equals("POST")) {
                 Change c = admin.rollback(rollbackTarget(req), actor, ifMatch(req));
                 respondAfterWait(req, resp, changeTree(c), c);
+            } else if (path.equals("/canary") && method.equals("GET")) {
+                json(resp, 200, admin.canary());
+            } else if (path.equals("/canary/promote") && method.equals("POST")) {
+                Change c = admin.promoteCanary(actor, ifMatch(req));
+                Map<String, Object> tree = changeTree(c);
+                tree.put("canary", c.revision() - 1); // the canary was the newest revision: this one follows it
+                tree.put("outcome", "promoted");
+                respondAfterWait(req, resp, tree, c);
+            } else if (path.equals("/canary/abort") && method.equals("POST")) {
+                Change c = admin.abortCanary(actor, ifMatch(req));
+                Map<String, Object> tree = changeTree(c);
+                tree.put("canary", c.revision() - 1);
+                tree.put("outcome", "aborted");
+                respondAfterWait(req, resp, tree, c);
             } else if (path.equals("/plugins") && method.equals("GET")) {
                 json(resp, 200, Map.of("nodes", List.of(Map.of("name", node.name(), "plugins", plugins()))));
             } else if (path.equals("/cache/invalidate") && method.equals("POST")) {
@@ -390,8 +406,40 @@ public final class AdminServlet extends HttpServlet {
         return n.error() != null && n.error().revision() >= revision ? n.error() : null;
     }
 
+    /** The changes of what is served that take {@code ?canary=} (CONTRACT §8). */
+    private static final Pattern CANARY_CALLS = Pattern.compile("(PUT|DELETE) /(apis|consumers)/[^/]+|POST /(apply|rollback)");
+    private static final String CANARY = "meridian.canary";
+
+    /**
+     * The caller, asking for a canary when a change carries {@code ?canary=}: the parameters are
+     * checked here (422 naming each bad one) and travel with the caller to the commit.
+     */
+    private static GatewayAdmin.Actor canaryCaller(HttpServletRequest req, String path, String method,
+                                                   GatewayAdmin.Actor actor) throws AdminException {
+        if (req.getParameter("canary") == null || !CANARY_CALLS.matcher(method + " " + path).matches()) {
+            return actor;
+        }
+        Map<String, String> params = new LinkedHashMap<>();
+        for (String name : CanaryPolicy.PARAMS) {
+            String v = req.getParameter(name);
+            if (v != null) {
+                params.put(name, v);
+            }
+        }
+        try {
+            CanaryPolicy policy = CanaryPolicy.parse(params);
+            req.setAttribute(CANARY, policy);
+            return actor.asCanary(policy);
+        } catch (DefinitionException e) {
+            throw new AdminException(422, "invalid canary", e.problems());
+        }
+    }
+
     private void respondAfterWait(HttpServletRequest req, HttpServletResponse resp, Map<String, Object> tree, Change c)
         throws IOException, AdminException {
+        if (req.getAttribute(CANARY) instanceof CanaryPolicy policy && c.changed()) {
+            tree.put("canary", Map.of("stable", c.revision() - 1, "share", policy.share()));
+        }
         Map<String, Object> answer = withWait(req, resp, tree, c);
         json(resp, resp.getStatus() == 202 ? 202 : 200, answer);
     }

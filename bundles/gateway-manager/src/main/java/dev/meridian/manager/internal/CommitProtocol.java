@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -16,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import dev.meridian.cluster.ClusterUnavailableException;
 import dev.meridian.cluster.CommittedRevision;
 import dev.meridian.cluster.RevisionLog;
+import dev.meridian.core.Canary;
 import dev.meridian.core.GatewayState;
 import dev.meridian.manager.AdminException;
 import dev.meridian.manager.Change;
@@ -23,6 +25,7 @@ import dev.meridian.manager.GatewayAdmin.Actor;
 import dev.meridian.manager.RevisionInfo;
 import dev.meridian.model.ApiDefinition;
 import dev.meridian.model.DefinitionException;
+import dev.meridian.model.Problem;
 
 /**
  * One change, committed as the cluster's next revision: computed from the cluster's newest
@@ -101,13 +104,33 @@ final class CommitProtocol {
         }
     }
 
+    /**
+     * How a change meets a canary (CONTRACT §8). {@code CHANGE}: an ordinary change; while a canary
+     * runs only its consumers may change (they reach both sides), anything else is refused with
+     * 409 until the canary is promoted or aborted. {@code START}: the change becomes a canary
+     * beside the newest revision (the caller's {@link Actor#canary()}); never over a running one,
+     * never of consumers. {@code END}: the mutation ends the running canary (promote, abort, the
+     * watch's rollback).
+     */
+    private enum Mode { CHANGE, START, END }
+
     Change commit(UnaryOperator<GatewayState> mutation, Actor actor, OptionalLong ifMatch) throws AdminException {
+        return commit(mutation, actor, ifMatch, actor.canary() != null ? Mode.START : Mode.CHANGE);
+    }
+
+    /** Commits {@code mutation}, which ends the running canary (it refuses itself when none runs). */
+    Change commitCanaryEnd(UnaryOperator<GatewayState> mutation, Actor actor, OptionalLong ifMatch) throws AdminException {
+        return commit(mutation, actor, ifMatch, Mode.END);
+    }
+
+    private Change commit(UnaryOperator<GatewayState> mutation, Actor actor, OptionalLong ifMatch, Mode mode)
+        throws AdminException {
         long deadline = checks.deadline();
         Applied applied = Applied.to(adopter.newest().state(), mutation);
         checks.await(typesChangedBy(applied), deadline);
         while (true) {
             try {
-                return commitOnce(mutation, applied, actor, ifMatch, deadline);
+                return commitOnce(mutation, applied, actor, ifMatch, deadline, mode);
             } catch (TypesPending p) {
                 LOG.info("{} waits for policy types being installed or replaced: {}", actor.source(), p.types);
                 checks.await(p.types, deadline);
@@ -121,12 +144,12 @@ final class CommitProtocol {
     }
 
     private Change commitOnce(UnaryOperator<GatewayState> mutation, Applied applied, Actor actor, OptionalLong ifMatch,
-                              long deadline) throws AdminException {
+                              long deadline, Mode mode) throws AdminException {
         Outcome[] last = new Outcome[1];
         Optional<CommittedRevision> committed;
         try {
             committed = log.commit(latest -> {
-                last[0] = compute(base(latest), mutation, applied, actor, ifMatch, deadline);
+                last[0] = compute(base(latest), mutation, applied, actor, ifMatch, deadline, mode);
                 last[0].next().ifPresent(this::stage); // on disk before the cluster has it: a full disk refuses here
                 last[0].next().ifPresent(adopter::expect);
                 return last[0].next().map(p -> p.committed().payload());
@@ -163,6 +186,45 @@ final class CommitProtocol {
         }
     }
 
+    /** {@code next} as {@code mode} makes it meet the canary {@code base} may run (see {@link Mode}). */
+    private static GatewayState canaryOf(GatewayState base, GatewayState next, Actor actor, Mode mode) {
+        Canary running = base.canary();
+        switch (mode) {
+            case END -> {
+                return next;
+            }
+            case START -> {
+                if (running != null) {
+                    throw new Refusal(new AdminException(409, runningMessage(base)));
+                }
+                if (!next.consumers().equals(base.consumers())) {
+                    throw new Refusal(new AdminException(422, "a canary cannot change consumers", List.of(new Problem("canary",
+                        "consumers are one registry for both sides of a canary: apply consumer changes without ?canary"))));
+                }
+                if (next.apis().equals(base.apis())) {
+                    return next.withCanary(null); // nothing to canary: answered "no change"
+                }
+                return next.withCanary(new Canary(actor.canary(), base.revision(), base.apis(),
+                    Instant.now().truncatedTo(ChronoUnit.MILLIS), actor.user()));
+            }
+            default -> {
+                if (running == null) {
+                    return next.withCanary(null);
+                }
+                if (!next.apis().equals(base.apis())) {
+                    throw new Refusal(new AdminException(409, runningMessage(base)));
+                }
+                return next.withCanary(running); // consumers only: both sides take them
+            }
+        }
+    }
+
+    static String runningMessage(GatewayState base) {
+        return "a canary of revision " + base.revision() + " is running (" + base.canary().policy().share()
+            + " beside revision " + base.canary().stableRevision() + "): promote or abort it first (POST /api/v1/canary/promote"
+            + " or /api/v1/canary/abort)";
+    }
+
     /** The state of the cluster's newest revision: the one adopted here when it is that one, else parsed once. */
     private GatewayState base(Optional<CommittedRevision> latest) {
         if (latest.isEmpty()) {
@@ -176,17 +238,21 @@ final class CommitProtocol {
     }
 
     private Outcome compute(GatewayState base, UnaryOperator<GatewayState> mutation, Applied applied, Actor actor,
-                            OptionalLong ifMatch, long deadline) {
+                            OptionalLong ifMatch, long deadline, Mode mode) {
         if (ifMatch.isPresent() && ifMatch.getAsLong() != base.revision()) {
             throw new Refusal(new AdminException(409, "revision " + ifMatch.getAsLong() + " is stale; current is "
                 + base.revision()));
         }
         GatewayState nextState = applied == null ? mutation.apply(base) : applied.nextOf(base, mutation);
+        nextState = canaryOf(base, nextState, actor, mode);
         Map<String, ApiDefinition> next = nextState.apis();
         long revision = base.revision() + 1;
         Change change = StateDiff.between(base, nextState, revision, true);
-        if (!change.changed()) {
+        if (!change.changed() && Objects.equals(base.canary(), nextState.canary())) {
             return new Outcome(new Change(base.revision(), false, List.of(), List.of(), List.of()), Optional.empty());
+        }
+        if (!change.changed()) {
+            change = new Change(revision, true, change.added(), change.updated(), change.removed()); // a canary ends as it was
         }
         try {
             List<ApiDefinition> changedApis = StateDiff.changedApis(base, next);

@@ -22,6 +22,7 @@ import dev.meridian.cluster.ClusterNode;
 import dev.meridian.cluster.RevisionLog;
 import dev.meridian.core.GatewayEngine;
 import dev.meridian.core.GatewayState;
+import dev.meridian.core.SharedStates;
 import dev.meridian.core.RouteTable;
 import dev.meridian.core.PluginInfo;
 import dev.meridian.core.Settings;
@@ -64,6 +65,10 @@ public final class ManagerComponent implements GatewayAdmin {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile ResponseCache cache;
 
+    /** Where the canary watch publishes and merges each node's counts. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile SharedStates states;
+
     private DurableHistory history;
     private RevisionAdopter adopter;
     private TypeChecks checks;
@@ -71,6 +76,7 @@ public final class ManagerComponent implements GatewayAdmin {
     private CatchUp catchUp;
     private Thread restore;
     private ConsumerKeys consumerKeys;
+    private CanaryWatch canaryWatch;
 
     @Activate
     void activate() throws Exception {
@@ -83,6 +89,8 @@ public final class ManagerComponent implements GatewayAdmin {
         catchUp = new CatchUp(log, adopter);
         catchUp.start();
         engine.addListener(catchUp);
+        canaryWatch = new CanaryWatch(engine, () -> states, status::cluster, status.localName(), this::rollbackCanary);
+        engine.addListener(canaryWatch);
         Restorer restorer = new Restorer(log, history, adopter, engine);
         restorer.seed();
         restore = new Thread(restorer, "meridian-restore");
@@ -93,6 +101,8 @@ public final class ManagerComponent implements GatewayAdmin {
     @Deactivate
     void deactivate() throws Exception {
         engine.removeListener(catchUp);
+        engine.removeListener(canaryWatch);
+        canaryWatch.stop();
         restore.interrupt();
         catchUp.stop();
         history.stop();
@@ -211,8 +221,71 @@ public final class ManagerComponent implements GatewayAdmin {
     private Change audited(Actor actor, String call, Change c) {
         String summary = !c.changed() ? "no change"
             : ("added " + c.added() + " updated " + c.updated() + " removed " + c.removed());
+        if (actor.canary() != null && c.changed()) {
+            call = call + " as a canary of " + actor.canary().share();
+            summary = summary + "; canary " + actor.canary().describe() + " beside revision " + (c.revision() - 1);
+        }
         audit(actor, call, c.changed() ? c.revision() : 0, summary);
         return c;
+    }
+
+    // ---- canary (CONTRACT §8)
+
+    @Override
+    public Change promoteCanary(Actor actor, OptionalLong ifMatch) throws AdminException {
+        long[] canary = {0};
+        Change c = protocol.commitCanaryEnd(base -> {
+            canary[0] = runningCanary(base);
+            return base.withCanary(null);
+        }, actor.withSource(actor.source() + " canary promote"), ifMatch);
+        String reason = "revision " + canary[0] + "'s APIs serve every request";
+        audit(actor, "canary promote " + canary[0], c.revision(), "promoted: " + reason);
+        canaryWatch.ended("promoted", canary[0], c.revision(), actor.auditUser(), reason);
+        return c;
+    }
+
+    @Override
+    public Change abortCanary(Actor actor, OptionalLong ifMatch) throws AdminException {
+        long[] canary = {0};
+        long[] stable = {0};
+        Change c = protocol.commitCanaryEnd(base -> {
+            canary[0] = runningCanary(base);
+            stable[0] = base.canary().stableRevision();
+            return new GatewayState(base.revision(), base.canary().stableApis(), base.consumers());
+        }, actor.withSource(actor.source() + " canary abort"), ifMatch);
+        String reason = "revision " + stable[0] + "'s APIs serve every request again";
+        audit(actor, "canary abort " + canary[0], c.revision(), "aborted: " + reason);
+        canaryWatch.ended("aborted", canary[0], c.revision(), actor.auditUser(), reason);
+        return c;
+    }
+
+    /** The canary watch's rollback of a breaching canary: a commit naming its revision, so one node's wins. */
+    private void rollbackCanary(long canaryRevision, String reason) throws AdminException {
+        String door = "canary-watch " + status.localName();
+        Actor watch = new Actor("meridian", door, "system", door);
+        long[] stable = {0};
+        Change c = protocol.commitCanaryEnd(base -> {
+            runningCanary(base);
+            stable[0] = base.canary().stableRevision();
+            return new GatewayState(base.revision(), base.canary().stableApis(), base.consumers());
+        }, watch, OptionalLong.of(canaryRevision));
+        String summary = "rolled back by itself to revision " + stable[0] + "'s APIs: " + reason;
+        audit(watch, "canary rollback " + canaryRevision, c.revision(), summary);
+        canaryWatch.ended("rolled-back", canaryRevision, c.revision(), "meridian", reason);
+    }
+
+    /** The revision of the canary {@code base} runs; refuses with 409 when it runs none. */
+    private static long runningCanary(GatewayState base) {
+        if (base.canary() == null) {
+            throw new CommitProtocol.Refusal(new AdminException(409, "no canary is running (revision " + base.revision()
+                + " is served whole)"));
+        }
+        return base.revision();
+    }
+
+    @Override
+    public Map<String, Object> canary() {
+        return canaryWatch.status();
     }
 
     @Override
@@ -254,7 +327,12 @@ public final class ManagerComponent implements GatewayAdmin {
     public Change rollback(long to, Actor actor, OptionalLong ifMatch) throws AdminException {
         Revision target = revision(to).orElseThrow(() -> new AdminException(404, "no revision " + to));
         Actor rolling = actor.withSource(actor.source() + " rollback to " + to);
-        return audited(actor, "rollback to " + to, protocol.commit(base -> GatewayState.of(base.revision(), target.apis(), target.consumers()), rolling, ifMatch));
+        return audited(actor, "rollback to " + to, protocol.commit(base -> {
+            if (base.canary() != null) {
+                throw new CommitProtocol.Refusal(new AdminException(409, CommitProtocol.runningMessage(base)));
+            }
+            return GatewayState.of(base.revision(), target.apis(), target.consumers());
+        }, rolling, ifMatch));
     }
 
     private static Map<String, ApiDefinition> merge(GatewayState base, List<ApiDefinition> apis, boolean prune) {

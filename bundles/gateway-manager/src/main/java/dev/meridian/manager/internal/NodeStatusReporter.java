@@ -276,6 +276,11 @@ public final class NodeStatusReporter {
         return m == null || m.safe();
     }
 
+    /** This node's name in the cluster listing. */
+    String localName() {
+        return identity.name();
+    }
+
     List<ClusterNode> cluster() {
         ClusterNode local = localStatus();
         ClusterMembership m = membership;

@@ -20,14 +20,16 @@ record ParsedRevision(CommittedRevision committed, RevisionInfo info, GatewaySta
 
     /** Parses a revision the cluster (or this node's disk) holds. */
     static ParsedRevision parse(CommittedRevision committed) throws DefinitionException {
-        GatewayAdmin.Revision r = RevisionStore.parse(committed.payload());
-        return new ParsedRevision(committed, r.info(), GatewayState.of(committed.revision(), r.apis(), r.consumers()));
+        RevisionStore.Read read = RevisionStore.read(committed.payload());
+        GatewayAdmin.Revision r = read.revision();
+        return new ParsedRevision(committed, r.info(), GatewayState.of(committed.revision(), r.apis(), r.consumers())
+            .withCanary(read.canary()));
     }
 
     /** A revision this node computes: its payload written from {@code info} and {@code state}. */
     static ParsedRevision of(RevisionInfo info, GatewayState state) {
         String payload = RevisionStore.payload(info, List.copyOf(state.apis().values()),
-            List.copyOf(state.consumers().values()));
+            List.copyOf(state.consumers().values()), state.canary());
         return new ParsedRevision(new CommittedRevision(info.revision(), payload), info, state);
     }
 

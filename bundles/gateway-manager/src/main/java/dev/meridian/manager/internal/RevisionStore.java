@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
 
 import dev.meridian.manager.GatewayAdmin;
 import dev.meridian.manager.RevisionInfo;
+import dev.meridian.core.Canary;
 import dev.meridian.model.ApiDefinition;
+import dev.meridian.model.CanaryPolicy;
 import dev.meridian.model.ConsumerDefinition;
 import dev.meridian.model.DefinitionException;
 import dev.meridian.model.DefinitionParser;
@@ -164,6 +166,14 @@ final class RevisionStore {
      * has the payload it had before consumers existed.
      */
     static String payload(RevisionInfo info, List<ApiDefinition> apis, List<ConsumerDefinition> consumers) {
+        return payload(info, apis, consumers, null);
+    }
+
+    /**
+     * The revision's file content; a canary's revision (CONTRACT §8) also holds {@code canary}: its
+     * parameters as the call gave them, the stable revision's number and APIs, when and by whom.
+     */
+    static String payload(RevisionInfo info, List<ApiDefinition> apis, List<ConsumerDefinition> consumers, Canary canary) {
         Map<String, Object> tree = new LinkedHashMap<>();
         tree.put("revision", info.revision());
         tree.put("time", info.time().toString());
@@ -178,11 +188,28 @@ final class RevisionStore {
         if (!consumers.isEmpty()) {
             tree.put("consumers", consumers.stream().map(ConsumerDefinition::toTree).toList());
         }
+        if (canary != null) {
+            Map<String, Object> c = new LinkedHashMap<>(canary.policy().toParams());
+            c.put("stable", canary.stableRevision());
+            c.put("startedAt", canary.startedAt().toString());
+            c.put("user", canary.user());
+            c.put("stableApis", canary.stableApis().values().stream().map(ApiDefinition::toTree).toList());
+            tree.put("canary", c);
+        }
         return new String(Json.write(tree), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** A payload read once: its revision and, for a canary's revision, the canary (else null). */
+    record Read(GatewayAdmin.Revision revision, Canary canary) {
     }
 
     /** Reads a payload written by {@link #payload}. */
     static GatewayAdmin.Revision parse(String payload) throws DefinitionException {
+        return read(payload).revision();
+    }
+
+    /** Reads a payload written by {@link #payload}, its canary too. */
+    static Read read(String payload) throws DefinitionException {
         Map<?, ?> tree = (Map<?, ?>) Json.read(payload.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         List<ApiDefinition> apis = new ArrayList<>();
         for (Object api : (List<?>) tree.get("apis")) {
@@ -194,7 +221,26 @@ final class RevisionStore {
                 consumers.add(DefinitionParser.consumerFromTree(consumer));
             }
         }
-        return new GatewayAdmin.Revision(info(tree), apis, consumers);
+        return new Read(new GatewayAdmin.Revision(info(tree), apis, consumers), canary(tree));
+    }
+
+    private static Canary canary(Map<?, ?> tree) throws DefinitionException {
+        if (!(tree.get("canary") instanceof Map<?, ?> c)) {
+            return null;
+        }
+        Map<String, String> params = new LinkedHashMap<>();
+        for (String name : CanaryPolicy.PARAMS) {
+            if (c.get(name) != null) {
+                params.put(name, String.valueOf(c.get(name)));
+            }
+        }
+        Map<String, ApiDefinition> stableApis = new LinkedHashMap<>();
+        for (Object api : (List<?>) c.get("stableApis")) {
+            ApiDefinition a = DefinitionParser.fromTree(api);
+            stableApis.put(a.id(), a);
+        }
+        return new Canary(CanaryPolicy.parse(params), ((Number) c.get("stable")).longValue(), stableApis,
+            Instant.parse(String.valueOf(c.get("startedAt"))), String.valueOf(c.get("user")));
     }
 
     /** The stored payload of a revision. */

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.meridian.cluster.CommittedRevision;
 import dev.meridian.cluster.RevisionLog;
+import dev.meridian.core.Canary;
 import dev.meridian.core.GatewayEngine;
 import dev.meridian.core.GatewayState;
 import dev.meridian.core.NodeState;
@@ -42,6 +43,9 @@ import dev.meridian.manager.Change;
 import dev.meridian.manager.GatewayAdmin.Actor;
 import dev.meridian.manager.RevisionInfo;
 import dev.meridian.model.ApiDefinition;
+import dev.meridian.model.CanaryPolicy;
+import dev.meridian.model.ConsumerDefinition;
+import dev.meridian.model.DefinitionException;
 
 /**
  * The commit protocol over an in-memory revision log that keeps RevisionLog's contract (the
@@ -178,6 +182,99 @@ class CommitProtocolTest {
     }
 
     /** RevisionLog's contract in memory: compute from the newest, the first to store a number wins. */
+    // ---- canaries (CONTRACT §8)
+
+    private static final Actor CANARY = ACTOR.asCanary(canaryPolicy("5%"));
+
+    private static CanaryPolicy canaryPolicy(String share) {
+        try {
+            return CanaryPolicy.parse(Map.of("canary", share, "stickyBy", "header:X-User", "window", "30s"));
+        } catch (DefinitionException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static UnaryOperator<GatewayState> consumer(String id) {
+        return base -> {
+            Map<String, ConsumerDefinition> next = new LinkedHashMap<>(base.consumers());
+            next.put(id, new ConsumerDefinition(id, Set.of(), List.of()));
+            return base.withConsumers(next);
+        };
+    }
+
+    @Test
+    void should_commit_a_canary_beside_the_newest_revision_and_read_it_back_from_its_payload() throws Exception {
+        ApiDefinition v1 = api("a", "/a");
+        ApiDefinition v2 = api("a", "/a2");
+        protocol.commit(put(v1), ACTOR, OptionalLong.empty());
+
+        Change c = protocol.commit(put(v2), CANARY, OptionalLong.empty());
+
+        assertEquals(2, c.revision());
+        assertEquals(List.of("a"), c.updated());
+        GatewayState state = adopter.newest().state();
+        Canary canary = state.canary();
+        assertEquals(1, canary.stableRevision());
+        assertEquals(Map.of("a", v1), canary.stableApis());
+        assertEquals(Map.of("a", v2), state.apis());
+        assertEquals(500, canary.policy().basisPoints());
+        assertEquals("admin", canary.user());
+        ParsedRevision read = ParsedRevision.parse(adopter.newest().committed());
+        assertEquals(state, read.state(), "every node reads the canary, its stable side and parameters from the payload");
+        assertEquals(new GatewayState(1, Map.of("a", v1), Map.of()), canary.stableState(state));
+    }
+
+    @Test
+    void should_refuse_api_changes_and_a_second_canary_while_one_runs_but_take_consumers_on_both_sides() throws Exception {
+        protocol.commit(put(api("a", "/a")), ACTOR, OptionalLong.empty());
+        protocol.commit(put(api("a", "/a2")), CANARY, OptionalLong.empty());
+
+        AdminException plain = assertThrows(AdminException.class,
+            () -> protocol.commit(put(api("b", "/b")), ACTOR, OptionalLong.empty()));
+        AdminException second = assertThrows(AdminException.class,
+            () -> protocol.commit(put(api("b", "/b")), CANARY, OptionalLong.empty()));
+        Change consumers = protocol.commit(consumer("c1"), ACTOR, OptionalLong.empty());
+
+        assertEquals(409, plain.status());
+        assertTrue(plain.getMessage().contains("a canary of revision 2 is running"), plain.getMessage());
+        assertEquals(409, second.status());
+        assertEquals(3, consumers.revision());
+        GatewayState state = adopter.newest().state();
+        assertEquals(1, state.canary().stableRevision(), "still the same canary");
+        assertEquals(Set.of("c1"), state.canary().stableState(state).consumers().keySet(), "the stable side has the consumer too");
+    }
+
+    @Test
+    void should_refuse_a_canary_of_consumers_with_422_and_make_no_revision_for_a_canary_that_changes_nothing() throws Exception {
+        protocol.commit(put(api("a", "/a")), ACTOR, OptionalLong.empty());
+
+        AdminException e = assertThrows(AdminException.class, () -> protocol.commit(consumer("c1"), CANARY, OptionalLong.empty()));
+        Change same = protocol.commit(put(api("a", "/a")), CANARY, OptionalLong.empty());
+
+        assertEquals(422, e.status());
+        assertEquals("canary", e.details().get(0).path());
+        assertFalse(same.changed());
+        assertEquals(1, log.revisions.size());
+        assertEquals(null, adopter.newest().state().canary());
+    }
+
+    @Test
+    void should_end_a_canary_as_a_revision_of_its_own_even_when_its_apis_stay() throws Exception {
+        protocol.commit(put(api("a", "/a")), ACTOR, OptionalLong.empty());
+        protocol.commit(put(api("a", "/a2")), CANARY, OptionalLong.empty());
+
+        Change promoted = protocol.commitCanaryEnd(base -> base.withCanary(null), ACTOR, OptionalLong.of(2));
+
+        assertTrue(promoted.changed());
+        assertEquals(3, promoted.revision());
+        assertEquals(List.of(), promoted.updated());
+        assertEquals(null, adopter.newest().state().canary());
+        assertEquals(api("a", "/a2"), adopter.newest().state().apis().get("a"));
+        AdminException stale = assertThrows(AdminException.class,
+            () -> protocol.commitCanaryEnd(base -> base.withCanary(null), ACTOR, OptionalLong.of(2)));
+        assertEquals(409, stale.status(), "a second end of the same canary (another node's watch) is refused");
+    }
+
     private static final class MemoryLog implements RevisionLog {
         final ConcurrentSkipListMap<Long, String> revisions = new ConcurrentSkipListMap<>();
         Runnable before = () -> { };
