@@ -69,9 +69,13 @@ final class CanaryJudge {
         }
         double c99 = canary.quantileMillis(0.99);
         double s99 = stable.quantileMillis(0.99);
+        long timed = Math.min(canary.latencyCount(), stable.latencyCount());
+        if (timed < P99_MIN_REQUESTS) {
+            return new Verdict(Kind.PASSING, rates + ", p99 not judged yet (" + timed + " of " + P99_MIN_REQUESTS
+                + " latencies on the side with fewer)");
+        }
         String p99s = "p99 " + millis(c99) + " vs " + millis(s99) + " stable";
-        if (canary.latencyCount() >= P99_MIN_REQUESTS && stable.latencyCount() >= P99_MIN_REQUESTS
-            && c99 > policy.maxP99Ratio() * s99 && c99 - s99 > P99_FLOOR_MS) {
+        if (c99 > policy.maxP99Ratio() * s99 && c99 - s99 > P99_FLOOR_MS) {
             return new Verdict(Kind.BREACHED, p99s + " over the window (limit " + number(policy.maxP99Ratio()) + "x)", true);
         }
         return new Verdict(Kind.PASSING, rates + ", " + p99s);

@@ -260,8 +260,9 @@ final class CanaryWatch implements TableListener {
         s.put("revision", revision);
         s.putAll(counts(w));
         s.put("errorRate", round(w.errorRate(), 6));
-        s.put("p50Ms", round(w.quantileMillis(0.5), 3));
-        s.put("p99Ms", round(w.quantileMillis(0.99), 3));
+        boolean timed = w.latencyCount() > 0; // none in a node's first seconds with the canary (CanaryMeter)
+        s.put("p50Ms", timed ? round(w.quantileMillis(0.5), 3) : null);
+        s.put("p99Ms", timed ? round(w.quantileMillis(0.99), 3) : null);
         s.put("totalRequests", w.totalRequests());
         s.put("totalErrors", w.totalErrors());
         return s;
