@@ -71,7 +71,11 @@ class LeaseBucketTest {
     void should_lease_a_sixteenth_of_what_is_left_between_1_and_64() {
         LeaseBucket b = new LeaseBucket(new Window(0, 1_000), cluster, "k", e -> { }, cluster.clock, null);
         assertEquals(62, b.leaseSize(1_000, Long.MAX_VALUE, 100, 0), "1000 / 16, nothing asked yet");
-        assertEquals(64, b.leaseSize(100_000, Long.MAX_VALUE, 100, 0), "never above 64");
+        assertEquals(64, b.leaseSize(100_000, Long.MAX_VALUE, 100, 0), "never above 64 at a low rate");
+        assertEquals(6_000, b.leaseSize(1_000_000_000, Long.MAX_VALUE, 500, 60_000),
+            "a busy node (60,000 in 500 ms) covers 50 ms of its traffic");
+        assertEquals(625, b.leaseSize(10_000, Long.MAX_VALUE, 500, 60_000), "never past left / 16");
+        assertEquals(62, b.leaseSize(1_000, Long.MAX_VALUE, 500, 400), "a limit of 1,000: the same slices as before");
         assertEquals(1, b.leaseSize(10, Long.MAX_VALUE, 100, 0), "never below 1");
         assertEquals(6, b.leaseSize(1_000, 100, 100, 0), "what the cluster had left, not the limit");
         assertEquals(1, b.leaseSize(1_000, 0, 100, 0));
