@@ -78,8 +78,9 @@ final class CanaryWatch implements TableListener {
     private ScheduledFuture<?> task; // timer thread and swapped(): guarded by this
     private volatile Map<String, Object> lastLocal;
     private long nextAttemptNanos;
-    /** Timer thread: checks in a row whose verdict was a p99 breach. */
+    /** Timer thread: checks in a row whose verdict was a p99 breach, of the canary {@link #watched}. */
     private int latencyBreaches;
+    private Canary watched;
     private long attemptedFor;
 
     CanaryWatch(GatewayEngine engine, Supplier<SharedStates> states, Supplier<List<ClusterNode>> nodes, String nodeName,
@@ -121,6 +122,10 @@ final class CanaryWatch implements TableListener {
             RouteTable table = engine.current();
             if (table.canary() == null) {
                 return;
+            }
+            if (!table.canary().canary().equals(watched)) { // another canary: its own count of p99 breaches
+                watched = table.canary().canary();
+                latencyBreaches = 0;
             }
             Merged m = merge(table, true);
             CanaryJudge.Verdict v = CanaryJudge.judge(table.canary().canary().policy(), m.stable, m.canary);

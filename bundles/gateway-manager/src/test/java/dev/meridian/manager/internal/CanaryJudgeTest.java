@@ -69,12 +69,12 @@ class CanaryJudgeTest {
 
     @Test
     void should_breach_on_p99_only_with_enough_requests_and_above_the_floor() {
-        CanaryJudge.Verdict slow = CanaryJudge.judge(policy(), window(1000, 0, 10), window(200, 0, 30));
+        CanaryJudge.Verdict slow = CanaryJudge.judge(policy(), window(10_000, 0, 10), window(1000, 0, 30));
         assertEquals(CanaryJudge.Kind.BREACHED, slow.kind());
         assertTrue(slow.latency(), "a p99 breach: the watch waits for it to persist");
-        assertEquals(CanaryJudge.Kind.PASSING, CanaryJudge.judge(policy(), window(1000, 0, 10), window(199, 0, 30)).kind(),
-            "fewer than 200 canary latencies: no p99 verdict");
-        assertEquals(CanaryJudge.Kind.PASSING, CanaryJudge.judge(policy(), window(1000, 0, 1), window(200, 0, 2)).kind(),
+        assertEquals(CanaryJudge.Kind.PASSING, CanaryJudge.judge(policy(), window(10_000, 0, 10), window(999, 0, 30)).kind(),
+            "fewer than 1,000 canary latencies: no p99 verdict");
+        assertEquals(CanaryJudge.Kind.PASSING, CanaryJudge.judge(policy(), window(10_000, 0, 1), window(1000, 0, 2)).kind(),
             "twice the stable p99 but only 1 ms more");
     }
 }
