@@ -164,8 +164,6 @@ public final class CanaryMeter {
      */
     public record Window(long requests, long errors, long[] latency, long totalRequests, long totalErrors) {
 
-        public static final Window EMPTY = new Window(0, 0, new long[LATENCY_BUCKETS], 0, 0);
-
         public Window {
             if (latency.length != LATENCY_BUCKETS) {
                 throw new IllegalArgumentException("expected " + LATENCY_BUCKETS + " latency buckets: " + latency.length);
@@ -188,10 +186,7 @@ public final class CanaryMeter {
 
         /** The {@code q} quantile (0..1) of the window's latencies in milliseconds; 0 without answers. */
         public double quantileMillis(double q) {
-            long n = 0;
-            for (long c : latency) {
-                n += c;
-            }
+            long n = latencyCount();
             if (n == 0) {
                 return 0;
             }

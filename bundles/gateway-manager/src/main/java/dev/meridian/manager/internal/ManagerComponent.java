@@ -251,7 +251,7 @@ public final class ManagerComponent implements GatewayAdmin {
         Change c = protocol.commitCanaryEnd(base -> {
             canary[0] = runningCanary(base);
             stable[0] = base.canary().stableRevision();
-            return new GatewayState(base.revision(), base.canary().stableApis(), base.consumers());
+            return backToStable(base);
         }, actor.withSource(actor.source() + " canary abort"), ifMatch);
         String reason = "revision " + stable[0] + "'s APIs serve every request again";
         audit(actor, "canary abort " + canary[0], c.revision(), "aborted: " + reason);
@@ -267,11 +267,16 @@ public final class ManagerComponent implements GatewayAdmin {
         Change c = protocol.commitCanaryEnd(base -> {
             runningCanary(base);
             stable[0] = base.canary().stableRevision();
-            return new GatewayState(base.revision(), base.canary().stableApis(), base.consumers());
+            return backToStable(base);
         }, watch, OptionalLong.of(canaryRevision));
         String summary = "rolled back by itself to revision " + stable[0] + "'s APIs: " + reason;
         audit(watch, "canary rollback " + canaryRevision, c.revision(), summary);
         canaryWatch.ended("rolled-back", canaryRevision, c.revision(), "meridian", reason);
+    }
+
+    /** What an abort or a rollback of the canary {@code base} runs commits: its stable APIs, the consumers as they are. */
+    private static GatewayState backToStable(GatewayState base) {
+        return new GatewayState(base.revision(), base.canary().stableApis(), base.consumers());
     }
 
     /** The revision of the canary {@code base} runs; refuses with 409 when it runs none. */
