@@ -409,11 +409,11 @@ class IntrospectionE2EIT {
         List<Double> headersUs = new ArrayList<>();
         List<Double> hitUs = new ArrayList<>();
         for (int round = 0; round < 3; round++) { // alternated, so neither side has the warmer JIT alone
-            plainRps.add(rate(n, "/plain/p", null, threads, Duration.ofSeconds(3)));
-            hitRps.add(rate(n, "/orders/p", hot, threads, Duration.ofSeconds(3)));
-            plainUs.add(1e6 / rate(n, "/plain/p", null, 1, Duration.ofSeconds(2)));
-            headersUs.add(1e6 / rate(n, "/headers/p", null, 1, Duration.ofSeconds(2)));
-            hitUs.add(1e6 / rate(n, "/orders/p", hot, 1, Duration.ofSeconds(2)));
+            plainRps.add(rate(n, "/plain/p", null, threads, Duration.ofSeconds(2)));
+            hitRps.add(rate(n, "/orders/p", hot, threads, Duration.ofSeconds(2)));
+            plainUs.add(1e6 / rate(n, "/plain/p", null, 1, Duration.ofSeconds(1)));
+            headersUs.add(1e6 / rate(n, "/headers/p", null, 1, Duration.ofSeconds(1)));
+            hitUs.add(1e6 / rate(n, "/orders/p", hot, 1, Duration.ofSeconds(1)));
         }
         System.out.printf("introspection e2e hit cost (one node, keep-alive clients, same run, 3 alternated rounds, medians): "
             + "%d threads: pass-through %.0f req/s, introspection hit %.0f req/s -> ratio %.2f; "

@@ -117,8 +117,8 @@ final class MeridianNode implements AutoCloseable {
     }
 
     /**
-     * Starts {@code bin/karaf server} with its ports, name, a 512 MiB heap, no drain delay and a
-     * Hazelcast cluster of its own, unless its environment says otherwise; the same environment
+     * Starts {@code bin/karaf server} with its ports, name, a 512 MiB heap, no drain delay, no proxy
+     * warm-up and a Hazelcast cluster of its own, unless its environment says otherwise; the same environment
      * every time it is started.
      */
     MeridianNode start() throws IOException {
@@ -137,6 +137,9 @@ final class MeridianNode implements AutoCloseable {
         e.put("MERIDIAN_NODE_NAME", name);
         e.put("MERIDIAN_HEAP", "512m");
         e.put("MERIDIAN_DRAIN_DELAY", "0s");
+        // the proxy warm-up (5 s of a booting node's CPU on two cores, while its peers boot too) is
+        // for production's first requests; WarmPoolsE2EIT turns it on to test it
+        e.put("MERIDIAN_PROXY_WARMUP", "off");
         int clusterPort = httpPort - 21000;
         e.put("MERIDIAN_CLUSTER_NAME", "test-" + name);
         e.put("MERIDIAN_CLUSTER_PORT", Integer.toString(clusterPort));
@@ -309,6 +312,29 @@ final class MeridianNode implements AutoCloseable {
     ProcessHandle jvm() {
         return process().descendants().filter(p -> p.info().command().orElse("").endsWith("java")).findFirst()
             .orElseThrow(() -> new IllegalStateException("node " + name + " has no JVM"));
+    }
+
+    /**
+     * The node JVM's threads ({@code jcmd <pid> Thread.print}), written to {@code thread-dump-<ms>.txt}
+     * in the node's directory: for a test that sees the node stop answering (its failure names the file).
+     * Returns the file, or null when no dump could be taken.
+     */
+    Path threadDump() {
+        try {
+            Path file = home.resolve("thread-dump-" + System.currentTimeMillis() + ".txt");
+            Process jcmd = new ProcessBuilder("jcmd", Long.toString(jvm().pid()), "Thread.print", "-l")
+                .redirectErrorStream(true).redirectOutput(file.toFile()).start();
+            if (!jcmd.waitFor(20, TimeUnit.SECONDS)) {
+                jcmd.destroyForcibly();
+                return null;
+            }
+            return file;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
     }
 
     /** SIGSTOP: the JVM stops answering anything (heartbeats included) until {@link #thaw()}. */

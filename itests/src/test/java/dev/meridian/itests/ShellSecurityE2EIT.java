@@ -150,7 +150,12 @@ class ShellSecurityE2EIT {
         ClientSession session = client.connect(user, new InetSocketAddress("127.0.0.1", node().sshPort), null,
             new InetSocketAddress(InetAddress.getByName(from), 0)).verify(15, TimeUnit.SECONDS).getSession();
         session.addPasswordIdentity(secret);
-        session.auth().verify(15, TimeUnit.SECONDS);
+        try {
+            session.auth().verify(15, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            // CI saw the node's ssh server stop answering logins (twice in ~10 full runs): keep its threads
+            throw new IOException(e.getMessage() + "; the node's threads: " + node().threadDump(), e);
+        }
         return session;
     }
 

@@ -91,6 +91,9 @@ final class LeaseBucket extends Bucket {
     record Prefetched(CompletionStage<Taken> stage, long want, long cap) {
     }
 
+    /** {@link #next} once the next window's bucket took the lease over: no later prefetch. */
+    private static final Prefetched HANDED_OVER = new Prefetched(CompletableFuture.completedStage(null), 0, 0);
+
     private record Waiter(CompletableFuture<Outcome> answer, long cap, Again again) {
         /** Counted anew in the window current now; completes when that count is known. */
         void countAgain() {
@@ -144,9 +147,21 @@ final class LeaseBucket extends Bucket {
         }
     }
 
-    /** The lease taken for the window after this one, or null when none was. */
-    Prefetched next() {
-        return next.get();
+    /**
+     * Hands the lease taken for the window after this one to that window's bucket, once: null when
+     * none was taken. After it, this bucket takes no more (a request that read this bucket just
+     * before the window turned would otherwise lease a slice no bucket inherits: CI lost 62 of
+     * 1,000 in four windows that way).
+     */
+    Prefetched handOver() {
+        Prefetched p = next.getAndSet(HANDED_OVER);
+        return p == HANDED_OVER ? null : p;
+    }
+
+    /** True while a lease for the next window is taken and not handed over (the sweep keeps such a bucket). */
+    boolean holdsNext() {
+        Prefetched p = next.get();
+        return p != null && p != HANDED_OVER;
     }
 
     /**
