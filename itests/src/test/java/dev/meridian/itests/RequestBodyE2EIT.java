@@ -50,12 +50,12 @@ import com.sun.net.httpserver.HttpExchange;
  * 10 MiB is refused while it is being sent; clients that vanish leave no file open; concurrent
  * uploads stay within {@code MERIDIAN_BODY_MEMORY}; a full spool disk answers 503. The spool
  * directory is a small tmpfs mounted for this class (as root; the disk-full test is skipped
- * otherwise). Ports 37000-37002, Hazelcast 6011.
+ * otherwise). Ports 28600-28602, Hazelcast 6011.
  */
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class RequestBodyE2EIT {
 
-    private static final int HTTP = 37000;
+    private static final int HTTP = 28600;
     private static final long GRACE_MS = 2_000;
     private static final int BUFFER = 64 * 1024;
     private static final long MEMORY = 1024 * 1024;

@@ -56,7 +56,7 @@ class SafeDefaultsE2EIT {
 
     @RegisterExtension
     static final MeridianCluster<CountingUpstream> CLUSTER = MeridianCluster
-        .of(NodeSpec.of("sd1", 35000, 5981), NodeSpec.of("sd2", 35010, 5982)
+        .of(NodeSpec.of("sd1", 30000, 5981), NodeSpec.of("sd2", 30010, 5982)
             .withEnv("MERIDIAN_CLUSTER_SECRET", "wrong").withEnv("MERIDIAN_CLUSTER_SECRET_FILE", SECRET_FILE.toString()))
         .cluster(CLUSTER_NAME)
         .env("MERIDIAN_CLUSTER_SECRET", SECRET)
@@ -144,7 +144,7 @@ class SafeDefaultsE2EIT {
         int i = 0;
         for (String secret : new String[] {"not-the-cluster-secret", ""}) {
             i++;
-            MeridianNode stranger = CLUSTER.newNode(NodeSpec.of("sd-stranger-" + i, 35010 + 10 * (i + 1), 5982 + i)
+            MeridianNode stranger = CLUSTER.newNode(NodeSpec.of("sd-stranger-" + i, 30010 + 10 * (i + 1), 5982 + i)
                 .withEnv("MERIDIAN_CLUSTER_SECRET", secret));
             stranger.start();
             Awaitility.await("the node with " + (secret.isEmpty() ? "no secret" : "another secret") + " stopped by itself")

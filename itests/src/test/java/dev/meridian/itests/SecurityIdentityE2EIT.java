@@ -58,7 +58,7 @@ class SecurityIdentityE2EIT {
 
     @RegisterExtension
     static final MeridianCluster<CountingUpstream> CLUSTER = MeridianCluster
-        .of(NodeSpec.of("si1", 33000, 5961), NodeSpec.of("si2", 33010, 5962))
+        .of(NodeSpec.of("si1", 30500, 5961), NodeSpec.of("si2", 30510, 5962))
         .cluster("security-it")
         .env("MERIDIAN_REVISIONS_KEEP", Integer.toString(KEEP))
         .upstream(CountingUpstream::new)
@@ -455,7 +455,7 @@ class SecurityIdentityE2EIT {
     @Test
     @Order(11)
     void should_give_a_node_joining_later_the_tokens_and_the_audit() throws Exception {
-        MeridianNode late = CLUSTER.startNode(NodeSpec.of("si3", 33020, 5963));
+        MeridianNode late = CLUSTER.startNode(NodeSpec.of("si3", 30520, 5963));
         Awaitility.await("tokens on the late node").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250))
             .until(() -> call(late, "GET", "/api/v1/apis", bearer(operator), null, null).statusCode() == 200);
         HttpResponse<String> tokens = call(late, "GET", "/api/v1/tokens", admin(late), null, null);

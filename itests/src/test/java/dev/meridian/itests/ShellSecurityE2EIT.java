@@ -62,7 +62,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * per attempt even from a client that also offers keyboard-interactive; refused public-key logins
  * are logged and not counted; web console logins are slowed per source address by the same
  * throttle as the admin API and ssh, and the console is for admin only; ssh port forwarding is
- * refused. Ports 36000-36002 (36010 must stay unbound), cluster 6001; the loopback addresses
+ * refused. Ports 31500-31502 (31510 must stay unbound), cluster 6001; the loopback addresses
  * 127.0.0.2-127.0.0.4 are the sources that get slowed.
  */
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
@@ -71,7 +71,7 @@ class ShellSecurityE2EIT {
 
     @RegisterExtension
     static final MeridianCluster<CountingUpstream> CLUSTER = MeridianCluster
-        .of(NodeSpec.of("sh1", 36000, 6001))
+        .of(NodeSpec.of("sh1", 31500, 6001))
         .upstream(CountingUpstream::new)
         .api("shell-api", up -> String.join("\n", "id: shell-api", "basePath: /shell-api", "upstream: { url: '" + up.url("/") + "' }", ""))
         .build();
@@ -387,17 +387,17 @@ class ShellSecurityE2EIT {
                 assertFalse(opened, who[0] + " must not open a tunnel from the node to its admin port");
                 boolean listening;
                 try {
-                    session.startRemotePortForwarding(new SshdSocketAddress("127.0.0.1", 36010), new SshdSocketAddress("127.0.0.1", adminPort));
+                    session.startRemotePortForwarding(new SshdSocketAddress("127.0.0.1", 31510), new SshdSocketAddress("127.0.0.1", adminPort));
                     listening = true;
                 } catch (IOException e) {
                     listening = false;
-                    System.out.printf("%s: tcpip-forward of 127.0.0.1:36010 refused: %s%n", who[0], e.getMessage());
+                    System.out.printf("%s: tcpip-forward of 127.0.0.1:31510 refused: %s%n", who[0], e.getMessage());
                 }
                 assertFalse(listening, who[0] + " must not make the node listen on a port");
             }
         }
         try (Socket s = new Socket()) {
-            assertThrows(IOException.class, () -> s.connect(new InetSocketAddress("127.0.0.1", 36010), 2000), "nothing listens on 36010");
+            assertThrows(IOException.class, () -> s.connect(new InetSocketAddress("127.0.0.1", 31510), 2000), "nothing listens on 31510");
         }
     }
 

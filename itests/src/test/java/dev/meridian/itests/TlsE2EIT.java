@@ -48,14 +48,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class TlsE2EIT {
 
-    private static final int HTTPS_PORT = 34003;
+    private static final int HTTPS_PORT = 32103;
     private static final Path PKI_DIR = Paths.get("target", "e2e-pki", "TlsE2EIT").toAbsolutePath();
     private static final TestPki PKI = TestPki.create(PKI_DIR);
     private static final Path TRAFFIC_DIR = trafficDir();
 
     @RegisterExtension
     static final MeridianCluster<HttpUpstream> NODE = MeridianCluster
-        .of(NodeSpec.of("tls-1", 34000, 34001, 34002))
+        .of(NodeSpec.of("tls-1", 32100, 32101, 32102))
         .env("MERIDIAN_ADMIN_TLS_CERT", PKI.cert("admin").toString())
         .env("MERIDIAN_ADMIN_TLS_KEY", PKI.key("admin").toString())
         .env("MERIDIAN_HTTPS_PORT", Integer.toString(HTTPS_PORT))

@@ -77,8 +77,8 @@ class UpstreamSecretsE2EIT {
 
     @RegisterExtension
     static final MeridianCluster<HttpUpstream> CLUSTER = MeridianCluster
-        .of(NodeSpec.of("us1", 38000, 6021).withEnv("MERIDIAN_SECRETS_DIR", SECRETS.resolve("us1").toString()),
-            NodeSpec.of("us2", 38010, 6022).withEnv("MERIDIAN_SECRETS_DIR", SECRETS.resolve("us2").toString()))
+        .of(NodeSpec.of("us1", 28500, 6021).withEnv("MERIDIAN_SECRETS_DIR", SECRETS.resolve("us1").toString()),
+            NodeSpec.of("us2", 28510, 6022).withEnv("MERIDIAN_SECRETS_DIR", SECRETS.resolve("us2").toString()))
         .cluster("upstream-secrets-it")
         .upstream(HttpUpstream.with(2, 64).on("/", ex -> {
             byte[] body = "plain".getBytes(StandardCharsets.UTF_8);
