@@ -46,6 +46,8 @@ function markersPlugin(markersRef, countRef) {
           ctx.setLineDash([]);
           const label = markerLabel(m);
           ctx.font = (11 * dpr) + 'px system-ui, sans-serif';
+          ctx.textAlign = 'left';
+          ctx.textBaseline = 'alphabetic';
           const w = ctx.measureText(label).width + 8 * dpr;
           const lx = x + w + 2 * dpr > left + width ? x - w - 2 * dpr : x + 2 * dpr;
           const row = Math.abs(lx - lastLabelX) < w ? 1 : 0; // stagger labels that would overlap

@@ -170,7 +170,7 @@ export function ApplyResult({ result }) {
   return html`<div class=${'banner ' + (result.status === 202 ? 'banner-warn' : 'banner-ok')} data-testid="apply-result" role="status">
     <div class="banner-body">
       ${result.changed === false ? html`<strong>No change.</strong> The definition equals what runs: revision ${result.revision} stays current.`
-    : html`<strong>Applied as revision ${result.revision}.</strong> ${nodes.length ? html`Served by ${serving} of ${nodes.length} node${nodes.length === 1 ? '' : 's'}${serving ? ' within ' + fmt.ms(slowest) : ''}.` : null}`}
+    : html`<strong>Applied as revision ${result.revision}.</strong> ${nodes.length ? html`Served by ${serving} of ${nodes.length} node${nodes.length === 1 ? '' : 's'}${serving ? ' within ' + Math.round(slowest) + ' ms' : ''}.` : null}`}
       ${nodes.filter((n) => n.error).map((n) => html`<div class="muted">${n.name}: ${n.error}</div>`)}
     </div>
   </div>`;

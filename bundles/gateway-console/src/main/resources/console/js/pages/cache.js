@@ -121,21 +121,21 @@ export function CachePage({ role }) {
       <${Stat} label="Misses" value=${total ? fmt.int(total.misses) : '—'} />
       <${Stat} label="Bypass" value=${total ? fmt.int(total.bypass) : '—'} />
     </div>
-    <${Card}>
-      <${ChartCard} title="Hit ratio over time" hint="per API, per second · deploys marked" empty=${empty}>
-        <${TimeChart} testid="cache-chart" data=${ratios} series=${view.series.map((e, i) => ({ label: e.key, color: colors[i] }))}
-          markers=${view.markers} yMax=${1} height=${200} />
-      <//>
-    <//>
     <div class="two-col">
-      <${Card} title="Statistics" actions=${html`<div class="segmented">
-          ${['api', 'node', 'region'].map((b) => html`<button type="button" data-testid=${'cache-by-' + b} class=${by === b ? 'on' : ''} onClick=${() => setBy(b)}>By ${b}</button>`)}
-        </div>`}>
-        <${Stats} by=${by} />
+      <${Card}>
+        <${ChartCard} title="Hit ratio over time" hint="per API, per second · deploys marked" empty=${empty}>
+          <${TimeChart} testid="cache-chart" data=${ratios} series=${view.series.map((e, i) => ({ label: e.key, color: colors[i] }))}
+            markers=${view.markers} yMax=${1} height=${200} />
+        <//>
       <//>
       <${Card} title="Invalidate" className="narrow">
         <${Invalidate} canWrite=${role.canWrite} apis=${cachedApis} />
       <//>
     </div>
+    <${Card} title="Statistics" actions=${html`<div class="segmented">
+        ${['api', 'node', 'region'].map((b) => html`<button type="button" data-testid=${'cache-by-' + b} class=${by === b ? 'on' : ''} onClick=${() => setBy(b)}>By ${b}</button>`)}
+      </div>`}>
+      <${Stats} by=${by} />
+    <//>
   </div>`;
 }

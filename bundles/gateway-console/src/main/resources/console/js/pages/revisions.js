@@ -100,6 +100,7 @@ export function RevisionsPage({ role }) {
     ${done ? html`<${Notice} testid="rollback-result">${done.changed === false
     ? html`<strong>No change.</strong> Revision ${done.to} equals what runs (revision ${done.revision}).`
     : html`<strong>Rolled back to revision ${done.to}</strong> as revision ${done.revision}.`}<//>` : null}
+    ${list.length ? html`<${Compare} list=${list} from=${from} to=${to} setFrom=${setFrom} setTo=${setTo} />` : null}
     <${Card} title="History" actions=${html`<span class="muted">newest first · last 50</span>`}>
       ${loading && !data ? html`<${Empty}>Loading…<//>` : list.length === 0 ? html`<${Empty}>No revisions yet.<//>` : html`
       <table class="table">
@@ -112,14 +113,13 @@ export function RevisionsPage({ role }) {
             <td><span class="muted">${r.source}</span></td>
             <td><${Summary} s=${r.summary} /></td>
             <td class="actions">
-              <button class="link-button" onClick=${() => { setFrom(r.revision); setTo(newest); }}>diff to current</button>
+              <button class="link-button" onClick=${() => { setFrom(r.revision); setTo(newest); window.scrollTo(0, 0); }}>diff to current</button>
               ${role.canWrite && r.revision !== newest ? html`<button class="button button-small" data-testid=${'rollback-' + r.revision} onClick=${() => setAsking(r.revision)}>Roll back to this</button>` : null}
             </td>
           </tr>`)}
         </tbody>
       </table>`}
     <//>
-    ${list.length ? html`<${Compare} list=${list} from=${from} to=${to} setFrom=${setFrom} setTo=${setTo} />` : null}
     ${asking !== null ? html`<${Confirm} title=${'Roll back to revision ' + asking + '?'} confirmLabel="Roll back" danger busy=${busy}
         onConfirm=${rollback} onCancel=${() => setAsking(null)}>
         <p>This applies the state of revision <b>${asking}</b> as a new revision (${newest + 1}) on every node. Nothing in the history is lost; you can roll forward the same way.</p>

@@ -58,7 +58,7 @@ export function TrafficPage() {
   const errors = useMemo(() => {
     const [xs, ...e4] = align(view, (p) => (p.errors4xx || 0) / perSecond, 0);
     const e5 = align(view, (p) => (p.errors5xx || 0) / perSecond, 0).slice(1);
-    const sum = (arrs) => xs.map((_, i) => arrs.reduce((s, a) => s + (a[i] || 0), 0));
+    const sum = (arrs) => xs.map((_, i) => (arrs.length ? arrs.reduce((s, a) => s + (a[i] || 0), 0) : null));
     return [xs, sum(e4), sum(e5)];
   }, [view.to, view.series, perSecond]);
   const latency = useMemo(() => {
