@@ -117,8 +117,8 @@ final class MeridianNode implements AutoCloseable {
     }
 
     /**
-     * Starts {@code bin/karaf server} with its ports, name, a 512 MiB heap, no drain delay, no proxy
-     * warm-up and a Hazelcast cluster of its own, unless its environment says otherwise; the same environment
+     * Starts {@code bin/karaf server} with its ports, name, a 512 MiB heap, no drain delay and a
+     * Hazelcast cluster of its own, unless its environment says otherwise; the same environment
      * every time it is started.
      */
     MeridianNode start() throws IOException {
@@ -137,9 +137,6 @@ final class MeridianNode implements AutoCloseable {
         e.put("MERIDIAN_NODE_NAME", name);
         e.put("MERIDIAN_HEAP", "512m");
         e.put("MERIDIAN_DRAIN_DELAY", "0s");
-        // the proxy warm-up (5 s of a booting node's CPU on two cores, while its peers boot too) is
-        // for production's first requests; WarmPoolsE2EIT turns it on to test it
-        e.put("MERIDIAN_PROXY_WARMUP", "off");
         int clusterPort = httpPort - 21000;
         e.put("MERIDIAN_CLUSTER_NAME", "test-" + name);
         e.put("MERIDIAN_CLUSTER_PORT", Integer.toString(clusterPort));

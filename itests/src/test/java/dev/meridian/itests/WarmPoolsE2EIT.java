@@ -55,7 +55,6 @@ class WarmPoolsE2EIT {
         .of(NodeSpec.of("wp1", 17000, 6081), NodeSpec.of("wp2", 17010, 6082))
         .cluster("warm-pools-it")
         .password("warm-pools-it-admin")
-        .env("MERIDIAN_PROXY_WARMUP", "on") // the default in production, off in the other test classes
         .upstream(ConnectionCountingUpstream::new)
         .api("pools", up -> String.join("\n", "id: pools", "basePath: /pools", "upstream:", "  url: " + up.url(""),
             "  timeout: 5s", "  pool: { maxConnections: 64, warm: 0 }", ""))

@@ -3,7 +3,7 @@
  * stays inside this bundle (CONTRACT §1, STYLE: one owner per third-party stack).
  */
 @Export
-@Version("1.4.0")
+@Version("1.5.0")
 package dev.meridian.cluster;
 
 import org.osgi.annotation.bundle.Export;

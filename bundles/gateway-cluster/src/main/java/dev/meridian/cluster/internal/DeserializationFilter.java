@@ -7,9 +7,10 @@ import com.hazelcast.config.SerializationConfig;
 /**
  * Java deserialization in the cluster admits Meridian's own message classes and the JDK types
  * they carry, nothing else (CONTRACT §9): a process that reaches the cluster port cannot send a
- * gadget chain. Meridian's entry processors, predicates and the broadcast are the only Java
- * serialized objects it sends (their fields: strings, boxed numbers, arrays of primitives,
- * {@code HashMap}/{@code HashSet}); Hazelcast's own operations use its identified format.
+ * gadget chain. Meridian's entry processors, predicates, the broadcast and the cluster queries'
+ * task ({@link QueryTask}) are the only Java serialized objects it sends (their fields: strings,
+ * boxed numbers, arrays of primitives, {@code HashMap}/{@code HashSet}); Hazelcast's own
+ * operations use its identified format.
  * Applies to deserialization in this process, whoever sent the bytes.
  */
 final class DeserializationFilter {

@@ -72,6 +72,9 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
     private HazelcastCacheStore cache;
     private org.osgi.framework.ServiceRegistration<dev.meridian.core.SharedStates> sharedStatesRegistration;
     private HazelcastSharedStates sharedStates;
+    private org.osgi.framework.ServiceRegistration<dev.meridian.cluster.NodeQueries> queriesRegistration;
+    private HazelcastNodeQueries queries;
+    private AutoCloseable queryHandlerTracker;
     private ClusterSeal seal = ClusterSeal.none();
     private String clusterName;
     /** The manager's books (tokens, audit), one registration each. */
@@ -125,6 +128,11 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         // and the state policies share (PolicyContext.state): it outlives their revisions and bundles
         sharedStates = new HazelcastSharedStates(hazelcast, seal);
         sharedStatesRegistration = context.registerService(dev.meridian.core.SharedStates.class, sharedStates, null);
+        // questions to every node (the console's per-node series), answered by this node's NodeQueryHandlers
+        QueryHandlers queryHandlers = new QueryHandlers();
+        queryHandlerTracker = queryHandlers.track(context);
+        queries = new HazelcastNodeQueries(hazelcast, seal, localName, queryHandlers, !client);
+        queriesRegistration = context.registerService(dev.meridian.cluster.NodeQueries.class, queries, null);
         for (String book : BOOKS) {
             HazelcastRecords records = new HazelcastRecords(hazelcast, book, seal);
             records.start();
@@ -184,6 +192,7 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         HazelcastCacheStore.configure(c);
         HazelcastRecords.configure(c, s.members().size() / 2 + 1, BOOKS);
         HazelcastSharedStates.configure(c, seal);
+        HazelcastNodeQueries.configure(c);
         JoinConfig j = n.getJoin();
         j.getMulticastConfig().setEnabled(false);
         j.getAutoDetectionConfig().setEnabled(false);
@@ -317,6 +326,15 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         if (sharedStatesRegistration != null) {
             sharedStatesRegistration.unregister();
             sharedStates.close();
+        }
+        if (queriesRegistration != null) {
+            queriesRegistration.unregister();
+            queries.close();
+            try {
+                queryHandlerTracker.close();
+            } catch (Exception e) {
+                LOG.warn("could not stop tracking the query handlers", e);
+            }
         }
         try {
             nodes.remove(localName); // a graceful leave disappears from the listing

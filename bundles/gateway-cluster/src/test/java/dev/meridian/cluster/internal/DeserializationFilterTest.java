@@ -24,7 +24,7 @@ import com.hazelcast.nio.serialization.HazelcastSerializationException;
 /**
  * A member configured as Meridian configures one ({@link HazelcastMembership#config}) refuses
  * to deserialize a class that is not Meridian's, whoever stored it, and still reads Meridian's
- * own messages and the JDK values they carry.
+ * own messages (the cache's, the queries' task) and the JDK values they carry.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class DeserializationFilterTest {
@@ -56,6 +56,10 @@ class DeserializationFilterTest {
         HashMap<Integer, long[]> hashes = new HashMap<>(Map.of(3, new long[] {1, 2}));
         m.put("meridian", new HazelcastCacheStore.UrlBump(hashes, new java.util.HashSet<>(List.of(3)), 5, 6));
         assertEquals(HazelcastCacheStore.UrlBump.class, m.get("meridian").getClass());
+        m.put("query", QueryTask.sealed(ClusterSeal.of("x"), "metrics.series", "id", 5, new byte[] {1, 2}));
+        QueryTask query = (QueryTask) m.get("query");
+        assertEquals("metrics.series", query.topic);
+        assertEquals(2 + ClusterSeal.TAG_BYTES, query.sealedQuestion.length);
         m.put("jdk", new HashMap<>(Map.of("k", List.of(1L, "v"))));
         assertEquals(Map.of("k", List.of(1L, "v")), m.get("jdk"));
     }
