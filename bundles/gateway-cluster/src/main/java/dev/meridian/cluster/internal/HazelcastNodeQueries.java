@@ -340,7 +340,13 @@ final class HazelcastNodeQueries implements NodeQueries, AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        hazelcast.getUserContext().remove(QueryResponder.CONTEXT, responder);
+        if (member) {
+            try {
+                hazelcast.getUserContext().remove(QueryResponder.CONTEXT, responder);
+            } catch (HazelcastInstanceNotActiveException stopped) {
+                LOG.debug("the member stopped before its queries: nothing answers there any more");
+            }
+        }
         List<Gathering> open = new ArrayList<>(pending);
         open.forEach(Gathering::closed);
         io.shutdown();

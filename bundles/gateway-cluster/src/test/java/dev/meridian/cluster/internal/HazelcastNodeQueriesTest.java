@@ -100,8 +100,8 @@ class HazelcastNodeQueriesTest {
 
     @AfterAll
     static void stop() {
-        nodes.forEach(n -> n.member().shutdown());
         nodes.forEach(n -> n.queries().close());
+        nodes.forEach(n -> n.member().shutdown());
     }
 
     private static String unique(String prefix) {
