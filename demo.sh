@@ -45,6 +45,7 @@ echo
 cat <<TXT
 
 Meridian is serving.
+  console      http://127.0.0.1:$ADMIN/console/   (admin / $MERIDIAN_ADMIN_PASSWORD)
   traffic      curl -i http://127.0.0.1:$HTTP/orders/42
   with a JWT   curl -i http://127.0.0.1:$HTTP/secure/orders/42                (401: no token)
                curl -i -H "Authorization: Bearer $TOKEN" http://127.0.0.1:$HTTP/secure/orders/42

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -397,5 +398,95 @@ class SplitE2EIT {
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\d+)").matcher(metrics);
         assertTrue(m.find(), series + " in " + metrics);
         return Long.parseLong(m.group(1));
+    }
+
+    /**
+     * The console's data (issue 14): each node counts its own answers per API and shape; any node's
+     * {@code GET /api/v1/metrics/series} merges every node's part exactly, with the apply as a
+     * marker; {@code /metrics/stream} pushes the merged second.
+     */
+    @Test
+    @Order(60)
+    void should_merge_every_nodes_series_exactly_and_stream_the_merged_second() throws Exception {
+        long from = System.currentTimeMillis() / 1_000 - 1;
+        HttpResponse<String> applied = CLUSTER.apply("counted", String.join("\n", "id: counted", "basePath: /counted",
+            "upstream: { url: '" + CLUSTER.upstream().url("/") + "' }", ""));
+        long revision = Long.parseLong(field(applied.body(), "revision"));
+        int[] sent = {50, 70, 90};
+        for (int n = 0; n < 3; n++) {
+            try (KeepAliveClient c = new KeepAliveClient(CLUSTER.node(n).httpPort)) {
+                for (int i = 0; i < sent[n]; i++) {
+                    assertEquals(200, c.get("/counted/x" + i).status());
+                }
+            }
+        }
+        long to = System.currentTimeMillis() / 1_000 + 1;
+        for (String res : List.of("1s", "1m")) {
+            MeridianNode asked = CLUSTER.node(1);
+            HttpResponse<String> r = asked.get(asked.adminUrl("/api/v1/metrics/series?api=counted&res=" + res + "&from=" + (from - 60)
+                + "&to=" + (to + 60)), true);
+            assertEquals(200, r.statusCode(), r.body());
+            String body = r.body();
+            System.out.printf("SplitE2EIT: series %s of counted from %s: %s%n", res, asked.name,
+                body.length() > 600 ? body.substring(0, 600) + "..." : body);
+            Matcher total = Pattern.compile("\"total\":\\{\"requests\":(\\d+)").matcher(body);
+            assertTrue(total.find(), body);
+            assertEquals(50 + 70 + 90, Long.parseLong(total.group(1)), "every node's answers, merged exactly (" + res + ")");
+            assertTrue(body.contains("\"nodes\":[\"sp1\",\"sp2\",\"sp3\"]"), "all three nodes answered: " + body);
+            assertTrue(body.contains("\"failed\":{}"), body);
+            assertTrue(Pattern.compile("\"kind\":\"apply\",\"revision\":" + revision + ",\"user\":\"admin\"").matcher(body).find(),
+                "the apply of revision " + revision + " is a marker: " + body);
+        }
+        HttpResponse<String> bad = CLUSTER.node(0).get(CLUSTER.node(0).adminUrl("/api/v1/metrics/series?res=7s&from=x"), true);
+        assertEquals(400, bad.statusCode(), bad.body());
+        assertTrue(bad.body().contains("\"path\":\"res\"") && bad.body().contains("\"path\":\"from\""), bad.body());
+
+        // the stream: an event of a second holding the API's merged counts, while a client keeps asking
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread load = new Thread(() -> {
+            try (KeepAliveClient c = new KeepAliveClient(CLUSTER.node(2).httpPort)) {
+                while (!stop.get()) {
+                    c.get("/counted/live");
+                    Thread.sleep(20);
+                }
+            } catch (Exception e) {
+                // the assertion below says what was missed
+            }
+        });
+        load.start();
+        java.net.HttpURLConnection stream = (java.net.HttpURLConnection) java.net.URI.create(
+            CLUSTER.node(0).adminUrl("/api/v1/metrics/stream")).toURL().openConnection();
+        stream.setRequestProperty("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+            "admin:split-secret".getBytes(StandardCharsets.UTF_8)));
+        stream.setReadTimeout(10_000);
+        try (java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(stream.getInputStream(),
+            StandardCharsets.UTF_8))) {
+            assertEquals(200, stream.getResponseCode());
+            assertTrue(stream.getContentType().startsWith("text/event-stream"), stream.getContentType());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            String event = null;
+            String seen = null;
+            for (String line; System.nanoTime() < deadline && (line = lines.readLine()) != null; ) {
+                if (line.startsWith("event: ")) {
+                    event = line.substring(7);
+                } else if (line.startsWith("data: ") && "second".equals(event) && line.contains("\"api\":\"counted\"")) {
+                    seen = line;
+                    break;
+                }
+            }
+            assertNotNull(seen, "an event of a second with the API's counts within 10 s");
+            assertTrue(seen.contains("\"nodes\":[\"sp1\",\"sp2\",\"sp3\"]"), seen);
+            System.out.println("SplitE2EIT: stream event: " + (seen.length() > 400 ? seen.substring(0, 400) + "..." : seen));
+        } finally {
+            stop.set(true);
+            stream.disconnect();
+            load.join(5_000);
+        }
+    }
+
+    private static String field(String json, String name) {
+        Matcher m = Pattern.compile("\"" + Pattern.quote(name) + "\":(\\d+)").matcher(json);
+        assertTrue(m.find(), name + " in " + json);
+        return m.group(1);
     }
 }

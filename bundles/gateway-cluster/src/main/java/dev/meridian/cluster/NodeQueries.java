@@ -21,9 +21,11 @@ import org.osgi.annotation.versioning.ProviderType;
  * in {@link Answers#failed()} with why, and the others' answers are there as usual. The stage
  * fails only when this service is closed (the node is stopping).
  *
- * <p><b>Threads.</b> The stage completes on a thread of this bundle ({@code meridian-query-io}),
- * never in the call and never on a Hazelcast thread; it is shared by every query of the node, so
- * merge there only what is quick and hand heavier work to an executor of your own.
+ * <p><b>Threads.</b> The call seals and sends the question without waiting (microseconds for a
+ * small one) and returns; the stage completes on a thread of this bundle ({@code meridian-query-io}),
+ * never in the call (unless the service is already closed) and never on a Hazelcast thread. That
+ * thread is shared by every query of the node: merge there only what is quick and hand heavier
+ * work to an executor of your own.
  *
  * <pre>{@code
  * // GOOD: every node's part, merged on arrival; a missing node shown as missing

@@ -2,6 +2,9 @@ package dev.meridian.core;
 
 import java.util.concurrent.atomic.LongAdder;
 
+import dev.meridian.core.series.CacheOutcome;
+import dev.meridian.core.series.Series;
+
 /**
  * Counters of one API on this node, kept across revisions (a route of every revision that
  * serves the API points at the same instance). Lock-free; read for {@code /metrics}.
@@ -18,12 +21,22 @@ public final class ApiMetrics {
         new LongAdder(), new LongAdder()};
     private final LongAdder[] buckets = new LongAdder[BUCKETS_MICROS.length + 1];
     private final LongAdder totalMicros = new LongAdder();
+    private final Series series;
 
     /**
      * @param key an API id (its main shape), or {@link #key(String, String) id/shape} for another
      *     shape of a split API, counted apart
      */
     public ApiMetrics(String key) {
+        this(key, null);
+    }
+
+    /**
+     * @param key as {@link #ApiMetrics(String)}
+     * @param series the node's time series of this API and shape (the console's, issue 14), or null
+     */
+    public ApiMetrics(String key, Series series) {
+        this.series = series;
         int slash = key.indexOf('/');
         this.apiId = slash < 0 ? key : key.substring(0, slash);
         this.shape = slash < 0 ? "" : key.substring(slash + 1);
@@ -49,7 +62,24 @@ public final class ApiMetrics {
         return apiId + "/" + shape;
     }
 
-    /** Records one finished request. */
+    /**
+     * Records one finished request, in the series too with its cache outcome ({@link
+     * CacheOutcome#NONE} for a route without a cache).
+     */
+    public void record(int status, long totalNanos, CacheOutcome cache) {
+        record(status, totalNanos);
+        Series s = series;
+        if (s != null) {
+            s.record(status, totalNanos, cache, System.currentTimeMillis());
+        }
+    }
+
+    /** This API's and shape's series on this node, or null. */
+    public Series series() {
+        return series;
+    }
+
+    /** Records one finished request (not in the series: {@link #record(int, long, CacheOutcome)} does). */
     public void record(int status, long totalNanos) {
         int cls = status / 100;
         byStatusClass[cls >= 1 && cls <= 5 ? cls : 0].increment();

@@ -10,6 +10,7 @@ import java.util.function.Function;
 
 import org.osgi.annotation.versioning.ProviderType;
 
+import dev.meridian.core.series.SeriesBook;
 import dev.meridian.model.ApiDefinition;
 
 /**
@@ -91,6 +92,9 @@ public interface GatewayEngine {
 
     /** The {@link TypeStatus#PENDING} types, each with the bundle it is expected from; not in {@link #plugins()}. */
     List<PluginInfo> pendingPlugins();
+
+    /** This node's time series per API and shape (issue 14: the console's data), recorded by the data plane. */
+    SeriesBook series();
 
     /** Node state: starting until the first publish, degraded while a used policy type is missing. */
     NodeState nodeState();

@@ -133,15 +133,15 @@ final class HazelcastNodeQueries implements NodeQueries, AutoCloseable {
             return g.result.minimalCompletionStage();
         }
         pending.add(g);
-        try {
-            io.execute(() -> send(g, question)); // never completes in the call, whatever happens
-        } catch (RejectedExecutionException closing) {
-            g.closed();
-        }
+        send(g, question); // sent from the caller's thread (one hop less); gathered and completed on ours
         return g.result.minimalCompletionStage();
     }
 
-    /** Sends the task to every member (and answers locally on a client node); on {@code meridian-query-io}. */
+    /**
+     * Sends the task to every member (and answers locally on a client node). Runs in the caller's
+     * thread, so whatever completes the stage (the replies, the timeout, a failure to send) is
+     * handed to {@code meridian-query-io}: never in the call.
+     */
     private void send(Gathering g, byte[] question) {
         String id = UUID.randomUUID().toString();
         long left = g.timeout.toNanos() - (System.nanoTime() - g.startNanos);
@@ -157,16 +157,29 @@ final class HazelcastNodeQueries implements NodeQueries, AutoCloseable {
                 replies.put(name, stage(e.getValue()));
                 cancellable.put(name, e.getValue());
             }
-        } catch (RuntimeException e) { // not active, or shutting down: no member was asked
-            g.unsent("not asked: " + reason(e));
+            if (!member) {
+                replies.put(g.name(localName), CompletableFuture.supplyAsync(() -> responder.answer(task), io));
+            }
+        } catch (RuntimeException e) { // not active, shutting down, or closed here: no member was asked
+            completeOnIo(g, () -> g.unsent("not asked: " + reason(e)));
             return;
         }
-        if (!member) {
-            replies.put(g.name(localName), CompletableFuture.supplyAsync(() -> responder.answer(task), io));
-        }
         g.expect(replies.keySet(), cancellable);
+        try {
+            g.timeoutAt(io.schedule(g::timedOut, left, TimeUnit.NANOSECONDS));
+        } catch (RejectedExecutionException closing) {
+            g.closed();
+            return;
+        }
         replies.forEach((name, reply) -> reply.whenCompleteAsync((bytes, failure) -> g.replied(name, id, bytes, failure), io));
-        g.timeoutAt(io.schedule(g::timedOut, left, TimeUnit.NANOSECONDS));
+    }
+
+    private void completeOnIo(Gathering g, Runnable completion) {
+        try {
+            io.execute(completion);
+        } catch (RejectedExecutionException closing) {
+            g.closed();
+        }
     }
 
     @SuppressWarnings("unchecked")
@@ -242,10 +255,7 @@ final class HazelcastNodeQueries implements NodeQueries, AutoCloseable {
 
         synchronized void expect(Set<String> names, Map<String, Future<byte[]>> futures) {
             waiting = new HashSet<>(names);
-            cancellable = futures;
-            if (waiting.isEmpty()) {
-                finish();
-            }
+            cancellable = futures; // never empty: a member lists itself, a client answers itself
         }
 
         synchronized void timeoutAt(ScheduledFuture<?> task) {
@@ -340,7 +350,13 @@ final class HazelcastNodeQueries implements NodeQueries, AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        hazelcast.getUserContext().remove(QueryResponder.CONTEXT, responder);
+        if (member) {
+            try {
+                hazelcast.getUserContext().remove(QueryResponder.CONTEXT, responder);
+            } catch (HazelcastInstanceNotActiveException stopped) {
+                LOG.debug("the member stopped before its queries: nothing answers there any more");
+            }
+        }
         List<Gathering> open = new ArrayList<>(pending);
         open.forEach(Gathering::closed);
         io.shutdown();

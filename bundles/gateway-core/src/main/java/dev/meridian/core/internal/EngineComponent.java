@@ -49,6 +49,8 @@ import dev.meridian.core.Settings;
 import dev.meridian.core.SharedStates;
 import dev.meridian.core.TableListener;
 import dev.meridian.core.ValidationException;
+import dev.meridian.core.series.Series;
+import dev.meridian.core.series.SeriesBook;
 import dev.meridian.model.ApiDefinition;
 import dev.meridian.model.PolicySpec;
 import dev.meridian.model.Problem;
@@ -86,6 +88,8 @@ public final class EngineComponent implements GatewayEngine {
 
     private final PolicyRegistry registry = new PolicyRegistry();
     private final Map<String, ApiMetrics> metrics = new ConcurrentHashMap<>();
+    /** The console's time series (issue 14), one book per node; each API's {@link ApiMetrics} records into its series. */
+    private final SeriesBook series = new SeriesBook(java.time.Clock.systemUTC());
     private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "meridian-engine");
         t.setDaemon(true);
@@ -138,7 +142,7 @@ public final class EngineComponent implements GatewayEngine {
         this.contexts = new FactoryContexts(clock, nodeName, () -> published.table().consumers());
         this.pending = new PendingTypes(type -> registry.provider(type).isPresent(), typeWait, System::nanoTime, executor,
             this::nodeChanged);
-        this.compiler = new Compiler(registry, id -> metrics.computeIfAbsent(id, ApiMetrics::new),
+        this.compiler = new Compiler(registry, id -> metrics.computeIfAbsent(id, k -> new ApiMetrics(k, seriesOf(k))),
             type -> pending.status(type) == TypeStatus.PENDING, secrets);
     }
 
@@ -522,6 +526,17 @@ public final class EngineComponent implements GatewayEngine {
             }
         }
         return plugins;
+    }
+
+    @Override
+    public SeriesBook series() {
+        return series;
+    }
+
+    /** The series of a metrics key ({@code id} or {@code id/shape}, {@link ApiMetrics#key}). */
+    private Series seriesOf(String metricsKey) {
+        int slash = metricsKey.indexOf('/');
+        return slash < 0 ? series.series(metricsKey, "") : series.series(metricsKey.substring(0, slash), metricsKey.substring(slash + 1));
     }
 
     @Override

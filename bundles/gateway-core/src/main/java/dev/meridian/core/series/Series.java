@@ -68,12 +68,18 @@ public final class Series {
      * blocks except for the one turn per second; does nothing once its API was forgotten.
      */
     public void record(int status, long latencyNanos, CacheOutcome outcome, long nowMillis) {
-        Rings r = ready(Math.floorDiv(nowMillis, 1000));
-        if (r == null) {
-            return;
+        long second = Math.floorDiv(nowMillis, 1000);
+        Rings r = rings;
+        long current;
+        if (r == null || second > (current = r.current)) {
+            r = turn(second);
+            if (r == null) {
+                return;
+            }
+            current = r.current;
         }
         AtomicIntegerArray counts = r.seconds;
-        int base = (int) Math.floorMod(r.current, SECONDS) * Layout.STRIDE; // the newest second: late answers count in it
+        int base = (int) Math.floorMod(current, SECONDS) * Layout.STRIDE; // the newest second: late answers count in it
         counts.incrementAndGet(base + Layout.REQUESTS);
         int cls = Layout.status(status);
         if (cls >= 0) {
@@ -91,20 +97,16 @@ public final class Series {
         if (count <= 0) {
             return;
         }
-        Rings r = ready(Math.floorDiv(nowMillis, 1000));
-        if (r != null) {
-            int base = (int) Math.floorMod(r.current, SECONDS) * Layout.STRIDE;
-            r.seconds.addAndGet(base + Layout.EVICTIONS + reason.ordinal(), count);
-        }
-    }
-
-    /** The rings with {@code second}'s slot turned (or a newer one current); null once dropped. */
-    private Rings ready(long second) {
+        long second = Math.floorDiv(nowMillis, 1000);
         Rings r = rings;
         if (r == null || second > r.current) {
-            return turn(second);
+            r = turn(second);
+            if (r == null) {
+                return;
+            }
         }
-        return r;
+        int base = (int) Math.floorMod(r.current, SECONDS) * Layout.STRIDE;
+        r.seconds.addAndGet(base + Layout.EVICTIONS + reason.ordinal(), count);
     }
 
     private synchronized Rings turn(long second) {

@@ -35,6 +35,7 @@ import dev.meridian.core.flow.Fields;
 import dev.meridian.core.flow.Pipeline;
 import dev.meridian.core.flow.Steps;
 import dev.meridian.core.flow.StoredFields;
+import dev.meridian.core.series.CacheOutcome;
 
 /**
  * The traffic port's only handler. Reads the current route table once per request and keeps it
@@ -235,9 +236,9 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         }
         HttpFields.Mutable out = response.getHeaders();
         response.setStatus(a.status());
-        Callback done = completion(j.request, j.callback, e.table(), e.route(), e.requestId(), e.startNanos(), a.status(),
-            e.upstreamNanos(), e.targeted() || e.upstreamNanos() > 0 ? e.upstream() : null);
         String outcome = c.outcome(e);
+        Callback done = completion(j.request, j.callback, e.table(), e.route(), e.requestId(), e.startNanos(), a.status(),
+            e.upstreamNanos(), e.targeted() || e.upstreamNanos() > 0 ? e.upstream() : null, outcome);
         if (a instanceof Answer.Rejection r) {
             out.put(serverDate(j.request));
             r.headers().forEach(out::put);
@@ -340,7 +341,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         stampShape(out, route, null);
         out.put(JSON);
         Content.Sink.write(response, true, ErrorBodies.json(message),
-            completion(request, callback, table, route, requestId, start, status, 0, null));
+            completion(request, callback, table, route, requestId, start, status, 0, null, null));
     }
 
     /**
@@ -398,6 +399,20 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     private static final HttpField STALE = new PreEncodedHttpField(X_CACHE, "STALE");
     private static final HttpField BYPASS = new PreEncodedHttpField(X_CACHE, "BYPASS");
 
+    /** The series' cache outcome of an {@code X-Cache} value (null: the route has no cache). */
+    private static CacheOutcome cacheOutcome(String outcome) {
+        if (outcome == null) {
+            return CacheOutcome.NONE;
+        }
+        return switch (outcome) {
+            case "HIT" -> CacheOutcome.HIT;
+            case "MISS" -> CacheOutcome.MISS;
+            case "STALE" -> CacheOutcome.STALE;
+            case "BYPASS" -> CacheOutcome.BYPASS;
+            default -> CacheOutcome.NONE;
+        };
+    }
+
     private static HttpField outcomeField(String outcome) {
         return switch (outcome) {
             case "HIT" -> HIT;
@@ -410,12 +425,12 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
 
     /** Bookkeeping once the response is written: metrics, access log, release of the table. */
     private Callback completion(Request request, Callback callback, RouteTable table, Route route, String requestId,
-                                long start, int status, long upstreamNanos, Upstream upstream) {
+                                long start, int status, long upstreamNanos, Upstream upstream, String cacheOutcome) {
         return Callback.from(() -> {
-            done(request, table, route, requestId, start, status, upstreamNanos, upstream, null);
+            done(request, table, route, requestId, start, status, upstreamNanos, upstream, cacheOutcome, null);
             callback.succeeded();
         }, failure -> {
-            done(request, table, route, requestId, start, status, upstreamNanos, upstream, failure);
+            done(request, table, route, requestId, start, status, upstreamNanos, upstream, cacheOutcome, failure);
             // Jetty may hand a failed request to the error handler (JsonErrorHandler), which logs
             // the requests this handler never saw: this one has its line already
             request.setAttribute(JsonErrorHandler.LOGGED, Boolean.TRUE);
@@ -424,7 +439,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     }
 
     private void done(Request request, RouteTable table, Route route, String requestId, long start, int status,
-                      long upstreamNanos, Upstream upstream, Throwable failure) {
+                      long upstreamNanos, Upstream upstream, String cacheOutcome, Throwable failure) {
         long total = System.nanoTime() - start;
         table.release();
         CanaryMeter.Side meter = table.meter();
@@ -433,7 +448,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         }
         inFlight.decrement();
         if (route != null) {
-            route.metrics().record(status, total);
+            route.metrics().record(status, total, cacheOutcome(cacheOutcome));
         }
         if (accessLog != null) {
             StringBuilder line = new StringBuilder(256);

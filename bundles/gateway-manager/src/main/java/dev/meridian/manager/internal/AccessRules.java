@@ -28,6 +28,8 @@ final class AccessRules {
         rule("GET", "/audit", Role.VIEWER),
         rule("GET", "/canary", Role.VIEWER),
         rule("GET", "/consumers(/[^/]+)?", Role.VIEWER), // ids, groups, key ids and expiry: never a key or its hash
+        rule("GET", "/whoami", Role.VIEWER), // the caller's own name and role (the console hides what the role may not do)
+        rule("GET", "/metrics/(series|stream)", Role.VIEWER),
         // changes of what is served
         rule("PUT", "/apis/[^/]+", Role.OPERATOR),
         rule("DELETE", "/apis/[^/]+", Role.OPERATOR),

@@ -9,7 +9,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,7 +76,9 @@ final class AdminIdentity {
                 }
             }
         }
-        Path users = Paths.get(System.getProperty("karaf.etc", "etc"), "users.properties");
+        Path etc = Paths.get(System.getProperty("karaf.etc", "etc"));
+        repairJaasConfig(etc.resolve("org.apache.karaf.jaas.cfg"));
+        Path users = etc.resolve("users.properties");
         // Karaf reads users.properties as ISO-8859-1 (java.util.Properties rules)
         List<String> lines = Files.exists(users) ? Files.readAllLines(users, StandardCharsets.ISO_8859_1) : List.of();
         String adminLine = "admin = " + hashed + ",_g_:admingroup";
@@ -100,6 +104,67 @@ final class AdminIdentity {
             restrict(tmp);
             Files.move(tmp, users, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         }
+    }
+
+    /** What {@code etc/org.apache.karaf.jaas.cfg} must say for the stored hash to be checked (the distribution's file says it). */
+    static final Map<String, String> JAAS = jaas();
+
+    private static Map<String, String> jaas() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("encryption.enabled", "true");
+        m.put("encryption.name", "basic");
+        m.put("encryption.prefix", CRYPT);
+        m.put("encryption.suffix", CRYPT);
+        m.put("encryption.algorithm", "SHA-256");
+        m.put("encryption.encoding", "hexadecimal");
+        m.put("audit.eventadmin.enabled", "false");
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
+    /**
+     * Puts back what {@code file} lacks of {@link #JAAS}. Karaf 4.4.10 can tear a {@code .cfg} file
+     * on a node's first start (apache/karaf#2805, fixed in 4.4.11, not served here): its feature
+     * installer and its config persistence write the same file at once. CI found this file reduced
+     * to its licence header, so the realm checked the admin password without encryption and refused
+     * it for good. Written whole through a temporary file and a rename; Karaf's file watcher then
+     * updates the realm. Returns whether it had to.
+     */
+    static boolean repairJaasConfig(Path file) throws IOException {
+        List<String> lines = Files.exists(file) ? Files.readAllLines(file, StandardCharsets.ISO_8859_1) : List.of();
+        Map<String, String> found = new LinkedHashMap<>();
+        for (String line : lines) {
+            String t = line.trim();
+            int eq = t.indexOf('=');
+            if (!t.startsWith("#") && eq > 0) {
+                found.put(t.substring(0, eq).trim(), t.substring(eq + 1).trim());
+            }
+        }
+        Map<String, String> missing = new LinkedHashMap<>();
+        JAAS.forEach((k, v) -> {
+            if (!v.equals(found.get(k))) {
+                missing.put(k, v);
+            }
+        });
+        if (missing.isEmpty()) {
+            return false;
+        }
+        List<String> out = new ArrayList<>();
+        for (String line : lines) {
+            String t = line.trim();
+            int eq = t.indexOf('=');
+            if (!t.startsWith("#") && eq > 0 && missing.containsKey(t.substring(0, eq).trim())) {
+                continue; // a wrong value: replaced below
+            }
+            out.add(line);
+        }
+        out.add("# put back by Meridian at start (the file was torn or changed; apache/karaf#2805)");
+        missing.forEach((k, v) -> out.add(k + " = " + v));
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.write(tmp, out, StandardCharsets.ISO_8859_1);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        LOG.warn("{} lacked {} (torn at first start by Karaf 4.4.10, apache/karaf#2805, or edited): put back, the realm"
+            + " reloads it", file, missing.keySet());
+        return true;
     }
 
     /**

@@ -45,7 +45,8 @@ import dev.meridian.model.Problem;
  */
 @Component(service = Servlet.class, property = {
     "osgi.http.whiteboard.servlet.pattern=/api/v1/*",
-    "osgi.http.whiteboard.servlet.name=meridian-admin-api"})
+    "osgi.http.whiteboard.servlet.name=meridian-admin-api",
+    "osgi.http.whiteboard.servlet.asyncSupported=true"}) // GET /metrics/stream (server-sent events)
 public final class AdminServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
@@ -73,6 +74,13 @@ public final class AdminServlet extends HttpServlet {
     /** The node's one throttle, shared with ssh and web console logins ({@link ThrottleLoginModule}). */
     @Reference
     private transient LoginThrottle throttle;
+
+    /** The console's series (issue 14): {@code GET /metrics/series} and {@code /metrics/stream}. */
+    @Reference
+    private transient MetricsSeries metrics;
+
+    @Reference
+    private transient MetricsStream stream;
 
     private transient AdminAuth auth;
     private final transient NodeIdentity node = NodeIdentity.fromEnvironment();
@@ -163,6 +171,12 @@ public final class AdminServlet extends HttpServlet {
                 tree.put("canary", c.revision() - 1);
                 tree.put("outcome", "aborted");
                 respondAfterWait(req, resp, tree, c);
+            } else if (path.equals("/metrics/series") && method.equals("GET")) {
+                json(resp, 200, metrics.read(params(req)));
+            } else if (path.equals("/metrics/stream") && method.equals("GET")) {
+                stream.subscribe(req.startAsync()); // 503 when the node has enough
+            } else if (path.equals("/whoami") && method.equals("GET")) {
+                json(resp, 200, Map.of("user", caller.get().user(), "role", caller.get().role().wire(), "node", node.name()));
             } else if (path.equals("/plugins") && method.equals("GET")) {
                 json(resp, 200, Map.of("nodes", List.of(Map.of("name", node.name(), "plugins", plugins()))));
             } else if (path.equals("/cache/invalidate") && method.equals("POST")) {
@@ -551,6 +565,17 @@ public final class AdminServlet extends HttpServlet {
         } catch (NumberFormatException e) {
             throw new AdminException(400, "If-Match must be a revision number, e.g. \"12\"");
         }
+    }
+
+    /** The query's parameters, the first value of each. */
+    private static Map<String, String> params(HttpServletRequest req) {
+        Map<String, String> out = new LinkedHashMap<>();
+        req.getParameterMap().forEach((k, v) -> {
+            if (v != null && v.length > 0) {
+                out.put(k, v[0]);
+            }
+        });
+        return out;
     }
 
     static void json(HttpServletResponse resp, int status, Object tree) throws IOException {

@@ -230,10 +230,32 @@ class AdminIdentityTest {
     }
 
     private Properties karafProperties() throws Exception {
+        return load(users);
+    }
+
+    private static Properties load(Path file) throws Exception {
         Properties p = new Properties();
-        try (InputStream in = Files.newInputStream(users)) {
+        try (InputStream in = Files.newInputStream(file)) {
             p.load(in);
         }
         return p;
+    }
+
+    /** CI found etc/org.apache.karaf.jaas.cfg torn to its licence header at a node's first start (apache/karaf#2805). */
+    @Test
+    void should_put_back_the_jaas_settings_a_torn_or_changed_file_lacks_and_leave_a_whole_one_alone() throws Exception {
+        Path cfg = etc.resolve("org.apache.karaf.jaas.cfg");
+        Files.writeString(cfg, "####\n#    Licensed to the Apache Software Foundation (ASF)\n####\n", StandardCharsets.ISO_8859_1);
+        assertTrue(AdminIdentity.repairJaasConfig(cfg));
+        Properties torn = load(cfg);
+        AdminIdentity.JAAS.forEach((k, v) -> assertEquals(v, torn.getProperty(k), k));
+        assertTrue(Files.readString(cfg).startsWith("####"), "the comments kept");
+
+        assertFalse(AdminIdentity.repairJaasConfig(cfg), "a whole file is not written again");
+
+        Files.writeString(cfg, Files.readString(cfg).replace("encryption.enabled = true", "encryption.enabled = false"));
+        assertTrue(AdminIdentity.repairJaasConfig(cfg));
+        assertEquals("true", load(cfg).getProperty("encryption.enabled"));
+        assertEquals(1, Files.readAllLines(cfg).stream().filter(l -> l.startsWith("encryption.enabled")).count(), "replaced, not repeated");
     }
 }
