@@ -5,7 +5,7 @@ import { html, useState, useEffect, useRef } from './lib.js';
 import { call } from './api.js';
 import { toYaml } from './yaml.js';
 import { DiffView } from './diffview.js';
-import { ErrorBanner, Pill, fmt } from './ui.js';
+import { ErrorBanner, Pill } from './ui.js';
 
 const YAML = 'application/yaml';
 
