@@ -140,6 +140,14 @@ export function CachePage({ role }) {
   const cachedApis = apiList ? apiList.apis.filter((a) => a.cache).map((a) => a.id).sort() : [];
   const colors = view.series.map((e, i) => PALETTE[i % PALETTE.length]);
   const ratios = useMemo(() => align(view, (p) => hitRatio(p.cache)), [view.to, view.series]);
+  const evictions = useMemo(() => {
+    const reason = (r) => align(view, (p) => (p.evictions ? p.evictions[r] || 0 : 0), 0);
+    const [xs, ...expired] = reason('expired');
+    const size = reason('size').slice(1);
+    const invalidated = reason('invalidated').slice(1);
+    const sum = (arrs) => xs.map((_, i) => (arrs.length ? arrs.reduce((acc, a) => acc + (a[i] || 0), 0) : null));
+    return [xs, sum(expired), sum(size), sum(invalidated)];
+  }, [view.to, view.series]);
   const last = recent(view, 10);
   const liveRatio = hitRatio(last);
   const total = summary.data ? totals(summary.data.apis || []) : null;
@@ -161,6 +169,10 @@ export function CachePage({ role }) {
         <${ChartCard} title="Hit ratio over time" hint="per API, per second · deploys marked" empty=${empty}>
           <${TimeChart} testid="cache-chart" data=${ratios} series=${view.series.map((e, i) => ({ label: e.key, color: colors[i] }))}
             markers=${view.markers} yMax=${1} height=${200} />
+        <//>
+        <${ChartCard} title="Evictions per second" hint="all APIs, by reason" empty=${empty}>
+          <${TimeChart} testid="cache-evictions-chart" data=${evictions} markers=${view.markers} height=${150}
+            series=${[{ label: 'expired', color: '#64748b' }, { label: 'size', color: '#d97706' }, { label: 'invalidated', color: '#dc2626' }]} />
         <//>
       <//>
       <${Card} title="Invalidate" className="narrow">
