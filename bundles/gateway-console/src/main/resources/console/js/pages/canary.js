@@ -1,7 +1,7 @@
 // Canary (CONTRACT §8): both sides live (GET /canary every second), per node, the verdict, and
 // Promote / Abort for operators.
 import { html, useState } from '../lib.js';
-import { get, call } from '../api.js';
+import { get, call, rememberPropagation } from '../api.js';
 import { PageHeader, Card, ErrorBanner, Notice, Pill, StatePill, Empty, usePoll, fmt } from '../ui.js';
 
 function Side({ title, side, kind }) {
@@ -30,6 +30,7 @@ export function CanaryPage({ role }) {
     try {
       const r = await call('POST', '/canary/' + what + '?wait=all');
       setOutcome(r.data);
+      rememberPropagation(r.data);
       await reload();
     } catch (e) {
       setActionError(e);
