@@ -147,6 +147,11 @@ class ConsoleBrowserE2EIT {
     @BeforeAll
     static void startBrowser() throws IOException {
         Files.createDirectories(SCREENSHOTS);
+        try (Stream<Path> old = Files.list(SCREENSHOTS)) { // this run's pages only
+            for (Path f : old.filter(f -> f.toString().endsWith(".png")).toList()) {
+                Files.delete(f);
+            }
+        }
         driverService = new ChromeDriverService.Builder()
             .usingDriverExecutable(new File("/usr/bin/chromedriver"))
             .usingPort(DRIVER_PORT)
@@ -703,6 +708,26 @@ class ConsoleBrowserE2EIT {
         }
         System.out.println("console e2e: CSP " + csp + "; screenshots in " + SCREENSHOTS);
         assertEquals(List.of(), CSP_VIOLATIONS, "no CSP violation on any page");
+
+        // the counting works: an inline script added to the page is refused, and both the
+        // listener and (where readable) the browser's log report it
+        if (!browser.getCurrentUrl().startsWith(consoleUrl())) {
+            browser.get(consoleUrl());
+        }
+        browser.executeScript("const s = document.createElement('script'); s.textContent = 'window.__inlineRan = true;';"
+            + " document.head.appendChild(s);");
+        await("the page's listener reports the refused inline script", WAIT, () -> {
+            collectViolations("probe");
+            return CSP_VIOLATIONS.stream().anyMatch(v -> v.startsWith("probe: script-src"));
+        });
+        assertEquals(null, browser.executeScript("return window.__inlineRan;"), "the inline script did not run");
+        if (browserLogReadable) {
+            await("the browser's log reports the refused inline script", WAIT, () -> {
+                collectViolations("probe");
+                return CSP_VIOLATIONS.stream().anyMatch(v -> v.startsWith("probe (log): "));
+            });
+        }
+        CSP_VIOLATIONS.removeIf(v -> v.startsWith("probe"));
     }
 
     // ------------------------------------------------------------------ load
