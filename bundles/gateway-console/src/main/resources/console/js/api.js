@@ -102,6 +102,23 @@ export async function call(method, path, { body, type, signal, auth } = {}) {
 
 export const get = (path, opts) => call('GET', path, opts).then((r) => r.data);
 
+const PROPAGATION = 'meridian.console.propagation';
+
+/** Keeps what a ?wait=all answer said about each node (revision, propagationMs, error) for the Nodes page. */
+export function rememberPropagation(answer) {
+  if (answer && typeof answer.revision === 'number' && Array.isArray(answer.nodes) && answer.nodes.length) {
+    sessionStorage.setItem(PROPAGATION, JSON.stringify({ revision: answer.revision, at: Date.now(), nodes: answer.nodes }));
+  }
+}
+
+export function lastPropagation() {
+  try {
+    return JSON.parse(sessionStorage.getItem(PROPAGATION) || 'null');
+  } catch (e) {
+    return null;
+  }
+}
+
 /**
  * Server-sent events read with fetch (EventSource cannot send an Authorization header): calls
  * onEvent(name, data) for each event until the signal aborts; rejects when the stream ends or fails.

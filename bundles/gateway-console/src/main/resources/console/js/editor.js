@@ -2,10 +2,10 @@
 // errors next to the editor), Review (the line diff against what runs), Apply (PUT ?wait=all,
 // enabled once the text in the editor has been reviewed) and the revision it made.
 import { html, useState, useEffect, useRef } from './lib.js';
-import { call } from './api.js';
+import { call, rememberPropagation } from './api.js';
 import { toYaml } from './yaml.js';
 import { DiffView } from './diffview.js';
-import { ErrorBanner, Pill, fmt } from './ui.js';
+import { ErrorBanner, Pill } from './ui.js';
 
 const YAML = 'application/yaml';
 
@@ -104,6 +104,7 @@ export function DefinitionEditor({ kind, id, tree, canWrite, onApplied, note }) 
     try {
       const r = await call('PUT', '/' + kind + '/' + encodeURIComponent(id) + '?wait=all', { body: t, type: YAML });
       setResult({ ...r.data, status: r.status });
+      rememberPropagation(r.data);
       setEditing(false);
       setReviewed(null);
       setProblems(null);

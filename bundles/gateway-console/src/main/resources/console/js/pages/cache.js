@@ -1,7 +1,7 @@
 // Cache analytics: hits, misses, stale, bypass and evictions by reason per API, node and region
 // (GET /cache/stats?by=...), the hit ratio over time from the series, and invalidation by tags
 // or by API and keys (POST /cache/invalidate).
-import { html, useState, useMemo } from '../lib.js';
+import { html, useState, useMemo, useRef } from '../lib.js';
 import { get, call } from '../api.js';
 import { PageHeader, Card, ErrorBanner, Notice, Empty, Stat, usePoll, fmt } from '../ui.js';
 import { useSeries, align, recent, hitRatio } from '../series.js';
@@ -14,6 +14,38 @@ function totals(lines) {
   const lookups = t.hits + t.stale + t.misses;
   t.ratio = lookups ? (t.hits + t.stale) / lookups : null;
   return t;
+}
+
+/**
+ * The hit ratio over the last windowMs from successive cumulative stats (the differences
+ * between polls), for nodes without the series endpoint; null without lookups in the window.
+ */
+function useRecentRatio(data, windowMs) {
+  const samples = useRef([]);
+  const seen = useRef(null);
+  if (data && data !== seen.current) {
+    seen.current = data;
+    const total = totals(data.apis || []);
+    const now = Date.now();
+    const list = samples.current;
+    const last = list[list.length - 1];
+    const hit = total.hits + total.stale;
+    if (last && (hit < last.hit || total.misses < last.miss)) {
+      list.length = 0; // counters restarted (a node went away): start over
+    }
+    list.push({ t: now, hit, miss: total.misses });
+    while (list.length > 2 && list[1].t <= now - windowMs) {
+      list.shift();
+    }
+  }
+  const list = samples.current;
+  if (list.length < 2) {
+    return null;
+  }
+  const first = list[0];
+  const last = list[list.length - 1];
+  const lookups = last.hit - first.hit + last.miss - first.miss;
+  return lookups > 0 ? (last.hit - first.hit) / lookups : null;
 }
 
 function RatioBar({ ratio }) {
@@ -108,15 +140,26 @@ export function CachePage({ role }) {
   const cachedApis = apiList ? apiList.apis.filter((a) => a.cache).map((a) => a.id).sort() : [];
   const colors = view.series.map((e, i) => PALETTE[i % PALETTE.length]);
   const ratios = useMemo(() => align(view, (p) => hitRatio(p.cache)), [view.to, view.series]);
+  const evictions = useMemo(() => {
+    const reason = (r) => align(view, (p) => (p.evictions ? p.evictions[r] || 0 : 0), 0);
+    const [xs, ...expired] = reason('expired');
+    const size = reason('size').slice(1);
+    const invalidated = reason('invalidated').slice(1);
+    const sum = (arrs) => xs.map((_, i) => (arrs.length ? arrs.reduce((acc, a) => acc + (a[i] || 0), 0) : null));
+    return [xs, sum(expired), sum(size), sum(invalidated)];
+  }, [view.to, view.series]);
   const last = recent(view, 10);
   const liveRatio = hitRatio(last);
   const total = summary.data ? totals(summary.data.apis || []) : null;
-  const ratio = liveRatio !== null ? liveRatio : total ? total.ratio : null;
+  const polledRatio = useRecentRatio(summary.data, 10000);
+  const ratio = liveRatio !== null ? liveRatio : polledRatio !== null ? polledRatio : total ? total.ratio : null;
+  const ratioLabel = liveRatio !== null || polledRatio !== null ? 'Hit ratio (last 10 s)' : 'Hit ratio (since start)';
   const empty = noDataText(view);
   return html`<div>
     <${PageHeader} title="Cache" subtitle=${html`Shared response cache, cluster-wide <${LiveBadge} view=${view} />`} />
     <div class="stats">
-      <${Stat} label=${liveRatio !== null ? 'Hit ratio (last 10 s)' : 'Hit ratio (since start)'} value=${fmt.pct(ratio)} testid="cache-hit-ratio" />
+      <${Stat} label=${ratioLabel} value=${fmt.pct(ratio)} testid="cache-hit-ratio"
+        hint=${total && total.ratio !== null ? fmt.pct(total.ratio) + ' since start' : ''} />
       <${Stat} label="Hits" value=${total ? fmt.int(total.hits) : '—'} hint=${total ? fmt.int(total.stale) + ' stale' : ''} />
       <${Stat} label="Misses" value=${total ? fmt.int(total.misses) : '—'} />
       <${Stat} label="Bypass" value=${total ? fmt.int(total.bypass) : '—'} />
@@ -126,6 +169,10 @@ export function CachePage({ role }) {
         <${ChartCard} title="Hit ratio over time" hint="per API, per second · deploys marked" empty=${empty}>
           <${TimeChart} testid="cache-chart" data=${ratios} series=${view.series.map((e, i) => ({ label: e.key, color: colors[i] }))}
             markers=${view.markers} yMax=${1} height=${200} />
+        <//>
+        <${ChartCard} title="Evictions per second" hint="all APIs, by reason" empty=${empty}>
+          <${TimeChart} testid="cache-evictions-chart" data=${evictions} markers=${view.markers} height=${150}
+            series=${[{ label: 'expired', color: '#64748b' }, { label: 'size', color: '#d97706' }, { label: 'invalidated', color: '#dc2626' }]} />
         <//>
       <//>
       <${Card} title="Invalidate" className="narrow">

@@ -1,7 +1,7 @@
 // Canary (CONTRACT §8): both sides live (GET /canary every second), per node, the verdict, and
 // Promote / Abort for operators.
 import { html, useState } from '../lib.js';
-import { get, call } from '../api.js';
+import { get, call, rememberPropagation } from '../api.js';
 import { PageHeader, Card, ErrorBanner, Notice, Pill, StatePill, Empty, usePoll, fmt } from '../ui.js';
 
 function Side({ title, side, kind }) {
@@ -30,6 +30,7 @@ export function CanaryPage({ role }) {
     try {
       const r = await call('POST', '/canary/' + what + '?wait=all');
       setOutcome(r.data);
+      rememberPropagation(r.data);
       await reload();
     } catch (e) {
       setActionError(e);
@@ -58,7 +59,7 @@ export function CanaryPage({ role }) {
       ${!data ? html`<${Empty}>Loading…<//>` : !running ? html`<${Empty}>
           No canary is running. Start one with <code>?canary=5%</code> on any change, e.g.
           <code>PUT /api/v1/apis/orders?canary=5%&window=5m</code>.
-          ${c.last ? html`<div class="last">Last: ${c.last.outcome ? html`<${StatePill} state=${c.last.outcome} />` : null} ${c.last.revision ? 'r' + c.last.revision : ''} ${c.last.reason || ''} ${c.last.at ? fmt.ago(c.last.at) : ''}</div>` : null}
+          ${c.last ? html`<div class="last" data-testid="canary-last">Last canary: ${c.last.canary ? html`<span class="rev">r${c.last.canary}</span> ` : null}<${StatePill} state=${c.last.outcome} />${c.last.revision ? html` as <span class="rev">r${c.last.revision}</span>` : null}${c.last.user ? ' by ' + c.last.user : ''}${c.last.time ? ', ' + fmt.ago(c.last.time) : ''}${c.last.reason ? html`<div class="muted">${c.last.reason}</div>` : null}</div>` : null}
         <//>` : html`
         <div class="verdict">
           Verdict <${StatePill} state=${c.verdict} testid="canary-verdict" /> <span class="muted">${c.reason}</span>

@@ -1,7 +1,7 @@
 // Nodes: the revision each node serves (nodes behind the newest revision stand out), state,
 // errors and plugins, refreshed every 2 s.
 import { html } from '../lib.js';
-import { get } from '../api.js';
+import { get, lastPropagation } from '../api.js';
 import { PageHeader, Card, ErrorBanner, Pill, StatePill, Empty, Stat, usePoll, fmt } from '../ui.js';
 
 async function load() {
@@ -25,6 +25,8 @@ export function NodesPage() {
   const onNewest = nodes.filter((n) => n.revision >= newest).length;
   const ready = nodes.filter((n) => n.state === 'ready').length;
   const regions = [...new Set(nodes.map((n) => n.region))];
+  const prop = lastPropagation(); // what the last change made from this console waited for
+  const propOf = (name) => (prop ? (prop.nodes || []).find((p) => p.name === name) : null);
   return html`<div>
     <${PageHeader} title="Nodes" subtitle=${html`Refreshed every 2 s${data && data.cluster && data.cluster.safe !== undefined
     ? html` · ${data.cluster.safe ? 'every cache entry has a backup: one node may stop now' : html`<b>not every cache entry has a backup yet</b>`}` : ''}`} />
@@ -39,16 +41,24 @@ export function NodesPage() {
     <${Card} title="Cluster members">
       ${loading && !data ? html`<${Empty}>Loading…<//>` : nodes.length === 0 ? html`<${Empty}>No nodes reported.<//>` : html`
       <table class="table">
-        <thead><tr><th>Node</th><th>Region</th><th>Address</th><th>State</th><th>Revision served</th><th>Error</th><th>Plugins</th></tr></thead>
+        <thead><tr><th>Node</th><th>Region</th><th>Address</th><th>State</th><th>Revision served</th>${prop ? html`<th title="from the ?wait=all answer of the last change made in this console">Propagation of r${prop.revision}</th>` : null}<th>Error</th><th>Plugins</th></tr></thead>
         <tbody>${nodes.map((n) => {
     const behind = n.revision < newest;
     return html`<tr data-testid=${'node-row-' + n.name} data-revision=${n.revision} data-state=${n.state} class=${behind ? 'row-warn' : ''}>
             <td class="strong">${n.name}</td>
-            <td>${n.region}</td>
+            <td class="nowrap">${n.region}</td>
             <td><code>${n.address}</code></td>
             <td><${StatePill} state=${n.state} /></td>
             <td><span class="rev" data-testid=${'node-revision-' + n.name}>r${n.revision}</span>
               ${behind ? html` <${Pill} kind="warn" title=${'newest is r' + newest}>${newest - n.revision} behind<//>` : html` <${Pill} kind="ok">newest<//>`}</td>
+            ${prop ? html`<td>${(() => {
+    const p = propOf(n.name);
+    if (!p) {
+      return html`<span class="muted">joined later</span>`;
+    }
+    return p.propagationMs !== null && p.propagationMs !== undefined ? html`<span data-testid=${'node-propagation-' + n.name}>${Math.round(p.propagationMs)} ms</span>`
+      : html`<span class="text-bad">${p.error || 'not reached'}</span>`;
+  })()}</td>` : null}
             <td>${n.error ? html`<span class="text-bad">r${n.error.revision}: ${n.error.reason}</span>` : html`<span class="muted">—</span>`}</td>
             <td><span class="pill-row">${(n.plugins || []).map((p) => html`<${Pill} kind=${p.status === 'pending' ? 'warn' : 'neutral'} title=${p.bundle || ''}>${pluginText(p)}<//>`)}</span></td>
           </tr>`;

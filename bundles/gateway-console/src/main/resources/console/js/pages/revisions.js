@@ -1,7 +1,7 @@
 // Revisions: the history (GET /revisions), a YAML diff of any two (the full state at each), and
 // "Roll back to this" (POST /rollback {"to": n}, a new revision equal to n) after a confirmation.
 import { html, useState, useEffect } from '../lib.js';
-import { get, call } from '../api.js';
+import { get, call, rememberPropagation } from '../api.js';
 import { PageHeader, Card, ErrorBanner, Notice, Pill, Empty, Confirm, usePoll, fmt } from '../ui.js';
 import { DiffView } from '../diffview.js';
 import { toYamlDocuments } from '../yaml.js';
@@ -81,6 +81,7 @@ export function RevisionsPage({ role }) {
     try {
       const r = await call('POST', '/rollback?wait=all', { body: { to: asking } });
       setDone({ to: asking, ...r.data });
+      rememberPropagation(r.data);
       setAsking(null);
       await reload();
     } catch (e) {

@@ -9,6 +9,7 @@ import java.util.TreeMap;
 
 import javax.servlet.ServletOutputStream;
 import javax.servlet.WriteListener;
+import javax.servlet.http.HttpServlet;
 import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletResponse;
 
@@ -19,11 +20,11 @@ final class FakeHttp {
     final Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     final ByteArrayOutputStream body = new ByteArrayOutputStream();
 
-    static FakeHttp get(javax.servlet.http.HttpServlet servlet, String uri) throws Exception {
+    static FakeHttp get(HttpServlet servlet, String uri) throws Exception {
         return call(servlet, "GET", uri, Map.of());
     }
 
-    static FakeHttp call(javax.servlet.http.HttpServlet servlet, String method, String uri, Map<String, String> requestHeaders)
+    static FakeHttp call(HttpServlet servlet, String method, String uri, Map<String, String> requestHeaders)
         throws Exception {
         FakeHttp f = new FakeHttp();
         HttpServletRequest req = (HttpServletRequest) Proxy.newProxyInstance(FakeHttp.class.getClassLoader(),
