@@ -94,7 +94,7 @@ export function TimeChart({ data, series, markers = [], testid, height = 220, un
       scales: { x: { time: true }, y: { range: (u, lo, hi) => [yMin === null ? lo : Math.min(yMin, lo), yMax !== undefined ? yMax : Math.max((hi || 0) * 1.1, 1)] } },
       axes: [
         { stroke: '#64748b', grid: { stroke: '#eef0f4' }, ticks: { stroke: '#e2e8f0' } },
-        { stroke: '#64748b', grid: { stroke: '#eef0f4' }, ticks: { stroke: '#e2e8f0' }, size: 56, values: (u, vals) => vals.map(fmtVal) },
+        { stroke: '#64748b', grid: { stroke: '#eef0f4' }, ticks: { stroke: '#e2e8f0' }, size: 72, values: (u, vals) => vals.map(fmtVal) },
       ],
       series: [{ label: 'time' }, ...series.map((s) => ({
         label: s.label, stroke: s.color, width: s.width || 1.6, dash: s.dash, spanGaps: false,
