@@ -811,11 +811,16 @@ class ConsoleBrowserE2EIT {
                 failures.size());
         }
 
+        /** Stops the clients and waits (bounded) for them to end. */
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             running.set(false);
-            for (Thread t : threads) {
-                t.join(TimeUnit.SECONDS.toMillis(15));
+            try {
+                for (Thread t : threads) {
+                    t.join(TimeUnit.SECONDS.toMillis(15));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
     }
