@@ -730,6 +730,43 @@ class ConsoleBrowserE2EIT {
         CSP_VIOLATIONS.removeIf(v -> v.startsWith("probe"));
     }
 
+    /**
+     * Item 3: {@code feature:uninstall meridian-console} removes the console and its tab from a
+     * running node (the admin API keeps answering) and {@code feature:install} brings both back;
+     * and a policy bundle update is a marker of the time axis (issue 14, item 1).
+     */
+    @Test
+    @Order(90)
+    void should_remove_and_add_the_console_at_runtime_and_mark_a_policy_bundle_update() throws Exception {
+        MeridianNode n = CLUSTER.node(1);
+        String console = n.adminUrl("/console/");
+        String tab = n.adminUrl("/system/console/meridian");
+        assertEquals(200, n.get(console, false).statusCode());
+        assertEquals(200, n.get(tab, true).statusCode(), "the Meridian tab of Karaf's web console");
+        try {
+            n.shell("feature:uninstall meridian-console");
+            await("the console gone from " + n.name, Duration.ofSeconds(30), () -> n.get(console, false).statusCode() == 404
+                && n.get(tab, true).statusCode() == 404);
+            assertEquals(200, n.get(n.adminUrl("/api/v1/apis"), true).statusCode(), "the admin API answers without the console");
+        } finally {
+            n.shell("feature:install meridian-console");
+        }
+        await("the console back on " + n.name, Duration.ofSeconds(30), () -> n.get(console, false).statusCode() == 200
+            && n.get(tab, true).statusCode() == 200);
+        assertTrue(n.get(console, false).body().contains("<script type=\"module\""), "the app's page");
+
+        long from = System.currentTimeMillis() / 1_000 - 1;
+        n.shell("bundle:update dev.meridian.policy.set-headers");
+        MeridianNode asked = CLUSTER.node(0);
+        String[] body = new String[1];
+        await("a marker of the policy bundle update", Duration.ofSeconds(20), () -> {
+            body[0] = asked.get(asked.adminUrl("/api/v1/metrics/series?res=1s&from=" + from), true).body();
+            return body[0].contains("\"kind\":\"bundle\"") && body[0].contains("policy type set-headers updated on node " + n.name);
+        });
+        System.out.println("console e2e: feature:uninstall / install meridian-console at runtime on " + n.name
+            + ": console and tab 404, then 200; bundle:update marked: " + body[0].replaceAll("(?s).*(\"markers\".*)", "$1"));
+    }
+
     // ------------------------------------------------------------------ load
 
     /**
