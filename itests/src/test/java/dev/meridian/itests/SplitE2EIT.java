@@ -437,6 +437,19 @@ class SplitE2EIT {
             assertTrue(Pattern.compile("\"kind\":\"apply\",\"revision\":" + revision + ",\"user\":\"admin\"").matcher(body).find(),
                 "the apply of revision " + revision + " is a marker: " + body);
         }
+        // the nodes page's propagation: every node's last served revision, commit to served there
+        HttpResponse<String> listing = CLUSTER.node(2).get(CLUSTER.node(2).adminUrl("/api/v1/cluster?served=true"), true);
+        assertEquals(200, listing.statusCode(), listing.body());
+        Matcher served = Pattern.compile("\"served\":\\{\"revision\":(\\d+),\"propagationMs\":(\\d+)").matcher(listing.body());
+        int nodesServed = 0;
+        while (served.find()) {
+            assertTrue(Long.parseLong(served.group(1)) >= revision, listing.body());
+            assertTrue(Long.parseLong(served.group(2)) < 10_000, "propagation in ms: " + listing.body());
+            nodesServed++;
+        }
+        assertEquals(3, nodesServed, "each node's last served revision and its propagation: " + listing.body());
+        System.out.println("SplitE2EIT: cluster?served=true: " + listing.body());
+
         HttpResponse<String> bad = CLUSTER.node(0).get(CLUSTER.node(0).adminUrl("/api/v1/metrics/series?res=7s&from=x"), true);
         assertEquals(400, bad.statusCode(), bad.body());
         assertTrue(bad.body().contains("\"path\":\"res\"") && bad.body().contains("\"path\":\"from\""), bad.body());

@@ -6,7 +6,7 @@ import { PageHeader, Card, ErrorBanner, Pill, StatePill, Empty, Stat, usePoll, f
 
 async function load() {
   const [cluster, revisions, plugins] = await Promise.all([
-    get('/cluster'),
+    get('/cluster?served=true'),
     get('/revisions?limit=1').catch(() => []),
     get('/plugins').catch(() => null),
   ]);
@@ -25,8 +25,22 @@ export function NodesPage() {
   const onNewest = nodes.filter((n) => n.revision >= newest).length;
   const ready = nodes.filter((n) => n.state === 'ready').length;
   const regions = [...new Set(nodes.map((n) => n.region))];
-  const prop = lastPropagation(); // what the last change made from this console waited for
-  const propOf = (name) => (prop ? (prop.nodes || []).find((p) => p.name === name) : null);
+  // the propagation of the newest revision on each node (commit to served there), whoever made the
+  // change; the last change made from this console's ?wait=all answer where a node did not say
+  const own = lastPropagation();
+  const propRevision = newest;
+  const prop = nodes.some((n) => n.served) || own ? { revision: propRevision } : null;
+  const propOf = (name) => {
+    const n = nodes.find((x) => x.name === name);
+    if (n && n.served && n.served.revision === propRevision) {
+      return { propagationMs: n.served.propagationMs, error: n.served.propagationMs === null ? 'time unknown' : null };
+    }
+    const o = own && own.revision === propRevision ? (own.nodes || []).find((p) => p.name === name) : null;
+    if (o) {
+      return o;
+    }
+    return n && n.revision < propRevision ? { propagationMs: null, error: 'not served yet' } : null;
+  };
   return html`<div>
     <${PageHeader} title="Nodes" subtitle=${html`Refreshed every 2 s${data && data.cluster && data.cluster.safe !== undefined
     ? html` · ${data.cluster.safe ? 'every cache entry has a backup: one node may stop now' : html`<b>not every cache entry has a backup yet</b>`}` : ''}`} />
@@ -41,7 +55,7 @@ export function NodesPage() {
     <${Card} title="Cluster members">
       ${loading && !data ? html`<${Empty}>Loading…<//>` : nodes.length === 0 ? html`<${Empty}>No nodes reported.<//>` : html`
       <table class="table">
-        <thead><tr><th>Node</th><th>Region</th><th>Address</th><th>State</th><th>Revision served</th>${prop ? html`<th title="from the ?wait=all answer of the last change made in this console">Propagation of r${prop.revision}</th>` : null}<th>Error</th><th>Plugins</th></tr></thead>
+        <thead><tr><th>Node</th><th>Region</th><th>Address</th><th>State</th><th>Revision served</th>${prop ? html`<th title="from the revision's commit to this node serving it">Propagation of r${prop.revision}</th>` : null}<th>Error</th><th>Plugins</th></tr></thead>
         <tbody>${nodes.map((n) => {
     const behind = n.revision < newest;
     return html`<tr data-testid=${'node-row-' + n.name} data-revision=${n.revision} data-state=${n.state} class=${behind ? 'row-warn' : ''}>
@@ -54,7 +68,7 @@ export function NodesPage() {
             ${prop ? html`<td>${(() => {
     const p = propOf(n.name);
     if (!p) {
-      return html`<span class="muted">joined later</span>`;
+      return html`<span class="muted">—</span>`;
     }
     return p.propagationMs !== null && p.propagationMs !== undefined ? html`<span data-testid=${'node-propagation-' + n.name}>${Math.round(p.propagationMs)} ms</span>`
       : html`<span class="text-bad">${p.error || 'not reached'}</span>`;

@@ -82,6 +82,9 @@ public final class AdminServlet extends HttpServlet {
     @Reference
     private transient MetricsStream stream;
 
+    @Reference
+    private transient LastServed lastServed;
+
     private transient AdminAuth auth;
     private final transient NodeIdentity node = NodeIdentity.fromEnvironment();
 
@@ -197,7 +200,16 @@ public final class AdminServlet extends HttpServlet {
                 json(resp, 200, Map.of("revision", r.revision(), "generation", r.generation()));
             } else if (path.equals("/cluster") && method.equals("GET")) {
                 Map<String, Object> tree = new java.util.LinkedHashMap<>();
-                tree.put("nodes", status.cluster().stream().map(ClusterNode::toTree).toList());
+                // ?served=true: each node's last served revision and its propagation (commit to
+                // served), asked of every node (bounded by 1 s: a frozen node would hold the listing)
+                Map<String, Map<String, Object>> served = flag(req, "served") ? lastServed.byNode() : null;
+                tree.put("nodes", status.cluster().stream().map(n -> {
+                    Map<String, Object> t = new LinkedHashMap<>(n.toTree());
+                    if (served != null) {
+                        t.put("served", served.get(n.name()));
+                    }
+                    return t;
+                }).toList());
                 tree.put("safe", status.safe()); // every entry backed up elsewhere: one node may stop now
                 json(resp, 200, tree);
             } else {

@@ -62,6 +62,9 @@ public final class ManagerComponent implements GatewayAdmin {
     @Reference
     private AuditLog auditLog;
 
+    @Reference
+    private LastServed lastServed;
+
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile ResponseCache cache;
 
@@ -83,7 +86,7 @@ public final class ManagerComponent implements GatewayAdmin {
         AdminIdentity.ensure(dataDir());
         consumerKeys = ConsumerKeys.fromSettings();
         history = new DurableHistory(new RevisionStore(dataDir().resolve("revisions")), log);
-        adopter = new RevisionAdopter(engine, history, status, metrics);
+        adopter = new RevisionAdopter(engine, history, status, metrics, lastServed);
         checks = new TypeChecks(engine, status, Settings.duration("MERIDIAN_TYPE_WAIT", "10s"));
         protocol = new CommitProtocol(log, adopter, checks, metrics);
         catchUp = new CatchUp(log, adopter);

@@ -40,6 +40,8 @@ final class RevisionAdopter {
     private final DurableHistory history;
     private final NodeStatusReporter status;
     private final ManagerMetrics metrics;
+    /** The revision this node served last and its propagation (the console's nodes page). */
+    private final LastServed lastServed;
     private volatile ParsedRevision newest = ParsedRevision.NONE;
     /** The revision a change here is about to commit: its announcement is not parsed again. */
     private volatile ParsedRevision expected = ParsedRevision.NONE;
@@ -48,8 +50,10 @@ final class RevisionAdopter {
     /** Which failures to serve a revision are logged: catch-up retries one every second. */
     private final ServeFailures failures = new ServeFailures();
 
-    RevisionAdopter(GatewayEngine engine, DurableHistory history, NodeStatusReporter status, ManagerMetrics metrics) {
+    RevisionAdopter(GatewayEngine engine, DurableHistory history, NodeStatusReporter status, ManagerMetrics metrics,
+                    LastServed lastServed) {
         this.engine = engine;
+        this.lastServed = lastServed;
         this.history = history;
         this.status = status;
         this.metrics = metrics;
@@ -163,8 +167,10 @@ final class RevisionAdopter {
             return;
         }
         long served = state.revision();
+        long committedAt = revision.info() == null ? 0 : revision.info().time().toEpochMilli();
         if (await) {
             await(published, served);
+            lastServed.served(served, committedAt);
             return;
         }
         // committed by another node (or missed and caught up): count it and its propagation time
@@ -185,6 +191,7 @@ final class RevisionAdopter {
                 return;
             }
             servedNow(served);
+            lastServed.served(served, committedAt);
             if (fresh && since > 0) {
                 metrics.propagation(System.currentTimeMillis() - since);
             }

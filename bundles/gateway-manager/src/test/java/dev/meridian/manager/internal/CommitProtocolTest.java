@@ -91,7 +91,7 @@ class CommitProtocolTest {
         f.set(status, engine);
         ManagerMetrics metrics = new ManagerMetrics();
         history = new DurableHistory(new RevisionStore(dir), log);
-        adopter = new RevisionAdopter(engine, history, status, metrics);
+        adopter = new RevisionAdopter(engine, history, status, metrics, new LastServed());
         protocol = new CommitProtocol(log, adopter, new TypeChecks(engine, status, Duration.ofSeconds(1)), metrics);
     }
 
