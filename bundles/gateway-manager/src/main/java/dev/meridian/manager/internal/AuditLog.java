@@ -115,6 +115,22 @@ public final class AuditLog {
         return out;
     }
 
+    /**
+     * The entries made from {@code fromMillis} (inclusive) to {@code toMillis} (exclusive), oldest
+     * first, at most {@code limit}: a range of the keys, which sort by time, so nothing older is read.
+     */
+    List<AuditEntry> between(long fromMillis, long toMillis, int limit) {
+        List<AuditEntry> out = new ArrayList<>();
+        for (AuditEntry e : entries.subMap(String.format("%013d", Math.max(0, fromMillis)),
+            String.format("%013d", Math.max(0, toMillis))).values()) {
+            if (out.size() >= limit) {
+                break;
+            }
+            out.add(e);
+        }
+        return out;
+    }
+
     private void fromCluster(String key, String json) {
         if (entries.containsKey(key) || entries.size() >= keep && key.compareTo(entries.firstKey()) < 0) {
             return;

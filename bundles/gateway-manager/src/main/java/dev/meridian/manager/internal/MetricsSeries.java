@@ -192,14 +192,7 @@ public final class MetricsSeries implements NodeQueryHandler {
      */
     List<Map<String, Object>> markers(long from, long to, int limit) {
         List<Map<String, Object>> out = new ArrayList<>();
-        for (AuditEntry e : audit.newest(10_000)) {
-            long ms = e.time().toEpochMilli();
-            if (ms < from * 1_000) {
-                break; // newest first: the rest is older
-            }
-            if (ms >= to * 1_000) {
-                continue;
-            }
+        for (AuditEntry e : audit.between(from * 1_000, to * 1_000, Integer.MAX_VALUE)) {
             String kind = kind(e);
             if (kind != null) {
                 out.add(marker(e, kind));
@@ -208,7 +201,6 @@ public final class MetricsSeries implements NodeQueryHandler {
                 }
             }
         }
-        java.util.Collections.reverse(out);
         return out;
     }
 
