@@ -7,9 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -73,7 +70,6 @@ class CanaryE2EIT {
         .upstream(named("stable"))
         .build();
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** The upstream the second test promotes: stable for the third. */
     private static volatile HttpUpstream v2;
@@ -113,15 +109,7 @@ class CanaryE2EIT {
 
     private static HttpResponse<String> call(MeridianNode node, String method, String path, String auth, String contentType,
                                              String body) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(node.adminUrl(path))).timeout(Duration.ofSeconds(30));
-        if (auth != null) {
-            b.header("Authorization", auth);
-        }
-        if (contentType != null) {
-            b.header("Content-Type", contentType);
-        }
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return node.sendAs(auth, method, path, contentType, body);
     }
 
     private static HttpResponse<String> call(String method, String path, String contentType, String body) throws Exception {

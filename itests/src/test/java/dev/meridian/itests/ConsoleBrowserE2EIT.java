@@ -388,15 +388,7 @@ class ConsoleBrowserE2EIT {
 
     private static HttpResponse<String> call(String method, String path, String auth, String contentType, String body)
         throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(CLUSTER.node(0).adminUrl(path))).timeout(Duration.ofSeconds(30));
-        if (auth != null) {
-            b.header("Authorization", auth);
-        }
-        if (contentType != null) {
-            b.header("Content-Type", contentType);
-        }
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return CLUSTER.node(0).sendAs(auth, method, path, contentType, body);
     }
 
     private static Object admin(String method, String path, String contentType, String body, int expected) throws Exception {

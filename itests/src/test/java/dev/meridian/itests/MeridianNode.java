@@ -209,8 +209,16 @@ final class MeridianNode implements AutoCloseable {
 
     /** A call to the admin API as {@code admin}. */
     HttpResponse<String> send(String method, String path, String contentType, String body) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(adminUrl(path))).timeout(Duration.ofSeconds(30))
-            .header("Authorization", basic());
+        return sendAs(basic(), method, path, contentType, body);
+    }
+
+    /** A call to the admin API with {@code authorization} as its header (null: none), e.g. a token's {@code Bearer}. */
+    HttpResponse<String> sendAs(String authorization, String method, String path, String contentType, String body)
+        throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(adminUrl(path))).timeout(Duration.ofSeconds(30));
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
         if (contentType != null) {
             b.header("Content-Type", contentType);
         }
