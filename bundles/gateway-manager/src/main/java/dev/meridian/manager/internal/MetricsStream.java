@@ -166,11 +166,10 @@ public final class MetricsStream {
         try {
             series.roll();
             long now = series.nowSeconds();
+            List<byte[]> newMarkers = newMarkers(now); // a read of the last second's audit keys: cheap
             if (subscribers.isEmpty()) {
-                lastMarker = System.currentTimeMillis() / 1_000.0; // a later subscriber gets only newer markers
                 return;
             }
-            List<byte[]> newMarkers = newMarkers(now);
             MetricsSeries.Query q = new MetricsSeries.Query(Resolution.SECOND, now - 1, now, null);
             series.gather(q).whenComplete((g, failure) -> {
                 if (failure != null) {
@@ -198,7 +197,7 @@ public final class MetricsStream {
         }
     }
 
-    /** The markers newer than the last tick's, as events (without subscribers the tick moves the mark on, so none is old news). */
+    /** The markers newer than the last tick's, as events (the tick runs with or without subscribers, so none is old news). */
     private List<byte[]> newMarkers(long now) {
         double since = lastMarker;
         List<byte[]> out = new java.util.ArrayList<>();
