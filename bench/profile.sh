@@ -4,7 +4,9 @@
 # execution samples bucketed by the top frame's owner, and the hottest methods.
 #
 # Usage: bench/profile.sh [DURATION_S=15] [CONNECTIONS=64]
-# Writes: target/bench/profile-{passthrough,hits}.jfr and prints the tables.
+#   LANES="passthrough hits" (default) picks the lanes; "auth" is pass-through with a 700-byte
+#   `Authorization: Bearer` header (what a JWT's bytes cost without any policy: bench/identity.sh).
+# Writes: target/bench/profile-<lane>.jfr and prints the tables.
 # Needs: wrk, nginx, a built distribution, and a JDK 21+ `jfr` for `jfr view` (Temurin 25 is
 #        looked up under /usr/lib/jvm; set JFR=/path/to/jfr otherwise).
 set -euo pipefail
@@ -27,10 +29,10 @@ cache: { ttl: 1h }"
 curl -fsS -o /dev/null "http://127.0.0.1:$HTTP/hits/item"
 pid=$(pgrep -f "karaf.base=$node" | head -1)
 
-profile() { # NAME URL
-  "$shared/bench.sh" "$2" "$dur" "$conns" >/dev/null # warm-up
+profile() { # NAME URL [HEADER]
+  HEADER=${3:-} "$shared/bench.sh" "$2" "$dur" "$conns" >/dev/null # warm-up
   jcmd "$pid" JFR.start name="$1" settings="$jfc" duration="${dur}s" filename="$work/profile-$1.jfr" >/dev/null
-  echo "## $1: $("$shared/bench.sh" "$2" "$dur" "$conns")"
+  echo "## $1: $(HEADER=${3:-} "$shared/bench.sh" "$2" "$dur" "$conns")"
   sleep 2
   "$jfr" print --events jdk.ExecutionSample "$work/profile-$1.jfr" | awk '
     /jdk.ExecutionSample/ { top=""; next }
@@ -51,5 +53,12 @@ profile() { # NAME URL
     "$jfr" view --width 160 hot-methods "$work/profile-$1.jfr" | head -28
   fi
 }
-profile passthrough "http://127.0.0.1:$HTTP/"
-profile hits "http://127.0.0.1:$HTTP/hits/item"
+for lane in ${LANES:-passthrough hits}; do
+  case $lane in
+    passthrough) profile passthrough "http://127.0.0.1:$HTTP/" ;;
+    hits) profile hits "http://127.0.0.1:$HTTP/hits/item" ;;
+    # a token-sized credential (base64url, 700 bytes after "Bearer ") on the pass-through API
+    auth) profile auth "http://127.0.0.1:$HTTP/" "Authorization: Bearer $(head -c 525 /dev/urandom | base64 -w0 | tr '+/' '-_')" ;;
+    *) echo "$0: unknown lane $lane" >&2; exit 2 ;;
+  esac
+done

@@ -460,4 +460,21 @@ class Http1UpstreamTest {
             new String(Http1Upstream.head("GET", "/", "h", HttpFields.build().add("X-A", "é")).toByteArray(),
                 StandardCharsets.ISO_8859_1));
     }
+
+    @Test
+    void should_check_a_long_field_as_strictly_as_a_short_one() {
+        String token = "Bearer " + "eyJhbGciOiJSUzI1NiJ9.".repeat(40);
+        assertEquals("GET / HTTP/1.1\r\nHost: h\r\nAuthorization: " + token + "\r\nX-Q: " + "a?b".repeat(30) + "\r\n\r\n",
+            new String(Http1Upstream.head("GET", "/", "h", HttpFields.build().add("Authorization", token).add("X-Q", "a?b".repeat(30)))
+                .toByteArray(), StandardCharsets.ISO_8859_1), "long values (with a '?' too) copied byte for byte");
+        String latin = "é".repeat(60);
+        assertEquals("GET / HTTP/1.1\r\nHost: h\r\nX-A: " + latin + "\r\n\r\n",
+            new String(Http1Upstream.head("GET", "/", "h", HttpFields.build().add("X-A", latin)).toByteArray(), StandardCharsets.ISO_8859_1));
+        for (String bad : new String[] {"a".repeat(60) + "\r\nX-Injected: 1", "a".repeat(60) + "\n", "a".repeat(60) + "\0",
+            "a".repeat(60) + "\u0100", "\u20ac" + "a".repeat(60)}) {
+            HttpFields fields = HttpFields.build().add("X-Long", bad);
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Http1Upstream.head("GET", "/", "h", fields), "refused: " + bad.replace("\r", "\\r").replace("\n", "\\n"));
+        }
+    }
 }
