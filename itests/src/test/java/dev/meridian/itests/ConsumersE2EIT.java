@@ -167,6 +167,56 @@ class ConsumersE2EIT {
         }
     }
 
+    /**
+     * Issue 12: each policy hot-swappable under load. Clients on ck1 — alice's key (200, the key
+     * not forwarded), bob's key on a group he is not in (403), no key (401) — while the api-key
+     * bundle is updated and refreshed twice on ck1: every answer as before.
+     */
+    @Test
+    @Order(25)
+    void should_answer_every_request_alike_while_the_api_key_bundle_is_updated() throws Exception {
+        MeridianNode n = CLUSTER.node(0);
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicLong answered = new java.util.concurrent.atomic.AtomicLong();
+        List<String> wrong = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Thread> clients = new ArrayList<>();
+        for (int c = 0; c < 2; c++) {
+            clients.add(new Thread(() -> {
+                while (running.get()) {
+                    try {
+                        HttpResponse<String> ok = call(n, "/keyed/hot", ALICE);
+                        int forbidden = call(n, "/partners/hot", BOB).statusCode();
+                        int none = call(n, "/keyed/hot", null).statusCode();
+                        if (ok.statusCode() != 200 || !"key absent".equals(ok.body()) || forbidden != 403 || none != 401) {
+                            wrong.add(ok.statusCode() + " " + ok.body() + " / " + forbidden + " / " + none);
+                        }
+                        answered.addAndGet(3);
+                    } catch (Exception e) {
+                        wrong.add(e.toString());
+                    }
+                }
+            }, "api-key-hot-" + c));
+        }
+        clients.forEach(Thread::start);
+        try {
+            for (int round = 0; round <= 2; round++) {
+                if (round > 0) {
+                    n.shell("bundle:update -r dev.meridian.policy.api-key");
+                }
+                long before = answered.get();
+                Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> answered.get() >= before + 300);
+            }
+        } finally {
+            running.set(false);
+            for (Thread t : clients) {
+                t.join(TimeUnit.SECONDS.toMillis(30));
+            }
+        }
+        System.out.printf("consumers e2e hot swap: %d answers through 2 api-key bundle updates on %s, %d wrong%n",
+            answered.get(), n.name, wrong.size());
+        assertEquals(List.of(), wrong.stream().limit(5).toList(), wrong.size() + " wrong answers");
+    }
+
     @Test
     @Order(30)
     void should_never_show_or_store_a_key() throws Exception {

@@ -426,6 +426,60 @@ class IntrospectionE2EIT {
         assertEquals(calls, IDP.calls(IdentityProvider.Endpoint.INTROSPECT), "hits make no call");
     }
 
+    /**
+     * Issue 12: each policy hot-swappable under load, and "an apply or a policy bundle update
+     * refetches nothing". Two clients on in1 — a held token (200), the same token where its scope
+     * is short (403), no token (401) — while the policy bundle is updated and refreshed twice on
+     * in1: every answer as before, no IdP call.
+     */
+    @Test
+    @Order(62)
+    void should_answer_every_request_alike_and_call_the_idp_for_nothing_while_the_bundle_is_updated() throws Exception {
+        MeridianNode n = CLUSTER.node(0);
+        String held = HELD.get(1);
+        assertEquals(200, status(n, "/orders/hot", held));
+        long calls = IDP.calls(IdentityProvider.Endpoint.INTROSPECT);
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        AtomicLong answered = new AtomicLong();
+        List<String> wrong = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Thread> clients = new ArrayList<>();
+        for (Map.Entry<String, Integer> c : Map.of("/orders/hot", 200, "/orders-write/hot", 403).entrySet()) {
+            clients.add(new Thread(() -> {
+                while (running.get()) {
+                    int withToken = status(n, c.getKey(), held);
+                    int without = status(n, c.getKey(), null);
+                    if (withToken != c.getValue() || without != 401) {
+                        wrong.add(c.getKey() + ": " + withToken + " with the token, " + without + " without");
+                    }
+                    answered.addAndGet(2);
+                }
+            }, "introspection-hot" + c.getKey().replace('/', '-')));
+        }
+        clients.forEach(Thread::start);
+        try {
+            awaitMore(answered, 200);
+            for (int round = 0; round < 2; round++) {
+                n.shell("bundle:update -r dev.meridian.policy.oauth2-introspection");
+                awaitMore(answered, 200);
+            }
+        } finally {
+            running.set(false);
+            for (Thread t : clients) {
+                t.join(TimeUnit.SECONDS.toMillis(30));
+            }
+        }
+        long made = IDP.calls(IdentityProvider.Endpoint.INTROSPECT) - calls;
+        System.out.printf("introspection e2e hot swap: %d answers through 2 bundle updates on %s, %d wrong, %d IdP calls%n",
+            answered.get(), n.name, wrong.size(), made);
+        assertEquals(List.of(), wrong.stream().limit(5).toList(), wrong.size() + " wrong answers");
+        assertEquals(0, made, "a bundle update refetches nothing: the answers live in the cluster");
+    }
+
+    private static void awaitMore(AtomicLong answered, long more) {
+        long before = answered.get();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> answered.get() >= before + more);
+    }
+
     private static double median(List<Double> values) {
         List<Double> sorted = values.stream().sorted().toList();
         return sorted.get(sorted.size() / 2);
