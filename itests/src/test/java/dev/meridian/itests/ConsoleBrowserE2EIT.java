@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.File;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,7 +17,6 @@ import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -51,8 +49,6 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
@@ -105,9 +101,8 @@ class ConsoleBrowserE2EIT {
         .api("orders", up -> orders(up, "10s"))
         .build();
 
-    private static ChromeDriverService driverService;
+    private static HeadlessChromium chromium;
     private static ChromeDriver browser;
-    private static Path profile;
     /** CSP violations seen on any page so far ("page: what"), from the listener and from the browser's log. */
     private static final List<String> CSP_VIOLATIONS = new CopyOnWriteArrayList<>();
     /** Other errors in the browser's log, printed at the end (not checked). */
@@ -152,26 +147,17 @@ class ConsoleBrowserE2EIT {
                 Files.delete(f);
             }
         }
-        driverService = new ChromeDriverService.Builder()
-            .usingDriverExecutable(new File("/usr/bin/chromedriver"))
-            .usingPort(DRIVER_PORT)
-            .withTimeout(Duration.ofSeconds(30))
-            .build();
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, Level.ALL);
-        ChromeOptions options = new ChromeOptions()
-            .setBinary("/usr/bin/chromium")
-            .addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--window-size=1400,900", "--hide-scrollbars",
-                "--user-data-dir=" + (profile = Files.createTempDirectory("console-chromium")));
-        options.setCapability("goog:loggingPrefs", logs);
-        browser = new ChromeDriver(driverService, options);
+        chromium = HeadlessChromium.start(DRIVER_PORT, "console", options -> {
+            options.addArguments("--window-size=1400,900", "--hide-scrollbars");
+            options.setCapability("goog:loggingPrefs", logs);
+        });
+        browser = chromium.driver();
         browser.manage().window().setSize(new Dimension(1400, 900));
         // the page's own viewport 1400x900 (the window's size includes what headless counts as its frame)
         browser.executeCdpCommand("Emulation.setDeviceMetricsOverride",
             Map.<String, Object>of("width", 1400, "height", 900, "deviceScaleFactor", 1, "mobile", false));
-        browser.manage().timeouts().scriptTimeout(Duration.ofSeconds(20)).pageLoadTimeout(Duration.ofSeconds(20));
         browser.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.<String, Object>of("source", CSP_LISTENER));
     }
 
@@ -180,18 +166,8 @@ class ConsoleBrowserE2EIT {
         if (!BROWSER_ERRORS.isEmpty()) {
             System.out.println("console e2e: browser log errors (not checked):\n  " + String.join("\n  ", BROWSER_ERRORS));
         }
-        if (browser != null) {
-            browser.quit();
-        }
-        if (driverService != null) {
-            driverService.stop();
-        }
-        if (profile != null) {
-            try (Stream<Path> files = Files.walk(profile)) {
-                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            } catch (IOException e) {
-                System.err.println("leaving Chromium's profile " + profile + ": " + e);
-            }
+        if (chromium != null) {
+            chromium.close();
         }
     }
 

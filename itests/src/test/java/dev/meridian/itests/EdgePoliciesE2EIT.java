@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -31,7 +29,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -41,8 +38,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
 import com.sun.net.httpserver.HttpServer;
 
@@ -107,9 +102,8 @@ class EdgePoliciesE2EIT {
 
     private static HttpServer allowedPage;
     private static HttpServer otherPage;
-    private static ChromeDriverService driverService;
+    private static HeadlessChromium chromium;
     private static ChromeDriver browser;
-    private static Path profile;
 
     private static String api(String id, Upstream up, String policies) {
         return "id: " + id + "\nbasePath: /" + id + "\nupstream: { url: '" + up.url("/" + id + "-up") + "', timeout: 10s }\n"
@@ -120,41 +114,20 @@ class EdgePoliciesE2EIT {
     static void startPagesAndBrowser() throws IOException {
         allowedPage = page(ALLOWED_PAGE_PORT);
         otherPage = page(OTHER_PAGE_PORT);
-        System.setProperty("webdriver.chrome.driver", "/usr/bin/chromedriver");
-        driverService = new ChromeDriverService.Builder()
-            .usingDriverExecutable(new File("/usr/bin/chromedriver"))
-            .usingPort(DRIVER_PORT)
-            .withTimeout(Duration.ofSeconds(30))
-            .build();
-        ChromeOptions options = new ChromeOptions()
-            .setBinary("/usr/bin/chromium")
-            .addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--user-data-dir=" + (profile = Files.createTempDirectory("edge-chromium")));
-        browser = new ChromeDriver(driverService, options);
-        browser.manage().timeouts().scriptTimeout(Duration.ofSeconds(20)).pageLoadTimeout(Duration.ofSeconds(20));
+        chromium = HeadlessChromium.start(DRIVER_PORT, "edge", options -> { });
+        browser = chromium.driver();
     }
 
     @AfterAll
     static void stopBrowserAndPages() {
-        if (browser != null) {
-            browser.quit();
-        }
-        if (driverService != null) {
-            driverService.stop();
+        if (chromium != null) {
+            chromium.close();
         }
         if (allowedPage != null) {
             allowedPage.stop(0);
         }
         if (otherPage != null) {
             otherPage.stop(0);
-        }
-        if (profile != null) {
-            try (Stream<Path> files = Files.walk(profile)) {
-                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            } catch (IOException e) {
-                System.err.println("leaving Chromium's profile " + profile + ": " + e);
-            }
         }
     }
 
