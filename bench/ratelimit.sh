@@ -9,8 +9,8 @@
 # Usage: bench/ratelimit.sh [DURATION_S=10] [ROUNDS=2] [CONNECTIONS=64]
 #   then the paced lanes: PACED_CONNS [16] connections each waiting PACE_MS [2] between requests
 #   (below saturation: the latency a request pays, not the queue's); PACED_ONLY=1 runs only those.
-# PAIRED=1: instead of all that, the paired lanes (PairedLatency.java): PAIRED_CONNS [16]
-#   connections at PAIRED_RATE [6000] requests/s in all, each connection sending to /pass/,
+# PAIRED=1: instead of all that, the paired lanes (PairedLatency.java): PAIRED_CONNS [8]
+#   connections at PAIRED_RATE [3000] requests/s in all, each connection sending to /pass/,
 #   /hdr/, /rl/ and a control (/hdr/ with 200 µs added to each recorded latency) in turn, ROUNDS rounds of DURATION_S; the added p99 is the median of the
 #   per-round differences (noise that hits one request hits the three lanes alike).
 # Run it only under both locks:
@@ -98,7 +98,7 @@ for path in /pass/ /hdr/ /rl/; do "$shared/bench.sh" "http://127.0.0.1:$HTTP$pat
 
 if [[ -n ${PAIRED:-} ]]; then
   java "$(dirname "$0")/PairedLatency.java" "127.0.0.1:$HTTP" /pass/,/hdr/,/rl/,/hdr/@200 \
-    "${PAIRED_CONNS:-16}" "${PAIRED_RATE:-6000}" "$dur" "$rounds" 10
+    "${PAIRED_CONNS:-8}" "${PAIRED_RATE:-3000}" "$dur" "$rounds" 10
   exit
 fi
 
