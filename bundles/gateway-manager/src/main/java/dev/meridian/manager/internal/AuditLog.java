@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -117,18 +118,11 @@ public final class AuditLog {
 
     /**
      * The entries made from {@code fromMillis} (inclusive) to {@code toMillis} (exclusive), oldest
-     * first, at most {@code limit}: a range of the keys, which sort by time, so nothing older is read.
+     * first: a view of a range of the keys, which sort by time, so nothing outside it is read.
      */
-    List<AuditEntry> between(long fromMillis, long toMillis, int limit) {
-        List<AuditEntry> out = new ArrayList<>();
-        for (AuditEntry e : entries.subMap(String.format("%013d", Math.max(0, fromMillis)),
-            String.format("%013d", Math.max(0, toMillis))).values()) {
-            if (out.size() >= limit) {
-                break;
-            }
-            out.add(e);
-        }
-        return out;
+    Collection<AuditEntry> between(long fromMillis, long toMillis) {
+        return entries.subMap(String.format("%013d", Math.max(0, fromMillis)),
+            String.format("%013d", Math.max(0, toMillis))).values();
     }
 
     private void fromCluster(String key, String json) {

@@ -192,7 +192,7 @@ public final class MetricsSeries implements NodeQueryHandler {
      */
     List<Map<String, Object>> markers(long from, long to, int limit) {
         List<Map<String, Object>> out = new ArrayList<>();
-        for (AuditEntry e : audit.between(from * 1_000, to * 1_000, Integer.MAX_VALUE)) {
+        for (AuditEntry e : audit.between(from * 1_000, to * 1_000)) {
             String kind = kind(e);
             if (kind != null) {
                 out.add(marker(e, kind));
