@@ -55,6 +55,8 @@ class WarmPoolsE2EIT {
         .of(NodeSpec.of("wp1", 17000, 6081), NodeSpec.of("wp2", 17010, 6082))
         .cluster("warm-pools-it")
         .password("warm-pools-it-admin")
+        .env("MERIDIAN_PROXY_WARMUP", "on") // the product's defaults: test nodes boot without the warm-up
+        .env("EXTRA_JAVA_OPTS", "")         // and with C1 only (MeridianNode#start)
         .upstream(ConnectionCountingUpstream::new)
         .api("pools", up -> String.join("\n", "id: pools", "basePath: /pools", "upstream:", "  url: " + up.url(""),
             "  timeout: 5s", "  pool: { maxConnections: 64, warm: 0 }", ""))
