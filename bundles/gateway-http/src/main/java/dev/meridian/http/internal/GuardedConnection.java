@@ -2,6 +2,7 @@ package dev.meridian.http.internal;
 
 import java.net.SocketAddress;
 
+import org.eclipse.jetty.http.HttpCompliance;
 import org.eclipse.jetty.http.HttpParser;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Connector;
@@ -22,7 +23,7 @@ import org.eclipse.jetty.server.internal.HttpConnection;
  *
  * <p>Extends {@code org.eclipse.jetty.server.internal.HttpConnection}, a Jetty-internal class
  * (embedded in this bundle, so its version is ours): the only place where the bytes of a request
- * head are seen before the head is complete.
+ * head are seen before the head is complete, and where its parser is made ({@link BulkFieldParser}).
  */
 final class GuardedConnection extends HttpConnection {
 
@@ -35,6 +36,17 @@ final class GuardedConnection extends HttpConnection {
 
     GuardedConnection(HttpConfiguration config, Connector connector, EndPoint endPoint) {
         super(config, connector, endPoint);
+    }
+
+    /** Jetty's parser with long field values taken in bulk, on Jetty's handler and settings. */
+    @Override
+    protected HttpParser newHttpParser(HttpCompliance compliance) {
+        HttpParser jetty = super.newHttpParser(compliance);
+        HttpParser parser = new BulkFieldParser((HttpParser.RequestHandler) jetty.getHandler(),
+            getHttpConfiguration().getRequestHeaderSize(), compliance);
+        parser.setHeaderCacheSize(jetty.getHeaderCacheSize());
+        parser.setHeaderCacheCaseSensitive(jetty.isHeaderCacheCaseSensitive());
+        return parser;
     }
 
     @Override
