@@ -63,12 +63,7 @@ basePath: /pass
 upstream: { url: 'http://127.0.0.1:$UP' }"
 # the same route with a trivial policy (set-headers): what any policy costs (the Camel pipeline),
 # to tell it from what identity itself costs
-put_api hdr "id: hdr
-basePath: /hdr
-upstream: { url: 'http://127.0.0.1:$UP' }
-policies:
-  - type: set-headers
-    request: { set: { X-Bench: '1' } }"
+put_hdr_api
 put_api jwt "id: jwt
 basePath: /jwt
 upstream: { url: 'http://127.0.0.1:$UP' }

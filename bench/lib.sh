@@ -37,6 +37,16 @@ put_api() {
 
 # summarize LABEL PEER_NAME: reads "<who> <bench.sh line>" lines (who = nginx | meridian) on
 # stdin and prints the means and Meridian/nginx ratios of requests/s and p99 in one line
+# The hdr lane's API: pass-through through one trivial policy, what any policy's route costs.
+put_hdr_api() {
+  put_api hdr "id: hdr
+basePath: /hdr
+upstream: { url: 'http://127.0.0.1:$UP' }
+policies:
+  - type: set-headers
+    request: { set: { X-Bench: '1' } }"
+}
+
 summarize() {
   awk -v label="$1" -v peer="$2" '
     { who=$1; for (i=2;i<=NF;i++){ split($i,kv,"="); v[kv[1]]=kv[2] }

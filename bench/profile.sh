@@ -5,7 +5,8 @@
 #
 # Usage: bench/profile.sh [DURATION_S=15] [CONNECTIONS=64]
 #   LANES="passthrough hits" (default) picks the lanes; "auth" is pass-through with a 700-byte
-#   `Authorization: Bearer` header (what a JWT's bytes cost without any policy: bench/identity.sh).
+#   `Authorization: Bearer` header (what a JWT's bytes cost without any policy: bench/identity.sh);
+#   "hdr" is pass-through through one trivial policy (set-headers: what the policy pipeline costs).
 # Writes: target/bench/profile-<lane>.jfr and prints the tables.
 # Needs: wrk, nginx, a built distribution, and a JDK 21+ `jfr` for `jfr view` (Temurin 25 is
 #        looked up under /usr/lib/jvm; set JFR=/path/to/jfr otherwise).
@@ -26,6 +27,7 @@ put_api hits "id: hits
 basePath: /hits
 upstream: { url: 'http://127.0.0.1:$UP/' }
 cache: { ttl: 1h }"
+put_hdr_api
 curl -fsS -o /dev/null "http://127.0.0.1:$HTTP/hits/item"
 pid=$(pgrep -f "karaf.base=$node" | head -1)
 
@@ -57,6 +59,7 @@ for lane in ${LANES:-passthrough hits}; do
   case $lane in
     passthrough) profile passthrough "http://127.0.0.1:$HTTP/" ;;
     hits) profile hits "http://127.0.0.1:$HTTP/hits/item" ;;
+    hdr) profile hdr "http://127.0.0.1:$HTTP/hdr/" ;;
     # a token-sized credential (base64url, 700 bytes after "Bearer ") on the pass-through API
     auth) profile auth "http://127.0.0.1:$HTTP/" "Authorization: Bearer $(head -c 525 /dev/urandom | base64 -w0 | tr '+/' '-_')" ;;
     *) echo "$0: unknown lane $lane" >&2; exit 2 ;;

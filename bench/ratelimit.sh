@@ -66,12 +66,7 @@ CONF
 put_api pass "id: pass
 basePath: /pass
 upstream: { url: 'http://127.0.0.1:$UP' }"
-put_api hdr "id: hdr
-basePath: /hdr
-upstream: { url: 'http://127.0.0.1:$UP' }
-policies:
-  - type: set-headers
-    request: { set: { X-Bench: '1' } }"
+put_hdr_api
 put_api rl "id: rl
 basePath: /rl
 upstream: { url: 'http://127.0.0.1:$UP' }
