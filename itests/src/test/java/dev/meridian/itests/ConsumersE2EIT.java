@@ -67,6 +67,7 @@ class ConsumersE2EIT {
             // tells the test whether the key reached the upstream, and who the gateway said called
             byte[] body = ("key " + (ex.getRequestHeaders().containsKey("X-Api-Key") ? "present" : "absent"))
                 .getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("X-Seen-Query", String.valueOf(ex.getRequestURI().getRawQuery()));
             ex.sendResponseHeaders(200, body.length);
             ex.getResponseBody().write(body);
             ex.close();
@@ -93,7 +94,9 @@ class ConsumersE2EIT {
             "id: keyed", "basePath: /keyed", "upstream: { url: '" + up.url("/") + "' }",
             "policies:", "  - type: api-key", "---",
             "kind: api", "id: partners", "basePath: /partners", "upstream: { url: '" + up.url("/") + "' }",
-            "policies:", "  - type: api-key", "    allow: [partners]", "");
+            "policies:", "  - type: api-key", "    allow: [partners]", "---",
+            "kind: api", "id: queried", "basePath: /queried", "upstream: { url: '" + up.url("/") + "' }",
+            "policies:", "  - type: api-key", "    query: api_key", "");
     }
 
     private static String consumers() {
@@ -133,7 +136,7 @@ class ConsumersE2EIT {
             apis(CLUSTER.upstream()) + "---\n" + consumers());
 
         assertEquals(200, r.statusCode(), r.body());
-        assertTrue(r.body().contains("\"added\":[\"keyed\",\"partners\",\"consumer:alice\",\"consumer:bob\",\"consumer:carol\"]"),
+        assertTrue(r.body().contains("\"added\":[\"keyed\",\"partners\",\"queried\",\"consumer:alice\",\"consumer:bob\",\"consumer:carol\"]"),
             r.body());
         assertEquals(3, r.body().split("\"propagationMs\":\\d+").length - 1, r.body());
         String history = first.get(first.adminUrl("/api/v1/revisions?limit=1"), true).body();
@@ -164,6 +167,28 @@ class ConsumersE2EIT {
             assertEquals(200, call(n, "/partners/x", ALICE).statusCode(), "alice is in group partners");
             HttpResponse<String> forbidden = call(n, "/partners/x", BOB);
             assertEquals(403, forbidden.statusCode(), forbidden.body());
+        }
+    }
+
+    /**
+     * A key in the query (CONTRACT §8 {@code query: api_key}) identifies the consumer and is
+     * taken out of the query the upstream receives (SPI 1.4), every parameter of its name, the
+     * other parameters kept in order.
+     */
+    @Test
+    @Order(22)
+    void should_take_a_key_in_the_query_out_of_the_upstream_request() throws Exception {
+        for (MeridianNode n : CLUSTER.nodes()) {
+            HttpResponse<String> ok = call(n, "/queried/x?page=2&api_key=" + ALICE + "&x=%2F1&api_key=spare", null);
+            assertEquals(200, ok.statusCode(), n.name + ": " + ok.body());
+            assertEquals("page=2&x=%2F1", ok.headers().firstValue("X-Seen-Query").orElse(""), n.name);
+            HttpResponse<String> only = call(n, "/queried/x?api_key=" + BOB, null);
+            assertEquals(200, only.statusCode(), n.name + ": " + only.body());
+            assertEquals("null", only.headers().firstValue("X-Seen-Query").orElse(""), "no query left, no '?'");
+
+            assertEquals(401, call(n, "/queried/x?page=2", null).statusCode(), n.name);
+            assertEquals(401, call(n, "/queried/x?api_key=" + ALICE + "x", null).statusCode(), n.name);
+            assertEquals(401, call(n, "/queried/x", ALICE).statusCode(), "the key in a header where the query is configured");
         }
     }
 

@@ -14,10 +14,10 @@ import dev.meridian.policy.api.PolicyResponse;
 /**
  * One request through the gateway, as every step sees it. Each part has one owner:
  * <ul>
- *   <li>the request's facts (method, path, query, route, table, id, client and peer) are fixed when the
- *       data plane makes the exchange;
- *   <li>its header fields are what the upstream will receive: the request phase changes them
- *       through {@link PolicyRequest};
+ *   <li>the request's facts (method, path, the client's query, route, table, id, client and peer)
+ *       are fixed when the data plane makes the exchange;
+ *   <li>its header fields and its upstream query are what the upstream will receive: the request
+ *       phase changes them through {@link PolicyRequest};
  *   <li>the answer ({@link #answer()}) is set by whichever step answers, replacing the one before
  *       (whose body is then dropped here, its only owner);
  *   <li>the policy chain's progress is the policy chain's ({@link PolicyChain});
@@ -37,6 +37,8 @@ public final class Exchange implements PolicyRequest {
     private final String method;
     private final String path;
     private final String query;
+    /** The query the upstream receives: the client's until a policy removes a parameter. */
+    private String upstreamQuery;
     private final String requestId;
     private final String clientAddress;
     private final String peerAddress;
@@ -74,6 +76,7 @@ public final class Exchange implements PolicyRequest {
         this.method = method;
         this.path = path;
         this.query = query;
+        this.upstreamQuery = query;
         this.requestId = requestId;
         this.clientAddress = clientAddress;
         this.peerAddress = peerAddress;
@@ -158,9 +161,14 @@ public final class Exchange implements PolicyRequest {
         return startNanos;
     }
 
-    /** The raw query, or null (the {@link PolicyRequest} view wraps it in an Optional). */
+    /** The client's raw query, or null: what the cache keys on (policies see {@link #query()}). */
     public String rawQuery() {
         return query;
+    }
+
+    /** The raw query the upstream receives, or null: the client's less what policies removed. */
+    public String upstreamQuery() {
+        return upstreamQuery;
     }
 
     /** The request's header fields as the upstream will receive them. */
@@ -277,7 +285,40 @@ public final class Exchange implements PolicyRequest {
 
     @Override
     public Optional<String> query() {
-        return Optional.ofNullable(query);
+        return Optional.ofNullable(upstreamQuery);
+    }
+
+    @Override
+    public void removeQueryParameter(String name) {
+        upstreamQuery = withoutParameter(upstreamQuery, name);
+    }
+
+    /**
+     * {@code query} without any {@code name} or {@code name=value} pair (names compared as
+     * sent); null when nothing is left. The other pairs keep their bytes and order; empty ones go.
+     */
+    static String withoutParameter(String query, String name) {
+        if (query == null || name.isEmpty() || !query.contains(name)) {
+            return query;
+        }
+        StringBuilder kept = new StringBuilder(query.length());
+        int i = 0;
+        while (i <= query.length()) {
+            int end = query.indexOf('&', i);
+            if (end < 0) {
+                end = query.length();
+            }
+            boolean named = query.startsWith(name, i)
+                && (i + name.length() == end || query.charAt(i + name.length()) == '=');
+            if (!named && end > i) {
+                if (!kept.isEmpty()) {
+                    kept.append('&');
+                }
+                kept.append(query, i, end);
+            }
+            i = end + 1;
+        }
+        return kept.isEmpty() ? null : kept.toString();
     }
 
     @Override

@@ -129,7 +129,7 @@ final class JettyUpstream implements UpstreamClient {
             HttpFields from = ((JettyFields) e.requestFields()).fields();
             HttpFields.Mutable fields = HttpFields.build(from.size() + 4);
             copyRequestHeaders(e, in, from, fields);
-            String target = targetPath(u.path(), e.route().basePath(), e.path(), e.rawQuery());
+            String target = targetPath(u.path(), e.route().basePath(), e.path(), e.upstreamQuery());
             try {
                 lean.send(e, next, target, fields);
             } catch (IllegalArgumentException invalid) {
@@ -244,7 +244,7 @@ final class JettyUpstream implements UpstreamClient {
             .scheme(u.scheme())
             .tag(u) // one connection pool per upstream configuration, sized by its pool.maxConnections
             .method(method)
-            .path(targetPath(u.path(), e.route().basePath(), e.path(), e.rawQuery()))
+            .path(targetPath(u.path(), e.route().basePath(), e.path(), e.upstreamQuery()))
             .headers(h -> copyRequestHeaders(e, in, from, h));
     }
 

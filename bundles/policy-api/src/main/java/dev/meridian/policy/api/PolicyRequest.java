@@ -20,8 +20,24 @@ public interface PolicyRequest {
     /** The client's path, decoded dot-segments resolved, as routed (e.g. {@code /orders/42}). */
     String path();
 
-    /** The raw query string without {@code ?}, or empty. */
+    /**
+     * The raw query string without {@code ?} as the upstream will receive it (the client's,
+     * less what {@link #removeQueryParameter} removed), or empty.
+     */
     Optional<String> query();
+
+    /**
+     * Removes every parameter named {@code name} (compared as sent, not percent-decoded; with
+     * or without a value) from the query the upstream receives, as {@link #removeHeader} does
+     * for a header: a credential read from the query (an API key) then reaches no upstream log.
+     * The response cache and invalidation tags keep seeing the client's query.
+     *
+     * @throws UnsupportedOperationException on an engine older than 1.4
+     * @since 1.4
+     */
+    default void removeQueryParameter(String name) {
+        throw new UnsupportedOperationException("removeQueryParameter needs policy SPI 1.4 in the engine");
+    }
 
     /** The id of the API definition that routed this request. */
     String apiId();

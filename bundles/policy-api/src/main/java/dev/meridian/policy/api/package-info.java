@@ -12,7 +12,7 @@
  * <p>Versioning: new methods arrive as {@code default} methods with a minor version bump.
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package dev.meridian.policy.api;
 
 import org.osgi.annotation.bundle.Export;

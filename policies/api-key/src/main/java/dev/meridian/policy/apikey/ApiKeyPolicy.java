@@ -54,7 +54,9 @@ final class ApiKeyPolicy implements Policy {
             return forbidden;
         }
         request.attributes().put(PolicyRequest.CONSUMER, consumer.get().id());
-        if (!config.inQuery()) {
+        if (config.inQuery()) {
+            request.removeQueryParameter(config.query());
+        } else {
             request.removeHeader(config.header());
         }
         return Decision.proceed();

@@ -117,6 +117,10 @@ class ApiKeyPolicyTest {
         FakeRequest plain = FakeRequest.withQuery("page=2&api_key=" + BOB + "&x=1");
         assertSame(Decision.proceed(), inQuery.onRequest(plain));
         assertEquals("bob", plain.attributes().get(PolicyRequest.CONSUMER));
+        assertEquals(List.of("api_key"), plain.removedQueryParameters, "the key does not reach the upstream");
+        FakeRequest refused = FakeRequest.withQuery("api_key=nobody");
+        rejected(inQuery.onRequest(refused), 401);
+        assertEquals(List.of(), refused.removedQueryParameters, "a refused request reaches no upstream: nothing to take out");
         assertSame(Decision.proceed(), inQuery.onRequest(FakeRequest.withQuery("api_key=" + ALICE.replace("-", "%2D"))));
         rejected(inQuery.onRequest(FakeRequest.withQuery("xapi_key=" + BOB)), 401);
         rejected(inQuery.onRequest(FakeRequest.withQuery("api_key=%zz")), 401);

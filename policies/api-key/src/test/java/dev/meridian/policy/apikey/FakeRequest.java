@@ -15,6 +15,8 @@ final class FakeRequest implements PolicyRequest {
     private final Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     private final Map<String, Object> attributes = new HashMap<>();
     private final String query;
+    /** What the policy took out of the upstream's query ({@code removeQueryParameter}). */
+    final List<String> removedQueryParameters = new java.util.ArrayList<>();
 
     private FakeRequest(String query) {
         this.query = query;
@@ -45,6 +47,11 @@ final class FakeRequest implements PolicyRequest {
     @Override
     public Optional<String> query() {
         return Optional.ofNullable(query);
+    }
+
+    @Override
+    public void removeQueryParameter(String name) {
+        removedQueryParameters.add(name);
     }
 
     @Override
