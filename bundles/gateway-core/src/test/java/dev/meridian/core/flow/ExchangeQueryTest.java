@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import dev.meridian.core.ApiMetrics;
 import dev.meridian.core.Route;
@@ -17,6 +18,7 @@ import dev.meridian.model.DefinitionParser;
 import dev.meridian.model.Format;
 
 /** The query the upstream receives after a policy takes a parameter out (SPI 1.4). */
+@Timeout(60)
 class ExchangeQueryTest {
 
     @Test

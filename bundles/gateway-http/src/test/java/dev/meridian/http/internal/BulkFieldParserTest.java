@@ -16,6 +16,7 @@ import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpParser;
 import org.eclipse.jetty.http.HttpVersion;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -24,6 +25,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * every event (request line, each field with its value, the head's end, the body, the message's
  * end, a refusal with its status) must be the same.
  */
+@Timeout(60)
 class BulkFieldParserTest {
 
     /** The data plane's: RFC 9110 without bare LF line ends (DataPlaneComponent). */
