@@ -240,13 +240,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         Callback done = completion(j.request, j.callback, e.table(), e.route(), e.requestId(), e.startNanos(), a.status(),
             e.upstreamNanos(), e.targeted() || e.upstreamNanos() > 0 ? e.upstream() : null, outcome);
         if (a instanceof Answer.Rejection r) {
-            out.put(serverDate(j.request));
-            r.headers().forEach(out::put);
-            putResponsePhaseFields(out, e);
-            stamp(out, e.table(), e.requestId(), outcome, false);
-            stampShape(out, e.route(), e.shapeCookie());
-            out.put(JSON);
-            Content.Sink.write(response, true, ErrorBodies.json(r.message()), done);
+            writeRejection(e, j, r, outcome, done);
             return;
         }
         if (a instanceof Answer.Respond r) {
@@ -310,7 +304,33 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         }
         stamp(out, e.table(), e.requestId(), outcome, false);
         stampShape(out, e.route(), e.shapeCookie());
-        Content.copy(((JettyBody) up.body()).source(), response, done);
+        Content.copy(((JettyBody) up.body()).source(), response, Callback.from(done::succeeded, failure -> {
+            if (response.isCommitted()) {
+                done.failed(failure); // part of the answer went out: the client sees it cut short
+                return;
+            }
+            // Nothing reached the client: the upstream failed before the first byte of its body
+            // (Jetty would answer 500 for a failed, uncommitted response). Answered as a failure
+            // before the upstream's head is: 502, in the gateway's own format, logged with why.
+            response.reset();
+            writeRejection(e, j, UPSTREAM_FAILED, outcome, completion(j.request, j.callback, e.table(), e.route(),
+                e.requestId(), e.startNanos(), UPSTREAM_FAILED.status(), e.upstreamNanos(), e.upstream(), outcome, failure));
+        }));
+    }
+
+    private static final Answer.Rejection UPSTREAM_FAILED = new Answer.Rejection(502, "upstream failed");
+
+    /** Writes the gateway's own answer {@code r}: its fields, the response phase's, the gateway's stamps and a JSON body. */
+    private void writeRejection(Exchange e, Jetty j, Answer.Rejection r, String outcome, Callback done) {
+        HttpFields.Mutable out = j.response.getHeaders();
+        j.response.setStatus(r.status());
+        out.put(serverDate(j.request));
+        r.headers().forEach(out::put);
+        putResponsePhaseFields(out, e);
+        stamp(out, e.table(), e.requestId(), outcome, false);
+        stampShape(out, e.route(), e.shapeCookie());
+        out.put(JSON);
+        Content.Sink.write(j.response, true, ErrorBodies.json(r.message()), done);
     }
 
     /** A CORS preflight (Fetch §3.2.2): {@code OPTIONS} with {@code Origin} and {@code Access-Control-Request-Method}. */
@@ -426,8 +446,16 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     /** Bookkeeping once the response is written: metrics, access log, release of the table. */
     private Callback completion(Request request, Callback callback, RouteTable table, Route route, String requestId,
                                 long start, int status, long upstreamNanos, Upstream upstream, String cacheOutcome) {
+        return completion(request, callback, table, route, requestId, start, status, upstreamNanos, upstream, cacheOutcome,
+            null);
+    }
+
+    /** {@code answered}: why the answer sent is not the one planned (for the access log), or null. */
+    private Callback completion(Request request, Callback callback, RouteTable table, Route route, String requestId,
+                                long start, int status, long upstreamNanos, Upstream upstream, String cacheOutcome,
+                                Throwable answered) {
         return Callback.from(() -> {
-            done(request, table, route, requestId, start, status, upstreamNanos, upstream, cacheOutcome, null);
+            done(request, table, route, requestId, start, status, upstreamNanos, upstream, cacheOutcome, answered);
             callback.succeeded();
         }, failure -> {
             done(request, table, route, requestId, start, status, upstreamNanos, upstream, cacheOutcome, failure);

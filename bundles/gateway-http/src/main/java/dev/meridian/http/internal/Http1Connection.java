@@ -78,6 +78,11 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
     private boolean messageDone;
     private boolean bytesSeen;
     private boolean interimDone;
+    /**
+     * How many bytes of the answer's body are awaited whole before the flight is answered (0:
+     * none, the head is handed over as soon as it is parsed). See {@link #wholeBodyToAwait}.
+     */
+    private long awaitBody;
     /** What the parser found wrong with the answer (a malformed or oversized head, two lengths). */
     private RuntimeException broken;
     private Content.Chunk pendingContent;
@@ -124,6 +129,7 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
         messageDone = false;
         bytesSeen = false;
         interimDone = false;
+        awaitBody = 0;
         broken = null;
         persistent = true;
         body = null;
@@ -210,6 +216,17 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
                     }
                 } else {
                     bytesSeen = true;
+                }
+            }
+            // the head is complete; a small body of known length is awaited whole (wholeBodyToAwait)
+            while (in.remaining() < awaitBody) {
+                int n = getEndPoint().fill(in);
+                if (n == 0) {
+                    tryFillInterested(readable);
+                    return;
+                }
+                if (n < 0) {
+                    throw new EOFException("upstream closed the connection inside its answer");
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -374,7 +391,28 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
             return false; // interim: handled at its messageComplete
         }
         headerDone = true;
+        awaitBody = wholeBodyToAwait();
         return true;
+    }
+
+    /**
+     * The length of a body that is awaited whole before the flight is answered: a
+     * {@code Content-Length} body that fits the connection's buffer. Until its last byte arrives
+     * the flight is still waiting for its answer, so an upstream that dies between its head and
+     * its body (a target killed under load, seen in CI: the head and the body are two writes) fails
+     * the flight before anything reached the data plane: 502, which the upstream's retries send to
+     * another target, instead of a status already committed to and a body cut short. A stalled body
+     * then counts against the request's timeout (504) like a late head. Not for bodies that are
+     * chunked, close-delimited or larger than the buffer: those stream as they arrive (an event
+     * stream's head must not wait for its first event). 0: nothing awaited.
+     */
+    private long wholeBodyToAwait() {
+        Http1Upstream.Flight f = flight;
+        if (status == 204 || status == 304 || f == null || f.head() || fields.contains(HttpHeader.TRANSFER_ENCODING)) {
+            return 0;
+        }
+        long length = parser.getContentLength(); // as the parser read Content-Length (-1: none)
+        return length > 0 && length <= BUFFER ? length : 0;
     }
 
     @Override

@@ -349,6 +349,11 @@ class Http1UpstreamTest {
         serve((n, out) -> {
             // never answers
         });
+        assertTimesOutWithin3s();
+    }
+
+    /** A call with a 300 ms timeout answers 504, well before the upstream would. */
+    private void assertTimesOutWithin3s() throws Exception {
         long start = System.nanoTime();
         Result r = call("GET", "300ms");
         assertEquals(504, r.status());
@@ -356,14 +361,82 @@ class Http1UpstreamTest {
     }
 
     @Test
-    void should_fail_the_body_when_the_upstream_closes_inside_it() throws Exception {
+    void should_fail_the_body_when_the_upstream_closes_inside_a_body_larger_than_the_buffer() throws Exception {
         serve((n, out) -> {
-            write(out, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly a part");
+            write(out, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nonly a part");
             close(out);
         });
         Result r = call("GET");
         assertEquals(200, r.status());
         assertInstanceOf(Throwable.class, r.bodyFailure());
+    }
+
+    @Test
+    void should_answer_502_when_the_upstream_dies_between_its_head_and_a_small_body() throws Exception {
+        // a target killed under load: its head went out, its body never did (CI, UpstreamTargetsE2EIT)
+        serve((n, out) -> {
+            write(out, n == 1 ? "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly a part"
+                : "HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n");
+            close(out);
+        });
+        Result r = call("GET");
+        assertEquals(502, r.status(), "not a 200 with a body cut short: nothing reached the data plane");
+        Result none = call("GET");
+        assertEquals(502, none.status(), "the head alone, then the close");
+    }
+
+    @Test
+    void should_wait_for_a_small_body_sent_after_its_head() throws Exception {
+        serve((n, out) -> {
+            write(out, "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello");
+            sleep(200);
+            write(out, " world");
+        });
+        Result r = call("GET");
+        assertEquals(200, r.status());
+        assertEquals("hello world", r.body());
+        assertEquals("hello world", call("GET").body()); // the same connection, kept alive
+        assertEquals(1, accepted.get());
+    }
+
+    @Test
+    void should_answer_504_when_a_small_body_stalls_past_the_timeout() throws Exception {
+        serve((n, out) -> write(out, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly a part"));
+        assertTimesOutWithin3s();
+    }
+
+    @Test
+    void should_hand_over_a_streamed_answer_at_its_head() throws Exception {
+        // chunked (an event stream) and longer than the buffer: the head goes on before the body ends
+        CompletableFuture<Answer> chunked = new CompletableFuture<>();
+        CompletableFuture<Answer> large = new CompletableFuture<>();
+        serve((n, out) -> {
+            boolean first = n == 1;
+            write(out, first ? "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n"
+                : "HTTP/1.1 200 OK\r\nContent-Length: 20000\r\n\r\n" + "x".repeat(100));
+            try {
+                (first ? chunked : large).get(10, TimeUnit.SECONDS); // the rest only once the head was handed over
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            write(out, first ? "0\r\n\r\n" : "x".repeat(19_900));
+        });
+        Exchange e = exchange("GET", "5s");
+        upstream.send(e, () -> chunked.complete(e.answer()), "/x", HttpFields.build());
+        assertEquals(200, chunked.get(10, TimeUnit.SECONDS).status());
+        Content.Source.asString(((JettyBody) ((Answer.Upstream) chunked.get()).body()).source());
+        Exchange e2 = exchange("GET", "5s");
+        upstream.send(e2, () -> large.complete(e2.answer()), "/x", HttpFields.build());
+        Answer a = large.get(10, TimeUnit.SECONDS);
+        assertEquals(20_000, Content.Source.asString(((JettyBody) ((Answer.Upstream) a).body()).source()).length());
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test
