@@ -1,6 +1,7 @@
 package dev.meridian.http.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -548,6 +549,30 @@ class Http1UpstreamTest {
             HttpFields fields = HttpFields.build().add("X-Long", bad);
             org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> Http1Upstream.head("GET", "/", "h", fields), "refused: " + bad.replace("\r", "\\r").replace("\n", "\\n"));
+        }
+    }
+
+    @Test
+    void should_find_a_suspect_byte_at_every_position_of_a_long_value() {
+        // the scan reads eight bytes at a time, then the tail: every offset of both, every kind of byte
+        for (int length : new int[] {48, 53, 64, 71}) {
+            assertFalse(Http1Upstream.Latin1.suspect("A".repeat(length).getBytes(StandardCharsets.ISO_8859_1)));
+            assertFalse(Http1Upstream.Latin1.suspect("~ !>@\u00ff\u0080".repeat(length / 7 + 1).getBytes(StandardCharsets.ISO_8859_1)),
+                "bytes either side of the tested ranges, high bytes too");
+            for (int at = 0; at < length; at++) {
+                for (char c : new char[] {'\r', '\n', '\0', '?', '\t', 0x1f}) {
+                    byte[] bytes = "A".repeat(length).getBytes(StandardCharsets.ISO_8859_1);
+                    bytes[at] = (byte) c;
+                    assertTrue(Http1Upstream.Latin1.suspect(bytes), "byte " + (int) c + " at " + at + " of " + length);
+                }
+            }
+        }
+        String value = "b".repeat(50);
+        for (int at = 0; at < value.length(); at++) {
+            String bad = value.substring(0, at) + "\r\nX-Injected: 1" + value.substring(at);
+            HttpFields fields = HttpFields.build().add("X-Long", bad);
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Http1Upstream.head("GET", "/", "h", fields), "CR LF at " + at);
         }
     }
 }
