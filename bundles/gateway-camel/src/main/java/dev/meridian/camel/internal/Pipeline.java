@@ -15,15 +15,21 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.meridian.core.flow.Step;
 import dev.meridian.core.flow.Steps;
 
 /**
- * The pipeline as a Camel route: one async processor per step of {@link Steps} (request phase,
- * cache lookup, upstream call, after-upstream, response phase), each running that step of the
+ * The pipeline as a Camel route of three async processors — the request's side (policies'
+ * request phase, cache lookup), the upstream call, the response's side (the cache's
+ * after-upstream step, policies' response phase) — each running those {@link Steps} of the
  * exchange it carries. Requests enter through an {@link AsyncProducer} into
  * {@code direct:meridian}, so no thread is handed off and none waits (jvm-ceiling.md: about
  * 15 µs over bare Jetty). The route knows no step's logic: it sequences them.
+ *
+ * <p>Three stages rather than one processor per step: each Camel processor costs its channel's
+ * advices and a reactive-executor hand-over per exchange, ~85 ns alone and several times that
+ * under load on two cores ({@code bench/README.md}, 2026-12-04: Camel's frames were 10% of a
+ * policy route's samples); the steps within a stage run as {@link Steps#runPart} runs them,
+ * synchronously until one suspends, resumed by the thread that completes it.
  */
 @Component(service = dev.meridian.core.flow.Pipeline.class, immediate = true)
 public final class Pipeline implements dev.meridian.core.flow.Pipeline {
@@ -32,7 +38,10 @@ public final class Pipeline implements dev.meridian.core.flow.Pipeline {
     static final String ENDPOINT = "direct:meridian";
     /** How many steps a route runs ({@link Steps}: request, cache, upstream, after upstream, response). */
     static final int STEPS = 5;
-    private static final String[] IDS = {"request-phase", "cache", "upstream", "after-upstream", "response-phase"};
+    /** The route's stages: the first step and the end of each, and its id in the route. */
+    private static final int[][] STAGES = {{0, Steps.UPSTREAM_CALL}, {Steps.UPSTREAM_CALL, Steps.UPSTREAM_CALL + 1},
+        {Steps.UPSTREAM_CALL + 1, STEPS}};
+    private static final String[] IDS = {"request-side", "upstream", "response-side"};
 
     private DefaultCamelContext camel;
     private Endpoint endpoint;
@@ -69,8 +78,8 @@ public final class Pipeline implements dev.meridian.core.flow.Pipeline {
                 public void configure() {
                     errorHandler(noErrorHandler());
                     var route = from(ENDPOINT).routeId("meridian-pipeline");
-                    for (int i = 0; i < STEPS; i++) {
-                        route = route.process(new StepProcessor(i)).id(IDS[i]);
+                    for (int i = 0; i < STAGES.length; i++) {
+                        route = route.process(new StageProcessor(STAGES[i][0], STAGES[i][1])).id(IDS[i]);
                     }
                 }
             });
@@ -106,12 +115,14 @@ public final class Pipeline implements dev.meridian.core.flow.Pipeline {
         producer.process(camelExchange, (AsyncCallback) doneSync -> done.accept(camelExchange.getException()));
     }
 
-    /** Runs step {@code index} of the exchange the Camel exchange carries. */
-    private static final class StepProcessor extends AsyncProcessorSupport {
-        private final int index;
+    /** Runs one stage (steps {@code first} to {@code end - 1}) of the exchange the Camel exchange carries. */
+    private static final class StageProcessor extends AsyncProcessorSupport {
+        private final int first;
+        private final int end;
 
-        StepProcessor(int index) {
-            this.index = index;
+        StageProcessor(int first, int end) {
+            this.first = first;
+            this.end = end;
         }
 
         @Override
@@ -122,9 +133,13 @@ public final class Pipeline implements dev.meridian.core.flow.Pipeline {
                 return true;
             }
             Carried c = (Carried) body;
-            Step step = c.steps().get(index);
             try {
-                if (step.run(c.exchange(), () -> callback.done(false))) {
+                if (c.steps().runPart(c.exchange(), first, end, failure -> {
+                    if (failure != null) {
+                        exchange.setException(failure);
+                    }
+                    callback.done(false);
+                })) {
                     callback.done(true);
                     return true;
                 }

@@ -33,6 +33,10 @@ import dev.meridian.core.flow.UpstreamClient;
 import dev.meridian.model.ApiDefinition;
 import dev.meridian.model.DefinitionParser;
 import dev.meridian.model.Format;
+import dev.meridian.policy.api.Decision;
+import dev.meridian.policy.api.Policy;
+import dev.meridian.policy.api.PolicyRequest;
+import dev.meridian.policy.api.PolicyResponse;
 
 /**
  * The Camel route over a real Camel context: an exchange whose step throws ends (its failure
@@ -87,6 +91,53 @@ class PipelineTest {
         assertTrue(done.isDone());
     }
 
+    @Test
+    void should_run_the_steps_in_order_when_each_side_suspends_inside_its_stage() throws Exception {
+        // a policy that decides later in both phases, on other threads: the request side goes on
+        // to its cache lookup after the request phase resumes, the response side ends with the
+        // response phase once that resumes
+        List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.BlockingQueue<CompletableFuture<Decision>> later = new java.util.concurrent.LinkedBlockingQueue<>();
+        Policy decidesLater = new Policy() {
+            @Override
+            public Decision onRequest(PolicyRequest request) {
+                return pending("request phase");
+            }
+
+            @Override
+            public Decision onResponse(PolicyRequest request, PolicyResponse response) {
+                return pending("response phase");
+            }
+
+            private Decision pending(String phase) {
+                log.add(phase);
+                CompletableFuture<Decision> decision = new CompletableFuture<>();
+                later.add(decision);
+                return Decision.pending(decision);
+            }
+        };
+        Steps steps = steps((e, next) -> {
+            log.add("upstream");
+            e.answer(new Answer.Rejection(502, "none"));
+            return true;
+        });
+        CompletableFuture<Throwable> done = new CompletableFuture<>();
+
+        pipeline.run(exchange(decidesLater), steps, done::complete);
+        for (String phase : new String[] {"request phase", "response phase"}) {
+            CompletableFuture<Decision> decision = later.poll(5, TimeUnit.SECONDS);
+            assertEquals(phase, log.get(log.size() - 1));
+            assertTrue(!done.isDone(), "waits for the " + phase);
+            Thread decider = new Thread(() -> decision.complete(Decision.proceed()));
+            decider.start();
+            decider.join(5_000);
+        }
+
+        assertNull(done.get(5, TimeUnit.SECONDS));
+        assertEquals(List.of("request phase", "upstream", "response phase"), log);
+        assertEquals(0, inflight());
+    }
+
     private int inflight() throws Exception {
         java.lang.reflect.Field f = Pipeline.class.getDeclaredField("camel");
         f.setAccessible(true);
@@ -94,7 +145,11 @@ class PipelineTest {
     }
 
     private static Steps steps(Step upstreamCall) {
-        UpstreamClient upstream = new UpstreamClient() {
+        return new Steps(new PolicyChain((a, d) -> () -> { }), CacheSteps.NONE, upstream(upstreamCall));
+    }
+
+    private static UpstreamClient upstream(Step upstreamCall) {
+        return new UpstreamClient() {
             @Override
             public Step call() {
                 return upstreamCall;
@@ -105,13 +160,12 @@ class PipelineTest {
                 return CompletableFuture.failedFuture(new UnsupportedOperationException());
             }
         };
-        return new Steps(new PolicyChain((a, d) -> () -> { }), CacheSteps.NONE, upstream);
     }
 
-    private static Exchange exchange() throws Exception {
+    private static Exchange exchange(Policy... policies) throws Exception {
         ApiDefinition api = DefinitionParser.parseOne(String.join("\n", "id: pipe", "basePath: /pipe",
             "upstream: { url: 'http://127.0.0.1:9/', timeout: 300ms }", "").getBytes(StandardCharsets.UTF_8), Format.YAML);
-        Route route = new Route(api, List.of(), new ApiMetrics("pipe"));
+        Route route = new Route(api, List.of(policies), new ApiMetrics("pipe"));
         return new Exchange(new RouteTable(1, 1, List.of(route)), route, "GET", "/pipe/x", null, "id", "127.0.0.1",
             System.nanoTime(), new ListFields());
     }

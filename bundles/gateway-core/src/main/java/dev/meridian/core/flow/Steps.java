@@ -11,6 +11,9 @@ import java.util.List;
  */
 public final class Steps {
 
+    /** The index of the upstream call: the steps before it are the request's side, those after it the response's. */
+    public static final int UPSTREAM_CALL = 2;
+
     private final Step[] steps;
 
     public Steps(PolicyChain policies, CacheSteps cache, UpstreamClient upstream) {
@@ -38,44 +41,67 @@ public final class Steps {
      * with null or with what a step threw.
      */
     public void runDirect(Exchange e, java.util.function.Consumer<Throwable> done) {
-        new Run(steps, e, done).from(0);
+        boolean finished;
+        try {
+            finished = runPart(e, 0, steps.length, done);
+        } catch (RuntimeException failure) {
+            done.accept(failure);
+            return;
+        }
+        if (finished) {
+            done.accept(null);
+        }
     }
 
     /**
-     * One exchange's way through the steps: one object per request, which is also the
-     * continuation every asynchronous step gets (instead of a lambda per step).
+     * Runs steps {@code first} to {@code end - 1}, on the calling thread for as long as each
+     * finishes synchronously: a pipeline stage of several steps (the request's side, the
+     * response's). A failure thrown before any step suspended is thrown to the caller.
+     *
+     * @return true when they all finished on this call ({@code resumed} is then not called);
+     *     false when one suspended: {@code resumed} is then called once, after the last, with
+     *     null or with what a step threw — later, or already
      */
-    private static final class Run implements Step.Next {
+    public boolean runPart(Exchange e, int first, int end, java.util.function.Consumer<Throwable> resumed) {
+        Part part = new Part(steps, e, end, resumed);
+        for (int i = first; i < end; i++) {
+            part.resume = i + 1;
+            if (!steps[i].run(e, part)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The rest of a part after one of its steps suspended; resumed by the thread that completes it. */
+    private static final class Part implements Step.Next {
         private final Step[] steps;
         private final Exchange e;
-        private final java.util.function.Consumer<Throwable> done;
-        /** The step to run when resumed. */
+        private final int end;
+        private final java.util.function.Consumer<Throwable> resumed;
         private int resume;
 
-        Run(Step[] steps, Exchange e, java.util.function.Consumer<Throwable> done) {
+        Part(Step[] steps, Exchange e, int end, java.util.function.Consumer<Throwable> resumed) {
             this.steps = steps;
             this.e = e;
-            this.done = done;
+            this.end = end;
+            this.resumed = resumed;
         }
 
         @Override
         public void run() {
-            from(resume);
-        }
-
-        void from(int first) {
             try {
-                for (int i = first; i < steps.length; i++) {
+                for (int i = resume; i < end; i++) {
                     resume = i + 1;
                     if (!steps[i].run(e, this)) {
-                        return; // resumed by the step
+                        return; // resumed again by that step
                     }
                 }
             } catch (RuntimeException failure) {
-                done.accept(failure);
+                resumed.accept(failure);
                 return;
             }
-            done.accept(null);
+            resumed.accept(null);
         }
     }
 }

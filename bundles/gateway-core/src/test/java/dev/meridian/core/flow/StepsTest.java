@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +25,7 @@ class StepsTest {
 
     private final List<String> log = new ArrayList<>();
     private final AtomicReference<Step.Next> parked = new AtomicReference<>();
+    private volatile RuntimeException afterThrows;
 
     private final UpstreamClient upstream = new UpstreamClient() {
         @Override
@@ -52,7 +56,13 @@ class StepsTest {
 
         @Override
         public Step afterUpstream() {
-            return (e, next) -> log.add("after");
+            return (e, next) -> {
+                log.add("after");
+                if (afterThrows != null) {
+                    throw afterThrows;
+                }
+                return true;
+            };
         }
 
         @Override
@@ -103,5 +113,44 @@ class StepsTest {
         CompletableFuture<Throwable> done = new CompletableFuture<>();
         new Steps(new PolicyChain((a, d) -> () -> { }), CacheSteps.NONE, throwing).runDirect(PolicyChainTest.exchange(), done::complete);
         assertSame(broken, done.get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void should_run_a_part_on_the_caller_without_calling_back_when_no_step_suspends() throws Exception {
+        Steps steps = new Steps(new PolicyChain((a, d) -> () -> { }), cache, upstream);
+        List<Throwable> resumed = new ArrayList<>();
+        assertTrue(steps.runPart(PolicyChainTest.exchange(), 0, Steps.UPSTREAM_CALL, resumed::add));
+        assertEquals(List.of("lookup"), log);
+        assertEquals(List.of(), resumed, "finished on the call: nothing calls back");
+    }
+
+    @Test
+    void should_run_the_rest_of_a_part_from_the_thread_that_resumes_it_and_call_back_once() throws Exception {
+        Steps steps = new Steps(new PolicyChain((a, d) -> () -> { }), cache, upstream);
+        CompletableFuture<Throwable> resumed = new CompletableFuture<>();
+        List<Thread> callers = new ArrayList<>();
+        assertFalse(steps.runPart(PolicyChainTest.exchange(), 1, 4, failure -> {
+            callers.add(Thread.currentThread());
+            resumed.complete(failure);
+        }));
+        assertEquals(List.of("lookup", "upstream"), log, "stops at the step that suspended");
+        Thread resumer = new Thread(() -> parked.get().run());
+        resumer.start();
+        assertNull(resumed.get(5, TimeUnit.SECONDS));
+        resumer.join();
+        assertEquals(List.of("lookup", "upstream", "after"), log, "the part's own steps only: not the response phase");
+        assertEquals(List.of(resumer), callers, "called back once, by the resumer");
+    }
+
+    @Test
+    void should_throw_a_failure_before_a_suspension_and_call_back_one_after_it() throws Exception {
+        afterThrows = new IllegalStateException("broken after-upstream step");
+        Steps steps = new Steps(new PolicyChain((a, d) -> () -> { }), cache, upstream);
+        assertSame(afterThrows, assertThrows(IllegalStateException.class,
+            () -> steps.runPart(PolicyChainTest.exchange(), 3, 5, f -> fail("no call back for a failure thrown"))));
+        CompletableFuture<Throwable> resumed = new CompletableFuture<>();
+        assertFalse(steps.runPart(PolicyChainTest.exchange(), 2, 5, resumed::complete));
+        parked.get().run();
+        assertSame(afterThrows, resumed.get(5, TimeUnit.SECONDS));
     }
 }
