@@ -10,6 +10,8 @@
 # token adds to the request and to the upstream request, which the policy forwards).
 #
 # Usage: bench/identity.sh [DURATION_S=10] [ROUNDS=2] [CONNECTIONS=64] [CONSUMERS=10000]
+#   PROFILE=1 also records each Meridian lane with JFR (Java stacks every millisecond) into
+#   target/bench/identity-<lane>.jfr (the last round's): the figures of such a run include JFR's cost.
 # Needs: wrk, nginx, curl, openssl, python3, a built distribution (mvn install -DskipTests).
 set -euo pipefail
 dur=${1:-10} rounds=${2:-2} conns=${3:-64} consumers=${4:-10000}
@@ -118,11 +120,17 @@ check -H "Authorization: Bearer $opaque" "http://127.0.0.1:$HTTP/intro/"
 # 10-25% with the host's CPU steal (vmstat "st"), the node's CPU time per request much less; steal_pct
 # says how disturbed a lane was.
 pid=$(pgrep -f "karaf.base=$node" | head -1)
+jfc=$work/profile-1ms.jfc
+sed '/<event name="jdk.ExecutionSample">/,/<\/event>/ s#<setting name="period"\([^>]*\)>[^<]*</setting>#<setting name="period"\1>1 ms</setting>#' \
+  "$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/jfr/profile.jfc" > "$jfc"
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 box_ticks() { awk '/^cpu / {t=0; for (i=2;i<=NF;i++) t+=$i; print $9, t}' /proc/stat; }
 run() { # WHO URL [HEADER]
   local who=$1 url=$2 line c0 c1 b0 b1 hz; sleep 2
   hz=$(getconf CLK_TCK); c0=$(cpu_ticks); b0=$(box_ticks)
+  if [[ -n ${PROFILE:-} && $who != nginx ]]; then # JFR of the lane (the last round's file stays): figures then include JFR's cost
+    jcmd "$pid" JFR.start name="$who" settings="$jfc" duration="${dur}s" filename="$work/identity-$who.jfr" >/dev/null
+  fi
   line=$(HEADER=${3:-} "$shared/bench.sh" "$url" "$dur" "$conns")
   c1=$(cpu_ticks); b1=$(box_ticks)
   line="$line $(awk -v c="$((c1 - c0))" -v hz="$hz" -v b0="$b0" -v b1="$b1" -v l="$line" 'BEGIN {
