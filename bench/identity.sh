@@ -58,6 +58,8 @@ PY
 jwks_pid=$!
 trap 'kill $jwks_pid 2>/dev/null || true; cleanup' EXIT
 
+# PROFILE: debug information between safepoints too, so JFR charges each sample to its own frame (profile.sh)
+[[ -n ${PROFILE:-} ]] && export EXTRA_JAVA_OPTS="-XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints ${EXTRA_JAVA_OPTS:-}"
 start_all
 trap 'kill $jwks_pid 2>/dev/null || true; cleanup' EXIT
 put_api pass "id: pass

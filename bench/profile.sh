@@ -19,6 +19,10 @@ jfc=$work/profile-1ms.jfc
 mkdir -p "$work"
 sed '/<event name="jdk.ExecutionSample">/,/<\/event>/ s#<setting name="period"\([^>]*\)>[^<]*</setting>#<setting name="period"\1>1 ms</setting>#' \
   "$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/jfr/profile.jfc" > "$jfc"
+# compiled code keeps debug information between safepoints, or JFR (started later, by jcmd)
+# charges a sample to the nearest safepoint's frame: without it stacks named Jetty's connect
+# callbacks and a branch the lane never takes
+export EXTRA_JAVA_OPTS="-XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints ${EXTRA_JAVA_OPTS:-}"
 MERIDIAN_ACCESS_LOG=${ACCESS_LOG:-} start_all
 put_api pass "id: pass
 basePath: /
