@@ -11,8 +11,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.nimbusds.jose.JWSAlgorithm;
@@ -27,6 +29,7 @@ import dev.meridian.policy.api.Policy;
 import dev.meridian.policy.api.PolicyRequest;
 
 /** One policy against a real local IdP: the token rules, one per test. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class JwtPolicyTest {
 
     @RegisterExtension

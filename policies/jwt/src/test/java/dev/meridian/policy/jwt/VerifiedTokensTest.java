@@ -6,13 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 
 /** Accepted tokens by their text: hashed on a tail, compared whole, held only under their key snapshot. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
 class VerifiedTokensTest {
 
     private static final String SIGNATURE = "k3Jd0q-Zb8vLwQ2xY7pTn4sRmC1aE9fH6uJ5iO0gVtWzXyBcDeFgHiJkLmNoPqRs";

@@ -4,11 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The bearer token of a request, as RFC 6750 §2.1 spells it. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
 class BearerTokenTest {
 
     /** RFC 6750's b64token as a regular expression: what the table-driven check must agree with. */
