@@ -44,10 +44,7 @@ final class BulkFieldParser extends HttpParser {
     /** At most this many stand-ins per head; further long values are Jetty's to parse. */
     private static final int STAND_INS = 8;
 
-    private static final long ONES = 0x0101010101010101L;
-    private static final long HIGHS = 0x8080808080808080L;
-    private static final long SPACES = 0x2020202020202020L;
-    private static final long DELS = 0x7F7F7F7F7F7F7F7FL;
+    private static final long DELS = Words.repeat(0x7F);
 
     private final int maxHeaderBytes;
     /** {@code ~<random>~}: this connection's stand-ins are the tag and one digit. */
@@ -198,8 +195,7 @@ final class BulkFieldParser extends HttpParser {
         while (true) {
             while (i + Long.BYTES <= limit) {
                 long x = buffer.getLong(i);
-                long dels = x ^ DELS;
-                if (((((x - SPACES) & ~x) | ((dels - ONES) & ~dels)) & HIGHS) != 0) {
+                if (Words.hasBelow(x, Words.SPACES) || Words.has(x, DELS)) {
                     break;
                 }
                 i += Long.BYTES;
