@@ -149,4 +149,61 @@ class AccessLogTest {
             assertTrue(lines.size() > 0, "some lines written after the disk had room again");
         }
     }
+
+    /** Line {@code i} of the ring tests: its number and a run of one letter, 1 to 120 characters long. */
+    private static String ringLine(int i) {
+        return i + ":" + String.valueOf((char) ('a' + i % 26)).repeat(1 + (i * 37) % 120);
+    }
+
+    @Test
+    void should_keep_every_line_whole_across_the_end_of_its_ring() throws Exception {
+        Path file = dir.resolve("access.log");
+        int total = 20_000;
+        try (AccessLog log = new AccessLog(file, 1L << 30, 2, 512)) { // a ring of 512 bytes wraps every few lines
+            for (int i = 0; i < total; i++) {
+                log.log(ringLine(i));
+                if (i % 4 == 0) {
+                    Thread.sleep(0, 100_000); // let the writer drain now and then: wraps at every offset
+                }
+            }
+            until(() -> {
+                try {
+                    return Files.readAllLines(file).size() + log.dropped() == total;
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            }, "every line written or counted");
+        }
+        List<String> lines = Files.readAllLines(file);
+        assertTrue(lines.size() > total / 10, "most lines written, got " + lines.size());
+        int last = -1;
+        for (String line : lines) {
+            int i = Integer.parseInt(line.substring(0, line.indexOf(':')));
+            assertEquals(ringLine(i), line, "line " + i + " whole");
+            assertTrue(i > last, "one thread's lines in order");
+            last = i;
+        }
+    }
+
+    @Test
+    void should_let_the_lanes_of_finished_threads_go_once_drained() throws Exception {
+        Path file = dir.resolve("access.log");
+        int threads = 50;
+        try (AccessLog log = new AccessLog(file, 1L << 30, 2, 4096)) {
+            for (int t = 0; t < threads; t++) { // one after the other, as a pool replaces its idle threads
+                int id = t;
+                Thread thread = new Thread(() -> {
+                    for (int i = 0; i < 10; i++) {
+                        log.log("t" + id + "-" + i);
+                    }
+                });
+                thread.start();
+                thread.join(TimeUnit.SECONDS.toMillis(5));
+            }
+            until(() -> log.lanes() == 0, "the dead threads' lanes gone, held " + log.lanes());
+            List<String> lines = Files.readAllLines(file);
+            assertEquals(threads * 10, lines.size() + log.dropped());
+            assertEquals(threads * 10, new HashSet<>(lines).size(), "every line of the dead threads written once");
+        }
+    }
 }
