@@ -198,6 +198,7 @@ public final class DataPlaneComponent {
             client.setIdleTimeout(60_000);
             client.setDestinationIdleTimeout(300_000);
             client.start();
+            refreshLogLevels();
 
             String accessLogSetting = Settings.string("MERIDIAN_ACCESS_LOG",
                 java.nio.file.Paths.get(System.getProperty("karaf.log", "data/log"), "access.log").toString());
@@ -300,7 +301,7 @@ public final class DataPlaneComponent {
         if (accessLog != null) {
             AccessLog log = accessLog;
             accessLogMetrics = context.registerService(MetricsSource.class, out -> out
-                .append("# HELP meridian_access_log_dropped_total Access log lines dropped: queue full, or the file could not be written (a full disk).\n")
+                .append("# HELP meridian_access_log_dropped_total Access log lines dropped: a request thread's buffer full, or the file could not be written (a full disk).\n")
                 .append("# TYPE meridian_access_log_dropped_total counter\nmeridian_access_log_dropped_total ")
                 .append(log.dropped()).append('\n'), null);
         }
@@ -562,6 +563,20 @@ public final class DataPlaneComponent {
         open.forEach((origin, count) -> opened.put(origin, count.getAsInt()));
         LOG.info("upstream pools pre-opened to the peers' sizes in {} ms: open {} for peaks {}",
             (System.nanoTime() - start) / 1_000_000, opened, peaks);
+    }
+
+    /**
+     * Every second, the levels of this bundle's loggers read again from pax-logging (they are
+     * cached: {@code dev.meridian.http.logging.CachedLevelLogger}), so that {@code log:set} reaches
+     * Jetty's and this bundle's loggers within a second. Stops with the client's scheduler.
+     */
+    private void refreshLogLevels() {
+        client.getScheduler().schedule(() -> {
+            dev.meridian.http.logging.CachedLevelLoggers.refresh();
+            if (client.isRunning()) {
+                refreshLogLevels();
+            }
+        }, 1, TimeUnit.SECONDS);
     }
 
     @Deactivate

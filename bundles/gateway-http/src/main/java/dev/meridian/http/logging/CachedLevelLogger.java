@@ -1,0 +1,109 @@
+package dev.meridian.http.logging;
+
+import org.slf4j.Marker;
+import org.slf4j.event.Level;
+import org.slf4j.helpers.LegacyAbstractLogger;
+import org.slf4j.helpers.MessageFormatter;
+
+/**
+ * An SLF4J logger of this bundle (Jetty's and Meridian's own) that forwards what it logs to
+ * Karaf's pax-logging and answers {@code isDebugEnabled()} and its kind from a level it keeps,
+ * refreshed from pax-logging every second ({@link CachedLevelLoggers#refresh()}).
+ *
+ * <p>Why: Jetty asks {@code LOG.isDebugEnabled()} some twenty times per request (its parser, pool,
+ * flusher, callbacks). Through pax-logging each question crosses four loggers (its SLF4J
+ * adapter, its tracking logger, its log4j2 bridge, log4j's filter): JFR put those questions at
+ * 4-7% of a cache hit's CPU. Here it is one field read. A level changed with {@code log:set}
+ * takes effect for this bundle within a second.
+ */
+final class CachedLevelLogger extends LegacyAbstractLogger {
+
+    private static final long serialVersionUID = 1L;
+    /** {@link #threshold}: the lowest level enabled, as {@link Level#toInt()} orders them; above ERROR when off. */
+    private static final int OFF = Level.ERROR.toInt() + 10;
+
+    private final transient org.apache.logging.log4j.Logger target;
+    private volatile int threshold;
+
+    CachedLevelLogger(String name, org.apache.logging.log4j.Logger target) {
+        this.name = name;
+        this.target = target;
+        refresh();
+    }
+
+    /** Reads the level pax-logging gives this logger now. */
+    void refresh() {
+        int t;
+        if (target.isTraceEnabled()) {
+            t = Level.TRACE.toInt();
+        } else if (target.isDebugEnabled()) {
+            t = Level.DEBUG.toInt();
+        } else if (target.isInfoEnabled()) {
+            t = Level.INFO.toInt();
+        } else if (target.isWarnEnabled()) {
+            t = Level.WARN.toInt();
+        } else if (target.isErrorEnabled()) {
+            t = Level.ERROR.toInt();
+        } else {
+            t = OFF;
+        }
+        if (t != threshold) {
+            threshold = t;
+        }
+    }
+
+    @Override
+    public boolean isTraceEnabled() {
+        return threshold <= Level.TRACE.toInt();
+    }
+
+    @Override
+    public boolean isDebugEnabled() {
+        return threshold <= Level.DEBUG.toInt();
+    }
+
+    @Override
+    public boolean isInfoEnabled() {
+        return threshold <= Level.INFO.toInt();
+    }
+
+    @Override
+    public boolean isWarnEnabled() {
+        return threshold <= Level.WARN.toInt();
+    }
+
+    @Override
+    public boolean isErrorEnabled() {
+        return threshold <= Level.ERROR.toInt();
+    }
+
+    @Override
+    protected String getFullyQualifiedCallerName() {
+        return null;
+    }
+
+    /** Called once the level was checked; formats {@code {}} placeholders as SLF4J does and hands the line on. */
+    @Override
+    protected void handleNormalizedLoggingCall(Level level, Marker marker, String messagePattern, Object[] arguments,
+                                               Throwable throwable) {
+        String message = arguments == null || arguments.length == 0
+            ? messagePattern
+            : MessageFormatter.basicArrayFormat(messagePattern, arguments);
+        target.log(level(level), message, throwable);
+    }
+
+    private static org.apache.logging.log4j.Level level(Level level) {
+        switch (level) {
+            case TRACE:
+                return org.apache.logging.log4j.Level.TRACE;
+            case DEBUG:
+                return org.apache.logging.log4j.Level.DEBUG;
+            case INFO:
+                return org.apache.logging.log4j.Level.INFO;
+            case WARN:
+                return org.apache.logging.log4j.Level.WARN;
+            default:
+                return org.apache.logging.log4j.Level.ERROR;
+        }
+    }
+}
