@@ -105,6 +105,8 @@ final class AccessLog implements AutoCloseable {
         final AtomicLong head = new AtomicLong();
         /** The owner's own copy of {@code tail}. */
         long end;
+        /** The owner's line being built ({@link AccessLog#line()}). */
+        final LogLine line = new LogLine();
 
         Lane(Thread owner, int bytes) {
             this.owner = owner;
@@ -114,8 +116,7 @@ final class AccessLog implements AutoCloseable {
         }
 
         /** Owner thread: copies {@code line} and a newline in, publishes them; false when it has no room. */
-        boolean put(byte[] line) {
-            int n = line.length;
+        boolean put(byte[] line, int n) {
             long t = end;
             if (n + 1 > ring.capacity() - (t - head.get())) {
                 return false;
@@ -139,9 +140,25 @@ final class AccessLog implements AutoCloseable {
         return l;
     }
 
-    /** Appends one line (without newline) to this thread's lane; never blocks. */
+    /**
+     * This thread's line, emptied, to build the next line in and hand to {@link #log(LogLine)}: a
+     * thread has one, so a line must be logged before the thread builds another.
+     */
+    LogLine line() {
+        return lane.get().line.reset();
+    }
+
+    /** Appends {@code line} (built in {@link #line()}, without newline) to this thread's lane; never blocks. */
+    void log(LogLine line) {
+        if (closed || !lane.get().put(line.bytes(), line.length())) {
+            dropped.increment();
+        }
+    }
+
+    /** Appends one line (without newline) to this thread's lane, encoded as UTF-8; never blocks. */
     void log(String line) {
-        if (closed || !lane.get().put(line.getBytes(StandardCharsets.UTF_8))) {
+        byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+        if (closed || !lane.get().put(bytes, bytes.length)) {
             dropped.increment();
         }
     }
@@ -151,7 +168,7 @@ final class AccessLog implements AutoCloseable {
      * to the second is formatted once per second (formatting an {@code Instant} per line was ~2% of a
      * request's CPU).
      */
-    StringBuilder timestamp(StringBuilder sb, long epochMillis) {
+    LogLine timestamp(LogLine line, long epochMillis) {
         long second = Math.floorDiv(epochMillis, 1000);
         Stamp s = stamp;
         if (s.second != second) {
@@ -160,14 +177,14 @@ final class AccessLog implements AutoCloseable {
             stamp = s;
         }
         int millis = (int) Math.floorMod(epochMillis, 1000);
-        sb.append(s.prefix);
+        line.raw(s.prefix);
         if (millis < 100) {
-            sb.append('0');
+            line.raw('0');
         }
         if (millis < 10) {
-            sb.append('0');
+            line.raw('0');
         }
-        return sb.append(millis).append('Z');
+        return line.number(millis).raw('Z');
     }
 
     /** Lines dropped: a thread's lane was full, or the file could not be written. */

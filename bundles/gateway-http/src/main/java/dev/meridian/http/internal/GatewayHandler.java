@@ -479,45 +479,39 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             route.metrics().record(status, total, cacheOutcome(cacheOutcome));
         }
         if (accessLog != null) {
-            StringBuilder line = new StringBuilder(256);
-            // method and path as the client sent them, escaped (LogText: no forged field or line)
-            accessLog.timestamp(line, System.currentTimeMillis()).append(" api=").append(route == null ? "-" : route.id());
+            LogLine line = accessLog.line();
+            // method and path as the client sent them, escaped (LogLine.text: no forged field or line)
+            accessLog.timestamp(line, System.currentTimeMillis()).raw(" api=").text(route == null ? "-" : route.id());
             if (route != null && route.shape() != null) {
-                line.append(" shape=").append(route.shape());
+                line.raw(" shape=").text(route.shape());
             }
-            line.append(" rev=").append(table.revision())
-                .append(" method=");
-            LogText.append(line, request.getMethod()).append(" path=\"");
-            LogText.append(line, request.getHttpURI().getPath()).append("\" status=").append(status)
-                .append(" upstream_ms=");
-            millis(line, upstreamNanos).append(" total_ms=");
-            millis(line, total).append(" request_id=").append(requestId);
-            // the client the trusted proxies imply (an IP literal, checked: nothing to escape), and
-            // the peer beside it when that is a proxy
+            line.raw(" rev=").number(table.revision())
+                .raw(" method=").text(request.getMethod())
+                .raw(" path=\"").text(request.getHttpURI().getPath())
+                .raw("\" status=").number(status)
+                .raw(" upstream_ms=").millis(upstreamNanos)
+                .raw(" total_ms=").millis(total)
+                .raw(" request_id=").text(requestId);
+            // the client the trusted proxies imply, and the peer beside it when that is a proxy
             String peer = Request.getRemoteAddr(request);
             String client = proxies.client(peer, request.getHeaders());
-            line.append(" client=").append(client);
+            line.raw(" client=").text(client);
             if (!client.equals(peer)) {
-                line.append(" peer=").append(peer);
+                line.raw(" peer=").text(peer);
             }
             // the upstream that answered last (X-Meridian-Upstream): the target of an upstream with
             // targets, else the upstream's URL, as the definition shows it (a secret stays a
             // reference); "-" when none was called (a cache hit, a policy's answer)
-            LogText.append(line.append(" upstream="), upstream == null ? "-" : upstream.shown());
+            line.raw(" upstream=").text(upstream == null ? "-" : upstream.shown());
             if (failure != null) {
                 // a failure's text may name the upstream's resolved address (a secret's value): redacted
                 String text = failure.toString();
-                LogText.append(line.append(" error=\""), route == null ? text : route.redact(text)).append('"');
+                line.raw(" error=\"").text(route == null ? text : route.redact(text)).raw('"');
             }
-            accessLog.log(line.toString());
+            accessLog.log(line);
         }
     }
 
-    /** Appends {@code nanos} as milliseconds with one decimal ({@code 12.3}). */
-    static StringBuilder millis(StringBuilder sb, long nanos) {
-        long micros = nanos / 1000;
-        return sb.append(micros / 1000).append('.').append((micros % 1000) / 100);
-    }
 
     /** The client's {@code X-Request-Id} when sane, else 32 random hex digits. */
     static String requestId(HttpFields headers) {
@@ -526,14 +520,14 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             return given;
         }
         ThreadLocalRandom rnd = ThreadLocalRandom.current();
-        char[] id = new char[32];
+        byte[] id = new byte[32]; // bytes, not chars: a Latin-1 string is made of them without compressing
         long a = rnd.nextLong();
         long b = rnd.nextLong();
         for (int i = 0; i < 16; i++) {
-            id[i] = HEX[(int) (a >>> (i * 4)) & 0xf];
-            id[16 + i] = HEX[(int) (b >>> (i * 4)) & 0xf];
+            id[i] = (byte) HEX[(int) (a >>> (i * 4)) & 0xf];
+            id[16 + i] = (byte) HEX[(int) (b >>> (i * 4)) & 0xf];
         }
-        return new String(id);
+        return new String(id, java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
     private static boolean printable(String s) {

@@ -27,7 +27,7 @@ import org.eclipse.jetty.util.Callback;
  * its 400s): {@code api=- ... method=- path="-" status=400 ... refused="reason"}. What Jetty's
  * parser had read is written (the method and path of a head refused for its fields or its size),
  * {@code -} for what it had not (a request line it could not parse: Jetty's stand-in
- * {@code BAD /badMessage}); every value escaped ({@link LogText}). Jetty calls this handler once
+ * {@code BAD /badMessage}); every value escaped ({@link LogLine#text(String)}). Jetty calls this handler once
  * per refused request, off the path of requests it accepts, so nothing is added to those. A
  * request the gateway's handler failed after logging it carries {@link #LOGGED} and is not
  * written twice.
@@ -80,16 +80,16 @@ final class JsonErrorHandler extends ErrorHandler {
         if (accessLog == null) {
             return;
         }
-        StringBuilder line = new StringBuilder(200);
-        accessLog.timestamp(line, System.currentTimeMillis()).append(" api=- rev=").append(revision.getAsLong())
-            .append(" method=- path=\"-\" status=408 upstream_ms=- total_ms=");
-        GatewayHandler.millis(line, nanos).append(" request_id=- client=")
-            .append(client instanceof InetSocketAddress inet && inet.getAddress() != null ? inet.getAddress().getHostAddress() : "-")
-            .append(" refused=\"");
-        accessLog.log(LogText.append(line, reason).append('"').toString());
+        LogLine line = accessLog.line();
+        accessLog.timestamp(line, System.currentTimeMillis()).raw(" api=- rev=").number(revision.getAsLong())
+            .raw(" method=- path=\"-\" status=408 upstream_ms=- total_ms=").millis(nanos)
+            .raw(" request_id=- client=")
+            .text(client instanceof InetSocketAddress inet && inet.getAddress() != null ? inet.getAddress().getHostAddress() : "-")
+            .raw(" refused=\"").text(reason).raw('"');
+        accessLog.log(line);
     }
 
-    private String line(Request request, int status, long served, String requestId, String reason) {
+    private LogLine line(Request request, int status, long served, String requestId, String reason) {
         HttpURI uri = request.getHttpURI();
         String method = request.getMethod();
         String path = uri == null ? null : uri.getPath();
@@ -97,14 +97,14 @@ final class JsonErrorHandler extends ErrorHandler {
             method = null; // Jetty's stand-in for a request line it could not parse: nothing is known
             path = null;
         }
-        StringBuilder line = new StringBuilder(256);
-        accessLog.timestamp(line, System.currentTimeMillis()).append(" api=- rev=").append(served).append(" method=");
-        LogText.append(line, method).append(" path=\"");
-        LogText.append(line, path).append("\" status=").append(status).append(" upstream_ms=- total_ms=");
-        GatewayHandler.millis(line, System.nanoTime() - request.getBeginNanoTime())
-            .append(" request_id=").append(requestId)
-            .append(" client=").append(Request.getRemoteAddr(request))
-            .append(" refused=\"");
-        return LogText.append(line, reason).append('"').toString();
+        LogLine line = accessLog.line();
+        return accessLog.timestamp(line, System.currentTimeMillis()).raw(" api=- rev=").number(served)
+            .raw(" method=").text(method)
+            .raw(" path=\"").text(path)
+            .raw("\" status=").number(status)
+            .raw(" upstream_ms=- total_ms=").millis(System.nanoTime() - request.getBeginNanoTime())
+            .raw(" request_id=").text(requestId)
+            .raw(" client=").text(Request.getRemoteAddr(request))
+            .raw(" refused=\"").text(reason).raw('"');
     }
 }

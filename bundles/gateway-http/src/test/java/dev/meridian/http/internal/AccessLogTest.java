@@ -29,7 +29,7 @@ class AccessLogTest {
             long[] samples = {0L, 999L, 1_000L, 1_764_662_411_005L, 1_764_662_411_050L, 1_764_662_411_123L,
                 1_764_662_412_000L, 1_764_662_411_999L, System.currentTimeMillis()};
             for (long millis : samples) {
-                String stamp = log.timestamp(new StringBuilder(), millis).toString();
+                String stamp = log.timestamp(new LogLine(), millis).toString();
                 Instant parsed = Instant.parse(stamp);
                 assertEquals(millis, parsed.toEpochMilli(), stamp);
                 assertEquals(24, stamp.length(), stamp); // always three fraction digits
@@ -96,7 +96,7 @@ class AccessLogTest {
             Instant t = Instant.parse("2026-12-31T23:59:59.998Z");
             for (int i : new int[] {0, 1, 2, 3, 1, 1000, 0}) {
                 Instant at = t.plus(i, ChronoUnit.MILLIS);
-                assertEquals(iso.format(at), log.timestamp(new StringBuilder(), at.toEpochMilli()).toString());
+                assertEquals(iso.format(at), log.timestamp(new LogLine(), at.toEpochMilli()).toString());
             }
         }
     }

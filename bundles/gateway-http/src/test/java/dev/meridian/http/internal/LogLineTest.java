@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-class LogTextTest {
+class LogLineTest {
 
     private static String escaped(String s) {
-        return LogText.append(new StringBuilder("<"), s).append('>').toString();
+        return new LogLine().raw('<').text(s).raw('>').toString();
     }
 
     @Test
@@ -39,10 +39,28 @@ class LogTextTest {
     void should_escape_every_character_outside_printable_ascii() {
         assertEquals("<caf\\xE9 \\u20AC \\uD83D\\uDE00>", escaped("café € \uD83D\uDE00"));
         for (char c = 0; c < 0xffff; c++) {
-            String out = LogText.append(new StringBuilder(), String.valueOf(c)).toString();
+            String out = new LogLine().text(String.valueOf(c)).toString();
             for (char o : out.toCharArray()) {
                 assertTrue(o >= 0x20 && o <= 0x7e, "char " + (int) c + " gave " + out);
             }
         }
+    }
+
+    @Test
+    void should_write_numbers_and_milliseconds_as_the_jdk_does() {
+        for (long n : new long[] {0, 7, 10, 99, 100, 12_345, -1, -42, Long.MAX_VALUE, Long.MIN_VALUE, Integer.MAX_VALUE}) {
+            assertEquals(Long.toString(n), new LogLine().number(n).toString());
+        }
+        assertEquals("0.0", new LogLine().millis(99_999).toString());
+        assertEquals("12.3", new LogLine().millis(12_345_678).toString());
+        assertEquals("1000.0", new LogLine().millis(1_000_000_000).toString());
+    }
+
+    @Test
+    void should_grow_past_its_first_buffer_and_start_again_when_reset() {
+        LogLine line = new LogLine();
+        String path = "/" + "a".repeat(3000) + "\u00e9";
+        assertEquals("<" + "/" + "a".repeat(3000) + "\\xE9>", line.raw('<').text(path).raw('>').toString());
+        assertEquals("x=1", line.reset().raw("x=").number(1).toString());
     }
 }
