@@ -45,8 +45,8 @@ final class AccessLog implements AutoCloseable {
     /** How often a file that could not be written is tried again. */
     private static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
     /**
-     * Bytes of one thread's ring (direct memory, allocated when the thread logs its first line):
-     * ~4,000 lines, 80 ms of one request thread at 50,000 lines/s, the writer draining every 20 ms.
+     * Bytes of one thread's ring (heap, allocated when the thread logs its first line): ~4,000
+     * lines, 80 ms of one request thread at 50,000 lines/s, the writer draining every 20 ms.
      */
     static final int LANE_BYTES = 1 << 20;
 
@@ -110,7 +110,10 @@ final class AccessLog implements AutoCloseable {
 
         Lane(Thread owner, int bytes) {
             this.owner = owner;
-            this.ring = ByteBuffer.allocateDirect(bytes);
+            // on the heap (bounded by -Xmx with the rest, freed by GC with its thread): a direct ring
+            // per thread would count against MaxDirectMemorySize, and the writer's copy into the
+            // JDK's direct buffer happens on the writer's thread, not the request's
+            this.ring = ByteBuffer.allocate(bytes);
             this.view = ring.duplicate();
             this.mask = bytes - 1;
         }
@@ -136,7 +139,9 @@ final class AccessLog implements AutoCloseable {
 
     private Lane newLane() {
         Lane l = new Lane(Thread.currentThread(), laneBytes);
-        lanes.add(l);
+        if (!closed) { // after close nothing drains it; what is logged on it is dropped and counted
+            lanes.add(l);
+        }
         return l;
     }
 
@@ -224,8 +229,9 @@ final class AccessLog implements AutoCloseable {
                         discard(l);
                     } else {
                         try {
-                            written += drain(out, l);
-                            if (failing) {
+                            long n = drain(out, l);
+                            written += n;
+                            if (failing && n > 0) { // written again: not merely an empty lane drained
                                 failing = false;
                                 LOG.warn("access log {} is written again; {} lines were dropped while it could not be",
                                     file, dropped.sum() - droppedAtFailure);
@@ -285,10 +291,20 @@ final class AccessLog implements AutoCloseable {
         int at = (int) (h & lane.mask);
         int first = (int) Math.min(t - h, capacity - at);
         view.limit(at + first).position(at);
-        write(out, view);
+        try {
+            write(out, view);
+        } catch (IOException e) {
+            lane.head.lazySet(h + view.position() - at); // what was written stays written, not counted as dropped
+            throw e;
+        }
         if (first < t - h) {
             view.limit((int) (t - h - first)).position(0);
-            write(out, view);
+            try {
+                write(out, view);
+            } catch (IOException e) {
+                lane.head.lazySet(h + first + view.position());
+                throw e;
+            }
         }
         lane.head.lazySet(t);
         return t - h;

@@ -15,6 +15,10 @@ import org.slf4j.helpers.MessageFormatter;
  * adapter, its tracking logger, its log4j2 bridge, log4j's filter): JFR put those questions at
  * 4-7% of a cache hit's CPU. Here it is one field read. A level changed with {@code log:set}
  * takes effect for this bundle within a second.
+ *
+ * <p>Limits, none of which Karaf's default layout shows: markers are not passed on; a layout that
+ * prints the caller's class or line ({@code %C}, {@code %L}) names this class; a log4j2 filter that
+ * depends on the calling thread's context decides the cached level on the refreshing thread.
  */
 final class CachedLevelLogger extends LegacyAbstractLogger {
 

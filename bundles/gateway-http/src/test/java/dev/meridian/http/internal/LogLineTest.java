@@ -38,8 +38,8 @@ class LogLineTest {
     @Test
     void should_escape_every_character_outside_printable_ascii() {
         assertEquals("<caf\\xE9 \\u20AC \\uD83D\\uDE00>", escaped("café € \uD83D\uDE00"));
-        for (char c = 0; c < 0xffff; c++) {
-            String out = new LogLine().text(String.valueOf(c)).toString();
+        for (int c = 0; c <= 0xffff; c++) {
+            String out = new LogLine().text(String.valueOf((char) c)).toString();
             for (char o : out.toCharArray()) {
                 assertTrue(o >= 0x20 && o <= 0x7e, "char " + (int) c + " gave " + out);
             }
