@@ -512,7 +512,6 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         }
     }
 
-
     /** The client's {@code X-Request-Id} when sane, else 32 random hex digits. */
     static String requestId(HttpFields headers) {
         String given = headers.get(REQUEST_ID);
