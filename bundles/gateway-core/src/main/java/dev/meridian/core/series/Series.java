@@ -11,25 +11,36 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * {@link SeriesBook#series} once per route, keep the handle with the route (like
  * {@code ApiMetrics}) and call {@link #record} for every answer.
  *
- * <p><b>Cost.</b> {@link #record}: two volatile reads and three or four atomic increments into a
- * preallocated int array (requests, the status class, the cache outcome if the route has a cache,
- * the latency bucket); no lock, no allocation. Once per second, the first record of the new second
- * takes this series' lock to reset that second's slot. Nothing else runs per request: the minute
- * slots are filled by {@link SeriesBook#roll} from completed seconds.
+ * <p><b>Cost.</b> {@link #record}: two volatile reads, one {@link ThreadLocal} lookup and three or
+ * four atomic increments (the first a compare-and-set) into a preallocated int array (requests,
+ * the status class, the cache outcome if the route has a cache, the latency bucket); no lock, no
+ * allocation. The increments go to the current second's {@link Stripes stripe} of the recording
+ * thread, not to the shared second slot: threads recording at once each write their own cache
+ * line instead of bouncing one between cores. Once per second, the first record of the new second
+ * takes this series' lock to fold the stripes into the completed second's slot (clearing them) and
+ * reset the new second's slot. Nothing else runs per request: the minute slots are filled by
+ * {@link SeriesBook#roll} from completed seconds.
  *
  * <p><b>Memory.</b> Nothing until the first record; then {@value Layout#STRIDE} int counters and a
- * long epoch per slot (468 bytes), 900 second slots and 1440 minute slots: {@value #BYTES} bytes
- * (~1.04 MiB) per series, held until {@link SeriesBook#forget}.
+ * long epoch per slot (468 bytes), 900 second slots and 1440 minute slots (1,095,120 bytes), and
+ * the current second's stripes (at most {@value Stripes#MAX_BYTES} bytes): at most {@value #BYTES}
+ * bytes (~1.05 MiB) per series, held until {@link SeriesBook#forget}.
  *
  * <p><b>Time.</b> A record counts in the second of its {@code nowMillis}; a late one (its second
- * older than the newest this series has seen) counts in the newest, so a completed second never
- * changes (except for an increment racing the turn of the second, which the minute roll-up waits
- * {@value #ROLL_GRACE_SECONDS} s for). A clock set back counts in the newest second until it
- * catches up.
+ * older than the newest this series has seen) counts in the newest. A record never changes a
+ * completed second: its increments count in the second that is the newest when they land, so a
+ * record racing the turn of the second (it read the older second as the newest, then the turn
+ * folded the stripes before its increments) counts in the newer second, possibly some of its
+ * increments in each (and in the next minute when the turn starts one). An eviction racing the
+ * turn counts in the completed second, which the minute roll-up waits {@value
+ * #ROLL_GRACE_SECONDS} s for. A clock set back counts in the newest second until it catches up.
  *
- * <p>Thread-safe: any thread records, the owner's thread rolls, any thread reads. A reader checks a
- * slot's epoch before and after copying it, so a copy never mixes two seconds (it may see a slot
- * of the current second half-written: some of its increments and not the others).
+ * <p>Thread-safe: any thread records, the owner's thread rolls, any thread reads. A reader of a
+ * second copies its slot, plus the stripes while it is the newest, between two reads of the turn
+ * count (retrying if a turn ran meanwhile), and checks the slot's epoch before and after: a copy
+ * never mixes two seconds, nor counts an increment twice or misses one that the turn moved from
+ * the stripes to the slot (it may see the current second half-written: some of its increments and
+ * not the others).
  */
 public final class Series {
 
@@ -37,11 +48,12 @@ public final class Series {
     static final int MINUTES = Resolution.MINUTE.slots();
     /** Bytes per slot: the int counters and the epoch. */
     public static final int BYTES_PER_SLOT = Layout.STRIDE * 4 + 8;
-    /** Bytes of one series' rings (array headers aside). */
-    public static final int BYTES = (SECONDS + MINUTES) * BYTES_PER_SLOT;
+    /** Bytes of one series at most: its rings and its stripes (array headers aside). */
+    public static final int BYTES = (SECONDS + MINUTES) * BYTES_PER_SLOT + Stripes.MAX_BYTES;
     /**
-     * Seconds after a minute's end before {@link SeriesBook#roll} sums it: a record that read the
-     * newest second just before it turned still lands in it meanwhile.
+     * Seconds after a minute's end before {@link SeriesBook#roll} sums it: an eviction that read the
+     * newest second just before it turned still lands in it meanwhile (a record lands in the
+     * stripes, which count in the newest second).
      */
     static final int ROLL_GRACE_SECONDS = 2;
     /** The epoch of a slot never used, or being reset. */
@@ -70,17 +82,22 @@ public final class Series {
     public void record(int status, long latencyNanos, CacheOutcome outcome, long nowMillis) {
         long second = Math.floorDiv(nowMillis, 1000);
         Rings r = rings;
-        long current;
-        if (r == null || second > (current = r.current)) {
+        if (r == null || second > r.current) {
             r = turn(second);
             if (r == null) {
                 return;
             }
-            current = r.current;
         }
-        AtomicIntegerArray counts = r.seconds;
-        int base = (int) Math.floorMod(current, SECONDS) * Layout.STRIDE; // the newest second: late answers count in it
-        counts.incrementAndGet(base + Layout.REQUESTS);
+        // this thread's stripe: the newest second (late answers count in it) until the turn folds it
+        int[] mine = Stripes.mine();
+        int base = Stripes.base(mine[0]);
+        AtomicIntegerArray counts = r.stripes;
+        int requests = base + Layout.REQUESTS;
+        int n = counts.get(requests);
+        if (!counts.compareAndSet(requests, n, n + 1)) {
+            counts.incrementAndGet(requests);
+            mine[0]++; // another thread changed it: it shares this stripe (or the turn folded it), move on
+        }
         int cls = Layout.status(status);
         if (cls >= 0) {
             counts.incrementAndGet(base + cls);
@@ -109,6 +126,11 @@ public final class Series {
         r.seconds.addAndGet(base + Layout.EVICTIONS + reason.ordinal(), count);
     }
 
+    /**
+     * Makes {@code second} the newest if it is newer: folds the stripes into the completed second's
+     * slot and clears them, resets the new second's slot, all between two increments of the turn
+     * count (odd meanwhile: readers retry).
+     */
     private synchronized Rings turn(long second) {
         if (dropped) {
             return null;
@@ -120,6 +142,9 @@ public final class Series {
             return r;
         }
         if (second > r.current) {
+            long turns = r.turns;
+            r.turns = turns + 1;
+            r.fold((int) Math.floorMod(r.current, SECONDS));
             int slot = (int) Math.floorMod(second, SECONDS);
             r.secondEpochs.set(slot, NONE);
             int base = slot * Layout.STRIDE;
@@ -128,6 +153,7 @@ public final class Series {
             }
             r.secondEpochs.set(slot, second);
             r.current = second;
+            r.turns = turns + 2;
         }
         return r;
     }
@@ -181,7 +207,7 @@ public final class Series {
         int[] one = new int[Layout.STRIDE];
         boolean any = false;
         for (long s = minute * 60; s < minute * 60 + 60; s++) {
-            if (copy(r.secondEpochs, r.seconds, (int) Math.floorMod(s, SECONDS), s, one) && hasData(one)) {
+            if (copySecond(r, s, one) && hasData(one)) {
                 for (int i = 0; i < Layout.STRIDE; i++) {
                     into[i] += one[i];
                 }
@@ -206,7 +232,7 @@ public final class Series {
             long lo = Math.max(from, nowSecond - SECONDS + 1);
             long hi = Math.min(to - 1, nowSecond);
             for (long s = lo; s <= hi; s++) {
-                if (copy(r.secondEpochs, r.seconds, (int) Math.floorMod(s, SECONDS), s, slot) && hasData(slot)) {
+                if (copySecond(r, s, slot) && hasData(slot)) {
                     out.add(Frame.Point.of(s, slot));
                 }
             }
@@ -226,6 +252,33 @@ public final class Series {
             }
         }
         return out;
+    }
+
+    /**
+     * Copies second {@code second} into {@code into} if its slot holds it, with the stripes added
+     * while it is the newest second: all of it between two reads of the same even turn count, so
+     * no turn moved counts from the stripes to the slot meanwhile (a turn takes microseconds, once
+     * a second: a reader that meets one waits for it).
+     */
+    private static boolean copySecond(Rings r, long second, int[] into) {
+        int slot = (int) Math.floorMod(second, SECONDS);
+        for (int tries = 0;; tries++) {
+            long turns = r.turns;
+            if ((turns & 1) == 0) {
+                boolean found = copy(r.secondEpochs, r.seconds, slot, second, into);
+                if (found && r.current == second) {
+                    r.addStripes(into);
+                }
+                if (r.turns == turns) {
+                    return found;
+                }
+            }
+            if (tries < 100) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield(); // the turning thread lost its core
+            }
+        }
     }
 
     /** Copies slot {@code slot} into {@code into} if it holds epoch {@code epoch} before and after the copy. */
@@ -255,8 +308,12 @@ public final class Series {
         final AtomicLongArray secondEpochs = new AtomicLongArray(SECONDS);
         final AtomicIntegerArray minutes = new AtomicIntegerArray(MINUTES * Layout.STRIDE);
         final AtomicLongArray minuteEpochs = new AtomicLongArray(MINUTES);
+        /** The counts of the newest second not folded into its slot yet, per {@link Stripes stripe}. */
+        final AtomicIntegerArray stripes = new AtomicIntegerArray(Stripes.LENGTH);
         /** The newest second recorded in; written under the series' lock. */
         volatile long current;
+        /** Turns of the second so far, twice: odd while one runs; written under the series' lock. */
+        volatile long turns;
         /** The last minute rolled up; written under the roll lock. */
         volatile long rolledThrough;
 
@@ -270,6 +327,33 @@ public final class Series {
             secondEpochs.set((int) Math.floorMod(second, SECONDS), second);
             current = second;
             rolledThrough = Math.floorDiv(second, 60) - 1;
+        }
+
+        /**
+         * Moves the stripes' counts into second slot {@code slot}, clearing them (under the series'
+         * lock, in a turn): each counter is taken by an atomic get-and-set, so an increment racing
+         * it lands either before (in this slot) or after (in the stripes: the next second).
+         */
+        void fold(int slot) {
+            int into = slot * Layout.STRIDE;
+            for (int s = 0; s < Stripes.COUNT; s++) {
+                int base = Stripes.base(s);
+                for (int i = 0; i < Layout.STRIDE; i++) {
+                    if (stripes.get(base + i) != 0) {
+                        seconds.addAndGet(into + i, stripes.getAndSet(base + i, 0));
+                    }
+                }
+            }
+        }
+
+        /** Adds the stripes' counts into {@code into}. */
+        void addStripes(int[] into) {
+            for (int s = 0; s < Stripes.COUNT; s++) {
+                int base = Stripes.base(s);
+                for (int i = 0; i < Layout.STRIDE; i++) {
+                    into[i] += stripes.get(base + i);
+                }
+            }
         }
     }
 }

@@ -19,10 +19,11 @@ import java.util.function.Predicate;
  * owner (one thread): {@link #roll} about once a second (late or paused calls catch up), {@link
  * #forget} when an API is removed. Anyone: {@link #read}.
  *
- * <p><b>Memory bound.</b> A series holds nothing until its first record, then {@value
- * Series#BYTES} bytes (~1.04 MiB: 2,340 slots of 468 bytes: 115 int counters and a long epoch). At
- * most {@link #MAX_SERIES} keys are kept apart; keys asked for beyond that record into one shared
- * series, {@link #OTHER}. Worst case per node: 33 series, 36.1 MB (34.5 MiB), whatever the traffic.
+ * <p><b>Memory bound.</b> A series holds nothing until its first record, then at most {@value
+ * Series#BYTES} bytes (~1.05 MiB: 2,340 slots of 468 bytes: 115 int counters and a long epoch, and
+ * the current second's stripes, at most {@value Stripes#MAX_BYTES} bytes). At most {@link
+ * #MAX_SERIES} keys are kept apart; keys asked for beyond that record into one shared series,
+ * {@link #OTHER}. Worst case per node: 33 series, 36.3 MB (34.6 MiB), whatever the traffic.
  *
  * <p>Thread-safe.
  */

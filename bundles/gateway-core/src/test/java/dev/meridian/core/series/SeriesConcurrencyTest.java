@@ -8,15 +8,18 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Many threads recording at once while their clocks cross second and minute boundaries (each at
  * its own pace, so late answers are common), a reader and the roll-up running alongside: every
  * count lands exactly once, in the seconds and in the minutes.
  */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class SeriesConcurrencyTest {
 
     private static final long T0 = 1_796_299_980L;
