@@ -2,10 +2,12 @@ package dev.meridian.cache;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.LongAdder;
+
+import dev.meridian.core.StripedCounter;
 
 /**
- * One API's cache counters on this node. Lock-free ({@link LongAdder}); read as a snapshot.
+ * One API's cache counters on this node. Lock-free ({@link StripedCounter}: the hit counter is
+ * added to by every hit, from every request thread); read as a snapshot.
  * Evictions (CONTRACT §5): {@code expired} and {@code size} are what the cluster's map removed
  * among the entries this node owns (past their time to live; past the API's bound), plus
  * entries found expired at lookup; {@code invalidated} counts entries refused or dropped
@@ -15,14 +17,14 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class CacheStats {
 
-    final LongAdder hits = new LongAdder();
-    final LongAdder misses = new LongAdder();
-    final LongAdder stale = new LongAdder();
-    final LongAdder bypass = new LongAdder();
-    final LongAdder stored = new LongAdder();
-    final LongAdder expired = new LongAdder();
-    final LongAdder size = new LongAdder();
-    final LongAdder invalidated = new LongAdder();
+    final StripedCounter hits = new StripedCounter();
+    final StripedCounter misses = new StripedCounter();
+    final StripedCounter stale = new StripedCounter();
+    final StripedCounter bypass = new StripedCounter();
+    final StripedCounter stored = new StripedCounter();
+    final StripedCounter expired = new StripedCounter();
+    final StripedCounter size = new StripedCounter();
+    final StripedCounter invalidated = new StripedCounter();
 
     public void countBypass() {
         bypass.increment();

@@ -5,9 +5,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
+
+import dev.meridian.core.StripedCounter;
 
 /**
  * This node's fast tier: decoded, ready-to-send entries of every cached API in one budget of
@@ -160,7 +161,7 @@ public final class LocalTier {
          * began may or may not be visited (the map's iterator is weakly consistent): a test that
          * looks at the current state of the world, not at the sweep's start, keeps that safe.
          */
-        public Sweep sweep(Predicate<Object> test, LongAdder removedCounter) {
+        public Sweep sweep(Predicate<Object> test, StripedCounter removedCounter) {
             return new Sweep(this, test, removedCounter);
         }
 
@@ -183,9 +184,9 @@ public final class LocalTier {
         private final Segment segment;
         private final Iterator<Node> nodes;
         private final Predicate<Object> test;
-        private final LongAdder removedCounter;
+        private final StripedCounter removedCounter;
 
-        private Sweep(Segment segment, Predicate<Object> test, LongAdder removedCounter) {
+        private Sweep(Segment segment, Predicate<Object> test, StripedCounter removedCounter) {
             this.segment = segment;
             this.nodes = segment.map.values().iterator();
             this.test = test;

@@ -133,7 +133,7 @@ class LocalTierTest {
             s.put("k" + i, i, 100);
         }
         java.util.concurrent.atomic.AtomicInteger visits = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.atomic.LongAdder counted = new java.util.concurrent.atomic.LongAdder();
+        dev.meridian.core.StripedCounter counted = new dev.meridian.core.StripedCounter();
         java.util.concurrent.atomic.AtomicInteger limit = new java.util.concurrent.atomic.AtomicInteger(-1);
         LocalTier.Sweep sweep = s.sweep(v -> {
             visits.incrementAndGet();

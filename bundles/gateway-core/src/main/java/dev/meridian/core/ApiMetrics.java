@@ -1,6 +1,5 @@
 package dev.meridian.core;
 
-import java.util.concurrent.atomic.LongAdder;
 
 import dev.meridian.core.series.CacheOutcome;
 import dev.meridian.core.series.Series;
@@ -17,10 +16,11 @@ public final class ApiMetrics {
 
     private final String apiId;
     private final String shape;
-    private final LongAdder[] byStatusClass = {new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder(),
-        new LongAdder(), new LongAdder()};
-    private final LongAdder[] buckets = new LongAdder[BUCKETS_MICROS.length + 1];
-    private final LongAdder totalMicros = new LongAdder();
+    // striped by thread, not LongAdder: see StripedCounter (every answer adds to three of them)
+    private final StripedCounter[] byStatusClass = {new StripedCounter(), new StripedCounter(), new StripedCounter(),
+        new StripedCounter(), new StripedCounter(), new StripedCounter()};
+    private final StripedCounter[] buckets = new StripedCounter[BUCKETS_MICROS.length + 1];
+    private final StripedCounter totalMicros = new StripedCounter();
     private final Series series;
 
     /**
@@ -41,7 +41,7 @@ public final class ApiMetrics {
         this.apiId = slash < 0 ? key : key.substring(0, slash);
         this.shape = slash < 0 ? "" : key.substring(slash + 1);
         for (int i = 0; i < buckets.length; i++) {
-            buckets[i] = new LongAdder();
+            buckets[i] = new StripedCounter();
         }
     }
 

@@ -10,7 +10,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * An immutable snapshot of what this node serves: one revision's compiled routes. A request
@@ -23,7 +22,7 @@ public final class RouteTable {
     private final long generation;
     private final Map<String, Route> byBasePath;
     private final List<Route> routes;
-    private final LongAdder inFlight = new LongAdder();
+    private final StripedCounter inFlight = new StripedCounter(); // per request, from every request thread
     private final Consumers consumers;
     /** On the canary side's table, which is the one published: the stable side and how requests are split. */
     private final CanarySplit canary;
