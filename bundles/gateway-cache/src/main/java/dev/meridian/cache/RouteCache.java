@@ -145,7 +145,28 @@ public final class RouteCache {
             // revalidate: this request goes to the upstream and refreshes the entry
             return CompletableFuture.completedFuture(miss(lead(key, path, rawQuery, request, now)));
         }
+        CachedResponse here = localEntry(key);
+        if (here != null) {
+            // the hit path: this node's copy, decided on the caller's thread (no stage composed on a
+            // completed one, no lambda: JFR, cache hits)
+            return decide(here, key, path, rawQuery, request, cc, now, waitMillis);
+        }
         return find(key, request).thenCompose(entry -> decide(entry, key, path, rawQuery, request, cc, now, waitMillis));
+    }
+
+    /**
+     * This node's copy of {@code key} when it is a response no invalidation covers, else null (a
+     * Vary marker, a covered copy or none: {@link #find} deals with them, and counts).
+     */
+    private CachedResponse localEntry(String key) {
+        if (local == null) {
+            return null;
+        }
+        if (local.get(key) instanceof CachedResponse e && valid(e)) {
+            touch(key);
+            return e;
+        }
+        return null;
     }
 
     /** Looks {@code key} up without the wait argument: waits for another fetch as long as the key's fill lasts. */

@@ -106,7 +106,7 @@ final class AccessLog implements AutoCloseable {
         /** The owner's own copy of {@code tail}. */
         long end;
         /** The owner's line being built ({@link AccessLog#line()}). */
-        final LogLine line = new LogLine();
+        final LogLine line = new LogLine(this);
 
         Lane(Thread owner, int bytes) {
             this.owner = owner;
@@ -155,7 +155,9 @@ final class AccessLog implements AutoCloseable {
 
     /** Appends {@code line} (built in {@link #line()}, without newline) to this thread's lane; never blocks. */
     void log(LogLine line) {
-        if (closed || !lane.get().put(line.bytes(), line.length())) {
+        // the lane that made the line, when it is this thread's (one ThreadLocal lookup per line, in line())
+        Lane l = line.owner() instanceof Lane own && own.owner == Thread.currentThread() ? own : lane.get();
+        if (closed || !l.put(line.bytes(), line.length())) {
             dropped.increment();
         }
     }

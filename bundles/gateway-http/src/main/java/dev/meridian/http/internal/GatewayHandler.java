@@ -3,7 +3,6 @@ package dev.meridian.http.internal;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 import org.eclipse.jetty.http.HttpField;
@@ -26,6 +25,7 @@ import dev.meridian.core.GatewayEngine;
 import dev.meridian.core.Route;
 import dev.meridian.core.RouteTable;
 import dev.meridian.core.ShapeSplit;
+import dev.meridian.core.StripedCounter;
 import dev.meridian.core.flow.Answer;
 import dev.meridian.core.flow.CacheSteps;
 import dev.meridian.core.flow.Exchange;
@@ -64,7 +64,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     private final Supplier<RouteTable> tables;
     private final Runnable unmatched;
     private final AccessLog accessLog; // null = off
-    private final LongAdder inFlight = new LongAdder();
+    private final StripedCounter inFlight = new StripedCounter(); // per request, from every request thread
     private final StoredWire storedWire = new StoredWire();
     /** {@code X-Meridian-Revision} of the table last stamped, encoded once per table. */
     private volatile RevisionField revisionField = new RevisionField(null, null);
@@ -238,7 +238,8 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         response.setStatus(a.status());
         String outcome = c.outcome(e);
         Callback done = completion(j.request, j.callback, e.table(), e.route(), e.requestId(), e.startNanos(), a.status(),
-            e.upstreamNanos(), e.targeted() || e.upstreamNanos() > 0 ? e.upstream() : null, outcome);
+            e.upstreamNanos(), e.targeted() || e.upstreamNanos() > 0 ? e.upstream() : null, outcome, e.peerAddress(),
+            e.clientAddress(), null);
         if (a instanceof Answer.Rejection r) {
             writeRejection(e, j, r, outcome, done);
             return;
@@ -314,7 +315,8 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             // before the upstream's head is: 502, in the gateway's own format, logged with why.
             response.reset();
             writeRejection(e, j, UPSTREAM_FAILED, outcome, completion(j.request, j.callback, e.table(), e.route(),
-                e.requestId(), e.startNanos(), UPSTREAM_FAILED.status(), e.upstreamNanos(), e.upstream(), outcome, failure));
+                e.requestId(), e.startNanos(), UPSTREAM_FAILED.status(), e.upstreamNanos(), e.upstream(), outcome,
+                e.peerAddress(), e.clientAddress(), failure));
         }));
     }
 
@@ -361,7 +363,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         stampShape(out, route, null);
         out.put(JSON);
         Content.Sink.write(response, true, ErrorBodies.json(message),
-            completion(request, callback, table, route, requestId, start, status, 0, null, null));
+            completion(request, callback, table, route, requestId, start, status, 0, null, null, null, null, null));
     }
 
     /**
@@ -443,22 +445,22 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         };
     }
 
-    /** Bookkeeping once the response is written: metrics, access log, release of the table. */
-    private Callback completion(Request request, Callback callback, RouteTable table, Route route, String requestId,
-                                long start, int status, long upstreamNanos, Upstream upstream, String cacheOutcome) {
-        return completion(request, callback, table, route, requestId, start, status, upstreamNanos, upstream, cacheOutcome,
-            null);
-    }
-
-    /** {@code answered}: why the answer sent is not the one planned (for the access log), or null. */
+    /**
+     * Bookkeeping once the response is written: metrics, access log, release of the table.
+     * {@code peer} and {@code client}: the exchange's addresses (null before there is one: then
+     * worked out again for the log line); {@code answered}: why the answer sent is not the one
+     * planned (for the access log), or null.
+     */
     private Callback completion(Request request, Callback callback, RouteTable table, Route route, String requestId,
                                 long start, int status, long upstreamNanos, Upstream upstream, String cacheOutcome,
-                                Throwable answered) {
+                                String peer, String client, Throwable answered) {
         return Callback.from(() -> {
-            done(request, table, route, requestId, start, status, upstreamNanos, upstream, cacheOutcome, answered);
+            done(request, table, route, requestId, start, status, upstreamNanos, upstream, cacheOutcome, peer, client,
+                answered);
             callback.succeeded();
         }, failure -> {
-            done(request, table, route, requestId, start, status, upstreamNanos, upstream, cacheOutcome, failure);
+            done(request, table, route, requestId, start, status, upstreamNanos, upstream, cacheOutcome, peer, client,
+                failure);
             // Jetty may hand a failed request to the error handler (JsonErrorHandler), which logs
             // the requests this handler never saw: this one has its line already
             request.setAttribute(JsonErrorHandler.LOGGED, Boolean.TRUE);
@@ -467,7 +469,8 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     }
 
     private void done(Request request, RouteTable table, Route route, String requestId, long start, int status,
-                      long upstreamNanos, Upstream upstream, String cacheOutcome, Throwable failure) {
+                      long upstreamNanos, Upstream upstream, String cacheOutcome, String peer, String client,
+                      Throwable failure) {
         long total = System.nanoTime() - start;
         table.release();
         CanaryMeter.Side meter = table.meter();
@@ -492,9 +495,12 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
                 .raw(" upstream_ms=").millis(upstreamNanos)
                 .raw(" total_ms=").millis(total)
                 .raw(" request_id=").text(requestId);
-            // the client the trusted proxies imply, and the peer beside it when that is a proxy
-            String peer = Request.getRemoteAddr(request);
-            String client = proxies.client(peer, request.getHeaders());
+            // the client the trusted proxies imply, and the peer beside it when that is a proxy (the
+            // exchange's, else worked out here: formatting the peer's address is not free)
+            if (peer == null) {
+                peer = Request.getRemoteAddr(request);
+                client = proxies.client(peer, request.getHeaders());
+            }
             line.raw(" client=").text(client);
             if (!client.equals(peer)) {
                 line.raw(" peer=").text(peer);

@@ -23,6 +23,20 @@ final class LogLine {
 
     private byte[] bytes = new byte[512];
     private int length;
+    /** Whose line this is: the access log's lane that made it (null for a free-standing line). */
+    private final Object owner;
+
+    LogLine() {
+        this(null);
+    }
+
+    LogLine(Object owner) {
+        this.owner = owner;
+    }
+
+    Object owner() {
+        return owner;
+    }
 
     /** Empties the line for the next one. */
     LogLine reset() {
