@@ -361,6 +361,7 @@ public final class EngineComponent implements GatewayEngine {
     }
 
     private RouteTable swap(GatewayState state, Published current) throws ValidationException {
+        long start = System.nanoTime();
         Compiler.Result result;
         try {
             if (state.canary() == null) {
@@ -385,8 +386,10 @@ public final class EngineComponent implements GatewayEngine {
             LOG.warn("revision {} keeps serving policy types whose bundle is gone: {}; node is degraded",
                 state.revision(), result.missingTypes());
         }
-        LOG.info("published revision {} (generation {}, {} APIs)", state.revision(), result.table().generation(),
-            result.table().routes().size());
+        if (LOG.isInfoEnabled()) {
+            LOG.info("published revision {} (generation {}, {} APIs, compiled and swapped in {} ms)", state.revision(),
+                result.table().generation(), result.table().routes().size(), millis(System.nanoTime() - start));
+        }
         return result.table();
     }
 
@@ -552,5 +555,10 @@ public final class EngineComponent implements GatewayEngine {
     @Override
     public void countUnmatched() {
         unmatched.increment();
+    }
+
+    /** {@code nanos} as milliseconds with one decimal, for a log line. */
+    private static String millis(long nanos) {
+        return String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e6);
     }
 }
