@@ -6,7 +6,8 @@
 #    worst one counts) from just before the tag is invalidated until its entries are purged
 #    in the background,
 #  - prints the invalidation's answer time, checks that no node serves a covered entry right
-#    after it, how long the physical purge took, the body size and each node's heap.
+#    after it, how long the physical purge took, the body size and each node's heap, and per
+#    window the CPU each node's JIT compiler threads used (jit_cpu).
 #
 # Usage: bench/invalidate.sh [ENTRIES=1000000] [DURATION_S=20]
 # Env:   SHARED_BENCH, HEAP (per node, default 4g), CONNECTIONS (default 32),
@@ -124,6 +125,18 @@ gc_delta() { # BEFORE AFTER: "inv1=<young>y/<ms>ms+<full>f/<ms>ms ..."
 # CPU seconds (user+system) of every process now: "pid ticks" lines
 ticks() { cat /proc/[0-9]*/stat 2>/dev/null | sed 's/^\([0-9]*\) (.*) [A-Za-z] /\1 /' | awk '{print $1, $12 + $13}'; }
 hz=$(getconf CLK_TCK)
+# CPU ticks of the JIT compiler threads of each node so far: "<inv1> <inv2> <inv3>"
+jit() {
+  local i t sum out=""
+  for i in 1 2 3; do
+    sum=0
+    for t in /proc/"$(pid_of $i)"/task/*; do
+      case $(cat "$t/comm" 2>/dev/null) in C1\ Compil*|C2\ Compil*) sum=$((sum + $(awk '{print $14 + $15}' "$t/stat" 2>/dev/null || echo 0))) ;; esac
+    done
+    out="$out $sum"
+  done
+  echo "${out# }"
+}
 node_cpu() { # BEFORE AFTER: CPU seconds of each node between two ticks snapshots
   local i out=""
   for i in 1 2 3; do
@@ -157,16 +170,16 @@ done
 echo "heap used after a full collection:$live"
 echo "other API: $(other_count) entries in the map"
 echo "# steady: ${dur}s of hits on another API"
-gc0=$(gcs); t0=$(ticks)
-steady=$(load); gc1=$(gcs); t1=$(ticks); steady_p99=$(p99 <<<"$steady"); steady_rps=$(rps <<<"$steady")
-echo "steady rps=$steady_rps p99_ms=$steady_p99"
+gc0=$(gcs); t0=$(ticks); j0=$(jit)
+steady=$(load); gc1=$(gcs); t1=$(ticks); j1=$(jit); steady_p99=$(p99 <<<"$steady"); steady_rps=$(rps <<<"$steady")
+echo "steady rps=$steady_rps p99_ms=$steady_p99 jit_cpu=$(paste -d' ' <(echo "$j0") <(echo "$j1") | awk -v hz="$hz" '{ printf "inv1=%.1fs,inv2=%.1fs,inv3=%.1fs", ($4-$1)/hz, ($5-$2)/hz, ($6-$3)/hz }')"
 
 echo "# the same load while tag 'bulk' ($stored entries) is invalidated and purged"
 # windows of the same load back to back, from 3 s before the invalidation until the purge is
 # over (a window starts only while it runs; at most 20): "during" is the worst window's p99
 rm -f "$work/purged"
-( w=1; load >"$work/during1.out"
-  while [[ ! -e $work/purged ]] && (( w < 20 )); do w=$((w + 1)); load >"$work/during$w.out"; done ) &
+( w=1; jit >"$work/jit0"; load >"$work/during1.out"; jit >"$work/jit1"
+  while [[ ! -e $work/purged ]] && (( w < 20 )); do w=$((w + 1)); load >"$work/during$w.out"; jit >"$work/jit$w"; done ) &
 loadpid=$!
 sleep 3
 if [[ -n ${PROFILE:-} ]]; then
@@ -208,7 +221,8 @@ echo "other processes, steady: $(others "$t0" "$t1")"
 echo "other processes, during: $(others "$t1" "$t4")"
 windows=$(ls "$work"/during*.out | wc -l)
 for w in $(seq "$windows"); do
-  echo "during window $w: rps=$(rps <"$work/during$w.out") p99_ms=$(p99 <"$work/during$w.out")"
+  jitcpu=$(paste -d' ' "$work/jit$((w - 1))" "$work/jit$w" 2>/dev/null | awk -v hz="$hz" '{ printf "inv1=%.1fs,inv2=%.1fs,inv3=%.1fs", ($4-$1)/hz, ($5-$2)/hz, ($6-$3)/hz }')
+  echo "during window $w: rps=$(rps <"$work/during$w.out") p99_ms=$(p99 <"$work/during$w.out") jit_cpu=${jitcpu:-?}"
 done
 during_p99=$(for w in $(seq "$windows"); do p99 <"$work/during$w.out"; done | sort -g | tail -1)
 during_rps=$(for w in $(seq "$windows"); do rps <"$work/during$w.out"; done | sort -g | head -1)
