@@ -148,8 +148,13 @@ public final class RouteCache {
         CachedResponse here = localEntry(key);
         if (here != null) {
             // the hit path: this node's copy, decided on the caller's thread (no stage composed on a
-            // completed one, no lambda: JFR, cache hits)
-            return decide(here, key, path, rawQuery, request, cc, now, waitMillis);
+            // completed one, no lambda: JFR, cache hits); a failure comes back as a failed stage, as
+            // it would from the composed one
+            try {
+                return decide(here, key, path, rawQuery, request, cc, now, waitMillis);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
         }
         return find(key, request).thenCompose(entry -> decide(entry, key, path, rawQuery, request, cc, now, waitMillis));
     }

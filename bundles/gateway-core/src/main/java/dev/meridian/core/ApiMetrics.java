@@ -1,6 +1,5 @@
 package dev.meridian.core;
 
-
 import dev.meridian.core.series.CacheOutcome;
 import dev.meridian.core.series.Series;
 

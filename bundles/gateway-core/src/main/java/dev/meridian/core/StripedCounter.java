@@ -12,12 +12,15 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * failed, and two threads that take turns on one cell rarely fail one; they then share the cell
  * for good, and each increment pulls its line from the other core. Measured on the cache-hit path
  * (two Jetty selector threads on two cores, JFR): two such adders, {@code ApiMetrics}' and the hit
- * counter, took 4% of all samples in {@code Striped64$Cell.cas}. Here threads created one after
- * another (a pool's threads, Jetty's selectors) have consecutive ids and so distinct stripes; two
- * threads on one stripe are still counted exactly, only slower.
+ * counter, took 4% of all samples in {@code Striped64$Cell.cas}. Here a thread's stripe is its id
+ * modulo {@link #STRIPES} (no lookup, no state): threads created together (Jetty's selector
+ * threads, started with the pool) have consecutive ids and so distinct stripes. The stripe never
+ * moves: two busy threads whose ids meet on one stripe (any two of a pool's threads, by chance one
+ * time in {@link #STRIPES}) are still counted exactly, only at the cost this class exists to avoid.
  *
  * <p>Memory: {@link #STRIPES} lines, 64 bytes each, plus one line of padding (320 bytes with four
- * stripes, 576 with eight).
+ * stripes, 576 with eight): {@code ApiMetrics}' 21 counters take 6.7 KiB per API and shape with four
+ * stripes (12 KiB with eight), where idle {@code LongAdder}s took about 0.5 KiB.
  */
 public final class StripedCounter {
 

@@ -144,16 +144,19 @@ public final class Series {
         if (second > r.current) {
             long turns = r.turns;
             r.turns = turns + 1;
-            r.fold((int) Math.floorMod(r.current, SECONDS));
-            int slot = (int) Math.floorMod(second, SECONDS);
-            r.secondEpochs.set(slot, NONE);
-            int base = slot * Layout.STRIDE;
-            for (int i = 0; i < Layout.STRIDE; i++) {
-                r.seconds.set(base + i, 0);
+            try {
+                r.fold((int) Math.floorMod(r.current, SECONDS));
+                int slot = (int) Math.floorMod(second, SECONDS);
+                r.secondEpochs.set(slot, NONE);
+                int base = slot * Layout.STRIDE;
+                for (int i = 0; i < Layout.STRIDE; i++) {
+                    r.seconds.set(base + i, 0);
+                }
+                r.secondEpochs.set(slot, second);
+                r.current = second;
+            } finally {
+                r.turns = turns + 2; // even again whatever happened: a reader never waits for a turn that ended
             }
-            r.secondEpochs.set(slot, second);
-            r.current = second;
-            r.turns = turns + 2;
         }
         return r;
     }
