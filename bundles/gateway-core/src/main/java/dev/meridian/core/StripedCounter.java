@@ -62,8 +62,17 @@ public final class StripedCounter {
         return Long.toString(sum());
     }
 
+    /**
+     * The calling thread's stripe, from 0 to {@link #STRIPES} - 1: its id modulo the stripes, so it
+     * never moves. Other striped structures (a series' per-second counters) use it too, so that one
+     * thread writes to the same stripe index everywhere.
+     */
     @SuppressWarnings("deprecation") // Thread.getId(): threadId() is Java 19; the same value
+    public static int stripe() {
+        return (int) Thread.currentThread().getId() & (STRIPES - 1);
+    }
+
     private static int cell() {
-        return LINE * (1 + ((int) Thread.currentThread().getId() & (STRIPES - 1)));
+        return LINE * (1 + stripe());
     }
 }

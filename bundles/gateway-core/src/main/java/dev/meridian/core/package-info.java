@@ -4,7 +4,7 @@
  * service through which the manager validates and publishes revisions.
  */
 @Export
-@Version("1.10.0")
+@Version("1.11.0")
 package dev.meridian.core;
 
 import org.osgi.annotation.bundle.Export;

@@ -11,8 +11,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * {@link SeriesBook#series} once per route, keep the handle with the route (like
  * {@code ApiMetrics}) and call {@link #record} for every answer.
  *
- * <p><b>Cost.</b> {@link #record}: two volatile reads, one {@link ThreadLocal} lookup and three or
- * four atomic increments (the first a compare-and-set) into a preallocated int array (requests,
+ * <p><b>Cost.</b> {@link #record}: two volatile reads, the thread's id and three or four atomic
+ * increments into a preallocated int array (requests,
  * the status class, the cache outcome if the route has a cache, the latency bucket); no lock, no
  * allocation. The increments go to the current second's {@link Stripes stripe} of the recording
  * thread, not to the shared second slot: threads recording at once each write their own cache
@@ -89,15 +89,9 @@ public final class Series {
             }
         }
         // this thread's stripe: the newest second (late answers count in it) until the turn folds it
-        int[] mine = Stripes.mine();
-        int base = Stripes.base(mine[0]);
+        int base = Stripes.mine();
         AtomicIntegerArray counts = r.stripes;
-        int requests = base + Layout.REQUESTS;
-        int n = counts.get(requests);
-        if (!counts.compareAndSet(requests, n, n + 1)) {
-            counts.incrementAndGet(requests);
-            mine[0]++; // another thread changed it: it shares this stripe (or the turn folded it), move on
-        }
+        counts.incrementAndGet(base + Layout.REQUESTS);
         int cls = Layout.status(status);
         if (cls >= 0) {
             counts.incrementAndGet(base + cls);

@@ -64,7 +64,7 @@ class SeriesStripesTest {
 
     @Test
     void should_count_exactly_per_second_and_minute_what_threads_recorded_at_once() throws Exception {
-        int threads = 2 * Stripes.COUNT + 1; // more threads than stripes: some share one, and move on
+        int threads = 2 * Stripes.COUNT + 1; // more threads than stripes: some share one
         int seconds = 6;
         long first = T0 + 57; // seconds 57, 58, 59 of one minute, 0, 1, 2 of the next
         Series series = book.series("orders", "");
