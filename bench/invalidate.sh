@@ -12,7 +12,11 @@
 # Usage: bench/invalidate.sh [ENTRIES=1000000] [DURATION_S=20]
 # Env:   SHARED_BENCH, HEAP (per node, default 4g), CONNECTIONS (default 32),
 #        PROFILE=1: a JFR recording (settings=profile) of every node from the invalidation to the
-#        end of the purge, in target/bench-invalidate/n<i>/purge.jfr
+#        end of the purge, in target/bench-invalidate/n<i>/purge.jfr;
+#        WARM=N: an experiment, not the measurement: before the steady window, N entries of a
+#        third API (tag "warm") are stored through the three nodes, invalidated and purged, so
+#        that the measured invalidation and purge run on code every node has compiled already
+#        (is the first window's p99 the first purge after boot?)
 # The upstream says max-age=60; the APIs ignore it (respectCacheControl: false) so that nothing
 # expires during the run and every entry that leaves the map was purged.
 # Needs: wrk, nginx, curl, a built distribution.
@@ -104,6 +108,32 @@ for i in 1 2 3; do
   heaps="$heaps inv$i=${h}MiB"
 done
 echo "heap used:$heaps (of $heap each)"
+if (( ${WARM:-0} > 0 )); then
+  api warm "id: warm
+basePath: /warm
+upstream: { url: 'http://127.0.0.1:$UP/' }
+cache: { ttl: 1h, respectCacheControl: false, tags: [warm] }"
+  warm_count() { stat | tr '{' '\n' | awk -F'"entries":' '/"api":"warm"/ { split($2, a, ","); print a[1] }'; }
+  for i in 1 2 3; do
+    cat > "$work/warm$i.lua" <<LUA
+local n = $i
+request = function() local k = n; n = n + 3; return wrk.format("GET", "/warm/k" .. k) end
+LUA
+    timeout 600 wrk -t1 -c4 -d600s -s "$work/warm$i.lua" "http://127.0.0.1:$(http $i)/" >/dev/null 2>&1 &
+  done
+  while (( $(warm_count) < WARM )) && pgrep -f "warm[123].lua" >/dev/null; do sleep 1; done
+  pkill -f "warm[123].lua" || true
+  wait
+  echo "warm-up: $(warm_count) entries of API warm; $(curl -fsS -u "admin:$PASSWORD" -H 'Content-Type: application/json' -X POST \
+    "http://127.0.0.1:$(admin 2)/api/v1/cache/invalidate" --data '{"tags":["warm"]}')"
+  warm_start=$(date +%s)
+  # a tag's purge goes through every cached API's map (bulk's scan finds nothing): until all three are done
+  for _ in $(seq 600); do
+    (( $(cat "$work"/n*/data/log/*.log 2>/dev/null | grep -c "invalidated entries purged in" || true) >= 3 )) && break
+    sleep 1
+  done
+  echo "warm-up purged in $(( $(date +%s) - warm_start )) s, $(warm_count) entries of API warm left"
+fi
 other_count() { stat | tr '{' '\n' | awk -F'"entries":' '/"api":"other"/ { split($2, a, ","); print a[1] }'; }
 
 # warm the other API: 1000 keys on every node
@@ -123,7 +153,7 @@ gc_delta() { # BEFORE AFTER: "inv1=<young>y/<ms>ms+<full>f/<ms>ms ..."
   paste -d' ' <(echo "$1") <(echo "$2") | awk '{ printf "inv%d=%dy/%.0fms+%df/%.0fms%s", NR, $5-$1, ($6-$2)*1000, $7-$3, ($8-$4)*1000, (NR<3?",":"") }'
 }
 # CPU seconds (user+system) of every process now: "pid ticks" lines
-ticks() { cat /proc/[0-9]*/stat 2>/dev/null | sed 's/^\([0-9]*\) (.*) [A-Za-z] /\1 /' | awk '{print $1, $12 + $13}'; }
+ticks() { { cat /proc/[0-9]*/stat 2>/dev/null || true; } | sed 's/^\([0-9]*\) (.*) [A-Za-z] /\1 /' | awk '{print $1, $12 + $13}'; }
 hz=$(getconf CLK_TCK)
 # CPU ticks of the JIT compiler threads of each node so far: "<inv1> <inv2> <inv3>"
 jit() {

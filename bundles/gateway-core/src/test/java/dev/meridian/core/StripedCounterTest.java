@@ -69,4 +69,36 @@ class StripedCounterTest {
         assertTrue(s >= 2 && s <= 8 && Integer.bitCount(s) == 1, "stripes: " + s);
         assertTrue(s >= Math.min(8, 2 * Runtime.getRuntime().availableProcessors()), "at least twice the processors, up to 8");
     }
+
+    @Test
+    void should_give_a_thread_one_stripe_in_range_and_threads_made_together_distinct_ones() throws Exception {
+        int mine = StripedCounter.stripe();
+        assertTrue(mine >= 0 && mine < StripedCounter.STRIPES, "stripe " + mine);
+        for (int i = 0; i < 1000; i++) {
+            assertEquals(mine, StripedCounter.stripe(), "a thread's stripe never moves");
+        }
+        // threads created one after the other (a pool's) have consecutive ids: distinct stripes
+        int[] seen = new int[StripedCounter.STRIPES];
+        Thread[] threads = new Thread[StripedCounter.STRIPES];
+        long firstId = -1;
+        boolean consecutive = true;
+        for (int t = 0; t < threads.length; t++) {
+            int n = t;
+            threads[t] = new Thread(() -> seen[n] = StripedCounter.stripe());
+            @SuppressWarnings("deprecation") // threadId() is Java 19
+            long id = threads[t].getId();
+            consecutive &= firstId < 0 || id == firstId + t;
+            if (firstId < 0) {
+                firstId = id;
+            }
+        }
+        for (Thread thread : threads) {
+            thread.start();
+            thread.join(10_000);
+        }
+        if (consecutive) { // another thread of the JVM may take an id in between: then nothing to check
+            assertEquals(StripedCounter.STRIPES, java.util.Arrays.stream(seen).distinct().count(),
+                "stripes " + java.util.Arrays.toString(seen));
+        }
+    }
 }
