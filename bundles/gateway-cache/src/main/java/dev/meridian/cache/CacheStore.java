@@ -62,6 +62,16 @@ public interface CacheStore {
      */
     void purge(String map, Invalidated raised);
 
+    /**
+     * {@link #purge(String, Invalidated)} as one of several maps one invalidation purges, one
+     * after the other: {@code startedNanos} ({@link System#nanoTime}) is when that invalidation's
+     * purge began, so that a store that paces a purge more gently in its first seconds does so
+     * once per invalidation, not once per map (with fifty cached APIs, fifty gentle starts).
+     */
+    default void purge(String map, Invalidated raised, long startedNanos) {
+        purge(map, raised);
+    }
+
     /** Drops a whole map, cluster-wide (its API was deleted or its settings changed). */
     void destroy(String map);
 

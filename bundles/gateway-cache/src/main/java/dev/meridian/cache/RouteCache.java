@@ -31,6 +31,8 @@ public final class RouteCache {
     static final long KEEP_MILLIS = 10 * 60 * 1000L;
 
     private final String apiId;
+    /** {@code api:<id>}, the name of this API's generation: made once, not on every hit. */
+    private final String apiGeneration;
     private final CacheRules rules;
     private final String map;
     private final CacheTags tags;
@@ -83,6 +85,7 @@ public final class RouteCache {
         this.unsafe = unsafe;
         this.tagCounts = tagCounts;
         this.apiId = apiId;
+        this.apiGeneration = Generations.api(apiId);
         this.rules = rules;
         this.map = mapName(apiId, rules);
         this.tags = CacheTags.compile(rules.tagTemplates());
@@ -312,7 +315,7 @@ public final class RouteCache {
         for (String t : definitionTags) {
             tagGenerations.put(t, generations.get(Generations.tag(t)));
         }
-        return new Fill(this, key, path, rawQuery, request, now, System.nanoTime(), generations.get(Generations.api(apiId)),
+        return new Fill(this, key, path, rawQuery, request, now, System.nanoTime(), generations.get(apiGeneration),
             urlHash, generations.urls().get(urlHash), tagGenerations, leader, new CompletableFuture<>());
     }
 
@@ -415,7 +418,7 @@ public final class RouteCache {
     }
 
     private boolean valid(CachedResponse e) {
-        if (e.apiGeneration() < generations.get(Generations.api(apiId))) {
+        if (e.apiGeneration() < generations.get(apiGeneration)) {
             return false;
         }
         if (e.urlGeneration() < generations.urls().get(e.urlHash())) {
@@ -449,7 +452,7 @@ public final class RouteCache {
      * count: under steady writes to some URLs, the others are still stored.
      */
     private boolean raced(Fill fill, List<String> responseTags) {
-        if (generations.get(Generations.api(apiId)) > fill.apiGeneration
+        if (generations.get(apiGeneration) > fill.apiGeneration
             || generations.urls().get(fill.urlHash) > fill.urlGeneration) {
             return true;
         }

@@ -337,8 +337,13 @@ public final class CacheComponent implements ResponseCache {
         }
         Invalidated covered = new Invalidated(apiGeneration, tags, raisedUrls);
         List<RouteCache> targets = apiCache != null ? List.of(apiCache) : List.copyOf(caches.values());
+        // one start for all of them: the store's gentle first seconds are the invalidation's, not each map's
+        java.util.concurrent.atomic.AtomicLong started = new java.util.concurrent.atomic.AtomicLong();
         for (RouteCache c : targets) {
-            purger.execute(() -> purging(c.map(), () -> store.purge(c.map(), covered)));
+            purger.execute(() -> {
+                started.compareAndSet(0, System.nanoTime() | 1); // when the first map's purge begins (never 0)
+                purging(c.map(), () -> store.purge(c.map(), covered, started.get()));
+            });
         }
     }
 

@@ -268,15 +268,38 @@ final class HazelcastCacheStore implements CacheStore {
      */
     @Override
     public void purge(String map, dev.meridian.cache.Invalidated raised) {
-        purge(map, raised, PurgePace.DEFAULT);
+        purge(map, raised, PurgePace.DEFAULT, System.nanoTime());
+    }
+
+    /**
+     * The gentle first seconds ({@link PurgePace#gentleMillis}) count from {@code startedNanos}: an
+     * invalidation by tag purges every cached API's map one after the other, and each map used to
+     * start its own (32x rests for 30 s): a map with nothing covered took 10-30 s of rests, so
+     * fifty small cached APIs would have rested minutes before the map that mattered.
+     */
+    @Override
+    public void purge(String map, dev.meridian.cache.Invalidated raised, long startedNanos) {
+        purge(map, raised, PurgePace.DEFAULT, startedNanos);
     }
 
     /** {@link #purge(String, dev.meridian.cache.Invalidated)} at a given pace; answers what it did. */
     PurgeReport purge(String map, dev.meridian.cache.Invalidated raised, PurgePace pace) {
+        return purge(map, raised, pace, System.nanoTime());
+    }
+
+    private PurgeReport purge(String map, dev.meridian.cache.Invalidated raised, PurgePace pace, long startedNanos) {
+        PurgeReport report = purgeAt(map, raised, pace, startedNanos);
+        LOG.info("cache map {}: purge of {} covered entries in {} slices: {}", map, report.matched(), report.slices(),
+            report);
+        return report;
+    }
+
+    /** The purge itself, not logged. */
+    private PurgeReport purgeAt(String map, dev.meridian.cache.Invalidated raised, PurgePace pace, long startedNanos) {
         IMap<String, byte[]> m = map(map);
         Covered covered = new Covered(raised.apiGeneration(), new HashMap<>(raised.tags()), new HashMap<>(raised.urls()));
         RemoveCovered remove = new RemoveCovered(covered);
-        PurgeClock clock = new PurgeClock(pace);
+        PurgeClock clock = new PurgeClock(pace, startedNanos);
         long matched = 0;
         int slices = 0;
         try {
@@ -299,9 +322,7 @@ final class HazelcastCacheStore implements CacheStore {
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("purging cache map " + map + " failed: " + e, e);
         }
-        PurgeReport report = clock.report(matched, slices);
-        LOG.info("cache map {}: purge of {} covered entries in {} slices: {}", map, matched, slices, report);
-        return report;
+        return clock.report(matched, slices);
     }
 
     /**
@@ -349,7 +370,7 @@ final class HazelcastCacheStore implements CacheStore {
     }
 
     /** Times a purge's steps and rests after each; one purge, one thread. */
-    private static final class PurgeClock {
+    static final class PurgeClock {
         private final PurgePace pace;
         private long longestScan;
         private long longestSlice;
@@ -357,10 +378,12 @@ final class HazelcastCacheStore implements CacheStore {
         private long slices;
         private long rested;
 
-        private final long started = System.nanoTime();
+        private final long started;
 
-        PurgeClock(PurgePace pace) {
+        /** @param started when the gentle period began ({@link System#nanoTime}) */
+        PurgeClock(PurgePace pace, long started) {
             this.pace = pace;
+            this.started = started;
         }
 
         void scanned(long nanos) throws InterruptedException {
@@ -375,9 +398,13 @@ final class HazelcastCacheStore implements CacheStore {
             rest(nanos);
         }
 
+        /** Whether the purge is still in its gentle period at {@code nowNanos}. */
+        boolean gentle(long nowNanos) {
+            return nowNanos - started < TimeUnit.MILLISECONDS.toNanos(pace.gentleMillis());
+        }
+
         private void rest(long tookNanos) throws InterruptedException {
-            boolean gentle = System.nanoTime() - started < TimeUnit.MILLISECONDS.toNanos(pace.gentleMillis());
-            long restNanos = (long) (tookNanos * pace.rest() * (gentle ? 4 : 1));
+            long restNanos = (long) (tookNanos * pace.rest() * (gentle(System.nanoTime()) ? 4 : 1));
             if (restNanos > 0) {
                 long start = System.nanoTime();
                 TimeUnit.NANOSECONDS.sleep(restNanos);

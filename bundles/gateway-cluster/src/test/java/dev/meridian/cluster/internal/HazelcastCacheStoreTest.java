@@ -92,6 +92,21 @@ class HazelcastCacheStoreTest {
     }
 
     @Test
+    void should_count_a_purges_gentle_period_from_the_start_it_is_given() {
+        HazelcastCacheStore.PurgePace pace = new HazelcastCacheStore.PurgePace(128, 8, 30_000);
+        long now = System.nanoTime();
+        // a map purged first: its own start
+        assertTrue(new HazelcastCacheStore.PurgeClock(pace, now).gentle(now + 29_000_000_000L));
+        assertFalse(new HazelcastCacheStore.PurgeClock(pace, now).gentle(now + 30_000_000_000L));
+        // a map purged after others of the same invalidation for 25 s: 5 s of gentleness left, not 30
+        HazelcastCacheStore.PurgeClock later = new HazelcastCacheStore.PurgeClock(pace, now - 25_000_000_000L);
+        assertTrue(later.gentle(now + 4_000_000_000L));
+        assertFalse(later.gentle(now + 5_000_000_000L));
+        assertFalse(new HazelcastCacheStore.PurgeClock(new HazelcastCacheStore.PurgePace(128, 8), now).gentle(now),
+            "no gentle period at all");
+    }
+
+    @Test
     void should_purge_only_the_entries_an_invalidation_covers() throws Exception {
         String map = "purge.v1";
         store.prepare(map, 10_000, 1L << 30);

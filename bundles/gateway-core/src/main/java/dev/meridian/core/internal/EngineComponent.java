@@ -45,6 +45,7 @@ import dev.meridian.core.GatewayEngine.TypeStatus;
 import dev.meridian.core.GatewayState;
 import dev.meridian.core.NodeState;
 import dev.meridian.core.PluginInfo;
+import dev.meridian.core.Route;
 import dev.meridian.core.RouteTable;
 import dev.meridian.core.Settings;
 import dev.meridian.core.SharedStates;
@@ -410,16 +411,58 @@ public final class EngineComponent implements GatewayEngine {
         }
     }
 
-    /** Drops replaced tables once no request runs on them. */
+    /**
+     * Drops replaced tables once no request runs on them; once none is left, the counters and
+     * series of APIs (and shapes) the published table no longer serves ({@link #forgetUnserved}).
+     */
     private void retire() {
+        boolean drained = false;
         for (Iterator<RouteTable> it = retiring.iterator(); it.hasNext(); ) {
             RouteTable t = it.next();
             if (t.inFlight() == 0) {
                 it.remove();
                 retired.increment();
+                drained = true;
             }
         }
         retiringCount.set(retiring.size());
+        if (drained && retiring.isEmpty()) {
+            forgetUnserved(published.table());
+        }
+    }
+
+    /**
+     * Forgets the counters ({@code /metrics}) and the per-second series (the console's) of every
+     * API and shape {@code table} does not serve: a deleted API's, a removed shape's. Without it
+     * they stayed for the node's lifetime, and after {@link SeriesBook#MAX_SERIES} keys ever
+     * compiled every new API's series was the shared {@code ("", "other")} one until a restart.
+     * Runs on the engine's thread (serial with compiles, which create them) once no replaced
+     * table is left, so no request still records into what goes; an API applied again later
+     * starts from zero, as a new scrape target does.
+     */
+    private void forgetUnserved(RouteTable table) {
+        java.util.Set<ApiMetrics> served = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        java.util.Set<String> servedApis = new java.util.HashSet<>();
+        for (Route r : table.servedRoutes()) {
+            served.add(r.metrics());
+            servedApis.add(r.metrics().apiId());
+        }
+        java.util.Set<String> gone = new java.util.TreeSet<>();
+        metrics.values().removeIf(m -> {
+            if (served.contains(m)) {
+                return false;
+            }
+            if (servedApis.contains(m.apiId())) {
+                series.forget(m.apiId(), m.shape()); // a shape removed from a served API
+            } else {
+                series.forget(m.apiId()); // every shape of it
+            }
+            gone.add(m.shape().isEmpty() ? m.apiId() : ApiMetrics.key(m.apiId(), m.shape()));
+            return true;
+        });
+        if (!gone.isEmpty()) {
+            LOG.debug("counters and series of APIs and shapes no longer served dropped: {}", gone);
+        }
     }
 
     @Override

@@ -89,6 +89,19 @@ public final class SeriesBook {
     }
 
     /**
+     * Drops the series of API {@code apiId}'s shape {@code shape} ({@code ""}: its main shape) and
+     * its memory (a shape removed from a split); its handle records nothing from now on.
+     */
+    public void forget(String apiId, String shape) {
+        synchronized (series) {
+            Series s = series.remove(new Key(apiId, shape));
+            if (s != null) {
+                s.drop();
+            }
+        }
+    }
+
+    /**
      * Rolls every completed minute of every series not rolled yet into its minute slots (the sum of
      * its 60 seconds). Idempotent; after a pause it catches up on every minute whose seconds are
      * still held (a second slot is reused 15 minutes on, and only if that series recorded then).

@@ -13,7 +13,7 @@
  * {@code GET /api/v1/metrics/series}. JDK only.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package dev.meridian.core.series;
 
 import org.osgi.annotation.bundle.Export;

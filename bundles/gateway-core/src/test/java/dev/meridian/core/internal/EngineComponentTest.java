@@ -484,6 +484,48 @@ class EngineComponentTest {
     }
 
     @Test
+    void should_forget_the_counters_and_series_of_deleted_apis_and_shapes_once_their_tables_drained() throws Exception {
+        ApiDefinition split = parse("""
+            id: pricing
+            basePath: /pricing
+            upstream: {url: 'http://127.0.0.1:9000/v1'}
+            split: {stickyBy: ip, to: [{shape: v2, weight: 5%}]}
+            shapes: {v2: {upstream: {url: 'http://127.0.0.1:9002'}}}
+            """);
+        publish(GatewayState.of(1, List.of(api("a", "/a"), api("b", "/b"), split)));
+        assertEquals(java.util.Set.of("a", "b", "pricing"), apiIds());
+        assertEquals(4, engine.series().keys().size(), engine.series().keys().toString()); // a, b, pricing, pricing/v2
+        RouteTable old = engine.current();
+        old.acquire(); // a request still running on the table that serves b
+
+        // b deleted, pricing's v2 shape removed
+        publish(GatewayState.of(2, List.of(api("a", "/a"), api("pricing", "/pricing"))));
+        await().atMost(WAIT).during(Duration.ofMillis(300)).until(() -> apiIds().contains("b"));
+        old.release();
+        await().atMost(WAIT).until(() -> apiIds().equals(java.util.Set.of("a", "pricing")));
+        assertEquals(List.of(new dev.meridian.core.series.Key("a", ""), new dev.meridian.core.series.Key("pricing", "")),
+            engine.series().keys());
+        assertEquals(2, engine.apiMetrics().size());
+
+        // past the series' bound over time: every API applied after the others went gets its own series
+        for (int i = 0; i < dev.meridian.core.series.SeriesBook.MAX_SERIES + 8; i++) {
+            publish(GatewayState.of(3 + i, List.of(api("a", "/a"), api("api-" + i, "/x" + i))));
+        }
+        await().atMost(WAIT).until(() -> engine.series().keys().size() == 2);
+        assertEquals(List.of(new dev.meridian.core.series.Key("a", ""),
+            new dev.meridian.core.series.Key("api-" + (dev.meridian.core.series.SeriesBook.MAX_SERIES + 7), "")),
+            engine.series().keys());
+        assertSame(engine.current().match("/x" + (dev.meridian.core.series.SeriesBook.MAX_SERIES + 7)).metrics().series(),
+            engine.series().series("api-" + (dev.meridian.core.series.SeriesBook.MAX_SERIES + 7), ""),
+            "the newest API records into a series of its own, not the shared one");
+    }
+
+    private java.util.Set<String> apiIds() {
+        return engine.apiMetrics().stream().map(dev.meridian.core.ApiMetrics::apiId)
+            .collect(java.util.stream.Collectors.toSet());
+    }
+
+    @Test
     void should_be_starting_until_marked_ready_and_traffic_port_is_open() {
         assertEquals(NodeState.STARTING, engine.nodeState());
 
