@@ -271,6 +271,34 @@ class RouteCacheTest {
     }
 
     @Test
+    void should_sweep_from_the_fast_tier_exactly_the_entries_lookups_refuse() {
+        RouteCache tagged = cache(Map.of("ttl", "30s", "tags", List.of("order:{path.2}")));
+        for (int i = 1; i <= 6; i++) {
+            fill(lookup(tagged, "/orders/" + (100 + i), NO_HEADERS), "n" + i);
+        }
+        assertEquals(6, localTier.entries());
+        sweepAll(tagged);
+        assertEquals(6, localTier.entries(), "nothing covered: nothing swept");
+        generations.raise("tag:order:101", store.bump("tag:order:101")); // one by its tag
+        store.bumpUrl(generations, tagged.urlTag("/orders/102", null)); // one by its URL
+        sweepAll(tagged);
+        assertEquals(4, localTier.entries(), "the tag's and the URL's entries swept, the others kept");
+        for (int i = 3; i <= 6; i++) {
+            assertInstanceOf(Lookup.Hit.class, lookup(tagged, "/orders/" + (100 + i), NO_HEADERS));
+        }
+        generations.raise("api:orders", store.bump("api:orders")); // all by their API
+        sweepAll(tagged);
+        assertEquals(0, localTier.entries());
+    }
+
+    private static void sweepAll(RouteCache c) {
+        LocalTier.Sweep sweep = c.sweep();
+        while (!sweep.done()) {
+            sweep.step(Integer.MAX_VALUE);
+        }
+    }
+
+    @Test
     void should_not_store_an_answer_fetched_across_an_invalidation_of_its_api() {
         RouteCache c = cache(Map.of("ttl", "30s"));
         Lookup miss = lookup(c, "/orders/9", NO_HEADERS);
