@@ -47,22 +47,12 @@ public final class RogueMember {
             revisions.put(newest + 2, current.substring(0, current.length() - json.length()) + forged);
             System.out.println("rogue forged revisions " + (newest + 1) + " and " + (newest + 2) + " from " + newest
                 + (forged.equals(json) ? " (upstream not found in the payload)" : ""));
-            for (DistributedObject o : hz.getDistributedObjects()) {
-                if (o.getName().startsWith("meridian.cache.") && o instanceof IMap<?, ?> raw) {
-                    @SuppressWarnings("unchecked")
-                    IMap<String, byte[]> m = (IMap<String, byte[]>) raw;
-                    for (Map.Entry<String, byte[]> e : m.entrySet()) {
-                        byte[] v = e.getValue().clone();
-                        String text = new String(v, java.nio.charset.StandardCharsets.ISO_8859_1);
-                        int at = text.indexOf("honest");
-                        if (at >= 0) {
-                            byte[] rogue = "forged".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
-                            System.arraycopy(rogue, 0, v, at, rogue.length);
-                            m.put(e.getKey(), v);
-                            System.out.println("rogue forged cache entry " + o.getName() + " " + e.getKey());
-                        }
-                    }
-                }
+            // the maps a new member knows of arrive after its join (Hazelcast's post-join proxies):
+            // it looks again until it finds the entry, for 15 s at most (a CI run's rogue once looked
+            // before they came and forged nothing)
+            long until = System.nanoTime() + 15_000_000_000L;
+            while (forgeHonestEntries(hz) == 0 && System.nanoTime() < until) {
+                Thread.sleep(200);
             }
             // an invalidation of everything, sent as Meridian's own broadcast class (built by reflection)
             Class<?> type = Class.forName("dev.meridian.cluster.internal.HazelcastCacheStore$Broadcast");
@@ -85,5 +75,29 @@ public final class RogueMember {
         } finally {
             hz.shutdown();
         }
+    }
+
+    /** Rewrites "honest" to "forged" in every stored answer it can see; answers how many it rewrote. */
+    private static int forgeHonestEntries(HazelcastInstance hz) {
+        int forged = 0;
+        for (DistributedObject o : hz.getDistributedObjects()) {
+            if (o.getName().startsWith("meridian.cache.") && o instanceof IMap<?, ?> raw) {
+                @SuppressWarnings("unchecked")
+                IMap<String, byte[]> m = (IMap<String, byte[]>) raw;
+                for (Map.Entry<String, byte[]> e : m.entrySet()) {
+                    byte[] v = e.getValue().clone();
+                    String text = new String(v, java.nio.charset.StandardCharsets.ISO_8859_1);
+                    int at = text.indexOf("honest");
+                    if (at >= 0) {
+                        byte[] rogue = "forged".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+                        System.arraycopy(rogue, 0, v, at, rogue.length);
+                        m.put(e.getKey(), v);
+                        System.out.println("rogue forged cache entry " + o.getName() + " " + e.getKey());
+                        forged++;
+                    }
+                }
+            }
+        }
+        return forged;
     }
 }
