@@ -7,7 +7,8 @@
 #    in the background,
 #  - prints the invalidation's answer time, checks that no node serves a covered entry right
 #    after it, how long the physical purge took, the body size and each node's heap, and per
-#    window the CPU each node's JIT compiler threads used (jit_cpu).
+#    window the CPU each node's JIT compiler threads used (jit_cpu) and when it started (started,
+#    epoch seconds: to line windows up with a node's -XX:+LogCompilation log via EXTRA_JAVA_OPTS).
 #
 # Usage: bench/invalidate.sh [ENTRIES=1000000] [DURATION_S=20]
 # Env:   SHARED_BENCH, HEAP (per node, default 4g), CONNECTIONS (default 32), STEADY_WINDOWS (3),
@@ -220,8 +221,10 @@ echo "# the same load while tag 'bulk' ($stored entries) is invalidated and purg
 # windows of the same load back to back, from 3 s before the invalidation until the purge is
 # over (a window starts only while it runs; at most 20): "during" is the worst window's p99
 rm -f "$work/purged"
-( w=1; jit >"$work/jit0"; load >"$work/during1.out"; jit >"$work/jit1"
-  while [[ ! -e $work/purged ]] && (( w < 20 )); do w=$((w + 1)); load >"$work/during$w.out"; jit >"$work/jit$w"; done ) &
+( w=1; jit >"$work/jit0"; date +%s >"$work/start1"; load >"$work/during1.out"; jit >"$work/jit1"
+  while [[ ! -e $work/purged ]] && (( w < 20 )); do
+    w=$((w + 1)); date +%s >"$work/start$w"; load >"$work/during$w.out"; jit >"$work/jit$w"
+  done ) &
 loadpid=$!
 sleep 3
 if [[ -n ${PROFILE:-} ]]; then
@@ -264,7 +267,7 @@ echo "other processes, during: $(others "$t1" "$t4")"
 windows=$(ls "$work"/during*.out | wc -l)
 for w in $(seq "$windows"); do
   jitcpu=$(paste -d' ' "$work/jit$((w - 1))" "$work/jit$w" 2>/dev/null | awk -v hz="$hz" '{ printf "inv1=%.1fs,inv2=%.1fs,inv3=%.1fs", ($4-$1)/hz, ($5-$2)/hz, ($6-$3)/hz }')
-  echo "during window $w: rps=$(rps <"$work/during$w.out") p99_ms=$(p99 <"$work/during$w.out") jit_cpu=${jitcpu:-?}"
+  echo "during window $w: rps=$(rps <"$work/during$w.out") p99_ms=$(p99 <"$work/during$w.out") jit_cpu=${jitcpu:-?} started=$(cat "$work/start$w")"
 done
 during_p99=$(for w in $(seq "$windows"); do p99 <"$work/during$w.out"; done | sort -g | tail -1)
 during_rps=$(for w in $(seq "$windows"); do rps <"$work/during$w.out"; done | sort -g | head -1)

@@ -119,9 +119,12 @@ final class HazelcastCacheStore implements CacheStore {
     }
 
     /**
-     * Continues a lookup answered by the map on this pool rather than Hazelcast's default (the
-     * common ForkJoinPool, or a new thread per callback when that pool is too small: measured
-     * at 230 misses/s per node on 2 cores). What runs here is the request's non-blocking rest.
+     * Continues a lookup answered by the map on this pool rather than Hazelcast's default: the
+     * common ForkJoinPool, which requests must not share with whatever else runs there, or a new
+     * thread per callback when its parallelism is 1, as on 2 cores without {@code bin/setenv}'s
+     * {@code -Djava.util.concurrent.ForkJoinPool.common.parallelism=4} (measured then: 230
+     * misses/s per node; ~375-410 µs of CPU per asynchronous operation against 12-25 µs with the
+     * property). What runs here is the request's non-blocking rest.
      */
     private final java.util.concurrent.ExecutorService callbacks = java.util.concurrent.Executors.newFixedThreadPool(
         Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
@@ -287,15 +290,8 @@ final class HazelcastCacheStore implements CacheStore {
         return purge(map, raised, pace, System.nanoTime());
     }
 
+    /** The purge, at {@code pace}, its gentle period counted from {@code startedNanos}; logs what it did. */
     private PurgeReport purge(String map, dev.meridian.cache.Invalidated raised, PurgePace pace, long startedNanos) {
-        PurgeReport report = purgeAt(map, raised, pace, startedNanos);
-        LOG.info("cache map {}: purge of {} covered entries in {} slices: {}", map, report.matched(), report.slices(),
-            report);
-        return report;
-    }
-
-    /** The purge itself, not logged. */
-    private PurgeReport purgeAt(String map, dev.meridian.cache.Invalidated raised, PurgePace pace, long startedNanos) {
         IMap<String, byte[]> m = map(map);
         Covered covered = new Covered(raised.apiGeneration(), new HashMap<>(raised.tags()), new HashMap<>(raised.urls()));
         RemoveCovered remove = new RemoveCovered(covered);
@@ -322,7 +318,9 @@ final class HazelcastCacheStore implements CacheStore {
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("purging cache map " + map + " failed: " + e, e);
         }
-        return clock.report(matched, slices);
+        PurgeReport report = clock.report(matched, slices);
+        LOG.info("cache map {}: purge of {} covered entries in {} slices: {}", map, report.matched(), report.slices(), report);
+        return report;
     }
 
     /**
