@@ -300,10 +300,9 @@ for w in $(seq "$windows"); do
   echo "during window $w: rps=$(rps <"$work/during$w.out") p99_ms=$(p99 <"$work/during$w.out") jit_cpu=${jitcpu:-?} started=$(cat "$work/start$w")"
 done
 during_p99=$(for w in $(seq "$windows"); do p99 <"$work/during$w.out"; done | sort -g | tail -1)
-# p99 of all the requests of several windows at once, from their latency histograms (ms)
+# p99 of all the requests of several windows at once (ms), from their weighted quantile lines
 pooled_p99() {
-  cat "$@" | awk '{ c[$1] += $2 } END { for (k in c) print k, c[k] }' | sort -n \
-    | awk '{ v[NR] = $1; n[NR] = $2; t += $2 } END { for (i = 1; i <= NR; i++) { s += n[i]; if (s >= 0.99 * t) { printf "%.2f", v[i] / 1000; exit } } }'
+  sort -n "$@" | awk '{ v[NR] = $1; n[NR] = $2; t += $2 } END { for (i = 1; i <= NR; i++) { s += n[i]; if (s >= 0.99 * t) { printf "%.2f", v[i] / 1000; exit } } }'
 }
 steady_pooled=$(pooled_p99 "$work"/steady*.hist)
 during_pooled=$(pooled_p99 "$work"/during*.hist)
