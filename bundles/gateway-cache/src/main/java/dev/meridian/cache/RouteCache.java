@@ -220,28 +220,26 @@ public final class RouteCache {
             return CompletableFuture.completedFuture(new Lookup.NotCached());
         }
         Fill running = inFlight.get(key);
-        if (running != null && waitMillis > 0) {
-            // one upstream call per key on this node: wait for the leader (at most waitMillis), then look again here
-            CachedResponse expired = stale;
-            return running.done.copy().completeOnTimeout(null, waitMillis, TimeUnit.MILLISECONDS).thenCompose(v -> {
-                if (!running.done.isDone()) {
-                    return CompletableFuture.completedFuture(miss(follow(key, path, rawQuery, request, clock.getAsLong(), expired)));
-                }
-                CachedResponse stored = validLocal(key, request);
-                if (stored != null) {
-                    return decide(stored, key, path, rawQuery, request, cc, clock.getAsLong(), 0);
-                }
-                return find(key, request).thenCompose(e -> decide(e, key, path, rawQuery, request, cc, clock.getAsLong(), 0));
-            });
-        }
-        if (waitMillis > 0 && entry == null) {
+        if (running == null && waitMillis > 0 && entry == null) {
             // the leader may have stored and left between this lookup's first look and now
             CachedResponse stored = validLocal(key, request);
             if (stored != null) {
                 return decide(stored, key, path, rawQuery, request, cc, now, 0);
             }
         }
-        Fill fill = lead(key, path, rawQuery, request, now);
+        Fill fill = null;
+        if (running == null) {
+            fill = newFill(key, path, rawQuery, request, now, true);
+            // null unless another request became the leader since the look above (two cluster
+            // lookups answered at once, on two threads): this one then waits for it like any other
+            running = inFlight.putIfAbsent(key, fill);
+        }
+        if (running != null) {
+            if (waitMillis > 0) {
+                return awaitLeader(running, key, path, rawQuery, request, cc, stale, waitMillis);
+            }
+            fill = newFill(key, path, rawQuery, request, now, false); // waited once already: fetches itself
+        }
         if (stale != null) {
             boolean validator = stale.etag() != null || stale.lastModified() != null;
             if (validator) {
@@ -258,6 +256,25 @@ public final class RouteCache {
             }
         }
         return CompletableFuture.completedFuture(miss(fill));
+    }
+
+    /**
+     * Waits for {@code running}'s fill (at most {@code waitMillis}), then looks again on this node
+     * and in the cluster; past the wait, fetches itself ({@code expired}: the entry it may still
+     * serve on an upstream error).
+     */
+    private CompletionStage<Lookup> awaitLeader(Fill running, String key, String path, String rawQuery, HeaderView request,
+                                                CacheControl cc, CachedResponse expired, long waitMillis) {
+        return running.done.copy().completeOnTimeout(null, waitMillis, TimeUnit.MILLISECONDS).thenCompose(v -> {
+            if (!running.done.isDone()) {
+                return CompletableFuture.completedFuture(miss(follow(key, path, rawQuery, request, clock.getAsLong(), expired)));
+            }
+            CachedResponse stored = validLocal(key, request);
+            if (stored != null) {
+                return decide(stored, key, path, rawQuery, request, cc, clock.getAsLong(), 0);
+            }
+            return find(key, request).thenCompose(e -> decide(e, key, path, rawQuery, request, cc, clock.getAsLong(), 0));
+        });
     }
 
     private static long past(CachedResponse e, long now) {

@@ -34,10 +34,17 @@ class RouteCacheTest {
         /** The clock of the member where generations live (Generations#next). */
         long wallClock = 1_000;
         int gets;
+        /** When set, gets answer only when the test completes them (what the cluster's map does, later). */
+        java.util.Queue<CompletableFuture<byte[]>> deferred;
 
         @Override
         public CompletionStage<byte[]> get(String map, String key) {
             gets++;
+            if (deferred != null) {
+                CompletableFuture<byte[]> later = new CompletableFuture<>();
+                deferred.add(later);
+                return later;
+            }
             return CompletableFuture.completedFuture(entries.get(map + "/" + key));
         }
 
@@ -223,6 +230,65 @@ class RouteCacheTest {
         assertFalse(follower.isDone(), "the follower waits for the leader");
         fill(leader, "two");
         assertInstanceOf(Lookup.Hit.class, follower.join());
+    }
+
+    @Test
+    void should_make_misses_whose_cluster_lookups_answer_together_wait_for_one_fill() {
+        // both requests miss this node's tier and ask the cluster; both answers (nothing) arrive
+        // before either request has become the leader: the second to lead must wait, not fetch
+        RouteCache c = cache(Map.of("ttl", "30s"));
+        String key = c.key("GET", "/orders/5", null, NO_HEADERS, null);
+        store.deferred = new java.util.ArrayDeque<>();
+        CompletableFuture<Lookup> first = c.lookup(key, "/orders/5", null, NO_HEADERS).toCompletableFuture();
+        CompletableFuture<Lookup> second = c.lookup(key, "/orders/5", null, NO_HEADERS).toCompletableFuture();
+        assertEquals(2, store.deferred.size(), "both asked the cluster");
+        store.deferred.poll().complete(null);
+        store.deferred.poll().complete(null);
+        assertInstanceOf(Lookup.Miss.class, first.join());
+        assertFalse(second.isDone(), "the second waits for the first's fill");
+        store.deferred = null;
+        fill(first.join(), "five");
+        assertInstanceOf(Lookup.Hit.class, second.join());
+    }
+
+    @Test
+    void should_make_one_leader_when_cluster_lookups_answer_on_two_threads_at_once() throws Exception {
+        // the race CacheE2EIT met once: two answers decided at the same moment on two threads
+        RouteCache c = cache(Map.of("ttl", "30s"));
+        int keys = 3000;
+        int doubled = 0;
+        java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            for (int i = 0; i < keys; i++) {
+                String path = "/orders/race/" + i;
+                String key = c.key("GET", path, null, NO_HEADERS, null);
+                store.deferred = new java.util.ArrayDeque<>();
+                CompletableFuture<Lookup> a = c.lookup(key, path, null, NO_HEADERS).toCompletableFuture();
+                CompletableFuture<Lookup> b = c.lookup(key, path, null, NO_HEADERS).toCompletableFuture();
+                CompletableFuture<byte[]> ga = store.deferred.poll();
+                CompletableFuture<byte[]> gb = store.deferred.poll();
+                java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+                var fa = two.submit(() -> { together.await(); return ga.complete(null); });
+                var fb = two.submit(() -> { together.await(); return gb.complete(null); });
+                fa.get();
+                fb.get();
+                int misses = (a.isDone() ? 1 : 0) + (b.isDone() ? 1 : 0);
+                assertTrue(misses >= 1, "one of them leads");
+                if (misses == 2) {
+                    doubled++;
+                }
+                CompletableFuture<Lookup> waiter = !a.isDone() ? a : !b.isDone() ? b : null;
+                Lookup leader = (waiter == a ? b : a).join();
+                store.deferred = null;
+                fill(leader, "r" + i);
+                if (waiter != null) {
+                    assertInstanceOf(Lookup.Hit.class, waiter.join(), "the waiter hits the leader's answer");
+                }
+            }
+        } finally {
+            two.shutdownNow();
+        }
+        assertEquals(0, doubled, "keys fetched twice by requests that missed together");
     }
 
     @Test
