@@ -291,6 +291,26 @@ class TrafficHardeningE2EIT {
 
     /** Writes raw bytes on a new connection, reads the first answer and whether the connection then closes (3 s). */
     private static Refusal refusal(String bytes) throws IOException {
+        Raw raw = raw(bytes);
+        String text = raw.text;
+        int status = text.startsWith("HTTP/1.1 ") ? Integer.parseInt(text.substring(9, 12)) : -1;
+        long answers = raw.statuses().size();
+        int end = text.indexOf("\r\n\r\n");
+        String head = end < 0 ? text : text.substring(0, end);
+        return new Refusal(answers == 1 ? status : (int) -answers, head.replace("\r\n", " | "), raw.closed);
+    }
+
+    /** All that came back on a connection (ISO-8859-1), and whether the server closed it within 3 s. */
+    private record Raw(String text, boolean closed) {
+        /** The status of each answer (a body may end where the next status line starts). */
+        List<Integer> statuses() {
+            return Pattern.compile("HTTP/1\\.[01] (\\d{3}) ").matcher(text).results()
+                .map(m -> Integer.parseInt(m.group(1))).toList();
+        }
+    }
+
+    /** Writes raw bytes on a new connection and reads until it closes or 3 s passed. */
+    private static Raw raw(String bytes) throws IOException {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), HTTP)) {
             s.setSoTimeout(3_000);
             s.getOutputStream().write(bytes.getBytes(StandardCharsets.ISO_8859_1));
@@ -313,13 +333,31 @@ class TrafficHardeningE2EIT {
             } catch (IOException reset) {
                 closed = true; // reset by the server after the answer
             }
-            String text = all.toString(StandardCharsets.ISO_8859_1);
-            int status = text.startsWith("HTTP/1.1 ") ? Integer.parseInt(text.substring(9, 12)) : -1;
-            long answers = text.lines().filter(l -> l.startsWith("HTTP/1.")).count();
-            int end = text.indexOf("\r\n\r\n");
-            String head = end < 0 ? text : text.substring(0, end);
-            return new Refusal(answers == 1 ? status : (int) -answers, head.replace("\r\n", " | "), closed);
+            return new Raw(all.toString(StandardCharsets.ISO_8859_1), closed);
         }
+    }
+
+    @Test
+    void should_judge_each_requests_host_on_a_keep_alive_connection_that_repeats_it() throws Exception {
+        // the data plane hands on one Host field per connection while the line repeats (HostReuse):
+        // a request that changes it, doubles it or makes it invalid is judged on its own
+        String get = "GET /api/host-%s HTTP/1.1\r\nHost: %s\r\n\r\n";
+        Raw changed = raw(String.format(get, "a1", "gw.example") + String.format(get, "a2", "gw.example")
+            + String.format(get, "a3", "gw.example") + String.format(get, "b1", "other.example:8080"));
+        assertEquals(List.of(200, 200, 200, 200), changed.statuses(), changed.text);
+        assertEquals(1, SEEN.heads("/api-up/host-b1"));
+
+        Raw doubled = raw(String.format(get, "c1", "gw.example") + String.format(get, "c2", "gw.example")
+            + "GET /api/host-c3 HTTP/1.1\r\nHost: gw.example\r\nHost: evil.example\r\n\r\n"
+            + String.format(get, "c4", "gw.example"));
+        assertEquals(List.of(200, 200, 400), doubled.statuses(), doubled.text);
+        assertTrue(doubled.closed, "the connection closes after the 400");
+        assertEquals(0, SEEN.heads("/api-up/host-c3") + SEEN.heads("/api-up/host-c4"));
+
+        Raw invalid = raw(String.format(get, "d1", "gw.example") + String.format(get, "d2", "gw.example")
+            + String.format(get, "d3", "gw.example, evil.example") + String.format(get, "d4", "gw.example"));
+        assertEquals(List.of(200, 200, 400), invalid.statuses(), invalid.text);
+        assertEquals(0, SEEN.heads("/api-up/host-d3") + SEEN.heads("/api-up/host-d4"));
     }
 
     // ---- 4. poisoning headers

@@ -38,11 +38,14 @@ final class GuardedConnection extends HttpConnection {
         super(config, connector, endPoint);
     }
 
-    /** Jetty's parser with long field values taken in bulk, on Jetty's handler and settings. */
+    /**
+     * Jetty's parser with long field values taken in bulk, on Jetty's handler (a connection's
+     * {@code Host} field handed on with its values parsed once: {@link HostReuse}) and settings.
+     */
     @Override
     protected HttpParser newHttpParser(HttpCompliance compliance) {
         HttpParser jetty = super.newHttpParser(compliance);
-        HttpParser parser = new BulkFieldParser((HttpParser.RequestHandler) jetty.getHandler(),
+        HttpParser parser = new BulkFieldParser(new HostReuse((HttpParser.RequestHandler) jetty.getHandler()),
             getHttpConfiguration().getRequestHeaderSize(), compliance);
         parser.setHeaderCacheSize(jetty.getHeaderCacheSize());
         parser.setHeaderCacheCaseSensitive(jetty.isHeaderCacheCaseSensitive());
