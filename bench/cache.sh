@@ -8,6 +8,11 @@
 # Usage: bench/cache.sh [DURATION_S=15] [ROUNDS=2] [CONNECTIONS=64]
 # Env:   SHARED_BENCH  path to shared/bench (default: ../shared/bench next to the repo)
 #        KEYS=1000 DELAY_MS=20
+#        WARM_EXPIRY=1  Meridian's warm-up lasts until its entry has expired (the upstream's
+#                       max-age, 60 s) and been fetched again, so that the rounds measure the hit
+#                       path as it runs once entries have expired; 0: the warm-up is DURATION_S
+#                       only, and the entry's first expiry falls in Meridian's second round, where
+#                       it throws away the compiled hit path once (bench/README, 2026-12-06)
 # Needs: wrk, nginx, libnginx-mod-http-echo (the delayed upstream), a built distribution.
 set -euo pipefail
 dur=${1:-15} rounds=${2:-2} conns=${3:-64}
@@ -38,6 +43,18 @@ curl -fsS -o /dev/null "http://127.0.0.1:$CPEER/hits/item"
 echo "# 1. cache hits, one URL (nginx proxy_cache vs Meridian), warm-up ${dur}s each"
 "$shared/bench.sh" "http://127.0.0.1:$CPEER/hits/item" "$dur" "$conns" >/dev/null
 "$shared/bench.sh" "$hit_url" "$dur" "$conns" >/dev/null
+if [[ ${WARM_EXPIRY:-1} = 1 ]]; then
+  head=$(curl -fsS -D - -o /dev/null "$hit_url" | tr -d '\r')
+  age=$(awk 'tolower($1) == "age:" {print $2 + 0}' <<<"$head")
+  maxage=$(grep -io 'max-age=[0-9]*' <<<"$head" | head -1 | cut -d= -f2)
+  left=$(( ${maxage:-0} - ${age:-0} + 2 ))
+  if (( left > 0 && left < 120 )); then
+    echo "# Meridian's warm-up goes on ${left}s more: its entry (max-age=${maxage}, age ${age}) expires and is fetched again under load"
+    "$shared/bench.sh" "$hit_url" "$left" "$conns" >/dev/null
+    now_age=$(curl -fsS -D - -o /dev/null "$hit_url" | tr -d '\r' | awk 'tolower($1) == "age:" {print $2 + 0}')
+    (( ${now_age:-0} < left )) || { echo "the entry was not fetched again in the warm-up (age ${now_age})" >&2; exit 1; }
+  fi
+fi
 { interleave "$rounds" "$dur" "$conns" "http://127.0.0.1:$CPEER/hits/item" "$hit_url" 3>&1 1>&2 | summarize "hits " nginx_cache; } 2>&1
 
 echo "# 2. backend reduction: $keys URLs at random, upstream ${delay} ms"
