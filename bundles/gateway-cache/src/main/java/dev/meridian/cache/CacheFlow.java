@@ -175,20 +175,8 @@ public final class CacheFlow implements CacheSteps {
             return null;
         }
         HeaderView request = h::all;
-        Object consumer = e.attribute(PolicyRequest.CONSUMER);
         try {
-            String key = s.cache.key(method, e.path(), e.rawQuery(), request, consumer == null ? null : consumer.toString());
-            String shape = e.route().shape();
-            if (shape != null && !shape.equals("main")) {
-                // one shape's answer never reaches another's users; the main shape keeps the API's keys
-                // (an extra '|' segment: no key without it has as many, CacheKeys)
-                key = key + "|s=" + shape;
-            }
-            if (e.table().canary() != null) {
-                // the canary side of a canary apply (CONTRACT §8): its answers never reach the stable
-                // side's users, nor the stable side's its own (its cache rules or upstream may differ)
-                key = key + "|r=" + e.table().revision();
-            }
+            String key = key(e, s, request);
             // a request waiting for another's fetch of the same key waits no longer than its own fetch could take
             return s.cache.lookup(key, e.path(), e.rawQuery(), request, e.timeoutMillis()).toCompletableFuture();
         } catch (RuntimeException ex) {
@@ -196,6 +184,62 @@ public final class CacheFlow implements CacheSteps {
             s.outcome = "BYPASS";
             return null;
         }
+    }
+
+    private static String key(Exchange e, State s, HeaderView request) {
+        Object consumer = e.attribute(PolicyRequest.CONSUMER);
+        String key = s.cache.key(e.method(), e.path(), e.rawQuery(), request, consumer == null ? null : consumer.toString());
+        String shape = e.route().shape();
+        if (shape != null && !shape.equals("main")) {
+            // one shape's answer never reaches another's users; the main shape keeps the API's keys
+            // (an extra '|' segment: no key without it has as many, CacheKeys)
+            key = key + "|s=" + shape;
+        }
+        if (e.table().canary() != null) {
+            // the canary side of a canary apply (CONTRACT §8): its answers never reach the stable
+            // side's users, nor the stable side's its own (its cache rules or upstream may differ)
+            key = key + "|r=" + e.table().revision();
+        }
+        return key;
+    }
+
+    /**
+     * Answers {@code e} when it is a plain fresh hit of this node's memory: a {@code GET} or
+     * {@code HEAD} without conditions of its own, whose stored answer is a {@code 200}. Otherwise
+     * returns false having done nothing (no count, no lookup started, nothing kept): the request
+     * then takes its usual way, through {@link #answeredBeforePipeline} or the lookup step, which
+     * decide it as they always do. For a caller that answers such hits before anything of the
+     * usual way is made (the traffic port's connection, {@code gateway-http}).
+     */
+    @Override
+    public boolean answeredIfFreshHit(Exchange e) {
+        State s = state(e);
+        if (s == null || e.answered() || e.route().split() != null) {
+            return false;
+        }
+        String method = e.method();
+        Fields h = e.requestFields();
+        if (!method.equals("GET") && !method.equals("HEAD")
+            || h.has("If-Match") || h.has("If-Unmodified-Since") || h.has("If-Range")
+            || h.has("If-None-Match") || h.has("If-Modified-Since")
+            || h.has("Cookie") && !s.cache.rules().cachesWithCookie()) {
+            return false;
+        }
+        HeaderView request = h::all;
+        String key;
+        Lookup.Hit hit;
+        try {
+            key = key(e, s, request);
+            hit = s.cache.freshLocalHit(key, request);
+        } catch (RuntimeException ex) {
+            return false; // the usual way logs and counts it
+        }
+        if (hit == null || hit.entry().status() != 200) {
+            return false;
+        }
+        s.cache.hitServed(key);
+        serve(e, s, hit.entry(), hit.ageMillis(), "HIT");
+        return true;
     }
 
     private static void apply(Exchange e, State s, Lookup found, Throwable failure) {

@@ -177,6 +177,41 @@ public final class RouteCache {
         return null;
     }
 
+    /**
+     * The hit of {@code key} when this node's memory holds a fresh copy for {@code request}, else
+     * null, having done nothing: no count, no fill, no read of the cluster. For a caller that
+     * answers such a hit before anything else and hands every other request to
+     * {@link #lookup(String, String, String, HeaderView, long)}, which then decides as it always
+     * does. A hit the caller answers is then passed to {@link #hitServed}.
+     */
+    public Lookup.Hit freshLocalHit(String key, HeaderView request) {
+        if (local == null || !prepared.isDone()) {
+            return null;
+        }
+        CacheControl cc = rules.respectCacheControl() ? CacheControl.parseRequest(request) : CacheControl.NONE;
+        if (cc.noStore() || cc.noCache()) {
+            return null;
+        }
+        if (!(local.get(key) instanceof CachedResponse entry) || !valid(entry)) {
+            return null;
+        }
+        long now = clock.getAsLong();
+        if (now - entry.requestTimeMillis() >= maxKeepMillis) {
+            return null;
+        }
+        long age = Freshness.currentAgeMillis(entry.correctedInitialAgeMillis(), entry.responseTimeMillis(), now);
+        if (!Freshness.usable(age, entry.lifetimeMillis(), cc, entry.mustRevalidate())) {
+            return null;
+        }
+        return new Lookup.Hit(entry, age);
+    }
+
+    /** Counts and touches a hit of {@code key} that {@link #freshLocalHit} found and the caller answered, as {@code lookup} does its own. */
+    public void hitServed(String key) {
+        touch(key);
+        stats.hits.increment();
+    }
+
     /** Looks {@code key} up without the wait argument: waits for another fetch as long as the key's fill lasts. */
     public CompletionStage<Lookup> lookup(String key, String path, String rawQuery, HeaderView request) {
         return lookup(key, path, rawQuery, request, TimeUnit.MINUTES.toMillis(5));

@@ -8,7 +8,7 @@
  * blocks, and the per-request methods avoid regular expressions and streams.
  */
 @Export
-@Version("2.1.0")
+@Version("2.2.0")
 package dev.meridian.cache;
 
 import org.osgi.annotation.bundle.Export;

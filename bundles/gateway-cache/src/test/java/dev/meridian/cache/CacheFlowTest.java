@@ -171,6 +171,37 @@ class CacheFlowTest {
     }
 
     @Test
+    void should_answer_a_plain_fresh_hit_at_once_and_leave_every_other_request_untouched() {
+        Exchange first = exchange("GET", "/orders/f1");
+        assertFalse(flow.answeredIfFreshHit(first), "nothing stored");
+        assertNull(first.answer());
+        assertNull(flow.outcome(first), "no outcome: the usual way decides, and counts, this request");
+        request(first, 200, "f1", "Cache-Control", "max-age=60", "ETag", "\"f1\"");
+        assertEquals("MISS", flow.outcome(first), "the request it left alone led the fill as usual");
+
+        Exchange hit = exchange("HEAD", "/orders/f1");
+        assertTrue(flow.answeredIfFreshHit(hit));
+        Answer.Stored stored = assertInstanceOf(Answer.Stored.class, hit.answer());
+        assertEquals("f1", new String(stored.body(), StandardCharsets.UTF_8));
+        assertEquals("HIT", flow.outcome(hit));
+        assertNull(flow.beforeWrite(hit), "nothing to wait for");
+        assertEquals(200, ((Answer.Stored) hit.answer()).status());
+
+        for (String[] h : new String[][] {{"If-None-Match", "\"f1\""}, {"If-Modified-Since", "Sun, 06 Dec 2026 00:00:00 GMT"},
+            {"If-Match", "\"f1\""}, {"If-Range", "\"f1\""}, {"Cookie", "a=b"}, {"Cache-Control", "no-cache"}}) {
+            Exchange other = exchange("GET", "/orders/f1", h[0], h[1]);
+            assertFalse(flow.answeredIfFreshHit(other), h[0]);
+            assertNull(other.answer(), h[0]);
+            assertNull(flow.outcome(other), h[0] + ": left to the usual way");
+        }
+        assertFalse(flow.answeredIfFreshHit(exchange("POST", "/orders/f1")));
+        assertTrue(flow.answeredBeforePipeline(exchange("GET", "/orders/f1", "If-None-Match", "\"f1\"")),
+            "the usual way answers what it was left");
+        now.addAndGet(61_000);
+        assertFalse(flow.answeredIfFreshHit(exchange("GET", "/orders/f1")), "expired: the usual way refreshes it");
+    }
+
+    @Test
     void should_neither_answer_nor_store_a_request_with_a_cookie_when_the_api_is_not_shared() {
         request(exchange("GET", "/orders/c1"), 200, "for everyone", "Cache-Control", "max-age=60");
         Exchange withCookie = exchange("GET", "/orders/c1", "Cookie", "session=alice");

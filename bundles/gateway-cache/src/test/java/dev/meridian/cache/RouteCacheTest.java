@@ -3,6 +3,7 @@ package dev.meridian.cache;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -219,6 +220,31 @@ class RouteCacheTest {
         RouteCache elsewhere = cache(Map.of("ttl", "30s")); // another node: empty fast tier, same map
         Lookup there = lookup(elsewhere, "/orders/1", NO_HEADERS);
         assertEquals("one", new String(((Lookup.Hit) there).entry().body(), java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void should_find_a_fresh_local_hit_without_doing_anything_else() {
+        RouteCache c = cache(Map.of("ttl", "10s"));
+        String key = c.key("GET", "/orders/fresh", null, NO_HEADERS, null);
+        assertNull(c.freshLocalHit(key, NO_HEADERS), "nothing stored");
+        String before = c.stats().toTree().toString();
+        assertNull(c.freshLocalHit(key, NO_HEADERS));
+        assertEquals(before, c.stats().toTree().toString(), "a miss found nothing and counted nothing");
+        Lookup leader = c.lookup(key, "/orders/fresh", null, NO_HEADERS).toCompletableFuture().join();
+        assertInstanceOf(Lookup.Miss.class, leader, "no fill was started by the look: the next lookup leads");
+        fill(leader, "fresh");
+        Lookup.Hit hit = c.freshLocalHit(key, NO_HEADERS);
+        assertEquals("fresh", new String(hit.entry().body(), java.nio.charset.StandardCharsets.UTF_8));
+        String counted = c.stats().toTree().toString();
+        c.hitServed(key);
+        assertNotEquals(counted, c.stats().toTree().toString(), "a hit served counts as lookup's own");
+        assertNull(c.freshLocalHit(key, name -> name.equalsIgnoreCase("Cache-Control") ? List.of("no-cache") : List.of()),
+            "a request that asks to revalidate takes lookup's way");
+        RouteCache elsewhere = cache(Map.of("ttl", "10s")); // another node: the entry is only in the cluster
+        assertNull(elsewhere.freshLocalHit(key, NO_HEADERS), "not in this node's memory: lookup's way");
+        now.addAndGet(11_000);
+        assertNull(c.freshLocalHit(key, NO_HEADERS), "expired: lookup's way (refresh, stale)");
+        assertInstanceOf(Lookup.Miss.class, lookup(c, "/orders/fresh", NO_HEADERS));
     }
 
     @Test

@@ -37,6 +37,11 @@ public final class CacheStepsComponent implements CacheSteps {
     }
 
     @Override
+    public boolean answeredIfFreshHit(Exchange e) {
+        return flow.answeredIfFreshHit(e);
+    }
+
+    @Override
     public Step lookup() {
         return flow.lookup();
     }

@@ -17,6 +17,18 @@ public interface CacheSteps {
      */
     boolean answeredBeforePipeline(Exchange e);
 
+    /**
+     * For a route without policies, before anything else: true when {@code e} is a plain fresh
+     * hit of this node's memory, then answered (the exchange holds the answer; {@link #beforeWrite}
+     * and {@link #outcome} follow as for any answer). False otherwise, having done nothing: the
+     * request then takes its usual way ({@link #answeredBeforePipeline} or {@link #lookup()}).
+     *
+     * @since 1.2
+     */
+    default boolean answeredIfFreshHit(Exchange e) {
+        return false;
+    }
+
     /** The lookup: a hit or stale entry answers the exchange; a miss prepares the store of what the upstream sends. */
     Step lookup();
 

@@ -12,7 +12,7 @@
  * resumes the exchange from the thread that completes the wait.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package dev.meridian.core.flow;
 
 import org.osgi.annotation.bundle.Export;

@@ -64,6 +64,27 @@ final class BulkFieldParser extends HttpParser {
         this.tag = "~" + Long.toString(ThreadLocalRandom.current().nextLong(2_176_782_336L, 78_364_164_096L), 36) + "~";
     }
 
+    /** The connection's own answers of fresh hits, if any: see {@link #parseNext}. */
+    private HitShortcut shortcut;
+
+    void shortcut(HitShortcut shortcut) {
+        this.shortcut = shortcut;
+    }
+
+    /**
+     * Jetty's, going on with the next request in {@code buffer} after one {@link HitShortcut}
+     * answered: Jetty's connection parses again only after a request it handled itself, or after
+     * a read, so pipelined requests behind an answered one would wait for bytes that never come.
+     */
+    @Override
+    public boolean parseNext(ByteBuffer buffer) {
+        boolean handle = super.parseNext(buffer);
+        while (!handle && shortcut != null && shortcut.answeredOne() && buffer.hasRemaining() && isStart()) {
+            handle = super.parseNext(buffer);
+        }
+        return handle;
+    }
+
     @Override
     protected void setState(State state) {
         super.setState(state);

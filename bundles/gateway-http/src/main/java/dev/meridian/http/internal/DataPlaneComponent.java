@@ -217,6 +217,8 @@ public final class DataPlaneComponent {
                 return task::cancel;
             });
             handler = new GatewayHandler(engine, accessLog, () -> pipeline, proxies);
+            // fresh cache hits answered by the connection, before Jetty's request handling (HitShortcut)
+            handler.hitShortcut(!Settings.string("MERIDIAN_HIT_SHORTCUT", "on").equalsIgnoreCase("off"));
             rebuildSteps();
 
             // Jetty's default pool checks its memory bound (summing every pooled buffer of every

@@ -78,6 +78,8 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     /** Whose {@code X-Forwarded-For} is believed: the client address of policies and the access log. */
     private final TrustedProxies proxies;
     private volatile boolean draining;
+    /** Fresh hits answered by the connection ({@link HitShortcut}); MERIDIAN_HIT_SHORTCUT=off turns it off. */
+    private volatile boolean hitShortcut;
 
     GatewayHandler(GatewayEngine engine, AccessLog accessLog, Supplier<Pipeline> pipeline, TrustedProxies proxies) {
         this(engine::current, engine::countUnmatched, accessLog, pipeline, proxies);
@@ -103,6 +105,15 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         draining = true;
     }
 
+    void hitShortcut(boolean on) {
+        hitShortcut = on;
+    }
+
+    /** Whether a connection may hold a request for {@link #answerHit} now: on, not draining, with a cache. */
+    boolean answersHits() {
+        return hitShortcut && !draining && cache != CacheSteps.NONE;
+    }
+
     long inFlight() {
         return inFlight.sum();
     }
@@ -117,6 +128,14 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
+        if (request.getConnectionMetaData().getConnection() instanceof GuardedConnection g
+            && g.runAfterHitWritten(() -> handleNow(request, response, callback))) {
+            return true; // the connection is still writing the answer of the request before this one
+        }
+        return handleNow(request, response, callback);
+    }
+
+    private boolean handleNow(Request request, Response response, Callback callback) {
         long start = System.nanoTime();
         inFlight.increment();
         RouteTable table = tables.get();
@@ -178,6 +197,114 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             p.run(e, run, failure -> finish(e, c, failure));
         }
         return true;
+    }
+
+    /**
+     * Answers a request that {@code conn} holds when it is a fresh hit of this node's memory on a
+     * route without policies (see {@link HitShortcut}), the way {@link #handle} would: the same
+     * table, path, route, request id, client address, cache decision, fields, stamps, metrics and
+     * access log line. Returns false, having changed nothing, for any other request (a canary
+     * apply, a path {@link RequestPath} refuses, no route, a route with policies or a split, a
+     * method the route does not allow, anything but a fresh hit): the connection hands it to Jetty.
+     */
+    boolean answerHit(HitShortcut conn, String method, HttpURI uri, HttpFields fields) {
+        RouteTable table = tables.get();
+        if (table.canary() != null || draining) {
+            return false;
+        }
+        String path;
+        try {
+            path = RequestPath.normalise(uri.getPath());
+        } catch (RequestPath.Refused refused) {
+            return false;
+        }
+        Route route = table.match(path);
+        if (route == null || route.policyCount() != 0 || route.split() != null || route.api().cache().isEmpty()
+            || !route.allows(method)) {
+            return false;
+        }
+        CacheSteps c = cache;
+        long start = System.nanoTime();
+        table.acquire();
+        Exchange e;
+        try {
+            String peer = conn.peer();
+            e = new Exchange(table, route, method, path, uri.getQuery(), requestId(fields),
+                proxies.client(peer, fields), peer, start, new JettyFields(fields));
+            if (!c.answeredIfFreshHit(e)) {
+                table.release();
+                return false;
+            }
+        } catch (RuntimeException bug) {
+            // nothing was answered: Jetty's way takes the request (and meets the bug again, with its own handling)
+            LOG.error("a fresh hit of API {} could not be decided on the connection", route.id(), bug);
+            table.release();
+            return false;
+        }
+        inFlight.increment();
+        conn.begin();
+        try {
+            CompletionStage<Void> ready = c.beforeWrite(e); // nothing to wait for on a fresh hit, as a rule
+            if (ready == null) {
+                writeHit(conn, e, c, uri.getPath());
+            } else {
+                ready.whenCompleteAsync((v, x) -> writeHit(conn, e, c, uri.getPath()), getServer().getThreadPool());
+            }
+        } catch (RuntimeException bug) {
+            hitFailed(conn, e, uri.getPath(), bug);
+        }
+        return true;
+    }
+
+    /** An answer decided on the connection could not be written: its bookkeeping, and the connection closed. */
+    private void hitFailed(HitShortcut conn, Exchange e, String rawPath, Throwable failure) {
+        LOG.error("request {} of API {} failed", e.requestId(), e.apiId(), failure);
+        conn.cancel(); // nothing written: ends the write begun, running what waited for it
+        done(e.method(), rawPath, null, e.table(), e.route(), e.requestId(), e.startNanos(), 500, 0, null, null,
+            e.peerAddress(), e.clientAddress(), failure);
+        conn.abort(failure);
+    }
+
+    /** Writes the answer {@link #answerHit} decided: the bytes Jetty's generator would write for it. */
+    private void writeHit(HitShortcut conn, Exchange e, CacheSteps c, String rawPath) {
+        try {
+            writeHitNow(conn, e, c, rawPath);
+        } catch (RuntimeException bug) {
+            hitFailed(conn, e, rawPath, bug);
+        }
+    }
+
+    private void writeHitNow(HitShortcut conn, Exchange e, CacheSteps c, String rawPath) {
+        Answer.Stored s = (Answer.Stored) e.answer();
+        String outcome = c.outcome(e);
+        byte[] body = s.body();
+        boolean head = "HEAD".equals(e.method());
+        ByteBuffer[] buffers;
+        if (s.status() == 200 && s.headers() instanceof StoredFields stored && stored.unchanged() != null
+            && outcome != null && e.route().shape() == null) {
+            // the entry's fields written once per entry (StoredWire): the bytes of the way below
+            // (storedFields, then HitWire.encode: HitWireTest), without a fields object per hit
+            StoredWire.Prepared wire = storedWire.of(stored.unchanged());
+            buffers = HitWire.storedHit(conn, wire.date() != null ? wire.date() : getServer().getDateField(), wire.wire(),
+                stored.age(), revision(e.table()), e.requestId(), outcomeField(outcome), body, head);
+        } else {
+            HttpFields.Mutable out = HttpFields.build(24);
+            storedFields(out, e, s, outcome, getServer().getDateField());
+            // a drain that began since answerHit: this connection does not close after the answer,
+            // so the answer does not say it will (the next request is Jetty's, which says so)
+            out.remove(HttpHeader.CONNECTION);
+            buffers = HitWire.encode(conn, s.status(), out, body, head);
+        }
+        String peer = e.peerAddress();
+        String client = e.clientAddress();
+        conn.write(Callback.from(
+            () -> done(e.method(), rawPath, null, e.table(), e.route(), e.requestId(), e.startNanos(), s.status(), 0,
+                null, outcome, peer, client, null),
+            failure -> {
+                done(e.method(), rawPath, null, e.table(), e.route(), e.requestId(), e.startNanos(), s.status(), 0,
+                    null, outcome, peer, client, failure);
+                conn.abort(failure);
+            }), buffers);
     }
 
     /**
@@ -255,32 +382,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             return;
         }
         if (a instanceof Answer.Stored s) {
-            if (s.headers() instanceof StoredFields stored && stored.unchanged() != null) {
-                // the hit path: the response's fields start empty (Jetty adds no Date, see
-                // DataPlaneComponent) and the prepared ones hold none of the names stamped below,
-                // so every field is appended: no search of the fields, no replacement object
-                StoredWire.Prepared wire = storedWire.of(stored.unchanged());
-                out.add(wire.date() != null ? wire.date() : serverDate(j.request));
-                for (HttpField f : wire.fields()) {
-                    out.add(f);
-                }
-                if (stored.age() != null) {
-                    out.add(new HttpField(HttpHeader.AGE, stored.age()));
-                }
-                stamp(out, e.table(), e.requestId(), outcome, true);
-                stampShape(out, e.route(), e.shapeCookie());
-            } else {
-                out.put(serverDate(j.request));
-                s.headers().forEach((name, value) -> {
-                    if (name.equalsIgnoreCase("Date")) {
-                        out.put(name, value); // the stored Date (RFC 9110 §6.6.1), which Age completes
-                    } else if (!Headers.skipOnResponse(name)) {
-                        out.add(name, value);
-                    }
-                });
-                stamp(out, e.table(), e.requestId(), outcome, false);
-                stampShape(out, e.route(), e.shapeCookie());
-            }
+            storedFields(out, e, s, outcome, serverDate(j.request));
             boolean noBody = s.status() == 304 || "HEAD".equals(e.method());
             response.write(true, noBody ? BufferUtil.EMPTY_BUFFER : ByteBuffer.wrap(s.body()), done);
             return;
@@ -321,6 +423,36 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     }
 
     private static final Answer.Rejection UPSTREAM_FAILED = new Answer.Rejection(502, "upstream failed");
+
+    /** The fields of a stored answer {@code s}, into {@code out} (empty): its own, {@code Age}, the gateway's stamps. */
+    private void storedFields(HttpFields.Mutable out, Exchange e, Answer.Stored s, String outcome, HttpField serverDate) {
+        if (s.headers() instanceof StoredFields stored && stored.unchanged() != null) {
+            // the hit path: the response's fields start empty (Jetty adds no Date, see
+            // DataPlaneComponent) and the prepared ones hold none of the names stamped below,
+            // so every field is appended: no search of the fields, no replacement object
+            StoredWire.Prepared wire = storedWire.of(stored.unchanged());
+            out.add(wire.date() != null ? wire.date() : serverDate);
+            for (HttpField f : wire.fields()) {
+                out.add(f);
+            }
+            if (stored.age() != null) {
+                out.add(new HttpField(HttpHeader.AGE, stored.age()));
+            }
+            stamp(out, e.table(), e.requestId(), outcome, true);
+            stampShape(out, e.route(), e.shapeCookie());
+        } else {
+            out.put(serverDate);
+            s.headers().forEach((name, value) -> {
+                if (name.equalsIgnoreCase("Date")) {
+                    out.put(name, value); // the stored Date (RFC 9110 §6.6.1), which Age completes
+                } else if (!Headers.skipOnResponse(name)) {
+                    out.add(name, value);
+                }
+            });
+            stamp(out, e.table(), e.requestId(), outcome, false);
+            stampShape(out, e.route(), e.shapeCookie());
+        }
+    }
 
     /** Writes the gateway's own answer {@code r}: its fields, the response phase's, the gateway's stamps and a JSON body. */
     private void writeRejection(Exchange e, Jetty j, Answer.Rejection r, String outcome, Callback done) {
@@ -371,19 +503,15 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
      * they are appended ({@code put} searches every field by name and replaces).
      */
     private void stamp(HttpFields.Mutable out, RouteTable table, String requestId, String outcome, boolean absent) {
-        RevisionField r = revisionField;
-        if (r.table != table) {
-            r = new RevisionField(table, new PreEncodedHttpField(REVISION, Long.toString(table.revision())));
-            revisionField = r;
-        }
+        HttpField revision = revision(table);
         if (absent) {
-            out.add(r.field);
+            out.add(revision);
             out.add(new HttpField(REQUEST_ID, requestId));
             if (outcome != null) {
                 out.add(outcomeField(outcome));
             }
         } else {
-            out.put(r.field);
+            out.put(revision);
             out.put(REQUEST_ID, requestId);
             if (outcome != null) {
                 out.put(outcomeField(outcome));
@@ -392,6 +520,16 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         if (draining) {
             out.put(CLOSE);
         }
+    }
+
+    /** {@code X-Meridian-Revision} of {@code table}, encoded once per table. */
+    private HttpField revision(RouteTable table) {
+        RevisionField r = revisionField;
+        if (r.table != table) {
+            r = new RevisionField(table, new PreEncodedHttpField(REVISION, Long.toString(table.revision())));
+            revisionField = r;
+        }
+        return r.field;
     }
 
     /**
@@ -455,12 +593,12 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
                                 long start, int status, long upstreamNanos, Upstream upstream, String cacheOutcome,
                                 String peer, String client, Throwable answered) {
         return Callback.from(() -> {
-            done(request, table, route, requestId, start, status, upstreamNanos, upstream, cacheOutcome, peer, client,
-                answered);
+            done(request.getMethod(), request.getHttpURI().getPath(), request, table, route, requestId, start, status,
+                upstreamNanos, upstream, cacheOutcome, peer, client, answered);
             callback.succeeded();
         }, failure -> {
-            done(request, table, route, requestId, start, status, upstreamNanos, upstream, cacheOutcome, peer, client,
-                failure);
+            done(request.getMethod(), request.getHttpURI().getPath(), request, table, route, requestId, start, status,
+                upstreamNanos, upstream, cacheOutcome, peer, client, failure);
             // Jetty may hand a failed request to the error handler (JsonErrorHandler), which logs
             // the requests this handler never saw: this one has its line already
             request.setAttribute(JsonErrorHandler.LOGGED, Boolean.TRUE);
@@ -468,9 +606,13 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         });
     }
 
-    private void done(Request request, RouteTable table, Route route, String requestId, long start, int status,
-                      long upstreamNanos, Upstream upstream, String cacheOutcome, String peer, String client,
-                      Throwable failure) {
+    /**
+     * {@code method} and {@code rawPath}: the request's, as the client sent them; {@code request}:
+     * Jetty's, when there is one (the addresses are worked out from it when {@code peer} is null).
+     */
+    private void done(String method, String rawPath, Request request, RouteTable table, Route route, String requestId,
+                      long start, int status, long upstreamNanos, Upstream upstream, String cacheOutcome, String peer,
+                      String client, Throwable failure) {
         long total = System.nanoTime() - start;
         table.release();
         CanaryMeter.Side meter = table.meter();
@@ -489,8 +631,8 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
                 line.raw(" shape=").text(route.shape());
             }
             line.raw(" rev=").number(table.revision())
-                .raw(" method=").text(request.getMethod())
-                .raw(" path=\"").text(request.getHttpURI().getPath())
+                .raw(" method=").text(method)
+                .raw(" path=\"").text(rawPath)
                 .raw("\" status=").number(status)
                 .raw(" upstream_ms=").millis(upstreamNanos)
                 .raw(" total_ms=").millis(total)

@@ -27,6 +27,8 @@ import org.eclipse.jetty.server.internal.HttpConnection;
  */
 final class GuardedConnection extends HttpConnection {
 
+    /** Fresh cache hits answered before Jetty's request handling; null when the server's handler is not the gateway's. */
+    private HitShortcut hits;
     /** {@link System#nanoTime()} when the pending head's first bytes were read; 0 when none is pending. */
     private volatile long headSince;
     /** {@link System#nanoTime()} when the gateway started reading the pending body; 0 when none is read. */
@@ -45,11 +47,38 @@ final class GuardedConnection extends HttpConnection {
     @Override
     protected HttpParser newHttpParser(HttpCompliance compliance) {
         HttpParser jetty = super.newHttpParser(compliance);
-        HttpParser parser = new BulkFieldParser(new HostReuse((HttpParser.RequestHandler) jetty.getHandler()),
+        HttpParser.RequestHandler handler = new HostReuse((HttpParser.RequestHandler) jetty.getHandler());
+        HitShortcut shortcut = getConnector().getServer().getHandler() instanceof GatewayHandler gateway
+            ? new HitShortcut(handler, gateway, getEndPoint()) : null;
+        BulkFieldParser parser = new BulkFieldParser(shortcut != null ? shortcut : handler,
             getHttpConfiguration().getRequestHeaderSize(), compliance);
         parser.setHeaderCacheSize(jetty.getHeaderCacheSize());
         parser.setHeaderCacheCaseSensitive(jetty.isHeaderCacheCaseSensitive());
+        if (shortcut != null) {
+            shortcut.parser(parser);
+            parser.shortcut(shortcut);
+        }
+        hits = shortcut; // (called by Jetty's constructor: the field has no initializer to overwrite it)
         return parser;
+    }
+
+    /**
+     * Runs {@code next} once the answer this connection is writing by itself ({@link HitShortcut})
+     * is written, and returns true; false when it writes none (the caller goes on at once).
+     */
+    boolean runAfterHitWritten(Runnable next) {
+        HitShortcut h = hits;
+        return h != null && h.runAfterWrite(next);
+    }
+
+    /** Also false once after a request {@link HitShortcut} answered: Jetty then waits for bytes instead of reading ({@link HitShortcut#skipRead}). */
+    @Override
+    public boolean isRequestBufferEmpty() {
+        HitShortcut h = hits;
+        if (h != null && h.skipRead()) {
+            return false;
+        }
+        return super.isRequestBufferEmpty();
     }
 
     @Override

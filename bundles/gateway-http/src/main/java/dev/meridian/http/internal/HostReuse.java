@@ -1,15 +1,11 @@
 package dev.meridian.http.internal;
 
-import java.nio.ByteBuffer;
 import java.util.List;
 
-import org.eclipse.jetty.http.ComplianceViolation;
 import org.eclipse.jetty.http.HostPortHttpField;
-import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpParser;
-import org.eclipse.jetty.http.HttpVersion;
 
 /**
  * Jetty's request handler, between the parser and the connection, handing on a connection's
@@ -26,16 +22,15 @@ import org.eclipse.jetty.http.HttpVersion;
  * per connection, whose list of values was parsed when it was made: a string comparison
  * instead of the parse. Every other field and call is passed on unchanged.
  */
-final class HostReuse implements HttpParser.RequestHandler {
+final class HostReuse extends ForwardingRequestHandler {
 
-    private final HttpParser.RequestHandler jetty;
     /** The previous request's {@code Host} field, as the parser gave it. */
     private HttpField previous;
     /** What is handed on for a {@code Host} line equal to {@link #previous}'s, once one came; else null. */
     private HttpField handed;
 
     HostReuse(HttpParser.RequestHandler jetty) {
-        this.jetty = jetty;
+        super(jetty);
     }
 
     @Override
@@ -86,60 +81,5 @@ final class HostReuse implements HttpParser.RequestHandler {
         public List<String> getValueList() {
             return values;
         }
-    }
-
-    @Override
-    public void startRequest(String method, String uri, HttpVersion version) {
-        jetty.startRequest(method, uri, version);
-    }
-
-    @Override
-    public void messageBegin() {
-        jetty.messageBegin();
-    }
-
-    @Override
-    public boolean content(ByteBuffer item) {
-        return jetty.content(item);
-    }
-
-    @Override
-    public boolean headerComplete() {
-        return jetty.headerComplete();
-    }
-
-    @Override
-    public boolean contentComplete() {
-        return jetty.contentComplete();
-    }
-
-    @Override
-    public boolean messageComplete() {
-        return jetty.messageComplete();
-    }
-
-    @Override
-    public void parsedTrailer(HttpField field) {
-        jetty.parsedTrailer(field);
-    }
-
-    @Override
-    public void earlyEOF() {
-        jetty.earlyEOF();
-    }
-
-    @Override
-    public void onViolation(ComplianceViolation.Event event) {
-        jetty.onViolation(event);
-    }
-
-    @Override
-    public ComplianceViolation.Listener getComplianceViolationListener() {
-        return jetty.getComplianceViolationListener();
-    }
-
-    @Override
-    public void badMessage(HttpException failure) {
-        jetty.badMessage(failure);
     }
 }

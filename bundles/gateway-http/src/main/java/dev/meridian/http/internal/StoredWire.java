@@ -24,9 +24,10 @@ final class StoredWire {
 
     /**
      * Prepared fields of one entry: its {@code Date} (null if none) and the rest, filtered as a
-     * proxy forwards them, without the fields the gateway stamps on every answer.
+     * proxy forwards them, without the fields the gateway stamps on every answer; {@code wire}:
+     * the rest as the connection writes them ({@link HitWire#block}).
      */
-    record Prepared(List<Map.Entry<String, String>> key, HttpField date, HttpField[] fields) {
+    record Prepared(List<Map.Entry<String, String>> key, HttpField date, HttpField[] fields, byte[] wire) {
     }
 
     private final Prepared[] slots = new Prepared[SLOTS];
@@ -57,7 +58,8 @@ final class StoredWire {
                     : new PreEncodedHttpField(known, name, f.getValue()));
             }
         }
-        return new Prepared(stored, date, fields.toArray(HttpField[]::new));
+        HttpField[] all = fields.toArray(HttpField[]::new);
+        return new Prepared(stored, date, all, HitWire.block(all));
     }
 
     /**
