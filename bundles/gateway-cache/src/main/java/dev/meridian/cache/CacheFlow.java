@@ -237,7 +237,7 @@ public final class CacheFlow implements CacheSteps {
         if (hit == null || hit.entry().status() != 200) {
             return false;
         }
-        s.cache.hitServed(key);
+        s.cache.hitServed(key, request);
         serve(e, s, hit.entry(), hit.ageMillis(), "HIT");
         return true;
     }

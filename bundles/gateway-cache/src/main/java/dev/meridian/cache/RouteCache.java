@@ -192,7 +192,11 @@ public final class RouteCache {
         if (cc.noStore() || cc.noCache()) {
             return null;
         }
-        if (!(local.get(key) instanceof CachedResponse entry) || !valid(entry)) {
+        Object here = local.get(key);
+        if (here instanceof VaryMarker marker) {
+            here = local.get(CacheKeys.varyKey(key, marker.names(), request)); // the variant this request selects
+        }
+        if (!(here instanceof CachedResponse entry) || !valid(entry)) {
             return null;
         }
         long now = clock.getAsLong();
@@ -206,9 +210,12 @@ public final class RouteCache {
         return new Lookup.Hit(entry, age);
     }
 
-    /** Counts and touches a hit of {@code key} that {@link #freshLocalHit} found and the caller answered, as {@code lookup} does its own. */
-    public void hitServed(String key) {
-        touch(key);
+    /**
+     * Counts and touches a hit of {@code key} for {@code request} that {@link #freshLocalHit} found
+     * and the caller answered, as {@code lookup} does its own (the variant's key under a Vary).
+     */
+    public void hitServed(String key, HeaderView request) {
+        touch(local.get(key) instanceof VaryMarker marker ? CacheKeys.varyKey(key, marker.names(), request) : key);
         stats.hits.increment();
     }
 

@@ -236,7 +236,7 @@ class RouteCacheTest {
         Lookup.Hit hit = c.freshLocalHit(key, NO_HEADERS);
         assertEquals("fresh", new String(hit.entry().body(), java.nio.charset.StandardCharsets.UTF_8));
         String counted = c.stats().toTree().toString();
-        c.hitServed(key);
+        c.hitServed(key, NO_HEADERS);
         assertNotEquals(counted, c.stats().toTree().toString(), "a hit served counts as lookup's own");
         assertNull(c.freshLocalHit(key, name -> name.equalsIgnoreCase("Cache-Control") ? List.of("no-cache") : List.of()),
             "a request that asks to revalidate takes lookup's way");
@@ -245,6 +245,20 @@ class RouteCacheTest {
         now.addAndGet(11_000);
         assertNull(c.freshLocalHit(key, NO_HEADERS), "expired: lookup's way (refresh, stale)");
         assertInstanceOf(Lookup.Miss.class, lookup(c, "/orders/fresh", NO_HEADERS));
+    }
+
+    @Test
+    void should_find_the_fresh_local_variant_a_request_selects_under_vary() {
+        RouteCache c = cache(Map.of("ttl", "10s"));
+        HeaderView gzip = name -> name.equalsIgnoreCase("Accept-Encoding") ? List.of("gzip") : List.of();
+        HeaderView plain = name -> List.of();
+        String key = c.key("GET", "/orders/vary", null, gzip, null);
+        fill(c.lookup(key, "/orders/vary", null, gzip).toCompletableFuture().join(), "zipped", "Vary", "Accept-Encoding");
+        Lookup.Hit hit = c.freshLocalHit(key, gzip);
+        assertEquals("zipped", new String(hit.entry().body(), java.nio.charset.StandardCharsets.UTF_8));
+        assertNull(c.freshLocalHit(c.key("GET", "/orders/vary", null, plain, null), plain), "no variant for this request yet");
+        c.hitServed(key, gzip);
+        assertInstanceOf(Lookup.Hit.class, c.lookup(key, "/orders/vary", null, gzip).toCompletableFuture().join());
     }
 
     @Test
