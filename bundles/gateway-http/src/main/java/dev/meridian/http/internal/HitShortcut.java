@@ -17,6 +17,8 @@ import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One connection's cache hits answered by the connection itself, between the server's parser and
@@ -47,6 +49,8 @@ import org.eclipse.jetty.util.Callback;
  */
 final class HitShortcut extends ForwardingRequestHandler {
 
+    private static final Logger LOG = LoggerFactory.getLogger(HitShortcut.class);
+
     /** No request held (Jetty gets every call). */
     private static final int PASS = 0;
     /** A candidate's start line and fields are held here. */
@@ -76,6 +80,8 @@ final class HitShortcut extends ForwardingRequestHandler {
     private boolean skipRead;
     private String method;
     private String uri;
+    /** The held request's URI, parsed ({@link #parse}). */
+    private HttpURI parsed;
     private HttpVersion version;
     private HttpField[] held = new HttpField[16];
     private int heldCount;
@@ -107,7 +113,8 @@ final class HitShortcut extends ForwardingRequestHandler {
     @Override
     public void startRequest(String method, String uri, HttpVersion version) {
         if (version == HttpVersion.HTTP_1_1 && ("GET".equals(method) || "HEAD".equals(method))
-            && !uri.isEmpty() && uri.charAt(0) == '/' && writing.get() == null && gateway.answersHits()) {
+            && !uri.isEmpty() && uri.charAt(0) == '/' && writing.get() == null && gateway.answersHits()
+            && (parsed = parse(method, uri)) != null) {
             mode = HOLD;
             this.method = method;
             this.uri = uri;
@@ -138,6 +145,20 @@ final class HitShortcut extends ForwardingRequestHandler {
             return true;
         }
         return false;
+    }
+
+    /**
+     * {@code uri} parsed as Jetty parses it; null when Jetty's URI compliance has a say (a
+     * violation) or Jetty refuses it (it throws): such a request is Jetty's from its start line
+     * on, so Jetty refuses it at the same point and in the same way as without this class.
+     */
+    private static HttpURI parse(String method, String uri) {
+        try {
+            HttpURI u = HttpURI.from(method, uri);
+            return u.hasViolations() || u.getPath() == null ? null : u;
+        } catch (RuntimeException refused) {
+            return null;
+        }
     }
 
     /** Tells Jetty of the message the parser began, if it has not been told. */
@@ -215,15 +236,17 @@ final class HitShortcut extends ForwardingRequestHandler {
 
     /** Asks the gateway to answer the held request; false: it is Jetty's. */
     private boolean answer() {
-        HttpURI parsed = HttpURI.from(method, uri);
-        if (parsed.hasViolations() || parsed.getPath() == null) {
-            return false; // Jetty's URI compliance decides these
+        try {
+            HttpFields.Mutable fields = HttpFields.build(heldCount + 4);
+            for (int i = 0; i < heldCount; i++) {
+                fields.add(held[i]);
+            }
+            return gateway.answerHit(this, method, parsed, fields.asImmutable());
+        } catch (RuntimeException bug) {
+            // nothing was answered (answerHit keeps what it began to itself): Jetty's way takes it
+            LOG.error("a request could not be decided on the connection; Jetty's way takes it", bug);
+            return false;
         }
-        HttpFields.Mutable fields = HttpFields.build(heldCount + 4);
-        for (int i = 0; i < heldCount; i++) {
-            fields.add(held[i]);
-        }
-        return gateway.answerHit(this, method, parsed, fields.asImmutable());
     }
 
     /** The client's address as {@code Request.getRemoteAddr} gives it. */
