@@ -1,10 +1,7 @@
 package dev.meridian.cluster.internal;
 
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -35,16 +32,15 @@ import dev.meridian.cluster.CommittedRevision;
 import dev.meridian.cluster.RevisionLog;
 import dev.meridian.core.Settings;
 import dev.meridian.model.DefinitionException;
-import dev.meridian.model.Json;
 
 /**
  * The one owner of this node's Hazelcast member (embedded, TCP/IP join, no multicast), created
  * from the {@code MERIDIAN_CLUSTER_*} settings. Node statuses live in the map
  * {@code meridian.nodes} as JSON strings (never bundle classes), keyed by node name, in a
- * replicated map: every member holds all of it, so listing the cluster (on every apply, and
- * every few milliseconds while a {@code ?wait=all} waits) reads memory instead of querying
- * every partition; whether a
- * node is live is decided from Hazelcast's member list, so a killed node shows as unreachable.
+ * replicated map: every member holds all of it, and {@link NodeListing} keeps it verified and
+ * parsed from this member's events, so listing the cluster (on every apply, and every few
+ * milliseconds while a {@code ?wait=all} waits) reads one snapshot; whether a node is live is
+ * decided from Hazelcast's member list, so a killed node shows as unreachable.
  * A node whose name an older member already carries leaves the cluster at once (CONTRACT §2).
  * The revision log lives in {@link HazelcastRevisionLog}, on this member.
  */
@@ -62,7 +58,7 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
     static final String[] BOOKS = {"tokens", "audit"};
 
     private HazelcastInstance hazelcast;
-    private com.hazelcast.replicatedmap.ReplicatedMap<String, String> nodes;
+    private NodeListing listing;
     private HazelcastRevisionLog revisionLog;
     private String localName;
     private int majority;
@@ -119,7 +115,7 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
             });
         }
         majority = client ? 1 : settings.members().size() / 2 + 1; // a client counts the members it reaches
-        nodes = hazelcast.getReplicatedMap(NODES_MAP);
+        listing = new NodeListing(hazelcast.getReplicatedMap(NODES_MAP), seal).start();
         revisionLog = new HazelcastRevisionLog(hazelcast, majority, seal);
         revisionLog.start();
         // the shared response cache lives in this member too (STYLE: one owner of Hazelcast)
@@ -337,7 +333,8 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
             }
         }
         try {
-            nodes.remove(localName); // a graceful leave disappears from the listing
+            listing.close();
+            listing.remove(localName); // a graceful leave disappears from the listing
         } catch (RuntimeException e) {
             LOG.warn("could not remove node {} from the cluster listing", localName, e);
         }
@@ -364,19 +361,22 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
         }
     }
 
-    /** A status entry as stored (sealed) and as read from it. */
-    private record Opened(String sealed, ClusterNode node, boolean client) {
-    }
+    /** When the listing last read the whole map ({@link System#nanoTime()}); see {@link #nodes}. */
+    private volatile long reconciledAt = System.nanoTime();
 
     /**
-     * The statuses last read, by node name: an apply reads the listing three times and
-     * {@code ?wait=all} every 5 ms, and an entry changes only when its node publishes, so each is
-     * verified and parsed once per change instead of on every read. Replaced whole, never changed.
+     * The listing ({@link NodeListing}: kept current by Hazelcast's events, read from memory), with
+     * liveness from Hazelcast's member list, so a killed node shows as unreachable. A read that
+     * finds the listing's last full read more than {@value #RECONCILE_SECONDS} s old does one
+     * first (a missed event heals within seconds).
      */
-    private volatile Map<String, Opened> opened = Map.of();
-
     @Override
     public List<ClusterNode> nodes() {
+        long now = System.nanoTime();
+        if (now - reconciledAt > TimeUnit.SECONDS.toNanos(RECONCILE_SECONDS)) {
+            reconciledAt = now;
+            listing.reconcile();
+        }
         Set<String> live = new HashSet<>();
         for (Member m : hazelcast.getCluster().getMembers()) {
             String name = m.getAttribute(NODE_ATTRIBUTE);
@@ -384,44 +384,20 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
                 live.add(name);
             }
         }
-        List<ClusterNode> out = new ArrayList<>();
-        Map<String, Opened> before = opened;
-        Map<String, Opened> now = new HashMap<>();
-        for (Map.Entry<String, String> e : nodes.entrySet()) {
-            try {
-                Opened o = before.get(e.getKey());
-                if (o == null || !o.sealed().equals(e.getValue())) {
-                    String json = seal.open(statusContext(e.getKey()), e.getValue());
-                    o = new Opened(e.getValue(), fromJson(json), json.contains("\"client\":true"));
-                }
-                now.put(e.getKey(), o);
-                // client-mode nodes are not members: their entry lives while they refresh it (TTL)
-                boolean isLive = live.contains(o.node().name()) || o.client();
-                out.add(isLive ? o.node() : o.node().withState("unreachable"));
-            } catch (ClusterSeal.Forged ex) {
-                LOG.debug("status of node {} is refused: {}", e.getKey(), ex.getMessage());
-            } catch (DefinitionException | RuntimeException ex) {
-                LOG.warn("status of node {} is unreadable", e.getKey(), ex);
-            }
-        }
-        opened = Map.copyOf(now);
-        out.sort(Comparator.comparing(ClusterNode::name));
-        return out;
+        return listing.nodes(live);
     }
+
+    /** How often the listing is read whole at most (a node's heartbeat publishes every 5 s). */
+    static final int RECONCILE_SECONDS = 5;
 
     @Override
     public void publishLocalStatus(ClusterNode status) {
+        String json = toJson(status);
         if (client) {
-            String json = toJson(status);
-            nodes.put(localName, seal.seal(statusContext(localName), json.substring(0, json.length() - 1) + ",\"client\":true}"),
-                15, TimeUnit.SECONDS);
+            listing.publish(localName, json.substring(0, json.length() - 1) + ",\"client\":true}", 15);
         } else {
-            nodes.put(localName, seal.seal(statusContext(localName), toJson(status)), forgetAfterSeconds, TimeUnit.SECONDS);
+            listing.publish(localName, json, forgetAfterSeconds);
         }
-    }
-
-    private static String statusContext(String name) {
-        return "node:" + name;
     }
 
     // ---- RevisionLog: see HazelcastRevisionLog
@@ -453,28 +429,10 @@ public final class HazelcastMembership implements ClusterMembership, RevisionLog
     }
 
     static String toJson(ClusterNode n) {
-        return new String(Json.write(n.toTree()), java.nio.charset.StandardCharsets.UTF_8);
+        return NodeListing.toJson(n);
     }
 
-    @SuppressWarnings("unchecked")
     static ClusterNode fromJson(String json) throws DefinitionException {
-        Map<String, Object> tree = (Map<String, Object>) Json.read(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        List<Map<String, String>> plugins = new ArrayList<>();
-        for (Object p : (List<Object>) tree.getOrDefault("plugins", List.of())) {
-            Map<String, String> m = new LinkedHashMap<>();
-            ((Map<String, Object>) p).forEach((k, v) -> m.put(k, String.valueOf(v)));
-            plugins.add(m);
-        }
-        return new ClusterNode((String) tree.get("name"), (String) tree.get("region"), (String) tree.get("address"),
-            ((Number) tree.get("revision")).longValue(), (String) tree.get("state"), plugins, failure(tree.get("error")));
-    }
-
-    @SuppressWarnings("unchecked")
-    private static ClusterNode.Failure failure(Object error) {
-        if (!(error instanceof Map)) {
-            return null;
-        }
-        Map<String, Object> m = (Map<String, Object>) error;
-        return new ClusterNode.Failure(((Number) m.get("revision")).longValue(), String.valueOf(m.get("reason")));
+        return NodeListing.fromJson(json);
     }
 }

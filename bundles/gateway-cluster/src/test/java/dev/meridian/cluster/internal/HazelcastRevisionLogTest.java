@@ -18,16 +18,11 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import com.hazelcast.config.Config;
-import com.hazelcast.config.JoinConfig;
-import com.hazelcast.core.Hazelcast;
-import com.hazelcast.core.HazelcastInstance;
 
 import dev.meridian.cluster.CommittedRevision;
 
@@ -41,45 +36,13 @@ import dev.meridian.cluster.CommittedRevision;
 class HazelcastRevisionLogTest {
 
     private static final String CLUSTER = "revision-log-test-" + UUID.randomUUID();
-    private static HazelcastInstance a;
-    private static HazelcastInstance b;
-
-    @BeforeAll
-    static void start() {
-        a = Hazelcast.newHazelcastInstance(config());
-        b = Hazelcast.newHazelcastInstance(config());
-        Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> a.getCluster().getMembers().size() == 2);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (b != null) {
-            b.shutdown();
-        }
-        if (a != null) {
-            a.shutdown();
-        }
-    }
-
-    private static Config config() {
-        Config c = new Config().setClusterName(CLUSTER);
-        c.setProperty("hazelcast.logging.type", "slf4j");
-        c.setProperty("hazelcast.phone.home.enabled", "false");
-        c.setProperty("hazelcast.socket.bind.any", "false");
-        c.getNetworkConfig().setPort(5871).setPortAutoIncrement(true).setPortCount(20);
-        c.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
-        JoinConfig j = c.getNetworkConfig().getJoin();
-        j.getMulticastConfig().setEnabled(false);
-        j.getAutoDetectionConfig().setEnabled(false);
-        j.getTcpIpConfig().setEnabled(true).setMembers(java.util.stream.IntStream.range(5871, 5891).mapToObj(p -> "127.0.0.1:" + p).toList());
-        HazelcastRevisionLog.configure(c, 2);
-        return c;
-    }
+    @RegisterExtension
+    static final LoopbackMembers MEMBERS = new LoopbackMembers(CLUSTER, 5871, 20, c -> HazelcastRevisionLog.configure(c, 2));
 
     @BeforeEach
     void empty() {
-        a.getMap(HazelcastRevisionLog.REVISIONS_MAP).clear();
-        a.getMap(HazelcastRevisionLog.HEAD_MAP).clear();
+        MEMBERS.a.getMap(HazelcastRevisionLog.REVISIONS_MAP).clear();
+        MEMBERS.a.getMap(HazelcastRevisionLog.HEAD_MAP).clear();
     }
 
     /** A payload that names the revision it was computed from. */
@@ -89,23 +52,23 @@ class HazelcastRevisionLogTest {
 
     @Test
     void should_warm_the_commit_on_a_key_owned_by_each_member_and_leave_nothing() throws Exception {
-        Set<com.hazelcast.cluster.Member> members = a.getCluster().getMembers();
-        List<Long> keys = HazelcastRevisionLog.warmupKeys(a.getPartitionService(), members);
+        Set<com.hazelcast.cluster.Member> members = MEMBERS.a.getCluster().getMembers();
+        List<Long> keys = HazelcastRevisionLog.warmupKeys(MEMBERS.a.getPartitionService(), members);
         assertEquals(members.size(), keys.size(), "one key per member: " + keys);
         Set<java.util.UUID> owners = new HashSet<>();
         for (long key : keys) {
             assertTrue(key < 0, "never a revision number: " + key);
-            owners.add(a.getPartitionService().getPartition(key).getOwner().getUuid());
+            owners.add(MEMBERS.a.getPartitionService().getPartition(key).getOwner().getUuid());
         }
         assertEquals(members.stream().map(com.hazelcast.cluster.Member::getUuid).collect(java.util.stream.Collectors.toSet()), owners);
 
-        HazelcastRevisionLog onA = new HazelcastRevisionLog(a, 2);
+        HazelcastRevisionLog onA = new HazelcastRevisionLog(MEMBERS.a, 2);
         List<CommittedRevision> announced = new CopyOnWriteArrayList<>();
         onA.onCommitted(announced::add);
         try {
             onA.start();
-            assertTrue(a.getMap(HazelcastRevisionLog.REVISIONS_MAP).isEmpty(), "the warm-up leaves no entry");
-            assertTrue(a.getMap(HazelcastRevisionLog.HEAD_MAP).isEmpty(), "nor a head");
+            assertTrue(MEMBERS.a.getMap(HazelcastRevisionLog.REVISIONS_MAP).isEmpty(), "the warm-up leaves no entry");
+            assertTrue(MEMBERS.a.getMap(HazelcastRevisionLog.HEAD_MAP).isEmpty(), "nor a head");
             assertEquals(1, onA.commit(base -> next(base, "first")).orElseThrow().revision());
             Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> !announced.isEmpty());
             assertEquals(List.of(1L), announced.stream().map(CommittedRevision::revision).toList(), "warm-up keys are not announced");
@@ -116,8 +79,8 @@ class HazelcastRevisionLogTest {
 
     @Test
     void should_commit_one_gap_free_sequence_when_two_members_commit_at_once() throws Exception {
-        HazelcastRevisionLog onA = new HazelcastRevisionLog(a, 2);
-        HazelcastRevisionLog onB = new HazelcastRevisionLog(b, 2);
+        HazelcastRevisionLog onA = new HazelcastRevisionLog(MEMBERS.a, 2);
+        HazelcastRevisionLog onB = new HazelcastRevisionLog(MEMBERS.b, 2);
         onA.start();
         onB.start();
         List<CommittedRevision> announcedOnB = new CopyOnWriteArrayList<>();
@@ -161,8 +124,8 @@ class HazelcastRevisionLogTest {
 
     @Test
     void should_decide_nothing_to_do_and_refusals_on_the_newest_revision_only() throws Exception {
-        HazelcastRevisionLog stale = new HazelcastRevisionLog(a, 2); // not started: hears of nothing
-        HazelcastRevisionLog other = new HazelcastRevisionLog(b, 2);
+        HazelcastRevisionLog stale = new HazelcastRevisionLog(MEMBERS.a, 2); // not started: hears of nothing
+        HazelcastRevisionLog other = new HazelcastRevisionLog(MEMBERS.b, 2);
         try {
             stale.commit(base -> next(base, "first"));
             other.commit(base -> next(base, "second")); // revision 2, unknown to `stale`
@@ -191,13 +154,13 @@ class HazelcastRevisionLogTest {
 
     @Test
     void should_not_take_a_number_freed_by_pruning_when_its_idea_of_the_newest_is_far_behind() throws Exception {
-        HazelcastRevisionLog behind = new HazelcastRevisionLog(a, 2); // not started: hears of nothing
+        HazelcastRevisionLog behind = new HazelcastRevisionLog(MEMBERS.a, 2); // not started: hears of nothing
         try {
             behind.commit(base -> next(base, "one"));
             // meanwhile the cluster went on far past the kept window: 2 was pruned long ago
             long far = 1 + HazelcastRevisionLog.KEPT * 2L;
-            a.<Long, String>getMap(HazelcastRevisionLog.REVISIONS_MAP).set(far, "after=" + (far - 1) + ";elsewhere");
-            a.<String, Long>getMap(HazelcastRevisionLog.HEAD_MAP).set(HazelcastRevisionLog.HEAD, far);
+            MEMBERS.a.<Long, String>getMap(HazelcastRevisionLog.REVISIONS_MAP).set(far, "after=" + (far - 1) + ";elsewhere");
+            MEMBERS.a.<String, Long>getMap(HazelcastRevisionLog.HEAD_MAP).set(HazelcastRevisionLog.HEAD, far);
 
             CommittedRevision committed = behind.commit(base -> next(base, "late")).orElseThrow();
 
@@ -211,8 +174,8 @@ class HazelcastRevisionLogTest {
 
     @Test
     void should_keep_the_newest_when_nodes_seed_after_a_full_restart() {
-        HazelcastRevisionLog onA = new HazelcastRevisionLog(a, 2);
-        HazelcastRevisionLog onB = new HazelcastRevisionLog(b, 2);
+        HazelcastRevisionLog onA = new HazelcastRevisionLog(MEMBERS.a, 2);
+        HazelcastRevisionLog onB = new HazelcastRevisionLog(MEMBERS.b, 2);
         try {
             onA.seed(new CommittedRevision(12, "twelve"));
             onB.seed(new CommittedRevision(10, "ten")); // older: not kept
@@ -228,19 +191,19 @@ class HazelcastRevisionLogTest {
     @Test
     void should_refuse_revisions_not_sealed_with_the_cluster_secret_and_commit_over_them() throws Exception {
         ClusterSeal secret = ClusterSeal.of("the-cluster-secret");
-        HazelcastRevisionLog onA = new HazelcastRevisionLog(a, 2, secret);
-        HazelcastRevisionLog onB = new HazelcastRevisionLog(b, 2, secret);
+        HazelcastRevisionLog onA = new HazelcastRevisionLog(MEMBERS.a, 2, secret);
+        HazelcastRevisionLog onB = new HazelcastRevisionLog(MEMBERS.b, 2, secret);
         List<Long> announcedOnB = new CopyOnWriteArrayList<>();
         onB.start();
         try (AutoCloseable l = onB.onCommitted(r -> announcedOnB.add(r.revision()))) {
             assertEquals(1, onA.commit(base -> next(base, "first")).orElseThrow().revision());
-            assertTrue(String.valueOf(a.getMap(HazelcastRevisionLog.REVISIONS_MAP).get(1L)).startsWith("s1."),
+            assertTrue(String.valueOf(MEMBERS.a.getMap(HazelcastRevisionLog.REVISIONS_MAP).get(1L)).startsWith("s1."),
                 "stored sealed, not as plain JSON");
             assertEquals("after=0;first", onB.get(1).orElseThrow().payload());
             // a process with another secret, and one with none, write the next numbers through the same cluster
-            a.getMap(HazelcastRevisionLog.REVISIONS_MAP).put(2L, ClusterSeal.of("another").seal("revision:2", "{\"forged\":1}"));
-            a.getMap(HazelcastRevisionLog.REVISIONS_MAP).put(3L, "{\"forged\":2}");
-            assertTrue(new HazelcastRevisionLog(a, 2, ClusterSeal.of("another")).get(1).isEmpty(), "another secret reads nothing");
+            MEMBERS.a.getMap(HazelcastRevisionLog.REVISIONS_MAP).put(2L, ClusterSeal.of("another").seal("revision:2", "{\"forged\":1}"));
+            MEMBERS.a.getMap(HazelcastRevisionLog.REVISIONS_MAP).put(3L, "{\"forged\":2}");
+            assertTrue(new HazelcastRevisionLog(MEMBERS.a, 2, ClusterSeal.of("another")).get(1).isEmpty(), "another secret reads nothing");
             assertTrue(onB.get(2).isEmpty());
             assertEquals(1, onB.latest().orElseThrow().revision(), "the forged numbers are not the newest");
             // the next commit takes number 2 over the forged value
@@ -257,19 +220,19 @@ class HazelcastRevisionLogTest {
     @Test
     void should_seal_records_and_refuse_or_take_over_forged_ones() throws Exception {
         ClusterSeal secret = ClusterSeal.of("the-cluster-secret");
-        HazelcastRecords onA = new HazelcastRecords(a, "sealed-book", secret);
-        HazelcastRecords onB = new HazelcastRecords(b, "sealed-book", secret);
+        HazelcastRecords onA = new HazelcastRecords(MEMBERS.a, "sealed-book", secret);
+        HazelcastRecords onB = new HazelcastRecords(MEMBERS.b, "sealed-book", secret);
         List<String> seenOnB = new CopyOnWriteArrayList<>();
         onB.start();
         try (AutoCloseable l = onB.onWrite((k, v) -> seenOnB.add(k + "=" + v))) {
             assertTrue(onA.putIfAbsent("ci", "{\"role\":\"operator\"}").isEmpty());
             assertEquals(Optional.of("{\"role\":\"operator\"}"), onB.get("ci"));
             assertEquals(Optional.of("{\"role\":\"operator\"}"), onB.putIfAbsent("ci", "{}"), "taken: the record there");
-            assertTrue(new HazelcastRecords(a, "sealed-book", ClusterSeal.of("another")).get("ci").isEmpty());
+            assertTrue(new HazelcastRecords(MEMBERS.a, "sealed-book", ClusterSeal.of("another")).get("ci").isEmpty());
             assertTrue(onB.replace("ci", "{\"role\":\"operator\"}", "{\"role\":\"viewer\"}"));
             // what a process without the secret writes is not read, not announced, and gives its key up
-            a.getMap(HazelcastRecords.PREFIX + "sealed-book").put("rogue", "{\"role\":\"admin\"}");
-            a.getMap(HazelcastRecords.PREFIX + "sealed-book").put("taken", "{\"role\":\"admin\"}");
+            MEMBERS.a.getMap(HazelcastRecords.PREFIX + "sealed-book").put("rogue", "{\"role\":\"admin\"}");
+            MEMBERS.a.getMap(HazelcastRecords.PREFIX + "sealed-book").put("taken", "{\"role\":\"admin\"}");
             assertTrue(onA.get("rogue").isEmpty());
             assertEquals(java.util.Map.of("ci", "{\"role\":\"viewer\"}"), onA.all());
             assertTrue(onA.putIfAbsent("taken", "{\"role\":\"viewer\"}").isEmpty(), "a forged record does not hold a name");
