@@ -27,8 +27,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd); repo=$(cd "$here/.." && pwd)
 work=$repo/target/bench/cluster
 PASSWORD=bench-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
 NODES=(1 2 3)
-http_port() { echo $((35100 + $1 * 10)); }
-admin_port() { echo $((35101 + $1 * 10)); }
+http_port() { echo $((31600 + $1 * 10)); }  # below the ephemeral range (32768-60999)
+admin_port() { echo $((31601 + $1 * 10)); }
 MEMBERS=127.0.0.1:5951,127.0.0.1:5952,127.0.0.1:5953
 
 for t in java curl; do command -v $t >/dev/null || { echo "$0: $t missing" >&2; exit 2; }; done

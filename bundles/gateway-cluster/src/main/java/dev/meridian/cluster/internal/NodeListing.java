@@ -36,9 +36,10 @@ import dev.meridian.model.Json;
  * measured, a quarter of the admin thread's samples in an apply on three nodes. Hazelcast tells
  * this member of each change of its replica instead (an entry listener, on its event thread):
  * the entry is verified and parsed once there, and the snapshot read by {@link #nodes} is replaced
- * whole. A full read of the map still runs at start and on every {@link #reconcile} (the node's
- * 5 s heartbeat), so an event missed while the listener was being registered is healed within
- * seconds.
+ * whole. A full read of the map still runs at start and on every {@link #reconcile} (at most
+ * every 5 s, by the read that finds the last one older: {@code HazelcastMembership.nodes}), so an
+ * event missed while the listener was being registered is healed within seconds; an entry an
+ * event changed while the map was being read keeps what the event said.
  */
 final class NodeListing implements AutoCloseable {
 

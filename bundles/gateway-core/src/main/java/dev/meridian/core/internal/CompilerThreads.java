@@ -30,8 +30,9 @@ import dev.meridian.core.Settings;
  * its first 50 s, close to half of the box), and at the JVM's default priority that work takes
  * the CPU from the threads an apply waits for, on every node at once. Compiling can wait a few
  * milliseconds; an apply, a request, a heartbeat cannot. At nice 10 the compiler threads still get
- * every idle cycle and a tenth of a busy core; measured, propagation p99 went from 40-51 ms to
- * 33-35 ms on fresh nodes. Lowering a thread's own priority needs no privilege.
+ * every idle cycle and about a tenth of a busy core; measured in alternating runs on one build,
+ * propagation p99 34.9, 33.1 and 38.8 ms against 50.6, 34.2 and 41.4 ms at nice 0
+ * ({@code bench/README.md}, 2026-12-06). Lowering a thread's own priority needs no privilege.
  *
  * <p>How: there is no Java API for a thread's OS priority (the JVM's own
  * {@code -XX:CompilerThreadPriority} takes effect only as root), so the compiler threads are
