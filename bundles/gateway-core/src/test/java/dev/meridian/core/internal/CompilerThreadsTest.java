@@ -43,7 +43,9 @@ class CompilerThreadsTest {
     void should_lower_only_the_named_threads_and_only_once() throws Exception {
         assumeTrue(Files.isDirectory(TASKS), "Linux /proc");
         CountDownLatch end = new CountDownLatch(1);
+        CountDownLatch running = new CountDownLatch(1);
         Thread victim = new Thread(() -> {
+            running.countDown(); // the JVM names the OS thread before run(): from here on /proc shows it
             try {
                 end.await();
             } catch (InterruptedException e) {
@@ -52,7 +54,13 @@ class CompilerThreadsTest {
         }, "jit-nice-victim");
         victim.start();
         try {
+            assertTrue(running.await(10, TimeUnit.SECONDS));
             String tid = tidOf("jit-nice-victim");
+            for (int i = 0; tid.isEmpty() && i < 100; i++) {
+                Thread.sleep(50); // Thread.start() returns before the new thread has named itself
+                tid = tidOf("jit-nice-victim");
+            }
+            assertTrue(!tid.isEmpty(), "the test's thread is in /proc/self/task");
             int before = CompilerThreads.niceOf(Files.readString(TASKS.resolve(tid).resolve("stat"), StandardCharsets.UTF_8));
             int target = Math.min(19, before + 3);
             java.util.Map<String, Integer> othersBefore = nices();
